@@ -1,0 +1,19 @@
+// Each subcommand of `autogtco` lives in its own file and adds itself to the app through one of
+// these functions; main.cpp calls them in order. A command returns its exit code through the
+// shared `exit_code` (0 ok, 2 error with one line on stderr).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace agt::cli {
+
+struct CommandContext {
+  int exit_code = 0;
+};
+
+void AddIrCommand(CLI::App& app, CommandContext& ctx);        // cli/cmd_ir.cpp: run/print IR text
+void AddZooCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_zoo.cpp
+void AddInspectCommand(CLI::App& app, CommandContext& ctx);   // cli/cmd_inspect.cpp
+void AddRunCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_run.cpp
+
+}  // namespace agt::cli
