@@ -1,6 +1,6 @@
 // autogtco: the command-line driver. Subcommands are in cmd_*.cpp; logs go to stderr via spdlog,
 // results to stdout; an error is one line on stderr and exit code 2.
-#include <spdlog/sinks/stderr_color_sinks.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build here (no GPU) and gather what the GPU machine needs into .carry/ (at most 64 MiB travels):
+# the autogtco binary, the test executables, the artifact stub, and every shared library the binaries
+# need that a bare Ubuntu 24.04 + CUDA 13 machine lacks (NVRTC comes from that machine's CUDA).
+set -euo pipefail
+cd "$(git rev-parse --show-toplevel)"
+BUILD=${BUILD:-build}
+CARRY=.carry
+grep -qx '/.carry/' .git/info/exclude 2>/dev/null || echo '/.carry/' >> .git/info/exclude
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD" -j "$(nproc)"
+rm -rf "$CARRY" && mkdir -p "$CARRY/bin" "$CARRY/lib"
+for b in "$BUILD"/bin/*; do
+  [ -x "$b" ] && [ -f "$b" ] && cp "$b" "$CARRY/bin/"
+done
+cp "$BUILD"/lib/*.so "$CARRY/lib/" 2>/dev/null || true
+# Shared libraries from Debian that the remote machine may not have (fmt, spdlog, xgboost, ...).
+for f in "$CARRY"/bin/* "$CARRY"/lib/*.so; do
+  ldd "$f" 2>/dev/null | awk '/=> \//{print $3}' | while read -r lib; do
+    case "$(basename "$lib")" in
+      libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|libgcc_s.so*|libstdc++.so*|ld-linux*|libnvrtc*|libcuda.so*) ;;
+      *) cp -nL "$lib" "$CARRY/lib/" ;;
+    esac
+  done
+done
+strip --strip-debug "$CARRY"/bin/* 2>/dev/null || true
+du -sh "$CARRY"
