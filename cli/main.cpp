@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
 
   agt::cli::CommandContext ctx;
   agt::cli::AddIrCommand(app, ctx);
+  agt::cli::AddZooCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -22,6 +22,7 @@ namespace agt::ir {
 
 class Graph;
 class Node;
+struct GraphTestAccess;   // defined only in tests/ir/test_verifier.cpp, to corrupt internals on purpose
 
 enum class ValueKind : uint8_t { kNodeOutput, kGraphInput, kConstant };
 
@@ -51,6 +52,7 @@ class Value {
  private:
   friend class Graph;
   friend class Node;
+  friend struct GraphTestAccess;
   int64_t id_ = 0;
   std::string name_;
   TensorType type_;
@@ -88,6 +90,7 @@ class Node {
 
  private:
   friend class Graph;
+  friend struct GraphTestAccess;
   int64_t id_ = 0;
   OpKind op_ = OpKind::kIdentity;
   std::string name_;
@@ -159,6 +162,7 @@ class Graph {
 
 
  private:
+  friend struct GraphTestAccess;
   Value* NewValue(std::string name, TensorType type, ValueKind kind);
   std::string name_;
   std::list<std::unique_ptr<Node>> nodes_;

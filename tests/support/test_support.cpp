@@ -6,6 +6,10 @@
 #include <cmath>
 #include <random>
 
+#include <catch2/catch.hpp>
+
+#include "ir/text.h"
+
 namespace agt::test {
 
 ir::Tensor RandomTensor(const ir::TensorType& type, uint64_t seed, float lo, float hi) {
@@ -49,6 +53,12 @@ bool HasGpuDriver() {
   if (h == nullptr) return false;
   dlclose(h);
   return true;
+}
+
+std::unique_ptr<ir::Graph> ParseIr(std::string_view text) {
+  auto g = ir::ParseGraph(text, "<test>");
+  if (!g.ok()) FAIL("IR text does not parse: " << g.status().message());
+  return std::move(g).value();
 }
 
 }  // namespace agt::test

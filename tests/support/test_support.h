@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "ir/graph.h"
 #include "ir/tensor.h"
@@ -18,5 +19,7 @@ double RelativeL2(const ir::Tensor& a, const ir::Tensor& b);
 double MaxAbsDiff(const ir::Tensor& a, const ir::Tensor& b);
 // Whether a GPU driver can be opened on this machine (for [gpu] tests).
 bool HasGpuDriver();
+// Parses IR text (ir/text.h); on an error the current test fails with the parser's message.
+std::unique_ptr<ir::Graph> ParseIr(std::string_view text);
 
 }  // namespace agt::test

@@ -1,0 +1,32 @@
+// The ONNX op importers, one file per op family. Each family file lists its (op type, importer)
+// pairs in a table returned by a plain function; FindImporter searches those tables. No registry
+// filled by static constructors: the tables are constant data a reader can open.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "compiler/frontend/import_context.h"
+#include "ir/status.h"
+
+namespace agt::frontend {
+
+// Imports ctx.node(): emits IR for it and binds each of its outputs with ctx.SetOutput.
+using ImporterFn = Status (*)(ImportContext& ctx);
+
+struct ImporterEntry {
+  std::string_view op_type;
+  ImporterFn fn;
+};
+
+std::span<const ImporterEntry> ElementwiseImporters();   // importers_elementwise.cpp
+std::span<const ImporterEntry> LinalgImporters();        // importers_linalg.cpp
+std::span<const ImporterEntry> NormReduceImporters();    // importers_norm.cpp
+std::span<const ImporterEntry> ShapeImporters();         // importers_shape.cpp
+std::span<const ImporterEntry> MovementImporters();      // importers_movement.cpp
+std::span<const ImporterEntry> FoldOnlyImporters();      // importers_fold_only.cpp
+
+// The importer of an ai.onnx op type, or null when the op is not supported.
+ImporterFn FindImporter(std::string_view op_type);
+
+}  // namespace agt::frontend

@@ -1,0 +1,135 @@
+// The analytical group cost and the measured-times override.
+#include "compiler/fusion/cost_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include "compiler/fusion/op_geometry.h"
+
+namespace agt::fusion {
+
+namespace {
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+double ValueBytes(const ir::Value* v, Precision p) {
+  return static_cast<double>(v->type().num_elements()) * static_cast<double>(StorageBytes(p, v->dtype()));
+}
+
+bool Contains(const std::vector<const ir::Node*>& nodes, const ir::Node* n) {
+  return std::find(nodes.begin(), nodes.end(), n) != nodes.end();
+}
+
+// Bytes read for an input: all of it, unless only injective ops inside the group read it and they
+// produce less (a slice or gather reads only what it keeps).
+double InputBytes(const FusionGroup& grp, const ir::Value* v, Precision p) {
+  double full = ValueBytes(v, p);
+  double kept = 0;
+  for (const ir::Use& u : v->uses()) {
+    if (!Contains(grp.nodes, u.node)) continue;
+    if (u.node->pattern() != ir::OpPattern::kInjective) return full;
+    for (const ir::Value* o : u.node->outputs()) kept += ValueBytes(o, p);
+  }
+  return std::min(full, kept);
+}
+
+struct Tile {
+  int64_t bm, bn;
+  double efficiency;   // smaller tiles reuse operands less
+};
+constexpr Tile kGemmTiles[] = {{128, 128, 1.0}, {128, 64, 0.9}, {64, 64, 0.75}};
+
+}  // namespace
+
+CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, Precision p) const {
+  CostBreakdown b;
+  const DeviceInfo& d = device_;
+  const double sms = std::max(d.sm_count, 1);
+  for (const ir::Value* v : grp.inputs) b.dram_bytes += InputBytes(grp, v, p);
+  for (const ir::Value* v : grp.outputs) b.dram_bytes += ValueBytes(v, p);
+
+  const double matrix_rate_sm = d.MatrixFlops(p) * options_.tensor_efficiency / sms;
+  const double simt_rate = d.fp32_simt_flops * options_.simt_efficiency;
+
+  // SIMT work of every op that is not a matrix product.
+  int64_t largest = 1;
+  for (const ir::Node* n : grp.nodes) {
+    if (n->pattern() == ir::OpPattern::kOutEWiseFusable) continue;
+    int64_t elems = n->pattern() == ir::OpPattern::kCommReduce ? n->input(0)->type().num_elements()
+                                                                : n->output(0)->type().num_elements();
+    largest = std::max(largest, elems);
+    b.simt_flops += static_cast<double>(elems) * SimtFlopsPerElement(*n);
+  }
+
+  if (grp.kind == GroupKind::kGemm || grp.kind == GroupKind::kConv) {
+    GemmGeometry g = GetGemmGeometry(*grp.anchor).value_or(GemmGeometry{});
+    b.matrix_flops = static_cast<double>(g.Flops());
+    double best = -1;
+    for (const Tile& t : kGemmTiles) {
+      int64_t ctas = g.batch * CeilDiv(g.m, t.bm) * CeilDiv(g.n, t.bn);
+      int64_t waves = CeilDiv(std::max<int64_t>(ctas, 1), d.sm_count);
+      double us = static_cast<double>(waves) * 2.0 * t.bm * t.bn * g.k / (matrix_rate_sm * t.efficiency) * 1e6;
+      if (best < 0 || us < best) {
+        best = us;
+        b.ctas = ctas;
+        b.waves = waves;
+      }
+    }
+    // A normalisation in the prologue is recomputed by every column of CTAs.
+    for (const ir::Node* n : grp.prologue) {
+      if (n->pattern() == ir::OpPattern::kCommReduce) {
+        b.simt_flops += static_cast<double>(n->input(0)->type().num_elements()) * SimtFlopsPerElement(*n) *
+                        static_cast<double>(std::max<int64_t>(CeilDiv(g.n, 128) - 1, 0));
+      }
+    }
+    double simt_util = std::min(1.0, static_cast<double>(b.ctas) / sms);
+    b.compute_us = best + b.simt_flops / (simt_rate * std::max(simt_util, 1.0 / sms)) * 1e6;
+    b.memory_us = b.dram_bytes / (d.dram_bandwidth * options_.bandwidth_efficiency) * 1e6;
+  } else if (grp.kind == GroupKind::kAttention) {
+    // Flash-style: one CTA per 64 queries of one head; each streams all keys and values.
+    GemmGeometry qk = GetGemmGeometry(*grp.anchor).value_or(GemmGeometry{});
+    GemmGeometry pv = GetGemmGeometry(*grp.anchor2).value_or(GemmGeometry{});
+    b.matrix_flops = static_cast<double>(qk.Flops() + pv.Flops());
+    constexpr int64_t kQueriesPerCta = 64;
+    b.ctas = qk.batch * CeilDiv(qk.m, kQueriesPerCta);
+    b.waves = CeilDiv(std::max<int64_t>(b.ctas, 1), d.sm_count);
+    double cta_matrix = 2.0 * kQueriesPerCta * qk.n * (qk.k + pv.n);
+    double cta_simt = b.simt_flops / std::max<int64_t>(b.ctas, 1);
+    b.compute_us = static_cast<double>(b.waves) *
+                   (cta_matrix / matrix_rate_sm + cta_simt / (simt_rate / sms)) * 1e6;
+    b.memory_us = b.dram_bytes / (d.dram_bandwidth * options_.bandwidth_efficiency) * 1e6;
+  } else {
+    // Memory-bound kernels: 1024 elements per CTA (reductions: rows of whatever length, 4 per CTA).
+    int64_t ctas = CeilDiv(largest, 1024);
+    if (grp.kind == GroupKind::kReduction) {
+      auto rows = GetReductionRows(*grp.anchor);
+      int64_t row_len = 1;
+      if (rows) {
+        for (int64_t a : rows->axes) row_len *= rows->input_shape[a];
+      }
+      ctas = CeilDiv(std::max<int64_t>(largest / std::max<int64_t>(row_len, 1), 1), 4);
+    }
+    b.ctas = std::max<int64_t>(ctas, 1);
+    b.waves = CeilDiv(b.ctas, d.sm_count);
+    double util = std::min(1.0, static_cast<double>(b.ctas) / sms);
+    b.compute_us = b.simt_flops / (simt_rate * util) * 1e6;
+    b.memory_us = b.dram_bytes / (d.dram_bandwidth * options_.bandwidth_efficiency * util) * 1e6;
+  }
+  b.launch_us = options_.cuda_graphs ? d.graph_launch_us : d.launch_us;
+  b.total_us = std::max(b.compute_us, b.memory_us) + b.launch_us;
+  return b;
+}
+
+double MeasuredCostModel::EstimateUs(const FusionGroup& group, Precision precision) const {
+  if (!measured_.empty()) {
+    auto it = measured_.find(key_of_(group, precision));
+    if (it != measured_.end()) {
+      ++hits_;
+      return it->second;
+    }
+  }
+  return fallback_.EstimateUs(group, precision);
+}
+
+}  // namespace agt::fusion

@@ -1,0 +1,83 @@
+// The cost of a fusion group as one kernel, in microseconds: the function DPOF minimises. An
+// interface, because the tuner later replaces estimates by measured times of tuned groups and DPOF
+// runs again on them (the co-optimisation loop). The analytical model prices:
+//   - the bytes that cross DRAM: the group's inputs and outputs only (intermediates stay on chip);
+//   - FLOPs of matrix products at the tensor-core rate of the precision (SIMT for exact fp32), and
+//     of everything else at the SIMT rate;
+//   - waves: a GEMM is cut into CTA tiles and runs in ceil(CTAs / SMs) waves, so a small GEMM
+//     leaves SMs idle; memory-bound kernels with fewer CTAs than SMs get a share of the bandwidth;
+//   - a fixed launch cost per kernel.
+// time = max(compute, memory) + launch.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include "compiler/fusion/device_info.h"
+#include "compiler/fusion/fusion_group.h"
+#include "compiler/fusion/precision.h"
+
+namespace agt::fusion {
+
+class GroupCostModel {
+ public:
+  virtual ~GroupCostModel() = default;
+  virtual double EstimateUs(const FusionGroup& group, Precision precision) const = 0;
+};
+
+struct AnalyticalCostOptions {
+  bool cuda_graphs = true;            // the runtime replays a CUDA graph: DeviceInfo::graph_launch_us per kernel
+  double tensor_efficiency = 0.75;    // fraction of the peak matrix rate a tuned kernel reaches
+  double simt_efficiency = 0.8;
+  double bandwidth_efficiency = 0.9;  // of the measured copy bandwidth
+};
+
+// What the analytical estimate is made of (for the report and the tests).
+struct CostBreakdown {
+  double dram_bytes = 0;
+  double matrix_flops = 0;   // on tensor cores (or SIMT in fp32)
+  double simt_flops = 0;
+  int64_t ctas = 0;
+  int64_t waves = 0;
+  double memory_us = 0;
+  double compute_us = 0;
+  double launch_us = 0;
+  double total_us = 0;
+};
+
+class AnalyticalCostModel : public GroupCostModel {
+ public:
+  explicit AnalyticalCostModel(DeviceInfo device, AnalyticalCostOptions options = {})
+      : device_(std::move(device)), options_(options) {}
+  double EstimateUs(const FusionGroup& group, Precision precision) const override {
+    return Explain(group, precision).total_us;
+  }
+  CostBreakdown Explain(const FusionGroup& group, Precision precision) const;
+  const DeviceInfo& device() const { return device_; }
+
+ private:
+  DeviceInfo device_;
+  AnalyticalCostOptions options_;
+};
+
+// Measured times first, a fallback model for groups not measured yet. Keys come from `key_of`
+// (compiler/tasks gives the task id of a group); with no measurement stored, no key is computed.
+class MeasuredCostModel : public GroupCostModel {
+ public:
+  using KeyFn = std::function<std::string(const FusionGroup&, Precision)>;
+  MeasuredCostModel(const GroupCostModel& fallback, KeyFn key_of) : fallback_(fallback), key_of_(std::move(key_of)) {}
+  void SetMeasured(std::string key, double us) { measured_[std::move(key)] = us; }
+  size_t num_measured() const { return measured_.size(); }
+  double EstimateUs(const FusionGroup& group, Precision precision) const override;
+  // How many estimates came from measurements (for tests and logs).
+  int64_t hits() const { return hits_; }
+
+ private:
+  const GroupCostModel& fallback_;
+  KeyFn key_of_;
+  std::unordered_map<std::string, double> measured_;
+  mutable int64_t hits_ = 0;
+};
+
+}  // namespace agt::fusion

@@ -1,0 +1,40 @@
+// Tuning tasks: one per distinct fusion group of a plan (the paper's "subgraphs decomposed by
+// compute-intensive operators" that the subgraph scheduler hands to the tuner). Groups with the same
+// canonical signature (compiler/fusion/group_signature.h) are one task, whose weight is how many
+// times it occurs: ViT-Base-16's twelve identical encoder layers give weight-12 tasks, and the task
+// scheduler spends trials in proportion to weight x latency.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/fusion/dpof.h"
+#include "compiler/fusion/fusion_group.h"
+#include "compiler/fusion/precision.h"
+#include "ir/graph.h"
+#include "ir/status.h"
+
+namespace agt::tasks {
+
+struct Task {
+  std::string id;                       // SignatureId(signature, precision): 16 hex digits
+  std::string signature;                // the extracted group's printed IR
+  fusion::GroupKind kind = fusion::GroupKind::kElementwise;
+  fusion::Precision precision = fusion::Precision::kFP16;
+  int weight = 0;                       // occurrences in the plan
+  std::vector<int> phases;              // indices into FusionPlan::phases, ascending
+  double estimated_us = 0;              // per occurrence, from the plan
+  double flops = 0;                     // per occurrence (matrix products and SIMT work)
+  std::string ops;                      // "linear+add+gelu", for reports
+  std::unique_ptr<ir::Graph> graph;     // the group as a standalone graph: what codegen compiles
+};
+
+// Tasks in order of first occurrence in the plan.
+Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::FusionPlan& plan,
+                                         fusion::Precision precision);
+
+// "layer_norm+linear+add" in the group's node order.
+std::string GroupOpsString(const fusion::FusionGroup& group);
+
+}  // namespace agt::tasks

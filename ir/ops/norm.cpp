@@ -1,0 +1,157 @@
+// Normalisation ops of the op table: batch_norm (inference form, channel axis 1), layer_norm (over
+// the trailing dims from `axis`) and softmax (along one axis). Statistics and sums in fp64; softmax
+// subtracts the row maximum first so that exp never overflows.
+#include <cmath>
+
+#include "ir/ops/op_helpers.h"
+
+namespace agt::ir {
+namespace {
+
+using ops::One;
+
+constexpr double kDefaultEpsilon = 1e-5;
+
+// Splits a shape around `axis` into (outer, len, inner) for row-wise ops along one axis.
+struct AxisSplit {
+  int64_t outer = 1, len = 1, inner = 1;
+};
+AxisSplit SplitAt(const Shape& s, int64_t axis) {
+  AxisSplit r;
+  for (int64_t d = 0; d < static_cast<int64_t>(s.size()); ++d) {
+    if (d < axis) r.outer *= s[d];
+    else if (d == axis) r.len = s[d];
+    else r.inner *= s[d];
+  }
+  return r;
+}
+
+// --- batch_norm ---------------------------------------------------------------------------------
+Expected<std::vector<TensorType>> InferBatchNorm(const Attrs&, std::span<const TensorType> in) {
+  const TensorType& x = in[0];
+  AGT_RETURN_IF_ERROR(ops::RequireFloat(x, "input"));
+  if (x.rank() < 2) return Status::Errorf("input must have rank >= 2 (N, C, ...), got {}", x.ToString());
+  const char* names[] = {"", "scale", "bias", "mean", "var"};
+  for (int i = 1; i < 5; ++i) {
+    if (in[i].shape != Shape{x.shape[1]}) {
+      return Status::Errorf("{} must be [{}] (the channels of {}), got {}", names[i], x.shape[1], x.ToString(),
+                            in[i].ToString());
+    }
+    AGT_RETURN_IF_ERROR(ops::RequireFloat(in[i], names[i]));
+  }
+  return One(x);
+}
+
+Status RefBatchNorm(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out, const RefContext&) {
+  double eps = ops::AttrFloat(attrs, AttrKey::kEpsilon, kDefaultEpsilon);
+  const Tensor& x = *in[0];
+  std::vector<float> xv = x.ToF32(), scale = in[1]->ToF32(), bias = in[2]->ToF32(), mean = in[3]->ToF32(),
+                     var = in[4]->ToF32();
+  AxisSplit s = SplitAt(x.shape(), 1);
+  std::vector<float> y(xv.size());
+  for (int64_t o = 0; o < s.outer; ++o) {
+    for (int64_t c = 0; c < s.len; ++c) {
+      double k = scale[c] / std::sqrt(static_cast<double>(var[c]) + eps);
+      double m = mean[c], b = bias[c];
+      int64_t base = (o * s.len + c) * s.inner;
+      for (int64_t i = 0; i < s.inner; ++i) y[base + i] = static_cast<float>((xv[base + i] - m) * k + b);
+    }
+  }
+  ops::StoreF32(out[0], y);
+  return Status::Ok();
+}
+
+// --- layer_norm ---------------------------------------------------------------------------------
+Expected<std::vector<TensorType>> InferLayerNorm(const Attrs& attrs, std::span<const TensorType> in) {
+  const TensorType& x = in[0];
+  AGT_RETURN_IF_ERROR(ops::RequireFloat(x, "input"));
+  int64_t raw = ops::AttrInt(attrs, AttrKey::kAxis, -1);
+  auto axis = NormalizeAxis(raw, x.rank());
+  if (!axis) return Status::Errorf("axis {} is out of range for {}", raw, x.ToString());
+  Shape norm(x.shape.begin() + *axis, x.shape.end());
+  for (size_t i = 1; i < in.size(); ++i) {
+    const char* what = i == 1 ? "scale" : "bias";
+    if (in[i].shape != norm) {
+      return Status::Errorf("{} must be {} (the normalised dims of {}), got {}", what, ShapeToString(norm),
+                            x.ToString(), in[i].ToString());
+    }
+    AGT_RETURN_IF_ERROR(ops::RequireFloat(in[i], what));
+  }
+  return One(x);
+}
+
+Status RefLayerNorm(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out,
+                    const RefContext& ctx) {
+  const Tensor& x = *in[0];
+  int64_t axis = *NormalizeAxis(ops::AttrInt(attrs, AttrKey::kAxis, -1), static_cast<int64_t>(x.shape().size()));
+  double eps = ops::AttrFloat(attrs, AttrKey::kEpsilon, kDefaultEpsilon);
+  int64_t len = 1;
+  for (size_t d = static_cast<size_t>(axis); d < x.shape().size(); ++d) len *= x.shape()[d];
+  int64_t rows = len == 0 ? 0 : x.num_elements() / len;
+  std::vector<float> xv = x.ToF32(), scale = in[1]->ToF32();
+  std::vector<float> bias = in.size() > 2 ? in[2]->ToF32() : std::vector<float>(static_cast<size_t>(len), 0.0f);
+  std::vector<float> y(xv.size());
+  ops::ParallelFor(rows, ctx.num_threads, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* row = xv.data() + r * len;
+      double sum = 0;
+      for (int64_t i = 0; i < len; ++i) sum += row[i];
+      double mean = sum / static_cast<double>(len);
+      double sq = 0;
+      for (int64_t i = 0; i < len; ++i) sq += (row[i] - mean) * (row[i] - mean);
+      double inv = 1.0 / std::sqrt(sq / static_cast<double>(len) + eps);
+      float* yr = y.data() + r * len;
+      for (int64_t i = 0; i < len; ++i) yr[i] = static_cast<float>((row[i] - mean) * inv * scale[i] + bias[i]);
+    }
+  }, 64);
+  ops::StoreF32(out[0], y);
+  return Status::Ok();
+}
+
+// --- softmax ------------------------------------------------------------------------------------
+Expected<std::vector<TensorType>> InferSoftmax(const Attrs& attrs, std::span<const TensorType> in) {
+  const TensorType& x = in[0];
+  AGT_RETURN_IF_ERROR(ops::RequireFloat(x, "input"));
+  int64_t raw = ops::AttrInt(attrs, AttrKey::kAxis, -1);
+  if (!NormalizeAxis(raw, x.rank())) return Status::Errorf("axis {} is out of range for {}", raw, x.ToString());
+  return One(x);
+}
+
+Status RefSoftmax(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out,
+                  const RefContext& ctx) {
+  const Tensor& x = *in[0];
+  int64_t axis = *NormalizeAxis(ops::AttrInt(attrs, AttrKey::kAxis, -1), static_cast<int64_t>(x.shape().size()));
+  AxisSplit s = SplitAt(x.shape(), axis);
+  std::vector<float> xv = x.ToF32();
+  std::vector<float> y(xv.size());
+  ops::ParallelFor(s.outer * s.inner, ctx.num_threads, [&](int64_t b, int64_t e) {
+    std::vector<double> ex(static_cast<size_t>(s.len));
+    for (int64_t r = b; r < e; ++r) {
+      int64_t o = r / s.inner, i = r % s.inner;
+      int64_t base = o * s.len * s.inner + i;
+      double mx = -INFINITY;
+      for (int64_t k = 0; k < s.len; ++k) mx = std::max(mx, static_cast<double>(xv[base + k * s.inner]));
+      double sum = 0;
+      for (int64_t k = 0; k < s.len; ++k) {
+        ex[k] = std::exp(xv[base + k * s.inner] - mx);
+        sum += ex[k];
+      }
+      for (int64_t k = 0; k < s.len; ++k) y[base + k * s.inner] = static_cast<float>(ex[k] / sum);
+    }
+  }, 64);
+  ops::StoreF32(out[0], y);
+  return Status::Ok();
+}
+
+}  // namespace
+
+OpDef DescribeBatchNorm() {
+  return OpDef{5, 5, {ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)}, InferBatchNorm, RefBatchNorm};
+}
+OpDef DescribeLayerNorm() {
+  return OpDef{2, 3, {ops::IntAttr(AttrKey::kAxis, -1), ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)},
+               InferLayerNorm, RefLayerNorm};
+}
+OpDef DescribeSoftmax() { return OpDef{1, 1, {ops::IntAttr(AttrKey::kAxis, -1)}, InferSoftmax, RefSoftmax}; }
+
+}  // namespace agt::ir

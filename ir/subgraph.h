@@ -1,0 +1,38 @@
+// Extracting a group of nodes (a fusion phase) into a standalone Graph: the unit that codegen turns
+// into one kernel and that the tuner tunes. Two groups with the same ops, shapes, dtypes, attributes
+// and wiring give the same printed text (names are canonical), so the text is the task signature.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/status.h"
+
+namespace agt::ir {
+
+struct ExtractOptions {
+  // Constants with at most this many elements are copied into the subgraph (their values matter to
+  // the kernel, e.g. a scale of 0.125 or an epsilon, and enter the signature); larger ones (weights)
+  // become subgraph inputs.
+  int64_t inline_constant_max_elements = 1;
+};
+
+struct Subgraph {
+  std::unique_ptr<Graph> graph;
+  // inputs[i]: the value of the original graph that feeds graph->inputs()[i] (activations and
+  // weights alike), in order of first use by the group's nodes, operand by operand.
+  std::vector<const Value*> inputs;
+  // outputs[i]: the value of the original graph that graph->outputs()[i] computes: every value of
+  // the group that is used outside it or is an output of the original graph, in node order.
+  std::vector<const Value*> outputs;
+};
+
+// `nodes` must be in the original graph's order. Names inside the subgraph are canonical:
+// inputs "in0", "in1", ...; node results "t0", "t1", ... in order; constants "c0", ...; node names
+// are cleared. Fails when the nodes do not belong to `g`.
+Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> nodes,
+                                   const ExtractOptions& options = {});
+
+}  // namespace agt::ir

@@ -1,0 +1,102 @@
+// The CUDA driver API, loaded at run time with dlopen("libcuda.so.1") and dlsym: an artifact must load
+// on a machine without a GPU (to print its metadata), so it never links libcuda. Only the entry points
+// the executor uses are declared, with the driver's ABI types restated here (the CUDA headers are not
+// needed to build the runtime). Names are the versioned symbols libcuda exports (cuMemAlloc_v2, ...),
+// which is what cuda.h maps the plain names to.
+//
+// The driver is loaded and cuInit'ed once per process under a mutex; a failure is remembered and every
+// later call gets the same clear error (AGT_ERROR_NO_DRIVER), never a crash.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "runtime/runtime_status.h"
+
+namespace agt::runtime {
+
+using CUresult = int;
+using CUdevice = int;
+using CUdeviceptr = unsigned long long;   // NOLINT: the driver's own type
+using CUcontext = struct CUctx_st*;
+using CUmodule = struct CUmod_st*;
+using CUfunction = struct CUfunc_st*;
+using CUstream = struct CUstream_st*;
+using CUevent = struct CUevent_st*;
+using CUgraph = struct CUgraph_st*;
+using CUgraphExec = struct CUgraphExec_st*;
+
+inline constexpr CUresult kCudaSuccess = 0;
+inline constexpr CUresult kCudaErrorOutOfMemory = 2;
+inline constexpr CUresult kCudaErrorNoDevice = 100;
+inline constexpr CUresult kCudaErrorInvalidDevice = 101;
+inline constexpr CUresult kCudaErrorNoBinaryForGpu = 209;
+inline constexpr CUresult kCudaErrorInvalidPtx = 218;
+inline constexpr CUresult kCudaErrorUnsupportedPtxVersion = 222;
+inline constexpr int kAttrComputeCapabilityMajor = 75;
+inline constexpr int kAttrComputeCapabilityMinor = 76;
+inline constexpr int kAttrMultiprocessorCount = 16;
+inline constexpr int kFuncAttrMaxDynamicSharedSizeBytes = 8;
+inline constexpr unsigned kStreamNonBlocking = 1;
+inline constexpr unsigned kEventDefault = 0;
+inline constexpr unsigned kEventDisableTiming = 2;
+inline constexpr int kStreamCaptureModeThreadLocal = 1;
+
+struct CudaDriver {
+  CUresult (*cuInit)(unsigned flags);
+  CUresult (*cuDriverGetVersion)(int* version);
+  CUresult (*cuGetErrorName)(CUresult error, const char** str);
+  CUresult (*cuGetErrorString)(CUresult error, const char** str);
+  CUresult (*cuDeviceGetCount)(int* count);
+  CUresult (*cuDeviceGet)(CUdevice* device, int ordinal);
+  CUresult (*cuDeviceGetAttribute)(int* value, int attribute, CUdevice device);
+  CUresult (*cuDeviceGetName)(char* name, int len, CUdevice device);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext* ctx, CUdevice device);
+  CUresult (*cuDevicePrimaryCtxRelease)(CUdevice device);
+  CUresult (*cuCtxSetCurrent)(CUcontext ctx);
+  CUresult (*cuCtxGetCurrent)(CUcontext* ctx);
+  CUresult (*cuModuleLoadData)(CUmodule* module, const void* image);
+  CUresult (*cuModuleUnload)(CUmodule module);
+  CUresult (*cuModuleGetFunction)(CUfunction* fn, CUmodule module, const char* name);
+  CUresult (*cuFuncSetAttribute)(CUfunction fn, int attribute, int value);
+  CUresult (*cuLaunchKernel)(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                             unsigned bz, unsigned smem, CUstream stream, void** params, void** extra);
+  CUresult (*cuMemAlloc)(CUdeviceptr* ptr, size_t bytes);
+  CUresult (*cuMemFree)(CUdeviceptr ptr);
+  CUresult (*cuMemGetInfo)(size_t* free_bytes, size_t* total_bytes);
+  CUresult (*cuMemcpyHtoD)(CUdeviceptr dst, const void* src, size_t bytes);
+  CUresult (*cuMemcpyDtoH)(void* dst, CUdeviceptr src, size_t bytes);
+  CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr dst, const void* src, size_t bytes, CUstream stream);
+  CUresult (*cuMemcpyDtoHAsync)(void* dst, CUdeviceptr src, size_t bytes, CUstream stream);
+  CUresult (*cuMemcpyDtoDAsync)(CUdeviceptr dst, CUdeviceptr src, size_t bytes, CUstream stream);
+  CUresult (*cuMemsetD8Async)(CUdeviceptr dst, unsigned char value, size_t count, CUstream stream);
+  CUresult (*cuStreamCreate)(CUstream* stream, unsigned flags);
+  CUresult (*cuStreamDestroy)(CUstream stream);
+  CUresult (*cuStreamSynchronize)(CUstream stream);
+  CUresult (*cuStreamWaitEvent)(CUstream stream, CUevent event, unsigned flags);
+  CUresult (*cuEventCreate)(CUevent* event, unsigned flags);
+  CUresult (*cuEventDestroy)(CUevent event);
+  CUresult (*cuEventRecord)(CUevent event, CUstream stream);
+  CUresult (*cuEventSynchronize)(CUevent event);
+  CUresult (*cuEventElapsedTime)(float* ms, CUevent start, CUevent end);
+  CUresult (*cuStreamBeginCapture)(CUstream stream, int mode);
+  CUresult (*cuStreamEndCapture)(CUstream stream, CUgraph* graph);
+  CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec* exec, CUgraph graph, unsigned long long flags);  // NOLINT
+  CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream);
+  CUresult (*cuGraphExecDestroy)(CUgraphExec exec);
+  CUresult (*cuGraphDestroy)(CUgraph graph);
+
+  // "cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY (out of memory)" with a status code that keeps the
+  // category: out of memory, no device, wrong arch (no binary for this GPU), or a CUDA error.
+  Status Check(CUresult result, const char* what) const;
+};
+
+// The process-wide driver, loaded and initialised on first use. Thread-safe.
+// The library is libcuda.so.1 (never the toolkit's link-time stub libcuda.so), or $AGT_CUDA_DRIVER if set.
+Result<const CudaDriver*> GetCudaDriver();
+
+// Loads a driver from a given file without caching it (tests of the failure path).
+Result<const CudaDriver*> LoadCudaDriverForTest(const std::string& library);
+
+}  // namespace agt::runtime

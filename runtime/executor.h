@@ -1,0 +1,78 @@
+// The executor: an opened artifact made live on one GPU. Create selects the device, checks that its
+// compute capability runs the artifact's kernels, loads the modules, allocates one arena (the memory
+// plan's peak) and the weights, and uploads the weights once. Run copies the caller's inputs into the
+// arena's staging buffers, replays the launch list and copies the outputs out. The launch list is
+// captured into a CUDA graph on the first run (on an internal stream, so that any caller stream, the
+// legacy default one included, can replay it); since the graph only ever sees arena and weight
+// pointers, it never needs updating when the caller's buffers change. AGT_NO_GRAPH=1 launches the
+// kernels one by one instead.
+//
+// Runs of one executor are serialised: a mutex on the host, and an event that makes each run's stream
+// wait for the previous run, because all runs share the one arena.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/artifact_reader.h"
+#include "runtime/cuda_driver.h"
+
+namespace agt::runtime {
+
+class Executor {
+ public:
+  static Result<std::unique_ptr<Executor>> Create(const OpenedArtifact& artifact, int device);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Device pointers; asynchronous on `stream`.
+  Status Run(CUstream stream, const void* const* inputs, void* const* outputs);
+  // Host buffers; returns when the outputs are written.
+  Status RunHost(const void* const* inputs, void* const* outputs);
+  // Milliseconds of each of `iters` back-to-back runs after `warmup` runs, on the staging buffers.
+  Status Bench(int warmup, int iters, float* times_ms);
+
+  bool uses_graph() const { return use_graph_; }
+  const std::string& device_name() const { return device_name_; }
+
+ private:
+  struct PreparedLaunch {
+    const Launch* launch = nullptr;
+    CUfunction function = nullptr;
+    std::vector<uint64_t> values;   // one slot per argument; 4-byte scalars use the low bytes
+    std::vector<void*> params;      // pointers into values, as cuLaunchKernel wants them
+  };
+
+  explicit Executor(const OpenedArtifact& artifact) : artifact_(artifact) {}
+  Status Init(int device);
+  Status LoadModules();
+  Status UploadWeights();
+  void PrepareLaunches();
+  Status EnqueueLaunches(CUstream stream);
+  Status EnqueueModel(CUstream stream);   // graph replay or direct launches
+  CUdeviceptr InputPtr(size_t i) const { return arena_ + artifact_.contents.inputs[i].arena_offset; }
+  CUdeviceptr OutputPtr(size_t i) const { return arena_ + artifact_.contents.outputs[i].arena_offset; }
+
+  const OpenedArtifact& artifact_;   // owned by the model, which outlives its executor
+  const CudaDriver* drv_ = nullptr;
+  CUdevice device_ = 0;
+  std::string device_name_;
+  CUcontext context_ = nullptr;
+  bool context_retained_ = false;
+  std::vector<CUmodule> modules_;
+  std::vector<CUfunction> functions_;
+  CUdeviceptr arena_ = 0;
+  CUdeviceptr weights_ = 0;
+  CUstream stream_ = nullptr;        // capture, host runs and benchmarks
+  CUevent done_ = nullptr;           // recorded at the end of each run
+  CUgraph graph_ = nullptr;
+  CUgraphExec graph_exec_ = nullptr;
+  bool use_graph_ = true;
+  std::vector<PreparedLaunch> launches_;
+  std::mutex run_mutex_;
+};
+
+}  // namespace agt::runtime

@@ -1,0 +1,56 @@
+// The fusion report: text lines per phase with the kernel counts and tasks, JSON that parses back
+// with the same numbers, and dot with one cluster per phase; unfused attention is named with its reason.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "compiler/tasks/fusion_report.h"
+#include "tests/fusion/fusion_test_graphs.h"
+
+using namespace agt;
+
+TEST_CASE("report: text, json and dot agree on a 2-layer ViT encoder", "[fusion][report]") {
+  test::VitConfig c;
+  c.layers = 2;
+  auto g = test::BuildVitEncoder(c);
+  tasks::FusionReportOptions o;
+  auto text = tasks::RenderFusionReport(*g, o);
+  REQUIRE(text.ok());
+  CHECK_THAT(*text, Catch::Contains("kernels: 40 before fusion -> 10 after"));
+  CHECK_THAT(*text, Catch::Contains("attention"));
+  CHECK_THAT(*text, Catch::Contains("[1,197,768] -> [1,197,2304]"));
+  CHECK_THAT(*text, Catch::Contains("tasks: 5 distinct groups for 10 kernels"));
+  CHECK_THAT(*text, Catch::Contains("attention / LayerNorm fusion: 6 fused, 0 not fused"));
+
+  o.format = tasks::ReportFormat::kJson;
+  auto js = tasks::RenderFusionReport(*g, o);
+  REQUIRE(js.ok());
+  auto j = nlohmann::json::parse(*js);
+  CHECK(j["kernels_before"] == 40);
+  CHECK(j["kernels_after"] == 10);
+  CHECK(j["phases"].size() == 10);
+  CHECK(j["tasks"].size() == 5);
+  double sum = 0;
+  for (const auto& p : j["phases"]) sum += p["estimated_us"].get<double>();
+  CHECK(sum == Approx(j["estimated_us"].get<double>()));
+  for (const auto& t : j["tasks"]) CHECK(t["weight"] == 2);
+
+  o.format = tasks::ReportFormat::kDot;
+  auto dot = tasks::RenderFusionReport(*g, o);
+  REQUIRE(dot.ok());
+  size_t clusters = 0;
+  for (size_t pos = 0; (pos = dot->find("subgraph cluster_", pos)) != std::string::npos; ++pos) ++clusters;
+  CHECK(clusters == 10);
+  CHECK(dot->rfind("}\n") == dot->size() - 2);
+}
+
+TEST_CASE("report: an attention that did not fuse is named with its reason", "[fusion][report]") {
+  auto g = std::make_unique<ir::Graph>("bad");
+  test::GraphBuilder b(*g);
+  ir::Value* x = g->AddInput("x", {ir::DType::kF32, {1, 50, 64}});
+  g->SetOutputs({b.Mha(x, x, x, 4, "attn", -2)});
+  tasks::FusionReportOptions o;
+  auto text = tasks::RenderFusionReport(*g, o);
+  REQUIRE(text.ok());
+  CHECK_THAT(*text, Catch::Contains("not fused: attention attn.qk / attn.softmax / attn.pv: softmax axis is not the key axis"));
+}

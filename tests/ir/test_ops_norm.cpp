@@ -1,0 +1,78 @@
+// batch_norm, layer_norm and softmax against formulas written out in the test.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "tests/ir/op_test_util.h"
+#include "tests/support/test_support.h"
+
+using namespace agt;
+using namespace agt::ir;
+using namespace agt::test;
+
+TEST_CASE("batch_norm: inference form over channel axis 1", "[ops][norm]") {
+  // x[1,2,1,2]; channel 0: scale 2, bias 1, mean 1, var 3; channel 1: scale 1, bias 0, mean 0, var 0.
+  Tensor x = F32({1, 2, 1, 2}, {1, 3, -2, 2});
+  Tensor scale = F32({2}, {2, 1}), bias = F32({2}, {1, 0}), mean = F32({2}, {1, 0}), var = F32({2}, {3, 0});
+  Attrs eps = {{AttrKey::kEpsilon, 1.0}};
+  // (x - mean) / sqrt(var + eps) * scale + bias: ch0 sqrt(4)=2, ch1 sqrt(1)=1.
+  RequireClose(Run1(OpKind::kBatchNorm, {x, scale, bias, mean, var}, eps).out, {1, 2, 1, 2}, {1, 3, -2, 2});
+  RequireClose(Run1(OpKind::kBatchNorm, {x, scale, bias, mean, var}).out, {1, 2, 1, 2},
+               {1, 1 + 2 * 2 / std::sqrt(3 + 1e-5), -2 / std::sqrt(1e-5), 2 / std::sqrt(1e-5)}, 1e-5);
+  CHECK_THAT(InferError(OpKind::kBatchNorm, {T(DType::kF32, {1, 3, 4, 4}), T(DType::kF32, {2}), T(DType::kF32, {3}),
+                                             T(DType::kF32, {3}), T(DType::kF32, {3})}),
+             Catch::Contains("scale must be [3]"));
+}
+
+TEST_CASE("layer_norm over the last dim and over trailing dims", "[ops][norm]") {
+  Tensor x = F32({2, 4}, {1, 2, 3, 4, -1, 0, 0, 5});
+  Tensor scale = F32({4}, {1, 2, 1, 0.5});
+  Tensor bias = F32({4}, {0, 0, 1, -1});
+  auto expect = [&](double eps, bool with_bias) {
+    std::vector<double> want;
+    for (int r = 0; r < 2; ++r) {
+      double mean = 0, var = 0;
+      for (int i = 0; i < 4; ++i) mean += x.GetF32(r * 4 + i) / 4.0;
+      for (int i = 0; i < 4; ++i) var += std::pow(x.GetF32(r * 4 + i) - mean, 2) / 4.0;
+      for (int i = 0; i < 4; ++i) {
+        want.push_back((x.GetF32(r * 4 + i) - mean) / std::sqrt(var + eps) * scale.GetF32(i) +
+                       (with_bias ? bias.GetF32(i) : 0.0));
+      }
+    }
+    return want;
+  };
+  RequireClose(Run1(OpKind::kLayerNorm, {x, scale, bias}).out, {2, 4}, expect(1e-5, true), 1e-5);
+  RequireClose(Run1(OpKind::kLayerNorm, {x, scale}, {{AttrKey::kEpsilon, 0.5}}).out, {2, 4}, expect(0.5, false), 1e-5);
+  // Row 0 by hand: mean 2.5, var 1.25.
+  CHECK(Run1(OpKind::kLayerNorm, {x, scale, bias}).out.GetF32(0) == Approx(-1.5 / std::sqrt(1.25 + 1e-5)));
+
+  // axis = 1 on [2,2,2]: normalise each [2,2] block; scale is [2,2].
+  Tensor y = F32({2, 2, 2}, {1, 2, 3, 4, 10, 10, 10, 14});
+  Tensor s22 = F32({2, 2}, {1, 1, 1, 1});
+  Tensor r = Run1(OpKind::kLayerNorm, {y, s22}, {{AttrKey::kAxis, int64_t{1}}, {AttrKey::kEpsilon, 0.0}}).out;
+  double inv0 = 1 / std::sqrt(1.25), inv1 = 1 / std::sqrt(3.0);   // block 1: mean 11, var (1+1+1+9)/4 = 3
+  RequireClose(r, {2, 2, 2}, {-1.5 * inv0, -0.5 * inv0, 0.5 * inv0, 1.5 * inv0, -inv1, -inv1, -inv1, 3 * inv1}, 1e-5);
+  // Negative axis -2 is the same as 1 here.
+  Tensor r2 = Run1(OpKind::kLayerNorm, {y, s22}, {{AttrKey::kAxis, int64_t{-2}}, {AttrKey::kEpsilon, 0.0}}).out;
+  CHECK(MaxAbsDiff(r, r2) == 0);
+
+  CHECK_THAT(InferError(OpKind::kLayerNorm, {T(DType::kF32, {2, 768}), T(DType::kF32, {767})}),
+             Catch::Contains("scale must be [768]"));
+  CHECK_THAT(InferError(OpKind::kLayerNorm, {T(DType::kF32, {2, 8}), T(DType::kF32, {8})}, {{AttrKey::kAxis, int64_t{2}}}),
+             Catch::Contains("axis 2 is out of range"));
+}
+
+TEST_CASE("softmax along any axis, stable for large inputs", "[ops][norm]") {
+  Tensor x = F32({2, 3}, {1, 2, 3, 1000, 1000, 1000});
+  double e1 = std::exp(1.0), e2 = std::exp(2.0), e3 = std::exp(3.0), z = e1 + e2 + e3;
+  RequireClose(Run1(OpKind::kSoftmax, {x}).out, {2, 3}, {e1 / z, e2 / z, e3 / z, 1 / 3.0, 1 / 3.0, 1 / 3.0});
+  // axis 0: columns [1,1000] etc.; exp(1-1000) underflows to 0 cleanly.
+  Tensor c = Run1(OpKind::kSoftmax, {x}, {{AttrKey::kAxis, int64_t{0}}}).out;
+  RequireClose(c, {2, 3}, {0, 0, 0, 1, 1, 1});
+  Tensor y = F32({2, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7});
+  // axis 1 of [2,2,2]: pairs (0,2), (1,3), (4,6), (5,7) differ by 2.
+  double lo = 1 / (1 + std::exp(2.0)), hi = 1 - lo;
+  RequireClose(Run1(OpKind::kSoftmax, {y}, {{AttrKey::kAxis, int64_t{-2}}}).out, {2, 2, 2}, {lo, lo, hi, hi, lo, lo, hi, hi});
+  CHECK_THAT(InferError(OpKind::kSoftmax, {T(DType::kF32, {2, 3})}, {{AttrKey::kAxis, int64_t{-3}}}),
+             Catch::Contains("axis -3 is out of range"));
+}
