@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   agt::cli::CommandContext ctx;
   agt::cli::AddIrCommand(app, ctx);
   agt::cli::AddZooCommand(app, ctx);
+  agt::cli::AddInspectCommand(app, ctx);
+  agt::cli::AddRunCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

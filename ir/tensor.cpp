@@ -79,7 +79,7 @@ Tensor Tensor::FromF32(DType dtype, Shape shape, std::span<const float> values) 
   Tensor t(TensorType{dtype, std::move(shape)});
   if (static_cast<int64_t>(values.size()) != t.num_elements()) throw std::invalid_argument("Tensor::FromF32: count");
   if (dtype == DType::kF32) {
-    std::memcpy(t.raw(), values.data(), values.size() * 4);
+    if (!values.empty()) std::memcpy(t.raw(), values.data(), values.size() * 4);
   } else {
     for (size_t i = 0; i < values.size(); ++i) t.SetF32(static_cast<int64_t>(i), values[i]);
   }
@@ -143,7 +143,7 @@ void Tensor::SetI64(int64_t i, int64_t v) {
 std::vector<float> Tensor::ToF32() const {
   std::vector<float> out(static_cast<size_t>(num_elements()));
   if (type_.dtype == DType::kF32) {
-    std::memcpy(out.data(), raw(), out.size() * 4);
+    if (!out.empty()) std::memcpy(out.data(), raw(), out.size() * 4);
   } else {
     for (size_t i = 0; i < out.size(); ++i) out[i] = GetF32(static_cast<int64_t>(i));
   }

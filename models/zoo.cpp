@@ -39,6 +39,8 @@ ViTConfig ViT(int64_t image, int64_t patch, int64_t embed, int64_t depth, int64_
 // Tiny versions keep each model's structure and its distinguishing trait (head size, patch size,
 // head type) at 2 layers (DETR: 1, 2 or 4 encoder layers, 2 decoder layers) and a width of 64-80,
 // with images of 28-96 pixels.
+// ViT-Huge keeps the 1000-class head like the other two (632.0M parameters, the paper's 632M);
+// timm's vit_huge_patch14_224 defaults to its in21k config without one, BASELINES.md's 630.8M.
 ViTConfig VitFor(std::string_view name, bool tiny) {
   if (name == "vit-base-16") return tiny ? ViT(32, 8, 64, 2, 2, 10) : ViT(224, 16, 768, 12, 12, 1000);
   if (name == "vit-large-16") return tiny ? ViT(32, 8, 64, 2, 4, 10) : ViT(224, 16, 1024, 24, 16, 1000);

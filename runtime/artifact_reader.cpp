@@ -91,6 +91,16 @@ Status ReadSection(const ByteSource& src, uint64_t base, const Section& s, std::
   return Status::Ok();
 }
 
+Status CheckZeroPadding(const ByteSource& src, uint64_t base, uint64_t from, uint64_t to) {
+  if (to < from || to - from > kAlignment) return CorruptError("sections overlap or leave a gap");
+  uint8_t pad[kAlignment];
+  AGT_RT_RETURN_IF_ERROR(src.ReadAt(base + from, pad, to - from));
+  for (uint64_t i = 0; i < to - from; ++i) {
+    if (pad[i] != 0) return CorruptError("non-zero padding between sections");
+  }
+  return Status::Ok();
+}
+
 // Parses the container at [base, base + size) of src. The weights section is read into
 // contents->weights only when read_weights; otherwise its location is returned.
 Status ParseContainerAt(const ByteSource& src, uint64_t base, uint64_t size, bool read_weights,
@@ -129,6 +139,21 @@ Status ParseContainerAt(const ByteSource& src, uint64_t base, uint64_t size, boo
     }
     sections.push_back(s);
   }
+  // The layout must be the canonical one the writer produces (sections in table order, each at the
+  // next 64-byte boundary, zero padding between), so that every byte of the container is either
+  // under a checksum or known to be zero: no corruption goes unnoticed.
+  uint64_t expected = AlignUp(kHeaderBytes + table.size(), kAlignment);
+  uint64_t covered = kHeaderBytes + table.size();
+  for (size_t i = 0; i < sections.size(); ++i) {
+    if (sections[i].offset != expected) return CorruptError("section " + std::to_string(i) + " is misplaced");
+    AGT_RT_RETURN_IF_ERROR(CheckZeroPadding(src, base, covered, sections[i].offset));
+    covered = sections[i].offset + sections[i].size;
+    expected = AlignUp(covered, kAlignment);
+  }
+  bool weights_last = sections.back().kind == SectionKind::kWeights;
+  if ((weights_last ? covered : expected) != size) return CorruptError("container size disagrees with its sections");
+  AGT_RT_RETURN_IF_ERROR(CheckZeroPadding(src, base, covered, size));
+
   auto find = [&](SectionKind kind) -> const Section* {
     for (const Section& s : sections) {
       if (s.kind == kind) return &s;

@@ -55,14 +55,19 @@ Status Executor::Init(int device) {
   AGT_CU(drv_->cuDeviceGetAttribute(&minor, kAttrComputeCapabilityMinor, device_), "cuDeviceGetAttribute");
 
   // A cubin runs on its own major version at an equal or higher minor (an "a" target only on exactly
-  // its own); PTX is compiled by the driver for any equal or newer GPU.
+  // its own); PTX is compiled by the driver for any equal or newer GPU; a fatbin is left to the driver,
+  // whose "no binary for this GPU" error maps to the same status.
   const ArtifactContents& c = artifact_.contents;
   ArchInfo arch;
   ParseArch(c.metadata.arch, &arch);   // validated when the artifact was opened
-  bool all_ptx = !c.modules.empty();
-  for (const Module& m : c.modules) all_ptx = all_ptx && m.kind == ImageKind::kPtx;
-  bool compatible = all_ptx ? (major * 10 + minor >= arch.major * 10 + arch.minor)
-                            : (major == arch.major && (arch.arch_specific ? minor == arch.minor : minor >= arch.minor));
+  bool compatible = true;
+  for (const Module& m : c.modules) {
+    if (m.kind == ImageKind::kPtx) {
+      compatible = compatible && major * 10 + minor >= arch.major * 10 + arch.minor;
+    } else if (m.kind == ImageKind::kCubin) {
+      compatible = compatible && major == arch.major && (arch.arch_specific ? minor == arch.minor : minor >= arch.minor);
+    }
+  }
   if (!compatible) {
     return Status::Error(AGT_ERROR_WRONG_ARCH,
                          "the artifact was compiled for " + c.metadata.arch + " but device " + std::to_string(device) +

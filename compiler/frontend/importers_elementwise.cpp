@@ -91,8 +91,12 @@ Status ImportClip(ImportContext& ctx) {
   if (lo == nullptr && ctx.HasAttr("min")) lo = ctx.Scalar(ctx.AttrFloat("min", 0), x->dtype());
   if (hi == nullptr && ctx.HasAttr("max")) hi = ctx.Scalar(ctx.AttrFloat("max", 0), x->dtype());
   ir::Value* y = x;
-  if (lo != nullptr) AGT_ASSIGN_OR_RETURN(y, ctx.Emit(OpKind::kMax, {y, lo}));
-  if (hi != nullptr) AGT_ASSIGN_OR_RETURN(y, ctx.Emit(OpKind::kMin, {y, hi}));
+  if (lo != nullptr) {
+    AGT_ASSIGN_OR_RETURN(y, ctx.Emit(OpKind::kMax, {y, lo}));
+  }
+  if (hi != nullptr) {
+    AGT_ASSIGN_OR_RETURN(y, ctx.Emit(OpKind::kMin, {y, hi}));
+  }
   return ctx.SetOutput(0, y);
 }
 

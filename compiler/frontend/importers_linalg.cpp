@@ -30,13 +30,21 @@ Status ImportGemm(ImportContext& ctx) {
   if (a->shape().size() != 2 || w->shape().size() != 2) {
     return ctx.Error("Gemm operands must be 2-D, got {} and {}", a->type().ToString(), w->type().ToString());
   }
-  if (ctx.AttrInt("transA", 0) != 0) AGT_ASSIGN_OR_RETURN(a, Transpose2d(ctx, a));
-  if (ctx.AttrInt("transB", 0) != 0) AGT_ASSIGN_OR_RETURN(w, Transpose2d(ctx, w));
-  if (alpha != 1.0) AGT_ASSIGN_OR_RETURN(w, ctx.Emit(OpKind::kMul, {w, ctx.Scalar(alpha, w->dtype())}));
+  if (ctx.AttrInt("transA", 0) != 0) {
+    AGT_ASSIGN_OR_RETURN(a, Transpose2d(ctx, a));
+  }
+  if (ctx.AttrInt("transB", 0) != 0) {
+    AGT_ASSIGN_OR_RETURN(w, Transpose2d(ctx, w));
+  }
+  if (alpha != 1.0) {
+    AGT_ASSIGN_OR_RETURN(w, ctx.Emit(OpKind::kMul, {w, ctx.Scalar(alpha, w->dtype())}));
+  }
   int64_t n = w->shape()[1];
   ir::Value* bias = nullptr;
   if (c != nullptr && beta != 0.0) {
-    if (beta != 1.0) AGT_ASSIGN_OR_RETURN(c, ctx.Emit(OpKind::kMul, {c, ctx.Scalar(beta, c->dtype())}));
+    if (beta != 1.0) {
+      AGT_ASSIGN_OR_RETURN(c, ctx.Emit(OpKind::kMul, {c, ctx.Scalar(beta, c->dtype())}));
+    }
     // A bias of N values (shape [N] or [1, N]) becomes linear's bias; any other C is added after.
     if (c->type().num_elements() == n && (c->shape().empty() ? n == 1 : c->shape().back() == n)) {
       AGT_ASSIGN_OR_RETURN(bias, ctx.Reshape(c, {n}));
@@ -48,7 +56,9 @@ Status ImportGemm(ImportContext& ctx) {
   std::vector<ir::Value*> ins = {a, w};
   if (bias != nullptr) ins.push_back(bias);
   AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(OpKind::kLinear, ins));
-  if (c != nullptr) AGT_ASSIGN_OR_RETURN(y, ctx.Emit(OpKind::kAdd, {y, c}));
+  if (c != nullptr) {
+    AGT_ASSIGN_OR_RETURN(y, ctx.Emit(OpKind::kAdd, {y, c}));
+  }
   return ctx.SetOutput(0, y);
 }
 

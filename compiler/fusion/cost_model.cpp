@@ -65,27 +65,58 @@ CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, Precision p) 
   if (grp.kind == GroupKind::kGemm || grp.kind == GroupKind::kConv) {
     GemmGeometry g = GetGemmGeometry(*grp.anchor).value_or(GemmGeometry{});
     b.matrix_flops = static_cast<double>(g.Flops());
+    // Prologue ops run on the A operand as each CTA stages it, so every column of CTAs recomputes
+    // them (a LayerNorm prologue recomputes its row statistics too): their SIMT work is counted per
+    // column of tiles below, the rest once.
+    bool norm_prologue = false;
+    double prologue_flops = 0;
+    for (const ir::Node* n : grp.prologue) {
+      if (n->pattern() == ir::OpPattern::kCommReduce) norm_prologue = true;
+      int64_t elems = n->pattern() == ir::OpPattern::kCommReduce ? n->input(0)->type().num_elements()
+                                                                  : n->output(0)->type().num_elements();
+      prologue_flops += static_cast<double>(elems) * SimtFlopsPerElement(*n);
+    }
+    const double other_flops = b.simt_flops - prologue_flops;
+    const double bw = d.dram_bandwidth * options_.bandwidth_efficiency;
+    const double base_bytes = b.dram_bytes;
     double best = -1;
     for (const Tile& t : kGemmTiles) {
-      int64_t ctas = g.batch * CeilDiv(g.m, t.bm) * CeilDiv(g.n, t.bn);
-      int64_t waves = CeilDiv(std::max<int64_t>(ctas, 1), d.sm_count);
-      double us = static_cast<double>(waves) * 2.0 * t.bm * t.bn * g.k / (matrix_rate_sm * t.efficiency) * 1e6;
-      if (best < 0 || us < best) {
-        best = us;
-        b.ctas = ctas;
-        b.waves = waves;
+      for (int64_t split : {1, 2, 4}) {
+        // Split-K only when K is long enough to share.
+        if (split > 1 && g.k < 256 * split) continue;
+        int64_t ctas = g.batch * CeilDiv(g.m, t.bm) * CeilDiv(g.n, t.bn) * split;
+        int64_t waves = CeilDiv(std::max<int64_t>(ctas, 1), d.sm_count);
+        double matrix_us =
+            static_cast<double>(waves) * 2.0 * t.bm * t.bn * CeilDiv(g.k, split) / (matrix_rate_sm * t.efficiency) * 1e6;
+        // Under split-K a normalising prologue still reads whole rows for its statistics in every split.
+        double simt = other_flops + prologue_flops * static_cast<double>(CeilDiv(g.n, t.bn)) *
+                                        static_cast<double>(norm_prologue ? split : 1);
+        double simt_util = std::min(1.0, static_cast<double>(ctas) / sms);
+        double simt_us = simt / (simt_rate * std::max(simt_util, 1.0 / sms)) * 1e6;
+        // Tensor cores and the FMA pipes run side by side, so prologue/epilogue arithmetic mostly
+        // hides under the products (10% of the smaller part is charged: issue slots, and so that a
+        // recomputed prologue never ties with the same op as an epilogue); in exact fp32 the products
+        // themselves run on the FMA pipes.
+        double compute = UsesTensorCores(p) ? std::max(matrix_us, simt_us) + 0.1 * std::min(matrix_us, simt_us)
+                                            : matrix_us + simt_us;
+        // fp32 partial sums: written by every split, read back by the reduction.
+        double bytes = base_bytes + (split > 1 ? 2.0 * split * g.batch * g.m * g.n * 4 : 0);
+        double memory = bytes / bw * 1e6;
+        double total = std::max(compute, memory);
+        if (best < 0 || total < best) {
+          best = total;
+          b.ctas = ctas;
+          b.waves = waves;
+          b.tile_m = t.bm;
+          b.tile_n = t.bn;
+          b.split_k = split;
+          b.compute_us = compute;
+          b.memory_us = memory;
+          b.dram_bytes = bytes;
+          b.simt_flops = simt;
+        }
       }
     }
-    // A normalisation in the prologue is recomputed by every column of CTAs.
-    for (const ir::Node* n : grp.prologue) {
-      if (n->pattern() == ir::OpPattern::kCommReduce) {
-        b.simt_flops += static_cast<double>(n->input(0)->type().num_elements()) * SimtFlopsPerElement(*n) *
-                        static_cast<double>(std::max<int64_t>(CeilDiv(g.n, 128) - 1, 0));
-      }
-    }
-    double simt_util = std::min(1.0, static_cast<double>(b.ctas) / sms);
-    b.compute_us = best + b.simt_flops / (simt_rate * std::max(simt_util, 1.0 / sms)) * 1e6;
-    b.memory_us = b.dram_bytes / (d.dram_bandwidth * options_.bandwidth_efficiency) * 1e6;
   } else if (grp.kind == GroupKind::kAttention) {
     // Flash-style: one CTA per 64 queries of one head; each streams all keys and values.
     GemmGeometry qk = GetGemmGeometry(*grp.anchor).value_or(GemmGeometry{});

@@ -5,7 +5,9 @@
 //   - FLOPs of matrix products at the tensor-core rate of the precision (SIMT for exact fp32), and
 //     of everything else at the SIMT rate;
 //   - waves: a GEMM is cut into CTA tiles and runs in ceil(CTAs / SMs) waves, so a small GEMM
-//     leaves SMs idle; memory-bound kernels with fewer CTAs than SMs get a share of the bandwidth;
+//     leaves SMs idle (the best of a few tilings and split-K factors is assumed, as the tuner would
+//     find; split-K pays for writing and re-reading fp32 partial sums); memory-bound kernels with
+//     fewer CTAs than SMs get a share of the bandwidth;
 //   - a fixed launch cost per kernel.
 // time = max(compute, memory) + launch.
 #pragma once
@@ -40,6 +42,7 @@ struct CostBreakdown {
   double simt_flops = 0;
   int64_t ctas = 0;
   int64_t waves = 0;
+  int64_t tile_m = 0, tile_n = 0, split_k = 1;   // GEMM/conv: the tiling the estimate assumes
   double memory_us = 0;
   double compute_us = 0;
   double launch_us = 0;

@@ -54,6 +54,7 @@ struct FusionPlan {
   int num_ops = 0;                       // kernels without fusion: one per operator
   double unfused_us = 0;                 // the cost model's time for one kernel per operator
   QueueOrder order = QueueOrder::kGraph; // the queue order the plan came from
+  double solve_ms = 0;                   // wall time of DPOF itself (all orders, notes included)
   std::vector<FusionNote> notes;
 };
 

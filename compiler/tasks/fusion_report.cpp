@@ -51,8 +51,8 @@ std::string FusionReportText(const ir::Graph& g, const FusionPlan& plan, const s
   fmt::format_to(out, "fusion plan for '{}' (DPOF, {}, {}, {} queue order, groups of at most {} ops)\n", g.name(),
                  fusion::PrecisionName(o.fusion.precision), o.device.name, fusion::QueueOrderName(plan.order),
                  o.fusion.legality.max_group_size);
-  fmt::format_to(out, "kernels: {} before fusion -> {} after; estimated {:.1f} us (unfused {:.1f} us)\n\n",
-                 plan.num_ops, plan.phases.size(), plan.total_us, plan.unfused_us);
+  fmt::format_to(out, "kernels: {} before fusion -> {} after; estimated {:.1f} us (unfused {:.1f} us); DPOF {:.0f} ms\n\n",
+                 plan.num_ops, plan.phases.size(), plan.total_us, plan.unfused_us, plan.solve_ms);
   auto task_of = TaskByPhase(tasks);
   fmt::format_to(out, "{:>5}  {:<11} {:>9}  {:<16} {}\n", "phase", "kind", "est. us", "task", "ops  [shapes]  (anchor)");
   for (size_t p = 0; p < plan.phases.size(); ++p) {
@@ -102,6 +102,7 @@ std::string FusionReportJson(const ir::Graph& g, const FusionPlan& plan, const s
   j["kernels_after"] = plan.phases.size();
   j["estimated_us"] = plan.total_us;
   j["unfused_us"] = plan.unfused_us;
+  j["dpof_ms"] = plan.solve_ms;
   j["phases"] = json::array();
   for (size_t p = 0; p < plan.phases.size(); ++p) {
     const Phase& ph = plan.phases[p];

@@ -121,6 +121,7 @@ Status RefConcat(const Attrs& attrs, std::span<const Tensor* const> in, std::spa
   size_t at = 0;
   for (const Tensor* t : in) {
     size_t row = outer == 0 ? 0 : t->size_bytes() / static_cast<size_t>(outer);
+    if (row == 0) continue;   // empty inputs may have null storage
     for (int64_t o = 0; o < outer; ++o) std::memcpy(y.raw() + o * out_row + at, t->raw() + o * row, row);
     at += row;
   }
@@ -158,13 +159,19 @@ Expected<std::vector<SliceDim>> SlicePlan(const Attrs& attrs, const TensorType& 
     seen[*a] = true;
     int64_t dim = x.shape[*a], step = steps[i];
     if (step == 0) return Status::Error("slice step must not be 0");
+    // A step past the dim takes at most one element either way; clamping keeps the arithmetic
+    // below from overflowing on INT64_MIN/MAX steps.
+    step = std::clamp<int64_t>(step, -dim - 1, dim + 1);
     // Clamp first so that INT64_MIN/MAX sentinels never overflow when the dim is added.
     int64_t s = std::clamp<int64_t>(starts[i], -dim - 1, dim + 1);
     int64_t e = std::clamp<int64_t>(ends[i], -dim - 1, dim + 1);
     if (s < 0) s += dim;
     if (e < 0) e += dim;
     int64_t len;
-    if (step > 0) {
+    if (dim == 0) {
+      len = 0;   // nothing to clamp into (and [0, dim - 1] would be an empty range)
+      s = 0;
+    } else if (step > 0) {
       s = std::clamp<int64_t>(s, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
       len = e > s ? (e - s + step - 1) / step : 0;
@@ -274,6 +281,7 @@ Status RefSplit(const Attrs& attrs, std::span<const Tensor* const> in, std::span
   size_t at = 0;
   for (Tensor& t : out) {
     size_t row = outer == 0 ? 0 : t.size_bytes() / static_cast<size_t>(outer);
+    if (row == 0) continue;   // empty outputs may have null storage
     for (int64_t o = 0; o < outer; ++o) std::memcpy(t.raw() + o * row, x.raw() + o * in_row + at, row);
     at += row;
   }

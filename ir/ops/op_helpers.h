@@ -158,6 +158,7 @@ void ForEachBroadcast(const Shape& out, const std::vector<std::vector<int64_t>>&
 // --- typed loads and stores ---------------------------------------------------------------------
 // Writes f32 values into a tensor of any dtype (rounding to f16/bf16, truncating to integers).
 inline void StoreF32(Tensor& t, std::span<const float> v) {
+  if (v.empty()) return;   // memcpy from an empty vector's null data() is undefined
   if (t.dtype() == DType::kF32) {
     std::memcpy(t.raw(), v.data(), v.size() * sizeof(float));
   } else {

@@ -24,7 +24,6 @@ Expected<std::vector<bool>> ReducedMask(const Attrs& attrs, const TensorType& x)
   return mask;
 }
 
-template <bool kNumericOnly>
 Expected<std::vector<TensorType>> InferReduce(const Attrs& attrs, std::span<const TensorType> in) {
   const TensorType& x = in[0];
   AGT_RETURN_IF_ERROR(ops::RequireNumeric(x, "input"));
@@ -133,9 +132,9 @@ std::vector<AttrSpec> ReduceAttrs() {
 
 }  // namespace
 
-OpDef DescribeReduceMean() { return OpDef{1, 1, ReduceAttrs(), InferReduce<true>, RefReduce<Reduction::kMean>}; }
-OpDef DescribeReduceSum() { return OpDef{1, 1, ReduceAttrs(), InferReduce<true>, RefReduce<Reduction::kSum>}; }
-OpDef DescribeReduceMax() { return OpDef{1, 1, ReduceAttrs(), InferReduce<true>, RefReduce<Reduction::kMax>}; }
+OpDef DescribeReduceMean() { return OpDef{1, 1, ReduceAttrs(), InferReduce, RefReduce<Reduction::kMean>}; }
+OpDef DescribeReduceSum() { return OpDef{1, 1, ReduceAttrs(), InferReduce, RefReduce<Reduction::kSum>}; }
+OpDef DescribeReduceMax() { return OpDef{1, 1, ReduceAttrs(), InferReduce, RefReduce<Reduction::kMax>}; }
 OpDef DescribeCumSum() {
   return OpDef{1,
                1,

@@ -163,3 +163,18 @@ TEST_CASE("DPOF: a measured time replaces the estimate and DPOF undoes a bad fus
   }
   CHECK(explained);
 }
+
+TEST_CASE("DPOF: an attention larger than the group limit is reported as such", "[fusion][layers]") {
+  auto g = test::BuildVitEncoder({});
+  AnalyticalCostModel model(H100());
+  FusionOptions o;
+  o.legality.max_group_size = 3;   // matmul, scale, softmax, matmul is 4 ops
+  auto plan = RunDpof(*g, model, o);
+  REQUIRE(plan.ok());
+  CHECK(CountKind(*plan, GroupKind::kAttention) == 0);
+  bool explained = false;
+  for (const FusionNote& n : plan->notes) {
+    if (n.pattern == "attention") explained = n.reason == "group would exceed max size (4 > 3 ops)";
+  }
+  CHECK(explained);
+}

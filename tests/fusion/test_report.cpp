@@ -16,7 +16,7 @@ TEST_CASE("report: text, json and dot agree on a 2-layer ViT encoder", "[fusion]
   tasks::FusionReportOptions o;
   auto text = tasks::RenderFusionReport(*g, o);
   REQUIRE(text.ok());
-  CHECK_THAT(*text, Catch::Contains("kernels: 40 before fusion -> 10 after"));
+  CHECK_THAT(*text, Catch::Contains("kernels: 42 before fusion -> 10 after"));
   CHECK_THAT(*text, Catch::Contains("attention"));
   CHECK_THAT(*text, Catch::Contains("[1,197,768] -> [1,197,2304]"));
   CHECK_THAT(*text, Catch::Contains("tasks: 5 distinct groups for 10 kernels"));
@@ -26,7 +26,7 @@ TEST_CASE("report: text, json and dot agree on a 2-layer ViT encoder", "[fusion]
   auto js = tasks::RenderFusionReport(*g, o);
   REQUIRE(js.ok());
   auto j = nlohmann::json::parse(*js);
-  CHECK(j["kernels_before"] == 40);
+  CHECK(j["kernels_before"] == 42);
   CHECK(j["kernels_after"] == 10);
   CHECK(j["phases"].size() == 10);
   CHECK(j["tasks"].size() == 5);

@@ -39,7 +39,7 @@ TEST_CASE("tasks: 12 identical ViT-Base layers give weight-12 tasks", "[fusion][
   CHECK(attention == 1);
 }
 
-TEST_CASE("tasks: the signature ignores names and weight values, not shapes; ids differ by precision",
+TEST_CASE("tasks: the signature ignores names and weight values, not shapes, and ids differ by precision",
           "[fusion][tasks]") {
   auto g = test::ParseIr(R"(graph g(%x: f32[8,16], %y: f32[8,16], %w: f32[16,16], %v: f32[16,16], %z: f32[4,16]) {
     %a = matmul(%x, %w)

@@ -77,6 +77,12 @@ TEST_CASE("slice: ONNX clamping, negative indices and steps", "[ops][movement]")
   RequireClose(run({8}, {2}, {}, {-2}), {3}, {8, 6, 4});
   RequireClose(run({20}, {-20}, {}, {-1}), {10}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0});
   RequireClose(run({5}, {2}), {0}, {});
+  RequireClose(run({3}, {kMax}, {}, {kMax}), {1}, {3});
+  RequireClose(run({-2}, {kMin}, {}, {kMin}), {1}, {8});
+  // An empty dim stays empty whatever the bounds and step.
+  Tensor empty(TensorType{DType::kF32, {0}});
+  CHECK(Run1(OpKind::kSlice, {empty}, {{AttrKey::kStarts, Ints{-1}}, {AttrKey::kEnds, Ints{kMin}}, {AttrKey::kSteps, Ints{-1}}})
+            .out.shape() == Shape{0});
   // 2-D with axes: rows reversed, every second column.
   Tensor m = Iota({3, 4});
   Tensor s = Run1(OpKind::kSlice, {m},

@@ -1,0 +1,168 @@
+// `autogtco run MODEL.onnx [--input NAME=FILE.npy ...] [--random-inputs SEED] --out-dir DIR
+// [--compare DIR2]`: runs a model on the reference interpreter (after the frontend passes) and
+// writes each graph output to DIR/<output name>.npy; with --compare, checks every output against
+// DIR2/<output name>.npy by relative L2 error. Later the same command runs a compiled artifact.
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "compiler/frontend/onnx_loader.h"
+#include "compiler/passes/pipeline.h"
+#include "ir/interpreter.h"
+#include "ir/npy.h"
+
+namespace agt::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string model;
+  std::vector<std::string> inputs;   // NAME=FILE.npy
+  std::vector<std::string> input_shapes;
+  int64_t random_seed = -1;
+  std::string out_dir;
+  std::string compare_dir;
+  double tolerance = 1e-4;
+  bool no_passes = false;
+};
+
+// Seeded uniform data (splitmix64): floats in [-1, 1), integers in [0, 9], bools 0/1; the same
+// rule as `autogtco ir --run`, so both commands draw the same inputs for a seed.
+ir::Tensor RandomInput(const ir::TensorType& type, uint64_t seed) {
+  ir::Tensor t(type);
+  uint64_t state = seed;
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    if (ir::IsFloat(type.dtype)) {
+      t.SetF32(i, static_cast<float>(static_cast<double>(z >> 11) * 0x1.0p-53 * 2.0 - 1.0));
+    } else if (type.dtype == ir::DType::kBool) {
+      t.SetI64(i, static_cast<int64_t>(z & 1));
+    } else {
+      t.SetI64(i, static_cast<int64_t>(z % 10));
+    }
+  }
+  return t;
+}
+
+// A file name for an output: ONNX names may hold '/', ':' and the like.
+std::string FileNameFor(const std::string& value_name) {
+  std::string s;
+  for (char c : value_name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.';
+    s += ok ? c : '_';
+  }
+  if (s.empty() || s[0] == '.') s = "_" + s;
+  return s;
+}
+
+Expected<std::vector<ir::Tensor>> GatherInputs(const ir::Graph& g, const RunArgs& a) {
+  std::map<std::string, std::string> given;
+  for (const std::string& spec : a.inputs) {
+    size_t eq = spec.rfind('=');
+    if (eq == std::string::npos || eq == 0) return Status::Errorf("--input '{}' must be NAME=FILE.npy", spec);
+    std::string name = spec.substr(0, eq);
+    const ir::Value* v = g.FindValue(name);
+    if (v == nullptr || !v->is_graph_input()) {
+      return Status::Errorf("--input '{}': the model has no input named '{}'", spec, name);
+    }
+    given[name] = spec.substr(eq + 1);
+  }
+  std::vector<ir::Tensor> inputs;
+  for (size_t i = 0; i < g.inputs().size(); ++i) {
+    const ir::Value* in = g.inputs()[i];
+    auto it = given.find(in->name());
+    if (it != given.end()) {
+      AGT_ASSIGN_OR_RETURN(ir::Tensor t, ir::ReadNpy(it->second));
+      if (t.type() != in->type()) {
+        return Status::Errorf("{}: holds {}, but input '{}' is {}", it->second, t.type().ToString(), in->name(),
+                              in->type().ToString());
+      }
+      inputs.push_back(std::move(t));
+    } else if (a.random_seed >= 0) {
+      inputs.push_back(RandomInput(in->type(), static_cast<uint64_t>(a.random_seed) * 1000003u + i));
+    } else {
+      return Status::Errorf("input '{}' has no value: give --input {}=FILE.npy or --random-inputs SEED", in->name(),
+                            in->name());
+    }
+  }
+  return inputs;
+}
+
+double RelativeL2(const ir::Tensor& a, const ir::Tensor& b) {
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < a.num_elements(); ++i) {
+    double x = a.GetF32(i), y = b.GetF32(i);
+    num += (x - y) * (x - y);
+    den += y * y;
+  }
+  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
+}
+
+Status RunModel(const RunArgs& a) {
+  std::string ext = std::filesystem::path(a.model).extension().string();
+  if (ext == ".so") return Status::Errorf("{}: running compiled artifacts is not available yet; give the .onnx", a.model);
+  frontend::FrontendOptions fopts;
+  for (const std::string& s : a.input_shapes) AGT_RETURN_IF_ERROR(frontend::ParseInputShape(s, fopts));
+  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, frontend::LoadOnnx(a.model, fopts));
+  if (!a.no_passes) AGT_RETURN_IF_ERROR(passes::RunFrontendPipeline(*g).status());
+  AGT_ASSIGN_OR_RETURN(std::vector<ir::Tensor> inputs, GatherInputs(*g, a));
+  spdlog::info("running {} nodes on the reference interpreter", g->num_nodes());
+  AGT_ASSIGN_OR_RETURN(std::vector<ir::Tensor> outputs, ir::Interpret(*g, inputs));
+
+  std::error_code ec;
+  std::filesystem::create_directories(a.out_dir, ec);
+  if (ec) return Status::Errorf("cannot create '{}': {}", a.out_dir, ec.message());
+  bool all_ok = true;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    std::string file = FileNameFor(g->outputs()[i]->name()) + ".npy";
+    std::string path = (std::filesystem::path(a.out_dir) / file).string();
+    AGT_RETURN_IF_ERROR(ir::WriteNpy(path, outputs[i]));
+    fmt::print("{}: {} -> {}\n", g->outputs()[i]->name(), outputs[i].type().ToString(), path);
+    if (a.compare_dir.empty()) continue;
+    std::string ref_path = (std::filesystem::path(a.compare_dir) / file).string();
+    AGT_ASSIGN_OR_RETURN(ir::Tensor ref, ir::ReadNpy(ref_path));
+    if (ref.shape() != outputs[i].shape()) {
+      return Status::Errorf("{}: holds {}, but output '{}' is {}", ref_path, ref.type().ToString(),
+                            g->outputs()[i]->name(), outputs[i].type().ToString());
+    }
+    double err = RelativeL2(outputs[i], ref);
+    bool ok = err <= a.tolerance;
+    all_ok &= ok;
+    fmt::print("  vs {}: relative L2 error {:.3e} ({})\n", ref_path, err, ok ? "ok" : "OVER TOLERANCE");
+  }
+  if (!all_ok) return Status::Errorf("outputs differ from {} by more than {:g} (relative L2)", a.compare_dir, a.tolerance);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a model on the reference interpreter and write its outputs as .npy");
+  cmd->add_option("model", args->model, "The .onnx file")->required();
+  cmd->add_option("--input", args->inputs, "An input's value: NAME=FILE.npy (repeatable)");
+  cmd->add_option("--random-inputs", args->random_seed, "Seeded random values for inputs not given by --input");
+  cmd->add_option("--input-shape", args->input_shapes, "Fix an input's shape: NAME=1x3x224x224 (repeatable)");
+  cmd->add_option("--out-dir", args->out_dir, "Write each output as DIR/<output name>.npy")->required();
+  cmd->add_option("--compare", args->compare_dir, "Compare each output with DIR2/<output name>.npy");
+  cmd->add_option("--tolerance", args->tolerance, "Largest relative L2 error --compare accepts (default 1e-4)");
+  cmd->add_flag("--no-passes", args->no_passes, "Run the graph as imported, without the frontend passes");
+  cmd->callback([args, &ctx] {
+    Status st = RunModel(*args);
+    if (!st.ok()) {
+      fmt::print(stderr, "error: {}\n", st.message());
+      ctx.exit_code = 2;
+    }
+  });
+}
+
+}  // namespace agt::cli

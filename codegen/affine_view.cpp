@@ -1,0 +1,120 @@
+// Affine view analysis (see affine_view.h).
+#include "codegen/affine_view.h"
+
+#include <algorithm>
+
+namespace agt::codegen {
+
+using ir::OpKind;
+
+namespace {
+std::vector<int64_t> IntsOf(const ir::Attrs& a, ir::AttrKey k) {
+  const ir::AttrValue* v = a.find(k);
+  if (v == nullptr) return {};
+  if (const auto* i = std::get_if<std::vector<int64_t>>(v)) return *i;
+  return {};
+}
+int64_t IntOf(const ir::Attrs& a, ir::AttrKey k, int64_t def) {
+  const ir::AttrValue* v = a.find(k);
+  if (v == nullptr) return def;
+  if (const auto* i = std::get_if<int64_t>(v)) return *i;
+  return def;
+}
+bool IsRowMajor(const std::vector<int64_t>& strides, const ir::Shape& shape) {
+  std::vector<int64_t> rm = ir::Strides(shape);
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] != 1 && strides[d] != rm[d]) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<AffineView> AffineOf(const ir::Graph& g, const ir::Value* v) {
+  if (v->is_graph_input()) {
+    for (size_t i = 0; i < g.inputs().size(); ++i) {
+      if (g.inputs()[i] == v) return AffineView{static_cast<int>(i), 0, ir::Strides(v->shape())};
+    }
+    return std::nullopt;
+  }
+  const ir::Node* n = v->producer();
+  if (n == nullptr) return std::nullopt;
+  const ir::Shape& os = v->shape();
+  switch (n->op()) {
+    case OpKind::kIdentity: return AffineOf(g, n->input(0));
+    case OpKind::kReshape: {
+      auto src = AffineOf(g, n->input(0));
+      if (!src || !IsRowMajor(src->strides, n->input(0)->shape())) return std::nullopt;
+      return AffineView{src->input, src->offset, ir::Strides(os)};
+    }
+    case OpKind::kTranspose: {
+      auto src = AffineOf(g, n->input(0));
+      if (!src) return std::nullopt;
+      std::vector<int64_t> perm = IntsOf(n->attrs(), ir::AttrKey::kPerm);
+      if (perm.empty()) {
+        for (size_t d = 0; d < os.size(); ++d) perm.push_back(static_cast<int64_t>(os.size() - 1 - d));
+      }
+      AffineView r{src->input, src->offset, {}};
+      for (int64_t p : perm) r.strides.push_back(src->strides[p]);
+      return r;
+    }
+    case OpKind::kExpand: {
+      auto src = AffineOf(g, n->input(0));
+      if (!src) return std::nullopt;
+      const ir::Shape& is = n->input(0)->shape();
+      AffineView r{src->input, src->offset, std::vector<int64_t>(os.size(), 0)};
+      size_t shift = os.size() - is.size();
+      for (size_t d = 0; d < is.size(); ++d) r.strides[d + shift] = is[d] == 1 ? 0 : src->strides[d];
+      return r;
+    }
+    case OpKind::kSplit: {
+      auto src = AffineOf(g, n->input(0));
+      if (!src) return std::nullopt;
+      int64_t axis = IntOf(n->attrs(), ir::AttrKey::kAxis, 0);
+      if (axis < 0) axis += static_cast<int64_t>(os.size());
+      std::vector<int64_t> split = IntsOf(n->attrs(), ir::AttrKey::kSplit);
+      int64_t off = 0;
+      for (int k = 0; k < v->output_index(); ++k) off += split[k];
+      src->offset += off * src->strides[axis];
+      return src;
+    }
+    case OpKind::kGather: {
+      // Only a constant scalar index (timm's q/k/v unbind): drops the axis.
+      const ir::Value* idx = n->input(1);
+      if (!idx->is_constant() || idx->data().num_elements() != 1 || !idx->shape().empty()) return std::nullopt;
+      auto src = AffineOf(g, n->input(0));
+      if (!src) return std::nullopt;
+      int64_t axis = IntOf(n->attrs(), ir::AttrKey::kAxis, 0);
+      const ir::Shape& ds = n->input(0)->shape();
+      if (axis < 0) axis += static_cast<int64_t>(ds.size());
+      int64_t i = idx->data().GetI64(0);
+      if (i < 0) i += ds[axis];
+      src->offset += i * src->strides[axis];
+      src->strides.erase(src->strides.begin() + axis);
+      return src;
+    }
+    case OpKind::kSlice: {
+      auto src = AffineOf(g, n->input(0));
+      if (!src) return std::nullopt;
+      const ir::Shape& is = n->input(0)->shape();
+      std::vector<int64_t> starts = IntsOf(n->attrs(), ir::AttrKey::kStarts), ends = IntsOf(n->attrs(), ir::AttrKey::kEnds);
+      std::vector<int64_t> axes = IntsOf(n->attrs(), ir::AttrKey::kAxes), steps = IntsOf(n->attrs(), ir::AttrKey::kSteps);
+      if (axes.empty()) {
+        for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+      }
+      if (steps.empty()) steps.assign(starts.size(), 1);
+      for (size_t i = 0; i < starts.size() && i < axes.size(); ++i) {
+        int64_t a = axes[i] < 0 ? axes[i] + static_cast<int64_t>(is.size()) : axes[i];
+        int64_t dim = is[a], step = steps[i];
+        int64_t s = std::clamp<int64_t>(starts[i], -dim - 1, dim + 1);
+        if (s < 0) s += dim;
+        s = step > 0 ? std::clamp<int64_t>(s, 0, dim) : std::clamp<int64_t>(s, 0, dim - 1);
+        src->offset += s * src->strides[a];
+        src->strides[a] *= step;
+      }
+      return src;
+    }
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace agt::codegen

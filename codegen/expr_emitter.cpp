@@ -1,0 +1,806 @@
+// Loaders and local chains for every op of the table (see expr_emitter.h).
+#include "codegen/expr_emitter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include <fmt/ranges.h>
+
+namespace agt::codegen {
+
+using ir::DType;
+using ir::Node;
+using ir::OpKind;
+using ir::Value;
+
+namespace {
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep = ", ") { return fmt::format("{}", fmt::join(v, sep)); }
+
+std::vector<int64_t> Ints(const ir::Attrs& a, ir::AttrKey k) {
+  const ir::AttrValue* v = a.find(k);
+  if (v == nullptr) return {};
+  if (const auto* i = std::get_if<std::vector<int64_t>>(v)) return *i;
+  return {};
+}
+int64_t Int(const ir::Attrs& a, ir::AttrKey k, int64_t def) {
+  const ir::AttrValue* v = a.find(k);
+  if (v == nullptr) return def;
+  if (const auto* i = std::get_if<int64_t>(v)) return *i;
+  return def;
+}
+double Float(const ir::Attrs& a, ir::AttrKey k, double def) {
+  const ir::AttrValue* v = a.find(k);
+  if (v == nullptr) return def;
+  if (const auto* d = std::get_if<double>(v)) return *d;
+  return def;
+}
+std::string Str(const ir::Attrs& a, ir::AttrKey k, std::string def) {
+  const ir::AttrValue* v = a.find(k);
+  if (v == nullptr) return def;
+  if (const auto* s = std::get_if<std::string>(v)) return *s;
+  return def;
+}
+
+std::string FloatLit(double d) {
+  float f = static_cast<float>(d);
+  if (std::isfinite(f)) return fmt::format("{:.9g}f", f);
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  return fmt::format("__int_as_float(0x{:08x})", bits);
+}
+
+std::vector<std::string> IndexNames(size_t rank) {
+  std::vector<std::string> idx;
+  for (size_t d = 0; d < rank; ++d) idx.push_back(fmt::format("i{}", d));
+  return idx;
+}
+
+// Per-dim (start, step) of a slice, with ONNX's clamping (as the reference does).
+std::vector<std::pair<int64_t, int64_t>> SliceStarts(const ir::Attrs& attrs, const ir::Shape& in) {
+  std::vector<int64_t> starts = Ints(attrs, ir::AttrKey::kStarts), ends = Ints(attrs, ir::AttrKey::kEnds);
+  std::vector<int64_t> axes = Ints(attrs, ir::AttrKey::kAxes), steps = Ints(attrs, ir::AttrKey::kSteps);
+  size_t n = starts.size();
+  if (axes.empty()) {
+    for (size_t i = 0; i < n; ++i) axes.push_back(static_cast<int64_t>(i));
+  }
+  if (steps.empty()) steps.assign(n, 1);
+  std::vector<std::pair<int64_t, int64_t>> r(in.size(), {0, 1});
+  for (size_t i = 0; i < n && i < axes.size(); ++i) {
+    int64_t a = axes[i] < 0 ? axes[i] + static_cast<int64_t>(in.size()) : axes[i];
+    int64_t dim = in[a], step = steps[i];
+    int64_t s = std::clamp<int64_t>(starts[i], -dim - 1, dim + 1);
+    if (s < 0) s += dim;
+    s = step > 0 ? std::clamp<int64_t>(s, 0, dim) : std::clamp<int64_t>(s, 0, dim - 1);
+    r[a] = {s, step};
+  }
+  return r;
+}
+
+int64_t NormAxis(int64_t axis, size_t rank) { return axis < 0 ? axis + static_cast<int64_t>(rank) : axis; }
+
+}  // namespace
+
+bool DependsOn(const Value* v, const std::set<const Value*>& sources) {
+  std::map<const Value*, bool> memo;
+  std::function<bool(const Value*)> rec = [&](const Value* x) -> bool {
+    if (sources.count(x)) return true;
+    auto it = memo.find(x);
+    if (it != memo.end()) return it->second;
+    bool r = false;
+    if (x->producer() != nullptr) {
+      for (const Value* in : x->producer()->inputs()) r = r || rec(in);
+    }
+    memo[x] = r;
+    return r;
+  };
+  return rec(v);
+}
+
+std::string ExprEmitter::Prelude(Precision p) {
+  std::string st = p == Precision::kFP16 ? "__half" : p == Precision::kBF16 ? "__nv_bfloat16" : "float";
+  return fmt::format(R"(#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+
+// Storage type of floating tensors at this precision ({}); arithmetic is fp32.
+typedef {} st_t;
+#define AGT_NAN __int_as_float(0x7fffffff)
+#define AGT_INF __int_as_float(0x7f800000)
+__device__ __forceinline__ float agt_f(float x) {{ return x; }}
+__device__ __forceinline__ float agt_f(__half x) {{ return __half2float(x); }}
+__device__ __forceinline__ float agt_f(__nv_bfloat16 x) {{ return __bfloat162float(x); }}
+__device__ __forceinline__ void agt_st(float* p, float v) {{ *p = v; }}
+__device__ __forceinline__ void agt_st(__half* p, float v) {{ *p = __float2half_rn(v); }}
+__device__ __forceinline__ void agt_st(__nv_bfloat16* p, float v) {{ *p = __float2bfloat16_rn(v); }}
+__device__ __forceinline__ void agt_st(long long* p, long long v) {{ *p = v; }}
+__device__ __forceinline__ void agt_st(int* p, long long v) {{ *p = (int)v; }}
+__device__ __forceinline__ void agt_st(signed char* p, long long v) {{ *p = (signed char)v; }}
+__device__ __forceinline__ void agt_st(unsigned char* p, bool v) {{ *p = v ? 1 : 0; }}
+// max/min propagate NaN, as the reference does (fmaxf would drop it).
+__device__ __forceinline__ float agt_max(float a, float b) {{ return (a != a || b != b) ? AGT_NAN : fmaxf(a, b); }}
+__device__ __forceinline__ float agt_min(float a, float b) {{ return (a != a || b != b) ? AGT_NAN : fminf(a, b); }}
+__device__ __forceinline__ long long agt_max(long long a, long long b) {{ return a > b ? a : b; }}
+__device__ __forceinline__ long long agt_min(long long a, long long b) {{ return a < b ? a : b; }}
+__device__ __forceinline__ long long agt_ipow(long long b, long long e) {{
+  if (e < 0) return b == 1 ? 1 : (b == -1 ? ((e & 1) ? -1 : 1) : 0);
+  long long r = 1;
+  while (e > 0) {{ if (e & 1) r *= b; b *= b; e >>= 1; }}
+  return r;
+}}
+__device__ __forceinline__ float agt_round_f16(float x) {{ return __half2float(__float2half_rn(x)); }}
+__device__ __forceinline__ float agt_round_bf16(float x) {{ return __bfloat162float(__float2bfloat16_rn(x)); }}
+
+)",
+                     PrecisionName(p), st);
+}
+
+std::string ExprEmitter::FloatStorage() const {
+  return precision_ == Precision::kFP16 ? "__half" : precision_ == Precision::kBF16 ? "__nv_bfloat16" : "float";
+}
+
+std::string ExprEmitter::RegType(const Value* v) const {
+  if (ir::IsFloat(v->dtype())) return "float";
+  if (v->dtype() == DType::kBool) return "bool";
+  return "long long";
+}
+
+std::string ExprEmitter::StorageType(const Value* v) const {
+  switch (v->dtype()) {
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16: return "st_t";
+    case DType::kI64: return "long long";
+    case DType::kI32: return "int";
+    case DType::kI8: return "signed char";
+    case DType::kBool: return "unsigned char";
+  }
+  return "st_t";
+}
+
+void ExprEmitter::EmitParamsStruct(CudaWriter& w) const {
+  auto s = w.Block("struct Params", ";");
+  for (size_t i = 0; i < g_.inputs().size(); ++i) {
+    w.Linef("const {}* __restrict__ in{};   // {}", StorageType(g_.inputs()[i]), i, g_.inputs()[i]->type().ToString());
+  }
+  for (size_t i = 0; i < g_.outputs().size(); ++i) {
+    w.Linef("{}* __restrict__ out{};   // {}", StorageType(g_.outputs()[i]), i, g_.outputs()[i]->type().ToString());
+  }
+  if (g_.inputs().empty() && g_.outputs().empty()) w.Line("int unused;");
+}
+
+std::string ExprEmitter::KernelParams() const {
+  std::vector<std::string> ps;
+  for (size_t i = 0; i < g_.inputs().size(); ++i) ps.push_back(fmt::format("const {}* __restrict__ in{}", StorageType(g_.inputs()[i]), i));
+  for (size_t i = 0; i < g_.outputs().size(); ++i) ps.push_back(fmt::format("{}* __restrict__ out{}", StorageType(g_.outputs()[i]), i));
+  return Join(ps);
+}
+
+std::string ExprEmitter::ParamsInit() const {
+  std::vector<std::string> ps;
+  for (size_t i = 0; i < g_.inputs().size(); ++i) ps.push_back(fmt::format("in{}", i));
+  for (size_t i = 0; i < g_.outputs().size(); ++i) ps.push_back(fmt::format("out{}", i));
+  if (ps.empty()) ps.push_back("0");
+  return fmt::format("Params P{{{}}};", Join(ps));
+}
+
+std::vector<size_t> ExprEmitter::OutputSlots(const Value* v) const {
+  std::vector<size_t> r;
+  for (size_t i = 0; i < g_.outputs().size(); ++i) {
+    if (g_.outputs()[i] == v) r.push_back(i);
+  }
+  return r;
+}
+
+int ExprEmitter::InputIndex(const Value* v) const {
+  for (size_t i = 0; i < g_.inputs().size(); ++i) {
+    if (g_.inputs()[i] == v) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string ExprEmitter::Ravel(const std::vector<std::string>& idx, const ir::Shape& shape) {
+  std::vector<int64_t> st = ir::Strides(shape);
+  std::vector<std::string> terms;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1 || idx[d] == "0") continue;
+    terms.push_back(st[d] == 1 ? fmt::format("({})", idx[d]) : fmt::format("({}) * {}LL", idx[d], st[d]));
+  }
+  return terms.empty() ? "0LL" : Join(terms, " + ");
+}
+
+std::vector<std::string> ExprEmitter::Unravel(const std::string& flat, const ir::Shape& shape) {
+  std::vector<int64_t> st = ir::Strides(shape);
+  std::vector<std::string> idx;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) {
+      idx.push_back("0");
+    } else if (d == 0) {
+      idx.push_back(st[d] == 1 ? fmt::format("({})", flat) : fmt::format("(({}) / {}LL)", flat, st[d]));
+    } else {
+      idx.push_back(st[d] == 1 ? fmt::format("(({}) % {}LL)", flat, shape[d])
+                               : fmt::format("((({}) / {}LL) % {}LL)", flat, st[d], shape[d]));
+    }
+  }
+  return idx;
+}
+
+std::vector<std::string> ExprEmitter::BroadcastIndex(const ir::Shape& operand, const ir::Shape& out,
+                                                     const std::vector<std::string>& out_idx) {
+  std::vector<std::string> r;
+  size_t shift = out.size() - operand.size();
+  for (size_t d = 0; d < operand.size(); ++d) r.push_back(operand[d] == 1 ? "0" : out_idx[d + shift]);
+  return r;
+}
+
+void ExprEmitter::Require(const Value* v) {
+  if (!required_.insert(v->id()).second) return;
+  if (v->producer() != nullptr) {
+    for (const Value* in : v->producer()->inputs()) Require(in);
+  }
+}
+
+std::string ExprEmitter::LoadCall(const Value* v, const std::vector<std::string>& idx) {
+  Require(v);
+  std::vector<std::string> args = {"P"};
+  args.insert(args.end(), idx.begin(), idx.end());
+  return fmt::format("ld_{}({})", Name(v), Join(args));
+}
+
+std::string ExprEmitter::StoreStmt(size_t k, const std::string& flat, const std::string& value) const {
+  return fmt::format("agt_st(&P.out{}[{}], {});", k, flat, value);
+}
+
+std::string ExprEmitter::Literal(const Value* v, int64_t i) const {
+  const ir::Tensor& t = v->data();
+  if (ir::IsFloat(t.dtype())) return FloatLit(t.GetF32(i));
+  if (t.dtype() == DType::kBool) return t.GetI64(i) ? "true" : "false";
+  return fmt::format("{}LL", t.GetI64(i));
+}
+
+Status ExprEmitter::EmitLoaders(CudaWriter& w) {
+  // Inputs and constants first, then node results in graph (topological) order.
+  for (const Value* v : g_.inputs()) {
+    if (required_.count(v->id())) AGT_RETURN_IF_ERROR(EmitLoader(w, v));
+  }
+  for (const Value* v : g_.constants()) {
+    if (required_.count(v->id())) AGT_RETURN_IF_ERROR(EmitLoader(w, v));
+  }
+  for (const auto& n : g_.nodes()) {
+    for (const Value* v : n->outputs()) {
+      if (required_.count(v->id())) AGT_RETURN_IF_ERROR(EmitLoader(w, v));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ExprEmitter::EmitLoader(CudaWriter& w, const Value* v) {
+  if (!emitted_.insert(v->id()).second) return Status::Ok();
+  std::vector<std::string> idx = IndexNames(v->shape().size());
+  std::vector<std::string> params = {"const Params& P"};
+  for (const auto& i : idx) params.push_back("long long " + i);
+  std::string head = fmt::format("__device__ __forceinline__ {} ld_{}({})", RegType(v), Name(v), Join(params));
+  if (v->is_graph_input()) {
+    int k = InputIndex(v);
+    auto s = w.Block(head);
+    std::string ld = fmt::format("P.in{}[{}]", k, Ravel(idx, v->shape()));
+    if (ir::IsFloat(v->dtype())) w.Linef("return agt_f({});", ld);
+    else if (v->dtype() == DType::kBool) w.Linef("return {} != 0;", ld);
+    else w.Linef("return (long long){};", ld);
+    return Status::Ok();
+  }
+  if (v->is_constant()) {
+    int64_t n = v->data().num_elements();
+    if (n == 1) {
+      auto s = w.Block(head);
+      for (const auto& i : idx) w.Linef("(void){};", i);
+      w.Linef("return {};", Literal(v, 0));
+      return Status::Ok();
+    }
+    if (n > 65536) return Status::Errorf("constant {} is too large to inline in a kernel", v->type().ToString());
+    std::vector<std::string> lits;
+    for (int64_t i = 0; i < n; ++i) lits.push_back(Literal(v, i));
+    w.Linef("__device__ const {} c_{}[{}] = {{{}}};", RegType(v), Name(v), n, Join(lits));
+    auto s = w.Block(head);
+    w.Linef("return c_{}[{}];", Name(v), Ravel(idx, v->shape()));
+    return Status::Ok();
+  }
+  const Node& n = *v->producer();
+  auto s = w.Block(head);
+  w.Comment(fmt::format("{} -> {}", n.op_name(), v->type().ToString()));
+  return EmitNodeLoaderBody(w, n, v, idx);
+}
+
+Expected<std::string> ExprEmitter::ElementExpr(const Node& n, const std::vector<std::string>& a) const {
+  const Value* out = n.output(0);
+  bool fl = ir::IsFloat(n.num_inputs() ? n.input(n.op() == OpKind::kWhere ? 1 : 0)->dtype() : out->dtype());
+  auto u = [&](const char* fexpr, const char* iexpr) { return fmt::format(fmt::runtime(fl ? fexpr : iexpr), a[0]); };
+  auto b = [&](const char* fexpr, const char* iexpr) { return fmt::format(fmt::runtime(fl ? fexpr : iexpr), a[0], a[1]); };
+  switch (n.op()) {
+    case OpKind::kRelu: return u("fmaxf({}, 0.0f)", "agt_max({}, 0LL)");
+    case OpKind::kSigmoid: return u("(1.0f / (1.0f + expf(-({}))))", "");
+    case OpKind::kGelu:
+      if (Str(n.attrs(), ir::AttrKey::kApproximate, "none") == "tanh") {
+        return fmt::format("([&](float x) {{ return 0.5f * x * (1.0f + tanhf(0.7978845608f * (x + 0.044715f * x * x * x))); }}({}))", a[0]);
+      }
+      return fmt::format("([&](float x) {{ return 0.5f * x * (1.0f + erff(x * 0.7071067812f)); }}({}))", a[0]);
+    case OpKind::kSqrt: return u("sqrtf({})", "");
+    case OpKind::kErf: return u("erff({})", "");
+    case OpKind::kExp: return u("expf({})", "");
+    case OpKind::kLog: return u("logf({})", "");
+    case OpKind::kTanh: return u("tanhf({})", "");
+    case OpKind::kNeg: return u("(-({}))", "(-({}))");
+    case OpKind::kAbs: return u("fabsf({})", "llabs({})");
+    case OpKind::kReciprocal: return u("(1.0f / ({}))", "");
+    case OpKind::kSin: return u("sinf({})", "");
+    case OpKind::kCos: return u("cosf({})", "");
+    case OpKind::kFloor: return u("floorf({})", "");
+    case OpKind::kCeil: return u("ceilf({})", "");
+    case OpKind::kNot: return fmt::format("(!({}))", a[0]);
+    case OpKind::kIdentity: return a[0];
+    case OpKind::kCast: {
+      DType to = out->dtype(), from = n.input(0)->dtype();
+      if (ir::IsFloat(to)) {
+        std::string x = fmt::format("(float)({})", a[0]);
+        if (to == DType::kF16) return fmt::format("agt_round_f16({})", x);
+        if (to == DType::kBF16) return fmt::format("agt_round_bf16({})", x);
+        return x;
+      }
+      if (to == DType::kBool) return fmt::format("(({}) != 0)", a[0]);
+      if (ir::IsFloat(from)) return fmt::format("(long long)truncf({})", a[0]);
+      if (to == DType::kI32) return fmt::format("(long long)(int)({})", a[0]);
+      if (to == DType::kI8) return fmt::format("(long long)(signed char)({})", a[0]);
+      return fmt::format("(long long)({})", a[0]);
+    }
+    case OpKind::kAdd: return b("(({}) + ({}))", "(({}) + ({}))");
+    case OpKind::kSub: return b("(({}) - ({}))", "(({}) - ({}))");
+    case OpKind::kMul: return b("(({}) * ({}))", "(({}) * ({}))");
+    case OpKind::kDiv: return b("(({}) / ({}))", "(({}) / ({}))");
+    case OpKind::kPow: return b("powf({}, {})", "agt_ipow({}, {})");
+    case OpKind::kMax: return b("agt_max({}, {})", "agt_max({}, {})");
+    case OpKind::kMin: return b("agt_min({}, {})", "agt_min({}, {})");
+    case OpKind::kEqual: return b("(({}) == ({}))", "(({}) == ({}))");
+    case OpKind::kLess: return b("(({}) < ({}))", "(({}) < ({}))");
+    case OpKind::kLessOrEqual: return b("(({}) <= ({}))", "(({}) <= ({}))");
+    case OpKind::kGreater: return b("(({}) > ({}))", "(({}) > ({}))");
+    case OpKind::kGreaterOrEqual: return b("(({}) >= ({}))", "(({}) >= ({}))");
+    case OpKind::kAnd: return fmt::format("(({}) && ({}))", a[0], a[1]);
+    case OpKind::kOr: return fmt::format("(({}) || ({}))", a[0], a[1]);
+    case OpKind::kWhere: return fmt::format("(({}) ? ({}) : ({}))", a[0], a[1], a[2]);
+    default: break;
+  }
+  return Status::Errorf("{} is not element-wise", n.Describe());
+}
+
+Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value* v, const std::vector<std::string>& idx) {
+  const ir::Shape& os = v->shape();
+  const ir::Attrs& at = n.attrs();
+  std::string rt = RegType(v);
+  auto in = [&](size_t k) { return n.input(k); };
+  auto bidx = [&](size_t k) { return BroadcastIndex(in(k)->shape(), os, idx); };
+  switch (n.op()) {
+    case OpKind::kBatchNorm: {
+      double eps = Float(at, ir::AttrKey::kEpsilon, 1e-5);
+      std::vector<std::string> c = {idx[1]};
+      w.Linef("float x = {};", LoadCall(in(0), idx));
+      w.Linef("return (x - {}) * ({} / sqrtf({} + {})) + {};", LoadCall(in(3), c), LoadCall(in(1), c), LoadCall(in(4), c),
+              FloatLit(eps), LoadCall(in(2), c));
+      return Status::Ok();
+    }
+    case OpKind::kReshape: {
+      w.Linef("long long f = {};", Ravel(idx, os));
+      w.Linef("return {};", LoadCall(in(0), Unravel("f", in(0)->shape())));
+      return Status::Ok();
+    }
+    case OpKind::kTranspose: {
+      std::vector<int64_t> perm = Ints(at, ir::AttrKey::kPerm);
+      size_t r = os.size();
+      if (perm.empty()) {
+        for (size_t d = 0; d < r; ++d) perm.push_back(static_cast<int64_t>(r - 1 - d));
+      }
+      std::vector<std::string> src(r);
+      for (size_t d = 0; d < r; ++d) src[perm[d]] = idx[d];
+      w.Linef("return {};", LoadCall(in(0), src));
+      return Status::Ok();
+    }
+    case OpKind::kConcat: {
+      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, 0), os.size());
+      int64_t off = 0;
+      for (size_t k = 0; k < n.num_inputs(); ++k) {
+        std::vector<std::string> src = idx;
+        src[a] = fmt::format("{} - {}LL", idx[a], off);
+        int64_t len = in(k)->shape()[a];
+        if (k + 1 == n.num_inputs()) {
+          w.Linef("return {};", LoadCall(in(k), src));
+        } else if (len > 0) {
+          w.Linef("if ({} < {}LL) return {};", idx[a], off + len, LoadCall(in(k), src));
+        }
+        off += len;
+      }
+      return Status::Ok();
+    }
+    case OpKind::kSlice: {
+      auto plan = SliceStarts(at, in(0)->shape());
+      std::vector<std::string> src;
+      for (size_t d = 0; d < os.size(); ++d) {
+        auto [s, st] = plan[d];
+        src.push_back(st == 1 ? (s == 0 ? idx[d] : fmt::format("{}LL + {}", s, idx[d])) : fmt::format("{}LL + ({}LL) * {}", s, st, idx[d]));
+      }
+      w.Linef("return {};", LoadCall(in(0), src));
+      return Status::Ok();
+    }
+    case OpKind::kGather: {
+      const ir::Shape& ds = in(0)->shape();
+      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, 0), ds.size());
+      size_t ri = in(1)->shape().size();
+      std::vector<std::string> iidx(idx.begin() + a, idx.begin() + a + static_cast<int64_t>(ri));
+      w.Linef("long long g = {};", LoadCall(in(1), iidx));
+      w.Linef("if (g < 0) g += {}LL;", ds[a]);
+      std::vector<std::string> src(idx.begin(), idx.begin() + a);
+      src.push_back("g");
+      src.insert(src.end(), idx.begin() + a + static_cast<int64_t>(ri), idx.end());
+      w.Linef("return {};", LoadCall(in(0), src));
+      return Status::Ok();
+    }
+    case OpKind::kSplit: {
+      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, 0), os.size());
+      std::vector<int64_t> split = Ints(at, ir::AttrKey::kSplit);
+      int64_t off = 0;
+      for (int k = 0; k < v->output_index(); ++k) off += split[k];
+      std::vector<std::string> src = idx;
+      src[a] = fmt::format("{} + {}LL", idx[a], off);
+      w.Linef("return {};", LoadCall(in(0), src));
+      return Status::Ok();
+    }
+    case OpKind::kExpand:
+      w.Linef("return {};", LoadCall(in(0), bidx(0)));
+      return Status::Ok();
+    case OpKind::kTile: {
+      std::vector<std::string> src;
+      for (size_t d = 0; d < os.size(); ++d) src.push_back(fmt::format("{} % {}LL", idx[d], in(0)->shape()[d]));
+      w.Linef("return {};", LoadCall(in(0), src));
+      return Status::Ok();
+    }
+    case OpKind::kPad: {
+      std::vector<int64_t> pads = Ints(at, ir::AttrKey::kPads);
+      std::string mode = Str(at, ir::AttrKey::kMode, "constant");
+      const ir::Shape& xs = in(0)->shape();
+      size_t r = xs.size();
+      std::vector<std::string> src;
+      for (size_t d = 0; d < r; ++d) {
+        std::string s = fmt::format("s{}", d);
+        w.Linef("long long {} = {} - {}LL;", s, idx[d], pads[d]);
+        if (mode == "constant") {
+          w.Linef("if ({0} < 0 || {0} >= {1}LL) return ({2}){3};", s, xs[d], rt, FloatLit(Float(at, ir::AttrKey::kValue, 0.0)));
+        } else if (mode == "edge" || xs[d] == 1) {
+          w.Linef("{0} = {0} < 0 ? 0 : ({0} >= {1}LL ? {1}LL - 1 : {0});", s, xs[d]);
+        } else {
+          w.Linef("{{ long long per = {0}LL; long long m = (({1} % per) + per) % per; {1} = m < {2}LL ? m : per - m; }}",
+                  2 * (xs[d] - 1), s, xs[d]);
+        }
+        src.push_back(s);
+      }
+      w.Linef("return {};", LoadCall(in(0), src));
+      return Status::Ok();
+    }
+    case OpKind::kResize: {
+      bool linear = Str(at, ir::AttrKey::kMode, "nearest") == "linear";
+      std::string coord = Str(at, ir::AttrKey::kCoordMode, "half_pixel");
+      std::string nearest = Str(at, ir::AttrKey::kNearestMode, "round_prefer_floor");
+      const ir::Shape& xs = in(0)->shape();
+      std::vector<std::string> lo = idx, hi = idx;
+      std::vector<size_t> resized;
+      for (size_t d = 0; d < os.size(); ++d) {
+        if (xs[d] == os[d]) continue;
+        double scale = static_cast<double>(os[d]) / static_cast<double>(xs[d]);
+        std::string x = fmt::format("(double){}", idx[d]);
+        std::string c;
+        if (coord == "pytorch_half_pixel") c = os[d] > 1 ? fmt::format("({} + 0.5) / {} - 0.5", x, scale) : "0.0";
+        else if (coord == "align_corners") c = os[d] == 1 ? "0.0" : fmt::format("{} * {} / {}", x, xs[d] - 1, os[d] - 1);
+        else if (coord == "asymmetric") c = fmt::format("{} / {}", x, scale);
+        else if (coord == "tf_half_pixel_for_nearest") c = fmt::format("({} + 0.5) / {}", x, scale);
+        else c = fmt::format("({} + 0.5) / {} - 0.5", x, scale);
+        w.Linef("double c{} = {};", d, c);
+        if (linear) {
+          w.Linef("c{0} = c{0} < 0.0 ? 0.0 : (c{0} > {1}.0 ? {1}.0 : c{0});", d, xs[d] - 1);
+          w.Linef("long long lo{0} = (long long)floor(c{0});", d);
+          w.Linef("long long hi{0} = lo{0} + 1 < {1}LL ? lo{0} + 1 : {1}LL;", d, xs[d] - 1);
+          w.Linef("float w{0} = (float)(c{0} - (double)lo{0});", d);
+          lo[d] = fmt::format("lo{}", d);
+          hi[d] = fmt::format("hi{}", d);
+          resized.push_back(d);
+        } else {
+          std::string r;
+          if (nearest == "floor") r = fmt::format("floor(c{})", d);
+          else if (nearest == "ceil") r = fmt::format("ceil(c{})", d);
+          else if (nearest == "round_prefer_ceil") r = fmt::format("(c{0} - floor(c{0}) == 0.5 ? floor(c{0}) + 1.0 : floor(c{0} + 0.5))", d);
+          else r = fmt::format("(c{0} - floor(c{0}) == 0.5 ? floor(c{0}) : floor(c{0} + 0.5))", d);
+          w.Linef("long long n{} = (long long){};", d, r);
+          w.Linef("n{0} = n{0} < 0 ? 0 : (n{0} > {1}LL ? {1}LL : n{0});", d, xs[d] - 1);
+          lo[d] = fmt::format("n{}", d);
+        }
+      }
+      if (!linear) {
+        w.Linef("return {};", LoadCall(in(0), lo));
+        return Status::Ok();
+      }
+      w.Line("float acc = 0.0f;");
+      for (size_t c = 0; c < (size_t{1} << resized.size()); ++c) {
+        std::vector<std::string> src = lo, wts;
+        for (size_t j = 0; j < resized.size(); ++j) {
+          size_t d = resized[j];
+          if (c & (size_t{1} << j)) {
+            src[d] = hi[d];
+            wts.push_back(fmt::format("w{}", d));
+          } else {
+            wts.push_back(fmt::format("(1.0f - w{})", d));
+          }
+        }
+        w.Linef("acc += {} * {};", Join(wts, " * "), LoadCall(in(0), src));
+      }
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    case OpKind::kReduceSum:
+    case OpKind::kReduceMean:
+    case OpKind::kReduceMax: {
+      const ir::Shape& xs = in(0)->shape();
+      std::vector<int64_t> axes = Ints(at, ir::AttrKey::kAxes);
+      bool keep = Int(at, ir::AttrKey::kKeepDims, 1) != 0;
+      std::vector<bool> mask(xs.size(), axes.empty());
+      for (int64_t a : axes) mask[NormAxis(a, xs.size())] = true;
+      ir::Shape red;
+      for (size_t d = 0; d < xs.size(); ++d) {
+        if (mask[d]) red.push_back(xs[d]);
+      }
+      int64_t count = ir::NumElements(red);
+      std::vector<std::string> ridx = Unravel("r", red);
+      std::vector<std::string> src;
+      size_t o = 0, j = 0;
+      for (size_t d = 0; d < xs.size(); ++d) {
+        if (mask[d]) {
+          src.push_back(ridx[j++]);
+          if (keep) ++o;
+        } else {
+          src.push_back(idx[o++]);
+        }
+      }
+      bool fl = ir::IsFloat(in(0)->dtype());
+      bool mx = n.op() == OpKind::kReduceMax;
+      std::string acc_t = fl || n.op() == OpKind::kReduceMean ? "float" : "long long";
+      w.Linef("{} acc = {};", acc_t, mx ? (fl ? "-AGT_INF" : "(-9223372036854775807LL - 1)") : "0");
+      w.Open(fmt::format("for (long long r = 0; r < {}LL; ++r)", count));
+      w.Linef(fmt::runtime(mx ? "acc = agt_max(acc, ({}){});" : "acc += ({}){};"), acc_t, LoadCall(in(0), src));
+      w.Close();
+      if (n.op() == OpKind::kReduceMean) w.Linef("return ({})(acc / {}.0f);", rt, count);
+      else w.Linef("return ({})acc;", rt);
+      return Status::Ok();
+    }
+    default: break;
+  }
+  // The remaining ops either are element-wise (composed from their operands' loaders) or loop.
+  if (n.pattern() == ir::OpPattern::kElemWise || n.pattern() == ir::OpPattern::kBroadcast) {
+    std::vector<std::string> ops;
+    for (size_t k = 0; k < n.num_inputs(); ++k) ops.push_back(LoadCall(in(k), bidx(k)));
+    AGT_ASSIGN_OR_RETURN(std::string e, ElementExpr(n, ops));
+    w.Linef("return {};", e);
+    return Status::Ok();
+  }
+  switch (n.op()) {
+    case OpKind::kSoftmax: {
+      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, -1), os.size());
+      std::vector<std::string> src = idx;
+      src[a] = "k";
+      std::string ld = LoadCall(in(0), src);
+      w.Line("float m = -AGT_INF, s = 0.0f;");
+      w.Linef("for (long long k = 0; k < {}LL; ++k) m = agt_max(m, {});", os[a], ld);
+      w.Linef("for (long long k = 0; k < {}LL; ++k) s += expf({} - m);", os[a], ld);
+      w.Linef("return expf({} - m) / s;", LoadCall(in(0), idx));
+      return Status::Ok();
+    }
+    case OpKind::kLayerNorm: {
+      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, -1), os.size());
+      ir::Shape tail(os.begin() + a, os.end());
+      int64_t len = ir::NumElements(tail);
+      std::vector<std::string> src(idx.begin(), idx.begin() + a), tidx = Unravel("j", tail);
+      src.insert(src.end(), tidx.begin(), tidx.end());
+      std::string ld = LoadCall(in(0), src);
+      w.Line("float mean = 0.0f, var = 0.0f;");
+      w.Linef("for (long long j = 0; j < {}LL; ++j) mean += {};", len, ld);
+      w.Linef("mean /= {}.0f;", len);
+      w.Linef("for (long long j = 0; j < {0}LL; ++j) {{ float d = {1} - mean; var += d * d; }}", len, ld);
+      w.Linef("var /= {}.0f;", len);
+      std::vector<std::string> own(idx.begin() + a, idx.end());
+      std::string bias = n.num_inputs() > 2 ? LoadCall(in(2), own) : "0.0f";
+      w.Linef("return ({} - mean) / sqrtf(var + {}) * {} + {};", LoadCall(in(0), idx), FloatLit(Float(at, ir::AttrKey::kEpsilon, 1e-5)),
+              LoadCall(in(1), own), bias);
+      return Status::Ok();
+    }
+    case OpKind::kCumSum: {
+      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, 0), os.size());
+      bool excl = Int(at, ir::AttrKey::kExclusive, 0) != 0, rev = Int(at, ir::AttrKey::kReverse, 0) != 0;
+      std::vector<std::string> src = idx;
+      src[a] = "k";
+      std::string lo = rev ? fmt::format("{}{}", idx[a], excl ? " + 1" : "") : "0";
+      std::string hi = rev ? fmt::format("{}LL", os[a]) : fmt::format("{}{}", idx[a], excl ? "" : " + 1");
+      w.Linef("{} acc = 0;", rt);
+      w.Linef("for (long long k = {}; k < {}; ++k) acc += {};", lo, hi, LoadCall(in(0), src));
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    case OpKind::kMatMul: {
+      const ir::Shape& as = in(0)->shape();
+      const ir::Shape& bs = in(1)->shape();
+      bool sm = as.size() == 1, sn = bs.size() == 1;
+      int64_t k = as.back();
+      size_t nb = os.size() - (sm ? 0 : 1) - (sn ? 0 : 1);
+      std::vector<std::string> batch(idx.begin(), idx.begin() + static_cast<int64_t>(nb));
+      std::string m = sm ? "0" : idx[nb], nn = sn ? "0" : idx[os.size() - 1];
+      ir::Shape ob(os.begin(), os.begin() + static_cast<int64_t>(nb));
+      std::vector<std::string> ai, bi;
+      if (!sm) {
+        ir::Shape ab(as.begin(), as.end() - 2);
+        ai = BroadcastIndex(ab, ob, batch);
+        ai.push_back(m);
+      }
+      ai.push_back("k");
+      bi.push_back("k");
+      if (!sn) {
+        ir::Shape bb(bs.begin(), bs.end() - 2);
+        std::vector<std::string> b2 = BroadcastIndex(bb, ob, batch);
+        b2.push_back("k");
+        b2.push_back(nn);
+        bi = b2;
+      }
+      w.Line("float acc = 0.0f;");
+      w.Linef("for (long long k = 0; k < {}LL; ++k) acc += {} * {};", k, LoadCall(in(0), ai), LoadCall(in(1), bi));
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    case OpKind::kLinear: {
+      int64_t k = in(0)->shape().back();
+      std::vector<std::string> xi = idx;
+      xi.back() = "k";
+      w.Linef("float acc = {};", n.num_inputs() > 2 ? LoadCall(in(2), {idx.back()}) : "0.0f");
+      w.Linef("for (long long k = 0; k < {}LL; ++k) acc += {} * {};", k, LoadCall(in(0), xi), LoadCall(in(1), {"k", idx.back()}));
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    case OpKind::kConv2d:
+    case OpKind::kMaxPool: {
+      bool conv = n.op() == OpKind::kConv2d;
+      const ir::Shape& xs = in(0)->shape();
+      std::vector<int64_t> s = Ints(at, ir::AttrKey::kStrides), p = Ints(at, ir::AttrKey::kPads), dl = Ints(at, ir::AttrKey::kDilations);
+      if (s.empty()) s = {1, 1};
+      if (p.empty()) p = {0, 0, 0, 0};
+      if (dl.empty()) dl = {1, 1};
+      int64_t kh, kw, cg = 1, og = 1;
+      if (conv) {
+        kh = in(1)->shape()[2];
+        kw = in(1)->shape()[3];
+        cg = in(1)->shape()[1];
+        og = in(1)->shape()[0] / std::max<int64_t>(1, Int(at, ir::AttrKey::kGroup, 1));
+      } else {
+        std::vector<int64_t> ks = Ints(at, ir::AttrKey::kKernelShape);
+        kh = ks[0];
+        kw = ks[1];
+      }
+      w.Linef("float acc = {};", conv ? (n.num_inputs() > 2 ? LoadCall(in(2), {idx[1]}) : "0.0f") : "-AGT_INF");
+      if (conv) w.Linef("long long cbase = ({} / {}LL) * {}LL;", idx[1], og, cg);
+      w.Open(conv ? fmt::format("for (long long c = 0; c < {}LL; ++c)", cg) : std::string("if (true)"));
+      w.Open(fmt::format("for (long long ky = 0; ky < {}LL; ++ky)", kh));
+      w.Linef("long long iy = {} * {}LL - {}LL + ky * {}LL;", idx[2], s[0], p[0], dl[0]);
+      w.Linef("if (iy < 0 || iy >= {}LL) continue;", xs[2]);
+      w.Open(fmt::format("for (long long kx = 0; kx < {}LL; ++kx)", kw));
+      w.Linef("long long ix = {} * {}LL - {}LL + kx * {}LL;", idx[3], s[1], p[1], dl[1]);
+      w.Linef("if (ix < 0 || ix >= {}LL) continue;", xs[3]);
+      if (conv) {
+        w.Linef("acc += {} * {};", LoadCall(in(0), {idx[0], "cbase + c", "iy", "ix"}), LoadCall(in(1), {idx[1], "c", "ky", "kx"}));
+      } else {
+        w.Linef("acc = agt_max(acc, {});", LoadCall(in(0), {idx[0], idx[1], "iy", "ix"}));
+      }
+      w.Close();
+      w.Close();
+      w.Close();
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    default: break;
+  }
+  return Status::Errorf("no loader for {}", n.Describe());
+}
+
+Status ExprEmitter::EmitLocalChain(CudaWriter& w, BoundMap& bound, std::span<const Value* const> targets,
+                                   const Iteration* iteration) {
+  std::set<const Value*> sources;
+  for (const auto& [v, b] : bound) sources.insert(v);
+  // Values to compute: targets and their producers' operands that depend on bound values.
+  std::set<const Value*> needed;
+  std::function<void(const Value*)> mark = [&](const Value* v) {
+    if (bound.count(v) || needed.count(v) || !DependsOn(v, sources)) return;
+    needed.insert(v);
+    for (const Value* in : v->producer()->inputs()) mark(in);
+  };
+  for (const Value* t : targets) mark(t);
+  for (const auto& np : g_.nodes()) {
+    const Node& n = *np;
+    if (n.num_outputs() != 1 || !needed.count(n.output(0))) {
+      for (const Value* o : n.outputs()) {
+        if (needed.count(o)) return Status::Errorf("{} has several results and cannot be fused here", n.Describe());
+      }
+      continue;
+    }
+    const Value* out = n.output(0);
+    const ir::Shape& os = out->shape();
+    BoundValue res;
+    bool elementwise = n.pattern() == ir::OpPattern::kElemWise ||
+                       (n.pattern() == ir::OpPattern::kBroadcast && n.op() != OpKind::kBatchNorm);
+    if (elementwise) {
+      // The index comes from a bound operand of the output's shape; uniform ones broadcast.
+      const BoundValue* ref = nullptr;
+      for (const Value* in : n.inputs()) {
+        auto it = bound.find(in);
+        if (it == bound.end()) continue;
+        if (!it->second.uniform && in->shape() == os) {
+          if (ref != nullptr && ref->idx != it->second.idx) {
+            return Status::Errorf("{} combines values held at different indices", n.Describe());
+          }
+          ref = &it->second;
+        } else if (!it->second.uniform) {
+          return Status::Errorf("{} broadcasts a value held per element", n.Describe());
+        }
+      }
+      BoundValue iter;
+      if (ref == nullptr) {
+        // Every bound operand is uniform. The result is uniform too when it keeps a uniform operand's
+        // shape (the others broadcast into it); when it has the shape of the walked index space, it
+        // varies with that index.
+        for (const Value* in : n.inputs()) {
+          auto it = bound.find(in);
+          if (it != bound.end() && in->shape() == os) ref = &it->second;
+        }
+        if (ref != nullptr) {
+          res.uniform = true;
+        } else if (iteration != nullptr && iteration->shape == os) {
+          iter.idx = iteration->idx;
+          ref = &iter;
+        } else {
+          return Status::Errorf("{} broadcasts a per-row value to a shape the kernel does not walk", n.Describe());
+        }
+      }
+      res.idx = ref->idx;
+      std::vector<std::string> ops;
+      for (const Value* in : n.inputs()) {
+        auto it = bound.find(in);
+        if (it != bound.end()) ops.push_back(it->second.var);
+        else ops.push_back(LoadCall(in, BroadcastIndex(in->shape(), os, res.idx)));
+      }
+      AGT_ASSIGN_OR_RETURN(std::string e, ElementExpr(n, ops));
+      res.var = w.Fresh("e");
+      w.Linef("{} {} = {};   // {}", RegType(out), res.var, e, n.op_name());
+    } else if (n.op() == OpKind::kReshape || n.op() == OpKind::kTranspose) {
+      const BoundValue& src = bound.at(n.input(0));
+      res.var = src.var;
+      res.uniform = src.uniform;
+      if (src.uniform) return Status::Errorf("{} moves a per-row value", n.Describe());
+      if (n.op() == OpKind::kReshape) {
+        std::string f = w.Fresh("f");
+        w.Linef("long long {} = {};   // reshape", f, Ravel(src.idx, n.input(0)->shape()));
+        res.idx = Unravel(f, os);
+      } else {
+        std::vector<int64_t> perm = Ints(n.attrs(), ir::AttrKey::kPerm);
+        if (perm.empty()) {
+          for (size_t d = 0; d < os.size(); ++d) perm.push_back(static_cast<int64_t>(os.size() - 1 - d));
+        }
+        for (size_t d = 0; d < os.size(); ++d) res.idx.push_back(src.idx[perm[d]]);
+      }
+    } else {
+      return Status::Errorf("{} cannot be computed in registers after the kernel's main loop", n.Describe());
+    }
+    bound[out] = res;
+  }
+  return Status::Ok();
+}
+
+}  // namespace agt::codegen

@@ -1,0 +1,62 @@
+// What an emitter produces for one program: the CUDA source, its kernel's name and the launch spec
+// the runtime needs (grid, block, dynamic shared memory, argument order, workspace). The emitters,
+// one per sketch kind, are declared here; EmitKernel dispatches on the program's sketch.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "codegen/program.h"
+#include "ir/graph.h"
+#include "ir/status.h"
+
+namespace agt::codegen {
+
+// How to launch a compiled program. Arguments, in order: one device pointer per group input (the
+// group graph's inputs, in order), one per group output, then, when workspace_bytes > 0, one pointer
+// to a workspace of that many bytes that must be zero-filled before the first launch (the kernel
+// leaves it zeroed again, so it can be reused launch after launch without a memset). Every pointer
+// must be 16-byte aligned.
+struct LaunchSpec {
+  std::string kernel_name;
+  std::array<uint32_t, 3> grid{1, 1, 1};
+  std::array<uint32_t, 3> block{1, 1, 1};
+  // The caller sets the function's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES to this value
+  // before launching whenever it is non-zero (a kernel's few static bytes count against 48 KB too).
+  uint32_t dynamic_smem_bytes = 0;
+  int num_inputs = 0;
+  int num_outputs = 0;
+  uint64_t workspace_bytes = 0;
+};
+
+struct KernelSource {
+  std::string source;
+  LaunchSpec launch;
+};
+
+// The sizes a sketch's search space depends on.
+struct ProblemDims {
+  int64_t batch = 1, m = 0, n = 0, k = 0;                 // GEMM (batch: flattened batch dims)
+  bool b_k_contiguous = false;                            // GEMM: B is read along K (transposed)
+  int64_t q_len = 0, kv_len = 0, head_dim = 0, v_dim = 0; // attention (batch: heads x batch)
+  int64_t rows = 0, row_len = 0;                          // row reduction
+  int num_reductions = 0;
+  int64_t elements = 0;                                   // largest output, in elements
+};
+
+// Checks that `kind` fits the group and returns the sizes its search space needs.
+Expected<ProblemDims> AnalyzeProblem(const ir::Graph& g, SketchKind kind);
+
+Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& p);
+Expected<KernelSource> EmitAttention(const ir::Graph& g, const Program& p);
+Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& p);
+Expected<KernelSource> EmitElementwise(const ir::Graph& g, const Program& p);
+Expected<KernelSource> EmitGeneric(const ir::Graph& g, const Program& p);
+// Dispatches on p.sketch.kind.
+Expected<KernelSource> EmitKernel(const ir::Graph& g, const Program& p);
+
+// The comment block every kernel starts with: task (ops and shapes), precision, sketch, annotation.
+std::string KernelHeader(const ir::Graph& g, const Program& p);
+
+}  // namespace agt::codegen

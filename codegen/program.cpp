@@ -1,0 +1,110 @@
+// Program, Sketch, Annotation and Task: names, arch data and the JSON form the tuning log stores.
+#include "codegen/program.h"
+
+#include <nlohmann/json.hpp>
+
+namespace agt::codegen {
+
+namespace {
+constexpr std::string_view kKnobNames[] = {
+#define KNOB(Enum, name) name,
+#include "codegen/knobs.def"
+#undef KNOB
+};
+constexpr std::string_view kPrecisionNames[] = {"fp32", "tf32", "fp16", "bf16"};
+constexpr std::string_view kSketchNames[] = {"gemm", "attention", "row_reduce", "elementwise", "generic"};
+}  // namespace
+
+std::string_view PrecisionName(Precision p) { return kPrecisionNames[static_cast<size_t>(p)]; }
+std::optional<Precision> ParsePrecision(std::string_view name) {
+  for (size_t i = 0; i < std::size(kPrecisionNames); ++i) {
+    if (kPrecisionNames[i] == name) return static_cast<Precision>(i);
+  }
+  return std::nullopt;
+}
+bool UsesTensorCores(Precision p) { return p != Precision::kFP32; }
+int FloatStorageBytes(Precision p) { return p == Precision::kFP16 || p == Precision::kBF16 ? 2 : 4; }
+
+Expected<ArchInfo> GetArchInfo(std::string_view name) {
+  // Opt-in shared memory per block: 227 KB on Hopper, 163 KB on A100, 99 KB on Ada.
+  if (name == "sm_90") return ArchInfo{"sm_90", 90, 227 * 1024, 255, 1024};
+  if (name == "sm_80") return ArchInfo{"sm_80", 80, 163 * 1024, 255, 1024};
+  if (name == "sm_89") return ArchInfo{"sm_89", 89, 99 * 1024, 255, 1024};
+  return Status::Errorf("unsupported arch '{}' (expected sm_90, sm_89 or sm_80)", name);
+}
+
+std::string_view SketchKindName(SketchKind k) { return kSketchNames[static_cast<size_t>(k)]; }
+std::optional<SketchKind> ParseSketchKind(std::string_view name) {
+  for (size_t i = 0; i < std::size(kSketchNames); ++i) {
+    if (kSketchNames[i] == name) return static_cast<SketchKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view KnobName(Knob k) { return kKnobNames[static_cast<size_t>(k)]; }
+std::optional<Knob> ParseKnob(std::string_view name) {
+  for (size_t i = 0; i < kNumKnobs; ++i) {
+    if (kKnobNames[i] == name) return static_cast<Knob>(i);
+  }
+  return std::nullopt;
+}
+
+std::string Annotation::ToString() const {
+  std::string s;
+  for (size_t i = 0; i < kNumKnobs; ++i) {
+    if (!values_[i]) continue;
+    if (!s.empty()) s += ' ';
+    s += fmt::format("{}={}", kKnobNames[i], *values_[i]);
+  }
+  return s.empty() ? "(none)" : s;
+}
+
+nlohmann::json ToJson(const Program& p) {
+  nlohmann::json knobs = nlohmann::json::object();
+  for (size_t i = 0; i < kNumKnobs; ++i) {
+    Knob k = static_cast<Knob>(i);
+    if (p.annotation.has(k)) knobs[std::string(KnobName(k))] = p.annotation.get(k);
+  }
+  return nlohmann::json{
+      {"task", {{"graph", p.task.graph_text}, {"precision", PrecisionName(p.task.precision)}, {"arch", p.task.arch}}},
+      {"sketch", {{"kind", SketchKindName(p.sketch.kind)}, {"tensor_cores", p.sketch.tensor_cores}}},
+      {"annotation", knobs}};
+}
+
+Expected<Program> ProgramFromJson(const nlohmann::json& j) {
+  // nlohmann throws on type errors; nothing may escape the library, so it is caught here.
+  try {
+    Program p;
+    const auto& t = j.at("task");
+    p.task.graph_text = t.at("graph").get<std::string>();
+    std::string prec = t.at("precision").get<std::string>();
+    auto pr = ParsePrecision(prec);
+    if (!pr) return Status::Errorf("program JSON: unknown precision '{}'", prec);
+    p.task.precision = *pr;
+    p.task.arch = t.at("arch").get<std::string>();
+    const auto& s = j.at("sketch");
+    std::string kind = s.at("kind").get<std::string>();
+    auto sk = ParseSketchKind(kind);
+    if (!sk) return Status::Errorf("program JSON: unknown sketch kind '{}'", kind);
+    p.sketch.kind = *sk;
+    p.sketch.tensor_cores = s.value("tensor_cores", false);
+    for (const auto& [name, value] : j.at("annotation").items()) {
+      auto k = ParseKnob(name);
+      if (!k) return Status::Errorf("program JSON: unknown knob '{}'", name);
+      p.annotation.set(*k, value.get<int64_t>());
+    }
+    return p;
+  } catch (const std::exception& e) {
+    return Status::Errorf("program JSON is malformed: {}", e.what());
+  }
+}
+
+std::string ProgramToJsonText(const Program& p) { return ToJson(p).dump(); }
+
+Expected<Program> ProgramFromJsonText(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Error("program JSON does not parse");
+  return ProgramFromJson(j);
+}
+
+}  // namespace agt::codegen

@@ -1,0 +1,105 @@
+// A tensor program, the unit the tuner samples, measures and logs: the task (a fused group as IR
+// text, its precision and target arch), the sketch (the kernel's structure, chosen by a sketch rule)
+// and the annotation (the knob values that fill the sketch in). It serialises to JSON and back
+// exactly, because the tuning log stores programs and replays them into byte-identical kernels.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "ir/status.h"
+
+namespace agt::codegen {
+
+// How floating tensors are stored and how matrix products run.
+enum class Precision : uint8_t {
+  kFP32,   // fp32 storage, SIMT FMA (exact fp32)
+  kTF32,   // fp32 storage, tf32 tensor-core MMA
+  kFP16,   // half storage, fp16 MMA, fp32 accumulation and statistics
+  kBF16,   // bfloat16 storage, bf16 MMA, fp32 accumulation and statistics
+};
+std::string_view PrecisionName(Precision p);                  // "fp32", "tf32", "fp16", "bf16"
+std::optional<Precision> ParsePrecision(std::string_view name);
+bool UsesTensorCores(Precision p);
+int FloatStorageBytes(Precision p);
+
+// The target GPU architecture, as data: what the sampler's validity checks need.
+struct ArchInfo {
+  std::string name;                 // "sm_90"
+  int sm = 90;
+  int max_smem_per_block = 0;       // bytes, opt-in maximum for dynamic shared memory
+  int registers_per_thread = 255;
+  int max_threads_per_block = 1024;
+};
+// sm_90 (H100/H200), sm_89 (Ada), sm_80 (A100); an error for anything else.
+Expected<ArchInfo> GetArchInfo(std::string_view name);
+
+struct Task {
+  std::string graph_text;           // the group graph, ir::PrintGraph text (what ir::ParseGraph reads)
+  Precision precision = Precision::kFP16;
+  std::string arch = "sm_90";
+  bool operator==(const Task&) const = default;
+};
+
+enum class SketchKind : uint8_t {
+  kGemm,         // tiled matrix product (matmul, linear, batched matmul, conv2d as implicit GEMM)
+  kAttention,    // matmul -> [element-wise] -> softmax -> matmul fused, flash-attention style
+  kRowReduce,    // softmax / layer_norm / reduce_* over trailing axes with element-wise chains
+  kElementwise,  // element-wise / broadcast / injective: one output element per thread slot
+  kGeneric,      // anything else: one thread per output element, loops for reductions
+};
+std::string_view SketchKindName(SketchKind k);
+std::optional<SketchKind> ParseSketchKind(std::string_view name);
+
+// The structural choices of a sketch (what a rule fixed), separate from the tunable numbers.
+struct Sketch {
+  SketchKind kind = SketchKind::kGeneric;
+  bool tensor_cores = false;        // GEMM: mma.sync (fp16/bf16/tf32) instead of SIMT FMA
+  bool operator==(const Sketch&) const = default;
+};
+
+enum class Knob : uint8_t {
+#define KNOB(Enum, name) Enum,
+#include "codegen/knobs.def"
+#undef KNOB
+  kCount
+};
+inline constexpr size_t kNumKnobs = static_cast<size_t>(Knob::kCount);
+std::string_view KnobName(Knob k);
+std::optional<Knob> ParseKnob(std::string_view name);
+
+// Knob values; a knob a sketch does not use stays unset.
+class Annotation {
+ public:
+  bool has(Knob k) const { return values_[static_cast<size_t>(k)].has_value(); }
+  // The value, or `fallback` when unset.
+  int64_t get(Knob k, int64_t fallback = 0) const { return values_[static_cast<size_t>(k)].value_or(fallback); }
+  void set(Knob k, int64_t v) { values_[static_cast<size_t>(k)] = v; }
+  void clear(Knob k) { values_[static_cast<size_t>(k)].reset(); }
+  // "block_m=128 block_n=64 ..." in knob order, for kernel headers and logs.
+  std::string ToString() const;
+  bool operator==(const Annotation&) const = default;
+
+ private:
+  std::array<std::optional<int64_t>, kNumKnobs> values_{};
+};
+
+struct Program {
+  Task task;
+  Sketch sketch;
+  Annotation annotation;
+  bool operator==(const Program&) const = default;
+};
+
+nlohmann::json ToJson(const Program& p);
+Expected<Program> ProgramFromJson(const nlohmann::json& j);
+// Compact one-line JSON text and back.
+std::string ProgramToJsonText(const Program& p);
+Expected<Program> ProgramFromJsonText(std::string_view text);
+
+}  // namespace agt::codegen

@@ -1,0 +1,29 @@
+// The graph passes of compiler/passes, one per file, each a function over a Graph that returns
+// whether it changed anything, or an error. pipeline.h runs them in order.
+#pragma once
+
+#include "ir/graph.h"
+#include "ir/status.h"
+
+namespace agt::passes {
+
+// constant_folding.cpp: nodes whose inputs are all constants become constants (outputs up to
+// kFoldMaxElements elements; larger results stay computed at run time).
+inline constexpr int64_t kFoldMaxElements = int64_t{1} << 26;
+Expected<bool> RunConstantFolding(ir::Graph& g);
+// dead_code.cpp: nodes whose results reach no output, and unused constants, are removed.
+Expected<bool> RunDeadCodeElimination(ir::Graph& g);
+// remove_noops.cpp: identity, reshape to the same shape, reshape of a reshape, transpose by the
+// identity permutation (and other ops that change nothing) are removed.
+Expected<bool> RunRemoveNoOps(ir::Graph& g);
+// canonical_gelu.cpp: the erf form x*0.5*(1+erf(x/sqrt2)) and the tanh form of GELU, in the
+// association orders exporters write, become one gelu op.
+Expected<bool> RunCanonicalGelu(ir::Graph& g);
+// canonical_layer_norm.cpp: ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div(/Mul/Add) becomes layer_norm.
+Expected<bool> RunCanonicalLayerNorm(ir::Graph& g);
+// matmul_to_linear.cpp: matmul by a constant 2-D weight (+ a constant bias add) becomes linear.
+Expected<bool> RunMatMulToLinear(ir::Graph& g);
+// fold_batch_norm.cpp: batch_norm after conv2d with constant parameters folds into the conv.
+Expected<bool> RunFoldBatchNorm(ir::Graph& g);
+
+}  // namespace agt::passes

@@ -1,0 +1,82 @@
+// Small matching helpers shared by the canonicalising passes: "is this value a constant equal to
+// c", "which node produced this value, if it is op X", "the other operand of a binary node", and
+// a Replacer that swaps a value for its canonical form and, once dead code is gone, hands the old
+// value's name to the new one (graph outputs keep their ONNX names).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace agt::passes {
+
+// A constant whose every element equals `c` within a relative tolerance (exporters write 1/sqrt(2)
+// and friends with a few digits).
+inline bool IsConstEqual(const ir::Value* v, double c, double rel_tol = 1e-3) {
+  if (v == nullptr || !v->is_constant() || v->type().num_elements() < 1) return false;
+  const ir::Tensor& t = v->data();
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    double x = ir::IsFloat(t.dtype()) ? static_cast<double>(t.GetF32(i)) : static_cast<double>(t.GetI64(i));
+    if (std::fabs(x - c) > rel_tol * std::max(1.0, std::fabs(c))) return false;
+  }
+  return true;
+}
+
+// Whether a constant has at most one element (a scalar, however it is shaped).
+inline bool IsScalarConst(const ir::Value* v) { return v != nullptr && v->is_constant() && v->type().num_elements() == 1; }
+
+// The producer of `v` when it is an `op` node.
+inline ir::Node* ProducerIs(const ir::Value* v, ir::OpKind op) {
+  if (v == nullptr || v->producer() == nullptr || v->producer()->op() != op) return nullptr;
+  return v->producer();
+}
+
+// For a binary node with `known` as one operand: the other one (null when `known` is neither).
+inline ir::Value* OtherOperand(const ir::Node* n, const ir::Value* known) {
+  if (n->num_inputs() != 2) return nullptr;
+  if (n->input(0) == known) return n->input(1);
+  if (n->input(1) == known) return n->input(0);
+  return nullptr;
+}
+
+// The users of `v` that are `op` nodes.
+inline std::vector<ir::Node*> UsersOf(const ir::Value* v, ir::OpKind op) {
+  std::vector<ir::Node*> out;
+  for (const ir::Use& u : v->uses()) {
+    if (u.node->op() == op && std::find(out.begin(), out.end(), u.node) == out.end()) out.push_back(u.node);
+  }
+  return out;
+}
+
+class Replacer {
+ public:
+  explicit Replacer(ir::Graph& g) : g_(g) {}
+  void Replace(ir::Value* old_value, ir::Value* new_value) {
+    renames_.emplace_back(old_value->name(), new_value);
+    g_.ReplaceAllUsesWith(old_value, new_value);
+    changed_ = true;
+  }
+  // Erases what the replacements left dead and passes names on.
+  bool Finish() {
+    if (!changed_) return false;
+    g_.EliminateDeadNodes();
+    g_.RemoveUnusedConstants();
+    std::vector<ir::Value*> live = g_.values();
+    for (auto& [name, v] : renames_) {
+      bool alive = std::find(live.begin(), live.end(), v) != live.end();
+      if (alive && g_.FindValue(name) == nullptr && !v->is_graph_input()) g_.RenameValue(v, name);
+    }
+    return true;
+  }
+
+ private:
+  ir::Graph& g_;
+  std::vector<std::pair<std::string, ir::Value*>> renames_;
+  bool changed_ = false;
+};
+
+}  // namespace agt::passes

@@ -1,0 +1,56 @@
+// The frontend pass pipeline (see pipeline.h). The list below is the whole order: constants first
+// (so patterns see folded weights), then the canonical forms, then cleanup.
+#include "compiler/passes/pipeline.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "compiler/passes/passes.h"
+#include "ir/text.h"
+#include "ir/verifier.h"
+
+namespace agt::passes {
+
+std::vector<PassEntry> FrontendPasses() {
+  return {
+      {"constant-folding", RunConstantFolding},
+      {"remove-noops", RunRemoveNoOps},
+      {"dead-code", RunDeadCodeElimination},
+      {"canonical-gelu", RunCanonicalGelu},
+      {"canonical-layer-norm", RunCanonicalLayerNorm},
+      {"matmul-to-linear", RunMatMulToLinear},
+      {"fold-batch-norm", RunFoldBatchNorm},
+      {"constant-folding-2", RunConstantFolding},
+      {"remove-noops-2", RunRemoveNoOps},
+      {"dead-code-2", RunDeadCodeElimination},
+  };
+}
+
+Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const PipelineOptions& options) {
+  std::vector<PassRecord> records;
+  for (const PassEntry& p : FrontendPasses()) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto changed = p.run(g);
+    if (!changed.ok()) return changed.status().WithContext(fmt::format("pass {}", p.name));
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    records.push_back({std::string(p.name), *changed, ms});
+    spdlog::debug("pass {}: {} ({:.1f} ms, {} nodes)", p.name, *changed ? "changed" : "no change", ms, g.num_nodes());
+    if (options.verify_each) {
+      Status st = ir::Verify(g);
+      if (!st.ok()) return st.WithContext(fmt::format("the IR after pass {} fails verification", p.name));
+    }
+    if (!options.dump_after.empty() && (options.dump_after == "all" || options.dump_after == p.name)) {
+      if (options.dump) {
+        options.dump(p.name, g);
+      } else {
+        ir::PrintOptions po;
+        po.elide_constants_over = 16;
+        spdlog::info("IR after pass {}:\n{}", p.name, ir::PrintGraph(g, po));
+      }
+    }
+  }
+  return records;
+}
+
+}  // namespace agt::passes

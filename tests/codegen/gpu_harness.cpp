@@ -1,0 +1,249 @@
+// The GPU harness of the codegen tests (see gpu_harness.h).
+#include "tests/codegen/gpu_harness.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "tests/support/test_support.h"
+
+namespace agt::test {
+
+using codegen::Precision;
+using runtime::CUdeviceptr;
+
+struct GpuHarness::Loaded {
+  runtime::CUmodule module = nullptr;
+  runtime::CUfunction fn = nullptr;
+};
+
+Status GpuHarness::Check(runtime::CUresult r, const char* what) {
+  if (r == runtime::kCudaSuccess) return Status::Ok();
+  const char* s = nullptr;
+  d_->cuGetErrorString(r, &s);
+  return Status::Errorf("{} failed: {} ({})", what, r, s ? s : "?");
+}
+
+std::unique_ptr<GpuHarness> GpuHarness::Create(std::string* error) {
+  auto drv = runtime::GetCudaDriver();
+  if (!drv.ok()) {
+    *error = drv.status().message();
+    return nullptr;
+  }
+  auto h = std::unique_ptr<GpuHarness>(new GpuHarness());
+  h->d_ = drv.value();
+  int n = 0;
+  if (h->d_->cuDeviceGetCount(&n) != 0 || n == 0) {
+    *error = "no CUDA device";
+    return nullptr;
+  }
+  h->d_->cuDeviceGet(&h->dev_, 0);
+  if (h->d_->cuDevicePrimaryCtxRetain(&h->ctx_, h->dev_) != 0 || h->d_->cuCtxSetCurrent(h->ctx_) != 0) {
+    *error = "cannot create a CUDA context";
+    return nullptr;
+  }
+  char name[256] = {0};
+  h->d_->cuDeviceGetName(name, sizeof(name), h->dev_);
+  h->name_ = name;
+  return h;
+}
+
+GpuHarness::~GpuHarness() {
+  if (ctx_ != nullptr) d_->cuDevicePrimaryCtxRelease(dev_);
+}
+
+Expected<std::shared_ptr<GpuHarness::Loaded>> GpuHarness::Load(const codegen::CompiledProgram& c) {
+  auto l = std::make_shared<Loaded>();
+  d_->cuCtxSetCurrent(ctx_);
+  AGT_RETURN_IF_ERROR(Check(d_->cuModuleLoadData(&l->module, c.binary->cubin.data()), "cuModuleLoadData"));
+  AGT_RETURN_IF_ERROR(Check(d_->cuModuleGetFunction(&l->fn, l->module, c.kernel.launch.kernel_name.c_str()), "cuModuleGetFunction"));
+  if (c.kernel.launch.dynamic_smem_bytes > 0) {
+    AGT_RETURN_IF_ERROR(Check(d_->cuFuncSetAttribute(l->fn, runtime::kFuncAttrMaxDynamicSharedSizeBytes,
+                                                     static_cast<int>(c.kernel.launch.dynamic_smem_bytes)),
+                              "cuFuncSetAttribute"));
+  }
+  return l;
+}
+
+namespace {
+
+// Device bytes of a host tensor at a precision: floats in the storage type, others as they are.
+std::vector<uint8_t> ToDevice(const ir::Tensor& t, Precision p) {
+  if (!ir::IsFloat(t.dtype())) return std::vector<uint8_t>(t.raw(), t.raw() + t.size_bytes());
+  int64_t n = t.num_elements();
+  std::vector<uint8_t> out(static_cast<size_t>(n) * codegen::FloatStorageBytes(p));
+  for (int64_t i = 0; i < n; ++i) {
+    float v = t.GetF32(i);
+    if (p == Precision::kFP16) {
+      uint16_t h = ir::FloatToHalf(v);
+      std::memcpy(out.data() + 2 * i, &h, 2);
+    } else if (p == Precision::kBF16) {
+      uint16_t h = ir::FloatToBFloat16(v);
+      std::memcpy(out.data() + 2 * i, &h, 2);
+    } else {
+      std::memcpy(out.data() + 4 * i, &v, 4);
+    }
+  }
+  return out;
+}
+
+size_t DeviceBytes(const ir::TensorType& t, Precision p) {
+  return ir::IsFloat(t.dtype) ? static_cast<size_t>(t.num_elements()) * codegen::FloatStorageBytes(p) : t.size_bytes();
+}
+
+ir::Tensor FromDevice(const std::vector<uint8_t>& b, const ir::TensorType& type, Precision p) {
+  if (!ir::IsFloat(type.dtype)) return ir::Tensor(type, b);
+  ir::Tensor t(ir::TensorType{ir::DType::kF32, type.shape});
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    float v;
+    if (p == Precision::kFP16 || p == Precision::kBF16) {
+      uint16_t h;
+      std::memcpy(&h, b.data() + 2 * i, 2);
+      v = p == Precision::kFP16 ? ir::HalfToFloat(h) : ir::BFloat16ToFloat(h);
+    } else {
+      std::memcpy(&v, b.data() + 4 * i, 4);
+    }
+    t.SetF32(i, v);
+  }
+  return t;
+}
+
+}  // namespace
+
+ir::Tensor RoundToStorage(const ir::Tensor& t, Precision p) {
+  if (!ir::IsFloat(t.dtype()) || p == Precision::kFP32 || p == Precision::kTF32) return t;
+  ir::Tensor r = t;
+  for (int64_t i = 0; i < r.num_elements(); ++i) r.SetF32(i, ir::RoundTo(p == Precision::kFP16 ? ir::DType::kF16 : ir::DType::kBF16, t.GetF32(i)));
+  return r;
+}
+
+double Tolerance(Precision p) {
+  switch (p) {
+    case Precision::kFP32: return 1e-4;
+    case Precision::kTF32: return 5e-3;
+    default: return 2e-2;
+  }
+}
+
+Expected<std::vector<ir::Tensor>> GpuHarness::Run(const codegen::CompiledProgram& c, const ir::Graph& g,
+                                                  const std::vector<ir::Tensor>& inputs) {
+  Precision p = c.program.task.precision;
+  AGT_ASSIGN_OR_RETURN(auto l, Load(c));
+  std::vector<CUdeviceptr> bufs;
+  auto cleanup = [&]() {
+    for (CUdeviceptr b : bufs) d_->cuMemFree(b);
+    d_->cuModuleUnload(l->module);
+  };
+  auto alloc = [&](size_t bytes) -> Expected<CUdeviceptr> {
+    CUdeviceptr ptr = 0;
+    AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&ptr, std::max<size_t>(bytes, 16)), "cuMemAlloc"));
+    bufs.push_back(ptr);
+    return ptr;
+  };
+  Status st = [&]() -> Status {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      std::vector<uint8_t> b = ToDevice(inputs[i], p);
+      AGT_ASSIGN_OR_RETURN(CUdeviceptr ptr, alloc(b.size()));
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ptr, b.data(), b.size()), "cuMemcpyHtoD"));
+    }
+    for (const ir::Value* o : g.outputs()) {
+      size_t bytes = DeviceBytes(o->type(), p);
+      AGT_ASSIGN_OR_RETURN(CUdeviceptr ptr, alloc(bytes));
+      // 0xFF bytes read as NaN in f32, f16 and bf16: an element the kernel never writes fails the check.
+      std::vector<uint8_t> poison(bytes, 0xFF);
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ptr, poison.data(), bytes), "cuMemcpyHtoD"));
+    }
+    if (c.kernel.launch.workspace_bytes > 0) {
+      AGT_ASSIGN_OR_RETURN(CUdeviceptr ws, alloc(c.kernel.launch.workspace_bytes));
+      std::vector<uint8_t> zero(c.kernel.launch.workspace_bytes, 0);
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ws, zero.data(), zero.size()), "cuMemcpyHtoD"));
+    }
+    std::vector<void*> args;
+    for (CUdeviceptr& b : bufs) args.push_back(&b);
+    const auto& ls = c.kernel.launch;
+    AGT_RETURN_IF_ERROR(Check(d_->cuLaunchKernel(l->fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
+                                                 ls.dynamic_smem_bytes, nullptr, args.data(), nullptr),
+                              "cuLaunchKernel"));
+    AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
+    return Status::Ok();
+  }();
+  if (!st.ok()) {
+    cleanup();
+    return st;
+  }
+  std::vector<ir::Tensor> outs;
+  for (size_t j = 0; j < g.outputs().size(); ++j) {
+    const ir::TensorType& t = g.outputs()[j]->type();
+    std::vector<uint8_t> b(DeviceBytes(t, p));
+    Status s = Check(d_->cuMemcpyDtoH(b.data(), bufs[inputs.size() + j], b.size()), "cuMemcpyDtoH");
+    if (!s.ok()) {
+      cleanup();
+      return s;
+    }
+    outs.push_back(FromDevice(b, t, p));
+  }
+  cleanup();
+  return outs;
+}
+
+Expected<double> GpuHarness::Time(const codegen::CompiledProgram& c, const ir::Graph& g, int warmup, int reps) {
+  Precision p = c.program.task.precision;
+  AGT_ASSIGN_OR_RETURN(auto l, Load(c));
+  std::vector<CUdeviceptr> bufs;
+  runtime::CUevent e0 = nullptr, e1 = nullptr;
+  d_->cuEventCreate(&e0, runtime::kEventDefault);
+  d_->cuEventCreate(&e1, runtime::kEventDefault);
+  std::vector<double> times;
+  Status st = [&]() -> Status {
+    uint64_t seed = 100;
+    for (const ir::Value* v : g.inputs()) {
+      std::vector<uint8_t> b = ToDevice(RandomTensor(v->type(), seed++), p);
+      CUdeviceptr ptr = 0;
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&ptr, std::max<size_t>(b.size(), 16)), "cuMemAlloc"));
+      bufs.push_back(ptr);
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ptr, b.data(), b.size()), "cuMemcpyHtoD"));
+    }
+    for (const ir::Value* o : g.outputs()) {
+      CUdeviceptr ptr = 0;
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&ptr, std::max<size_t>(DeviceBytes(o->type(), p), 16)), "cuMemAlloc"));
+      bufs.push_back(ptr);
+    }
+    if (c.kernel.launch.workspace_bytes > 0) {
+      CUdeviceptr ws = 0;
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&ws, c.kernel.launch.workspace_bytes), "cuMemAlloc"));
+      bufs.push_back(ws);
+      std::vector<uint8_t> zero(c.kernel.launch.workspace_bytes, 0);
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ws, zero.data(), zero.size()), "cuMemcpyHtoD"));
+    }
+    std::vector<void*> args;
+    for (CUdeviceptr& b : bufs) args.push_back(&b);
+    const auto& ls = c.kernel.launch;
+    auto launch = [&]() {
+      return Check(d_->cuLaunchKernel(l->fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
+                                      ls.dynamic_smem_bytes, nullptr, args.data(), nullptr),
+                   "cuLaunchKernel");
+    };
+    for (int i = 0; i < warmup; ++i) AGT_RETURN_IF_ERROR(launch());
+    AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "warm-up"));
+    // Launches back to back between one pair of events, so that host launch latency overlaps the
+    // kernels (one event pair per launch would time the launch path of microsecond kernels).
+    for (int i = 0; i < 5; ++i) {
+      d_->cuEventRecord(e0, nullptr);
+      for (int r = 0; r < reps; ++r) AGT_RETURN_IF_ERROR(launch());
+      d_->cuEventRecord(e1, nullptr);
+      AGT_RETURN_IF_ERROR(Check(d_->cuEventSynchronize(e1), "timed launch"));
+      float ms = 0;
+      d_->cuEventElapsedTime(&ms, e0, e1);
+      times.push_back(ms * 1000.0 / reps);
+    }
+    return Status::Ok();
+  }();
+  for (CUdeviceptr b : bufs) d_->cuMemFree(b);
+  d_->cuEventDestroy(e0);
+  d_->cuEventDestroy(e1);
+  d_->cuModuleUnload(l->module);
+  if (!st.ok()) return st;
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace agt::test

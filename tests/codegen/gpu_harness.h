@@ -1,0 +1,46 @@
+// Runs compiled programs on the GPU for the [gpu] tests and the benchmark: loads the cubin through
+// the dlopen'd driver (runtime/cuda_driver.h), uploads inputs converted to the precision's storage
+// type, poisons the outputs with NaN, launches with the program's launch spec, and reads the outputs
+// back as f32 tensors. Also times a launch with CUDA events.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codegen/compile.h"
+#include "ir/tensor.h"
+#include "runtime/cuda_driver.h"
+
+namespace agt::test {
+
+class GpuHarness {
+ public:
+  // Null (with `error` set) when no driver or no device.
+  static std::unique_ptr<GpuHarness> Create(std::string* error);
+  ~GpuHarness();
+
+  // Runs once on `inputs` (the group graph's types, any float precision); outputs in f32.
+  Expected<std::vector<ir::Tensor>> Run(const codegen::CompiledProgram& c, const ir::Graph& g, const std::vector<ir::Tensor>& inputs);
+  // Time per launch in microseconds: the median of 5 rounds of `reps` back-to-back launches, after
+  // `warmup` launches, on random inputs.
+  Expected<double> Time(const codegen::CompiledProgram& c, const ir::Graph& g, int warmup = 5, int reps = 50);
+  std::string device_name() const { return name_; }
+
+ private:
+  struct Loaded;
+  Expected<std::shared_ptr<Loaded>> Load(const codegen::CompiledProgram& c);
+  Status Check(runtime::CUresult r, const char* what);
+
+  const runtime::CudaDriver* d_ = nullptr;
+  runtime::CUdevice dev_ = 0;
+  runtime::CUcontext ctx_ = nullptr;
+  std::string name_;
+};
+
+// Rounds a float tensor to what storage at `p` keeps (fp16 / bf16), for the reference's inputs.
+ir::Tensor RoundToStorage(const ir::Tensor& t, codegen::Precision p);
+// Relative L2 tolerance of DESIGN.md for a precision.
+double Tolerance(codegen::Precision p);
+
+}  // namespace agt::test

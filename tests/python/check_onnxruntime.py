@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Cross-check of the ONNX frontend + reference interpreter against onnxruntime (CPU).
+
+Builds small models with onnx's helper API (each exercising a family of importers and passes, in
+the op patterns PyTorch's exporters write), plus every tiny zoo model, runs them in onnxruntime and
+through `autogtco run`, and compares each output by relative L2 error (< 1e-5).
+
+usage: check_onnxruntime.py PATH/TO/autogtco [--keep DIR]
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+TOL = 1e-5
+RNG = np.random.default_rng(1234)
+
+
+def init(name, arr):
+    return numpy_helper.from_array(np.asarray(arr), name)
+
+
+def randn(*shape, scale=0.5):
+    return (RNG.standard_normal(shape) * scale).astype(np.float32)
+
+
+def model(nodes, inputs, outputs, inits, opset=17, name="m"):
+    g = helper.make_graph(nodes, name, inputs, outputs, inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    return m
+
+
+def vi(name, shape, t=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, t, shape)
+
+
+def mlp_gemm():
+    nodes = [
+        helper.make_node("Flatten", ["x"], ["f"], axis=1),
+        helper.make_node("Gemm", ["f", "w1", "b1"], ["h"], transB=1, alpha=0.5, beta=2.0),
+        helper.make_node("Relu", ["h"], ["r"]),
+        helper.make_node("Gemm", ["r", "w2", "b2"], ["o"]),
+        helper.make_node("Softmax", ["o"], ["y"], axis=-1),
+    ]
+    inits = [init("w1", randn(16, 12)), init("b1", randn(16)), init("w2", randn(16, 5)), init("b2", randn(1, 5))]
+    return model(nodes, [vi("x", ["N", 3, 4])], [vi("y", None)], inits)
+
+
+def conv_bn_pool_resize():
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1], strides=[1, 1]),
+        helper.make_node("BatchNormalization", ["c", "s", "bb", "m", "v"], ["n"], epsilon=1e-5),
+        helper.make_node("Relu", ["n"], ["r"]),
+        helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["p", "w2"], ["c2"], group=4),
+        helper.make_node("Resize", ["c2", "", "sc"], ["up"], mode="linear", coordinate_transformation_mode="half_pixel"),
+        helper.make_node("Resize", ["c2", "", "", "sz"], ["up2"], mode="linear",
+                         coordinate_transformation_mode="align_corners"),
+        helper.make_node("Resize", ["c2", "", "sc"], ["up3"], mode="nearest",
+                         coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+    ]
+    inits = [init("w", randn(4, 3, 3, 3)), init("b", randn(4)), init("s", randn(4) + 1), init("bb", randn(4)),
+             init("m", randn(4)), init("v", np.abs(randn(4)) + 0.5), init("w2", randn(4, 1, 1, 1)),
+             init("sc", np.array([1, 1, 2, 2], np.float32)), init("sz", np.array([1, 4, 7, 9], np.int64))]
+    return model(nodes, [vi("x", [1, 3, 8, 8])], [vi("up", None), vi("up2", None), vi("up3", None)], inits)
+
+
+def shape_arith():
+    # The TorchScript exporter's view/reshape pattern: Shape -> Gather -> Unsqueeze -> Concat -> Reshape.
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"]),
+        helper.make_node("Gather", ["s", "i0"], ["n"], axis=0),
+        helper.make_node("Gather", ["s", "i1"], ["t"], axis=0),
+        helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"]),
+        helper.make_node("Unsqueeze", ["t", "ax0"], ["t1"]),
+        helper.make_node("Concat", ["n1", "t1", "heads", "m1"], ["shape"], axis=0),
+        helper.make_node("Reshape", ["x", "shape"], ["r"]),
+        helper.make_node("Transpose", ["r"], ["tr"], perm=[0, 2, 1, 3]),
+        helper.make_node("MatMul", ["tr", "trT"], ["att"]),
+        helper.make_node("ConstantOfShape", ["n1"], ["ones"], value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0])),
+        helper.make_node("Range", ["r0", "t", "r1"], ["pos"]),
+        helper.make_node("Cast", ["pos"], ["posf"], to=TensorProto.FLOAT),
+        helper.make_node("Equal", ["pos", "r1"], ["eq"]),
+        helper.make_node("Where", ["eq", "posf", "ones"], ["sel"]),
+        helper.make_node("Mul", ["att", "sel"], ["y"]),
+        helper.make_node("Transpose", ["tr"], ["trT"], perm=[0, 1, 3, 2]),
+    ]
+    # Transpose trT must come before its use: reorder.
+    nodes = nodes[:8] + [nodes[-1]] + nodes[8:-1]
+    inits = [init("i0", np.array(0, np.int64)), init("i1", np.array(1, np.int64)),
+             init("ax0", np.array([0], np.int64)), init("heads", np.array([2], np.int64)),
+             init("m1", np.array([-1], np.int64)), init("r0", np.array(0, np.int64)), init("r1", np.array(1, np.int64))]
+    return model(nodes, [vi("x", ["batch", 5, 8])], [vi("y", None)], inits)
+
+
+def ln_gelu_decomposed():
+    # nn.LayerNorm and nn.GELU as the TorchScript exporter writes them below opset 17.
+    nodes = [
+        helper.make_node("ReduceMean", ["x"], ["mu"], axes=[-1]),
+        helper.make_node("Sub", ["x", "mu"], ["d"]),
+        helper.make_node("Pow", ["d", "two"], ["sq"]),
+        helper.make_node("ReduceMean", ["sq"], ["var"], axes=[-1]),
+        helper.make_node("Add", ["var", "eps"], ["ve"]),
+        helper.make_node("Sqrt", ["ve"], ["sd"]),
+        helper.make_node("Div", ["d", "sd"], ["nrm"]),
+        helper.make_node("Mul", ["nrm", "g"], ["ng"]),
+        helper.make_node("Add", ["ng", "b"], ["ln"]),
+        helper.make_node("MatMul", ["ln", "w"], ["mm"]),
+        helper.make_node("Add", ["bias", "mm"], ["h"]),
+        helper.make_node("Div", ["h", "sqrt2"], ["hd"]),
+        helper.make_node("Erf", ["hd"], ["e"]),
+        helper.make_node("Add", ["e", "one"], ["e1"]),
+        helper.make_node("Mul", ["h", "e1"], ["he"]),
+        helper.make_node("Mul", ["he", "half"], ["y"]),
+    ]
+    inits = [init("two", np.array(2.0, np.float32)), init("eps", np.array(1e-6, np.float32)),
+             init("g", randn(8) + 1), init("b", randn(8)), init("w", randn(8, 6)), init("bias", randn(6)),
+             init("sqrt2", np.array(1.4142135, np.float32)), init("one", np.array(1.0, np.float32)),
+             init("half", np.array(0.5, np.float32))]
+    return model(nodes, [vi("x", [1, 7, 8])], [vi("y", None)], inits, opset=13)
+
+
+def movement_opset18():
+    nodes = [
+        helper.make_node("Split", ["x"], ["a", "b", "c"], axis=2, num_outputs=3),
+        helper.make_node("Slice", ["a", "st", "en", "ax", "sp"], ["sl"]),
+        helper.make_node("Concat", ["sl", "b"], ["cat"], axis=1),
+        helper.make_node("Pad", ["cat", "pads", "pv"], ["pd"], mode="constant"),
+        helper.make_node("Pad", ["c", "pads2"], ["pr"], mode="reflect"),
+        helper.make_node("ReduceSum", ["pd", "rax"], ["rs"], keepdims=1),
+        helper.make_node("ReduceMax", ["pr", "rax"], ["rm"], keepdims=0),
+        helper.make_node("Tile", ["rs", "reps"], ["tl"]),
+        helper.make_node("Expand", ["c", "eshape"], ["ex"]),
+        helper.make_node("CumSum", ["ex", "cax"], ["cs"], exclusive=1),
+        helper.make_node("LayerNormalization", ["x", "lg", "lb"], ["ln"], axis=-1, epsilon=1e-5),
+        helper.make_node("Identity", ["ln"], ["gl"]),
+        helper.make_node("Clip", ["gl", "lo", "hi"], ["cl"]),
+    ]
+    inits = [init("st", np.array([1, -1], np.int64)), init("en", np.array([4, -100], np.int64)),
+             init("ax", np.array([1, 2], np.int64)), init("sp", np.array([1, -1], np.int64)),
+             init("pads", np.array([0, 1, 0, 0, 2, 0], np.int64)), init("pv", np.array(0.25, np.float32)),
+             init("pads2", np.array([0, 0, 1, 0, 0, 1], np.int64)), init("rax", np.array([2], np.int64)),
+             init("reps", np.array([1, 1, 3], np.int64)), init("eshape", np.array([2, 1, 1], np.int64)),
+             init("cax", np.array(1, np.int64)), init("lg", randn(9) + 1), init("lb", randn(9)),
+             init("lo", np.array(-0.5, np.float32)), init("hi", np.array(0.5, np.float32))]
+    outs = [vi(n, None) for n in ["tl", "rm", "cs", "cl"]]
+    return model(nodes, [vi("x", [1, 5, 9])], outs, inits, opset=18)
+
+
+def gelu_opset20():
+    nodes = [helper.make_node("Gelu", ["x"], ["g"]), helper.make_node("Gelu", ["x"], ["t"], approximate="tanh"),
+             helper.make_node("Sum", ["g", "t", "x"], ["y"])]
+    return model(nodes, [vi("x", [2, 33])], [vi("y", None)], [], opset=20)
+
+
+CASES = {
+    "mlp_gemm": mlp_gemm,
+    "conv_bn_pool_resize": conv_bn_pool_resize,
+    "shape_arith": shape_arith,
+    "ln_gelu_decomposed": ln_gelu_decomposed,
+    "movement_opset18": movement_opset18,
+    "gelu_opset20": gelu_opset20,
+}
+
+
+def concrete(shape):
+    return [d if isinstance(d, int) else 1 for d in shape]
+
+
+def check(autogtco, path, workdir):
+    name = os.path.splitext(os.path.basename(path))[0]
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    feeds, args = {}, []
+    for i, inp in enumerate(sess.get_inputs()):
+        x = RNG.uniform(-1, 1, concrete(inp.shape)).astype(np.float32)
+        f = os.path.join(workdir, f"{name}.in{i}.npy")
+        np.save(f, x)
+        feeds[inp.name] = x
+        args += ["--input", f"{inp.name}={f}"]
+    ref = sess.run(None, feeds)
+    out_dir = os.path.join(workdir, name + ".out")
+    r = subprocess.run([autogtco, "run", path, "--out-dir", out_dir] + args, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"FAIL {name}: autogtco run exited {r.returncode}: {r.stderr.strip()}")
+        return False
+    ok = True
+    for o, want in zip(sess.get_outputs(), ref):
+        got = np.load(os.path.join(out_dir, o.name + ".npy"))
+        if got.shape != want.shape:
+            print(f"FAIL {name}/{o.name}: shape {got.shape} vs onnxruntime {want.shape}")
+            ok = False
+            continue
+        err = np.linalg.norm(got.astype(np.float64) - want) / max(np.linalg.norm(want.astype(np.float64)), 1e-30)
+        status = "ok" if err < TOL else "FAIL"
+        ok &= err < TOL
+        print(f"{status:4} {name}/{o.name} {tuple(got.shape)} relative L2 {err:.2e}")
+    return ok
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    autogtco = sys.argv[1]
+    keep = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--keep" else None
+    workdir = keep or tempfile.mkdtemp(prefix="agt_ort_")
+    os.makedirs(workdir, exist_ok=True)
+    paths = []
+    for name, build in CASES.items():
+        m = build()
+        p = os.path.join(workdir, name + ".onnx")
+        onnx.save(m, p)
+        paths.append(p)
+    zoo = subprocess.run([autogtco, "zoo", "list"], capture_output=True, text=True)
+    for line in zoo.stdout.splitlines()[1:]:
+        z = line.split()[0]
+        p = os.path.join(workdir, f"zoo_{z}_tiny.onnx")
+        r = subprocess.run([autogtco, "zoo", z, "--tiny", "-o", p], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"FAIL zoo {z}: {r.stderr.strip()}")
+            return 1
+        paths.append(p)
+    ok = all([check(autogtco, p, workdir) for p in paths])
+    print("all outputs match onnxruntime" if ok else "MISMATCHES")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+// The artifact container: a round trip keeps every field, output is deterministic, and any flipped byte
+// or truncation is refused with a corrupt-artifact error.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "runtime/artifact_reader.h"
+#include "runtime/artifact_writer.h"
+#include "runtime/checksum.h"
+#include "tests/runtime/sample_artifact.h"
+
+using namespace agt::runtime;
+using agt::runtime::test::SampleArtifact;
+
+namespace {
+
+void RequireSameTensors(const std::vector<TensorInfo>& a, const std::vector<TensorInfo>& b) {
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].name == b[i].name);
+    CHECK(a[i].dtype == b[i].dtype);
+    CHECK(a[i].shape == b[i].shape);
+    CHECK(a[i].arena_offset == b[i].arena_offset);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("checksum: streaming equals one shot, and single-word changes are caught", "[runtime]") {
+  std::vector<uint8_t> data(1000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7 + 3);
+  uint64_t whole = Checksum(data.data(), data.size());
+  Checksum64 parts;
+  parts.Update(data.data(), 3);
+  parts.Update(data.data() + 3, 500);
+  parts.Update(data.data() + 503, 497);
+  CHECK(parts.Finish() == whole);
+  // Length matters even with zero bytes.
+  std::vector<uint8_t> zeros(16, 0);
+  CHECK(Checksum(zeros.data(), 8) != Checksum(zeros.data(), 16));
+  data[777] ^= 0x10;
+  CHECK(Checksum(data.data(), data.size()) != whole);
+}
+
+TEST_CASE("artifact: weights are 64-byte aligned", "[runtime]") {
+  ArtifactContents c = SampleArtifact(1000);
+  // 4000 bytes of the first tensor, then 12 bytes at the next multiple of 64 (4032).
+  CHECK(c.weights.size() == 4032 + 12);
+  CHECK(c.metadata.weight_bytes == 4044);
+  CHECK(c.launches[2].args[2].value == 4032);
+}
+
+TEST_CASE("artifact: round trip keeps every field", "[runtime]") {
+  ArtifactContents c = SampleArtifact();
+  REQUIRE(ValidateContents(c).ok());
+  std::vector<uint8_t> bytes = ArtifactWriter(c).ToBytes();
+  CHECK(bytes.size() == ArtifactWriter(c).size());
+  auto parsed = ParseContainer(bytes);
+  REQUIRE(parsed.ok());
+  const ArtifactContents& p = parsed.value();
+  CHECK(p.metadata.model_name == "sample");
+  CHECK(p.metadata.compiler_version == "0.1.0-test");
+  CHECK(p.metadata.precision == "fp16");
+  CHECK(p.metadata.arch == "sm_90");
+  CHECK(p.metadata.arena_bytes == (1u << 20));
+  CHECK(p.metadata.weight_bytes == c.weights.size());
+  CHECK(p.metadata.weights_mode == WeightsMode::kEmbedded);
+  CHECK(p.metadata.properties == c.metadata.properties);
+  RequireSameTensors(p.inputs, c.inputs);
+  RequireSameTensors(p.outputs, c.outputs);
+  REQUIRE(p.modules.size() == 2);
+  CHECK(p.modules[0].name == "gemm_module");
+  CHECK(p.modules[0].kind == ImageKind::kCubin);
+  CHECK(p.modules[0].image == c.modules[0].image);
+  CHECK(p.modules[1].kind == ImageKind::kPtx);
+  REQUIRE(p.kernels.size() == 2);
+  CHECK(p.kernels[0].entry == "gemm_0");
+  CHECK(p.kernels[0].max_dynamic_smem == 100 * 1024);
+  CHECK(p.kernels[1].module == 1);
+  REQUIRE(p.launches.size() == 4);
+  CHECK(p.launches[0].kind == LaunchKind::kMemset);
+  CHECK(p.launches[0].dst == 8192);
+  CHECK(p.launches[0].bytes == 4096);
+  CHECK(p.launches[1].kind == LaunchKind::kCopy);
+  CHECK(p.launches[1].src_is_weights);
+  const Launch& k0 = p.launches[2];
+  CHECK(k0.grid == std::array<uint32_t, 3>{10, 2, 1});
+  CHECK(k0.block == std::array<uint32_t, 3>{128, 1, 1});
+  CHECK(k0.dynamic_smem == 100 * 1024);
+  REQUIRE(k0.args.size() == 7);
+  CHECK(k0.args == c.launches[2].args);
+  // Scalars keep their bits: -7 as a 32-bit pattern, 0.125f as IEEE bits.
+  CHECK(k0.args[4].value == 0xfffffff9u);
+  CHECK(k0.args[5].value == 0x3e000000u);
+  CHECK(static_cast<int64_t>(k0.args[6].value) == -1234567890123ll);
+  CHECK(p.weights == c.weights);
+}
+
+TEST_CASE("artifact: output is deterministic", "[runtime]") {
+  CHECK(ArtifactWriter(SampleArtifact()).ToBytes() == ArtifactWriter(SampleArtifact()).ToBytes());
+}
+
+TEST_CASE("artifact: every flipped byte is refused", "[runtime]") {
+  std::vector<uint8_t> bytes = ArtifactWriter(SampleArtifact(20)).ToBytes();
+  REQUIRE(ParseContainer(bytes).ok());
+  int accepted = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::vector<uint8_t> bad = bytes;
+    bad[i] ^= 0x01;
+    auto r = ParseContainer(bad);
+    if (r.ok()) {
+      ++accepted;
+      WARN("flip at byte " << i << " was accepted");
+    } else {
+      CHECK(r.status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
+    }
+  }
+  CHECK(accepted == 0);
+}
+
+TEST_CASE("artifact: every truncation is refused", "[runtime]") {
+  std::vector<uint8_t> bytes = ArtifactWriter(SampleArtifact(20)).ToBytes();
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<long>(len));
+    auto r = ParseContainer(cut);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
+  }
+  // Appended bytes are refused too.
+  bytes.push_back(0);
+  CHECK_FALSE(ParseContainer(bytes).ok());
+}
+
+TEST_CASE("artifact: a wrong format version is refused with a clear message", "[runtime]") {
+  std::vector<uint8_t> bytes = ArtifactWriter(SampleArtifact()).ToBytes();
+  bytes[8] = 99;   // the version field; the header checksum would catch it too, the version is checked first
+  auto r = ParseContainer(bytes);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("version 99"));
+}
+
+TEST_CASE("artifact: an inconsistent plan is refused", "[runtime]") {
+  auto expect_refused = [](ArtifactContents c, const char* needle) {
+    Status s = ValidateContents(c);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == AGT_ERROR_CORRUPT_ARTIFACT);
+    CHECK_THAT(s.message(), Catch::Contains(needle));
+  };
+  ArtifactContents c = SampleArtifact();
+  c.launches[2].kernel = 5;
+  expect_refused(c, "kernel index");
+  c = SampleArtifact();
+  c.launches[3].args[1] = KernelArg::Input(2);
+  expect_refused(c, "input index");
+  c = SampleArtifact();
+  c.launches[2].args[1] = KernelArg::Weights(c.weights.size() + 1);
+  expect_refused(c, "weights");
+  c = SampleArtifact();
+  c.outputs[0].arena_offset = (1 << 20) - 100;   // 4000 bytes do not fit before the arena's end
+  expect_refused(c, "outside");
+  c = SampleArtifact();
+  c.launches[3].block = {64, 32, 1};
+  expect_refused(c, "limits");
+  c = SampleArtifact();
+  c.inputs[1].name = "pixel_values";
+  expect_refused(c, "duplicate");
+  c = SampleArtifact();
+  c.metadata.arch = "gfx90a";
+  expect_refused(c, "architecture");
+  c = SampleArtifact();
+  c.launches[0].bytes = 1 << 21;
+  expect_refused(c, "memset");
+  // And the writer's output of a refused plan is refused by the reader too.
+  c = SampleArtifact();
+  c.kernels[1].module = 9;
+  CHECK(ParseContainer(ArtifactWriter(c).ToBytes()).status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
+}
+
+TEST_CASE("artifact: arch strings", "[runtime]") {
+  ArchInfo a;
+  REQUIRE(ParseArch("sm_90", &a));
+  CHECK((a.major == 9 && a.minor == 0 && !a.arch_specific));
+  REQUIRE(ParseArch("sm_90a", &a));
+  CHECK((a.major == 9 && a.minor == 0 && a.arch_specific));
+  REQUIRE(ParseArch("sm_100", &a));
+  CHECK((a.major == 10 && a.minor == 0));
+  REQUIRE(ParseArch("sm_86", &a));
+  CHECK((a.major == 8 && a.minor == 6));
+  CHECK_FALSE(ParseArch("sm_9", &a));
+  CHECK_FALSE(ParseArch("compute_90", &a));
+  CHECK_FALSE(ParseArch("sm_9x", &a));
+}
