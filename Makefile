@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build run test test-asan format clean
+.PHONY: all setup build run test test-asan fuzz format clean models model-artifacts
 
 all: build
 
@@ -29,8 +29,42 @@ test-asan: setup
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
+# The model loader's libFuzzer target (fuzz/), built with clang in build-fuzz and run for
+# FUZZ_SECONDS from seeds made of the torch fixtures, the tiny zoo models and small helper models.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	@cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(BUILD)/bin/autogtco
+
+# The nine paper models, zoo -> ONNX -> compile: $(BUILD)/models/NAME.so (`make -j models`). Incremental:
+# a model is rebuilt when its ONNX, its tuning log (models/tuning/h100/NAME.jsonl, when there is one) or
+# the autogtco binary changed. The ONNX (seeded random weights) is written once.
+MODELS ?= vit-base-16 vit-large-16 vit-huge-14 setr-naive-base setr-naive setr-pup \
+          detr-resnet50-e3 detr-resnet50-e6 detr-resnet50-e12
+MODEL_DIR ?= $(BUILD)/models
+TUNING_DIR ?= models/tuning/h100
+PRECISION ?= fp16
+COMPILE_FLAGS ?=
+AUTOGTCO = $(BUILD)/bin/autogtco
+
+models: build
+	@$(MAKE) --no-print-directory model-artifacts
+
+model-artifacts: $(MODELS:%=$(MODEL_DIR)/%.so)
+
+.PRECIOUS: $(MODEL_DIR)/%.onnx
+$(MODEL_DIR)/%.onnx: | $(AUTOGTCO)
+	@mkdir -p $(MODEL_DIR)
+	@$(AUTOGTCO) zoo $* -o $@
+
+.SECONDEXPANSION:
+$(MODEL_DIR)/%.so: $(MODEL_DIR)/%.onnx $(AUTOGTCO) $$(wildcard $(TUNING_DIR)/$$*.jsonl)
+	@$(AUTOGTCO) compile $< -o $@ --precision $(PRECISION) $(COMPILE_FLAGS) \
+	  $(if $(wildcard $(TUNING_DIR)/$*.jsonl),--tuning-log $(TUNING_DIR)/$*.jsonl)
+
 format:
 	@find cli compiler ir codegen tuner runtime models tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	@rm -rf $(BUILD) build-asan
+	@rm -rf $(BUILD) build-asan build-fuzz

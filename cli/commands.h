@@ -15,5 +15,8 @@ void AddIrCommand(CLI::App& app, CommandContext& ctx);        // cli/cmd_ir.cpp:
 void AddZooCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_zoo.cpp
 void AddInspectCommand(CLI::App& app, CommandContext& ctx);   // cli/cmd_inspect.cpp
 void AddRunCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_run.cpp
+void AddCompileCommand(CLI::App& app, CommandContext& ctx);   // cli/cmd_compile.cpp
+void AddBenchCommand(CLI::App& app, CommandContext& ctx);     // cli/cmd_bench.cpp
+void AddTuneCommand(CLI::App& app, CommandContext& ctx);      // cli/cmd_tune.cpp: tune, tune-worker, tune-merge
 
 }  // namespace agt::cli

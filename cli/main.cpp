@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   agt::cli::AddZooCommand(app, ctx);
   agt::cli::AddInspectCommand(app, ctx);
   agt::cli::AddRunCommand(app, ctx);
+  agt::cli::AddCompileCommand(app, ctx);
+  agt::cli::AddBenchCommand(app, ctx);
+  agt::cli::AddTuneCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

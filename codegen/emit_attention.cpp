@@ -5,27 +5,17 @@
 // in shared memory, and keeps each query's running max, running sum and output accumulator in
 // registers (online softmax; one warp per query row, lanes split the keys for the scores and the
 // value dims for P V). Any head dim and sequence length: tiles are predicated at the edges.
-#include <algorithm>
+// This is the exact-fp32 sketch; at tf32/fp16/bf16 the tensor-core sketch (emit_attention_mma.cpp)
+// comes first. Both share the group analysis and the generated device functions defined here.
+#include "codegen/emit_attention.h"
 
-#include "codegen/affine_view.h"
-#include "codegen/expr_emitter.h"
-#include "codegen/kernel_source.h"
+#include <algorithm>
 
 namespace agt::codegen {
 
 using ir::Node;
 using ir::OpKind;
 using ir::Value;
-
-namespace {
-
-struct AttnPlan {
-  const Node* qk = nullptr;
-  const Node* pv = nullptr;
-  const Node* softmax = nullptr;
-  ir::Shape batch_shape;
-  int64_t batch = 1, mq = 0, nk = 0, d = 0, dv = 0;
-};
 
 Expected<AttnPlan> PlanAttention(const ir::Graph& g) {
   AttnPlan p;
@@ -79,6 +69,8 @@ Expected<AttnPlan> PlanAttention(const ir::Graph& g) {
   return p;
 }
 
+namespace {
+
 // `ld(P, bz, r, c)` for operand `v` of a batched product whose batch is `batch_shape`.
 void EmitOperand(CudaWriter& w, ExprEmitter& e, const std::string& fn, const Value* v, const ir::Shape& batch_shape) {
   const ir::Shape& s = v->shape();
@@ -114,15 +106,8 @@ Expected<ProblemDims> AnalyzeAttention(const ir::Graph& g) {
   return d;
 }
 
-Expected<KernelSource> EmitAttention(const ir::Graph& g, const Program& prog) {
-  AGT_ASSIGN_OR_RETURN(AttnPlan p, PlanAttention(g));
-  int64_t BQ = prog.annotation.get(Knob::kBlockQ, 16), BKV = prog.annotation.get(Knob::kBlockKV, 64);
-  int64_t W = prog.annotation.get(Knob::kWarps, 4);
-  if (W < 1 || BQ % W != 0 || BKV % 32 != 0 || BKV < 32) return Status::Error("attention annotation does not divide");
-  int64_t RPW = BQ / W, KPL = BKV / 32, DVPL = (p.dv + 31) / 32;
-  int64_t smem = (BQ * p.d + BKV * (p.d + 1) + BKV * p.dv + W * BKV) * 4;
-  ExprEmitter e(g, prog.task.precision);
-  CudaWriter body;
+Status EmitAttentionDeviceFunctions(CudaWriter& body, ExprEmitter& e, const AttnPlan& p) {
+  const ir::Graph& g = e.graph();
   EmitOperand(body, e, "attn_q", p.qk->input(0), p.batch_shape);
   EmitOperand(body, e, "attn_kt", p.qk->input(1), p.batch_shape);
   EmitOperand(body, e, "attn_v", p.pv->input(1), p.batch_shape);
@@ -163,6 +148,48 @@ Expected<KernelSource> EmitAttention(const ir::Graph& g, const Program& prog) {
     }
   }
   body.Close();
+
+  return Status::Ok();
+}
+
+std::optional<AttnRowView> AttnRowViewOf(const ir::Graph& g, const Value* v, const ir::Shape& batch_shape, bool rows_are_last_dim,
+                                         int64_t row_len, int elem_bytes) {
+  auto view = AffineOf(g, v);
+  if (!view) return std::nullopt;
+  const ir::Shape& s = v->shape();
+  size_t r = s.size();
+  int64_t row_stride = rows_are_last_dim ? view->strides[r - 1] : view->strides[r - 2];
+  int64_t col_stride = rows_are_last_dim ? view->strides[r - 2] : view->strides[r - 1];
+  if (col_stride != 1 && row_len > 1) return std::nullopt;
+  AttnRowView out;
+  out.input = view->input;
+  out.row_stride = row_stride;
+  out.base = fmt::format("{}LL", view->offset);
+  int64_t vec = 16 / elem_bytes;
+  bool aligned = view->offset % vec == 0 && row_stride % vec == 0 && row_len % vec == 0;
+  ir::Shape vb(s.begin(), s.end() - 2);
+  std::vector<std::string> bidx = ExprEmitter::BroadcastIndex(vb, batch_shape, ExprEmitter::Unravel("bz", batch_shape));
+  for (size_t d = 0; d < vb.size(); ++d) {
+    if (vb[d] != 1 && view->strides[d] != 0) {
+      out.base += fmt::format(" + ({}) * {}LL", bidx[d], view->strides[d]);
+      aligned = aligned && view->strides[d] % vec == 0;
+    }
+  }
+  out.aligned16 = aligned;
+  return out;
+}
+
+Expected<KernelSource> EmitAttention(const ir::Graph& g, const Program& prog) {
+  AGT_ASSIGN_OR_RETURN(AttnPlan p, PlanAttention(g));
+  if (prog.sketch.tensor_cores) return EmitAttentionMma(g, prog, p);
+  int64_t BQ = prog.annotation.get(Knob::kBlockQ, 16), BKV = prog.annotation.get(Knob::kBlockKV, 64);
+  int64_t W = prog.annotation.get(Knob::kWarps, 4);
+  if (W < 1 || BQ % W != 0 || BKV % 32 != 0 || BKV < 32) return Status::Error("attention annotation does not divide");
+  int64_t RPW = BQ / W, KPL = BKV / 32, DVPL = (p.dv + 31) / 32;
+  int64_t smem = (BQ * p.d + BKV * (p.d + 1) + BKV * p.dv + W * BKV) * 4;
+  ExprEmitter e(g, prog.task.precision);
+  CudaWriter body;
+  AGT_RETURN_IF_ERROR(EmitAttentionDeviceFunctions(body, e, p));
 
   CudaWriter k;
   std::string name = "agt_attention";

@@ -46,7 +46,12 @@ std::string Str(const ir::Attrs& a, ir::AttrKey k, std::string def) {
 
 std::string FloatLit(double d) {
   float f = static_cast<float>(d);
-  if (std::isfinite(f)) return fmt::format("{:.9g}f", f);
+  if (std::isfinite(f)) {
+    // "0f" or "2f" is no float literal in C++: keep a '.' or an exponent before the suffix.
+    std::string s = fmt::format("{:.9g}", f);
+    if (s.find_first_of(".en") == std::string::npos) s += ".0";
+    return s + "f";
+  }
   uint32_t bits;
   std::memcpy(&bits, &f, 4);
   return fmt::format("__int_as_float(0x{:08x})", bits);
@@ -338,6 +343,7 @@ Expected<std::string> ExprEmitter::ElementExpr(const Node& n, const std::vector<
     case OpKind::kFloor: return u("floorf({})", "");
     case OpKind::kCeil: return u("ceilf({})", "");
     case OpKind::kNot: return fmt::format("(!({}))", a[0]);
+    case OpKind::kIsNaN: return fmt::format("isnan({})", a[0]);
     case OpKind::kIdentity: return a[0];
     case OpKind::kCast: {
       DType to = out->dtype(), from = n.input(0)->dtype();

@@ -2,6 +2,7 @@
 #include "codegen/search_space.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace agt::codegen {
 
@@ -25,6 +26,12 @@ std::vector<KnobSpec> KnobsFor(const SpaceContext& ctx) {
               {Knob::kThreadM, {1, 2, 4, 8}},     {Knob::kThreadN, {2, 4, 8}},    {Knob::kStages, {2, 3}},
               {Knob::kSplitK, {1, 2, 4}},         {Knob::kSwizzle, {1, 4, 8}}};
     case SketchKind::kAttention:
+      if (ctx.sketch.tensor_cores) {
+        // 16 or 32 query rows per warp; blocks of 16-32 queries keep a batch-1 ViT's few heads over a
+        // wave of blocks, 64-128 share each K/V tile among more warps on long sequences.
+        return {{Knob::kBlockQ, {16, 32, 64, 128}}, {Knob::kBlockKV, {32, 64, 128}}, {Knob::kWarps, {1, 2, 4, 8}},
+                {Knob::kStages, {1, 2}}};
+      }
       return {{Knob::kBlockQ, {8, 16, 32, 64}}, {Knob::kBlockKV, {32, 64, 128}}, {Knob::kWarps, {2, 4, 8}}};
     case SketchKind::kRowReduce: return {{Knob::kWarps, {1, 2, 4, 8, 16}}, {Knob::kRowMode, {0, 1}}};
     case SketchKind::kElementwise: return {{Knob::kThreads, {64, 128, 256, 512}}, {Knob::kVector, {1, 2, 4, 8}}, {Knob::kUnroll, {1, 2, 4}}};
@@ -57,6 +64,16 @@ ResourceEstimate EstimateResources(const SpaceContext& ctx, const Annotation& a)
     case SketchKind::kAttention: {
       int64_t bq = a.get(Knob::kBlockQ), bkv = a.get(Knob::kBlockKV), w = std::max<int64_t>(1, a.get(Knob::kWarps));
       r.threads = w * 32;
+      if (ctx.sketch.tensor_cores) {
+        // emit_attention_mma.cpp: Q, then `stages` K and V tiles, rows padded by one 16-byte vector.
+        int64_t esz = FloatStorageBytes(ctx.precision), pad = VecElems(ctx.precision), s = a.get(Knob::kStages, 2);
+        r.smem_bytes = (bq * (d.head_dim + pad) + s * bkv * (d.head_dim + d.v_dim + 2 * pad)) * esz;
+        // Per m16 tile: the score accumulators, O's accumulators, Q's fragments, softmax state.
+        int64_t mt = std::max<int64_t>(1, bq / w / 16), kstep = ctx.precision == Precision::kTF32 ? 8 : 16;
+        // The constant is calibrated on ptxas -v: above about 255 - 64 of these, the kernel spills.
+        r.registers_per_thread = mt * (bkv / 8 * 4 + CeilDiv(d.v_dim, 8) * 4 + CeilDiv(d.head_dim, kstep) * 4 + 4) + 64;
+        return r;
+      }
       r.smem_bytes = (bq * d.head_dim + bkv * (d.head_dim + 1) + bkv * d.v_dim + w * bkv) * 4;
       r.registers_per_thread = (bq / w) * (CeilDiv(d.v_dim, 32) + 2) + bkv / 32 + 40;
       return r;
@@ -102,7 +119,13 @@ Status ValidateAnnotation(const SpaceContext& ctx, const Annotation& a) {
     // Tiles far larger than the problem only waste the block (and fail no check otherwise).
     if (bm > 2 * std::max<int64_t>(16, d.m) || bn > 2 * std::max<int64_t>(16, d.n)) return Status::Error("block tile far larger than the matrix");
   }
-  if (ctx.sketch.kind == SketchKind::kAttention) {
+  if (ctx.sketch.kind == SketchKind::kAttention && ctx.sketch.tensor_cores) {
+    int64_t w = a.get(Knob::kWarps), bq = a.get(Knob::kBlockQ);
+    if (ctx.precision == Precision::kFP32) return Status::Error("tensor cores need tf32, fp16 or bf16");
+    if (d.head_dim % 16 != 0 || d.v_dim % 16 != 0) return Status::Errorf("head dims {}/{} are not multiples of 16", d.head_dim, d.v_dim);
+    if (bq % w != 0 || (bq / w) % 16 != 0 || bq / w > 32) return Status::Errorf("block_q={} over {} warps is not 16 or 32 rows per warp", bq, w);
+    if (bq > 2 * std::max<int64_t>(16, d.q_len)) return Status::Errorf("block_q={} is far larger than the {} queries", bq, d.q_len);
+  } else if (ctx.sketch.kind == SketchKind::kAttention) {
     int64_t w = a.get(Knob::kWarps), bq = a.get(Knob::kBlockQ);
     if (bq % w != 0) return Status::Errorf("block_q={} does not split over {} warps", bq, w);
     if (bq / w > 8) return Status::Errorf("{} query rows per warp is too many registers", bq / w);
@@ -183,6 +206,34 @@ Annotation DefaultAnnotation(const SpaceContext& ctx) {
       break;
     }
     case SketchKind::kAttention:
+      if (ctx.sketch.tensor_cores) {
+        // 16 query rows per warp, double-buffered 128-key tiles (64 at tf32). Warps per block trade
+        // SM coverage against sharing each K/V tile among more rows: fit on H100 timings of ViT-B/L/H,
+        // SETR and DETR shapes, the busiest SM's blocks x sqrt(warps per block) is the least (ties
+        // to fewer warps); one-warp blocks were never the fastest (a lone warp cannot keep its
+        // cp.async copies and MMAs both in flight), nor blocks taller than the queries.
+        int64_t w = 2;
+        double best = 1e30;
+        for (int64_t c : {2, 4, 8}) {
+          if (c > 2 && 16 * c > CeilDiv(d.q_len, 16) * 16) break;
+          double waves = static_cast<double>(CeilDiv(CeilDiv(d.q_len, 16 * c) * d.batch, kTargetBlocks));
+          double cost = waves * std::sqrt(static_cast<double>(c));
+          if (cost < best - 1e-9) {
+            best = cost;
+            w = c;
+          }
+        }
+        a.set(Knob::kBlockQ, 16 * w);
+        a.set(Knob::kWarps, w);
+        // 128-key tiles halve the barriers and softmax rescales per key; tf32 keeps 64 (its Q fragments
+        // are twice the registers, and 128-key tiles spill at head dim 80).
+        a.set(Knob::kBlockKV, ctx.precision != Precision::kTF32 && d.kv_len > 64 ? 128 : 64);
+        a.set(Knob::kStages, 2);
+        if (!ValidateAnnotation(ctx, a).ok()) a.set(Knob::kBlockKV, 64);
+        if (!ValidateAnnotation(ctx, a).ok()) a.set(Knob::kStages, 1);
+        if (!ValidateAnnotation(ctx, a).ok()) a.set(Knob::kBlockKV, 32);
+        break;
+      }
       a.set(Knob::kBlockQ, 16);
       a.set(Knob::kBlockKV, 64);
       a.set(Knob::kWarps, 4);

@@ -16,7 +16,8 @@ class KindRule : public SketchRule {
   std::string_view name() const override { return SketchKindName(kind_); }
 
   std::vector<Sketch> Candidates(const Task& task) const {
-    if (kind_ != SketchKind::kGemm) return {Sketch{kind_, false}};
+    // GEMM and attention: tensor cores first where the precision has them, SIMT (exact fp32) too.
+    if (kind_ != SketchKind::kGemm && kind_ != SketchKind::kAttention) return {Sketch{kind_, false}};
     if (task.precision == Precision::kFP32) return {Sketch{kind_, false}};
     return {Sketch{kind_, true}, Sketch{kind_, false}};
   }
@@ -42,8 +43,15 @@ class KindRule : public SketchRule {
     return true;
   }
 
+  // Applies when any of its sketches can be emitted (a head dim the tensor-core attention cannot
+  // tile still gets the SIMT one); `why` is the first sketch's reason.
   bool MeetCondition(const ir::Graph& g, const Task& task, std::string* why) const override {
-    return Try(g, task, Candidates(task).front(), why);
+    bool first = true;
+    for (const Sketch& s : Candidates(task)) {
+      if (Try(g, task, s, first ? why : nullptr)) return true;
+      first = false;
+    }
+    return false;
   }
 
   std::vector<Sketch> Apply(const ir::Graph& g, const Task& task) const override {

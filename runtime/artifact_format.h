@@ -82,7 +82,7 @@ struct Module {
 struct Kernel {
   uint32_t module = 0;               // index into modules
   std::string entry;                 // the extern "C" __global__ name
-  uint32_t max_dynamic_smem = 0;     // raised with cuFuncSetAttribute when above 48 KB
+  uint32_t max_dynamic_smem = 0;     // set with cuFuncSetAttribute when non-zero
 };
 
 enum class ArgKind : uint8_t {

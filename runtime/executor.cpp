@@ -113,7 +113,9 @@ Status Executor::LoadModules() {
     AGT_RT_RETURN_IF_ERROR(drv_->Check(drv_->cuModuleGetFunction(&fn, modules_[k.module], k.entry.c_str()),
                                        "cuModuleGetFunction")
                                .WithContext("kernel '" + k.entry + "'"));
-    if (k.max_dynamic_smem > 48 * 1024) {
+    // Whenever non-zero, not only above 48 KB: a kernel's static shared bytes (a split-K flag, a
+    // reduction scratch) count against the 48 KB default too (codegen/kernel_source.h).
+    if (k.max_dynamic_smem > 0) {
       AGT_RT_RETURN_IF_ERROR(drv_->Check(drv_->cuFuncSetAttribute(fn, kFuncAttrMaxDynamicSharedSizeBytes,
                                                                   static_cast<int>(k.max_dynamic_smem)),
                                          "cuFuncSetAttribute(max dynamic shared memory)")

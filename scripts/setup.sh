@@ -4,7 +4,8 @@
 set -euo pipefail
 
 DEBS=(cmake g++ make pkg-config libprotobuf-dev protobuf-compiler libonnx-dev libcli11-dev
-      libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 libxgboost-dev)
+      libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 libxgboost-dev
+      clang libclang-rt-dev)   # clang + libFuzzer: the loader's fuzz target (fuzz/, `make fuzz`)
 PIPS=(numpy onnx onnxruntime)
 
 missing=()

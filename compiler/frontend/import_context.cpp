@@ -146,6 +146,9 @@ Expected<std::vector<ir::Value*>> ImportContext::EmitMulti(ir::OpKind op, std::v
     for (ir::Value* v : inputs) types.push_back(v->type());
     auto out_types = ir::InferTypes(op, attrs, types);
     if (!out_types.ok()) return Wrap(out_types.status());
+    for (const auto& t : *out_types) {
+      if (Status st = CheckShapeSize(t.shape); !st.ok()) return Wrap(st);
+    }
     bool small = true;
     for (const auto& t : *out_types) small &= t.num_elements() <= options_.fold_max_elements;
     if (small) {
@@ -165,7 +168,10 @@ Expected<std::vector<ir::Value*>> ImportContext::EmitMulti(ir::OpKind op, std::v
   auto node = graph_.AddNode(op, std::move(inputs), std::move(attrs), node_display_name_, nullptr, {base});
   if (!node.ok()) return Status::Errorf("{}: {}", Where(), node.status().message());
   std::vector<ir::Value*> vals((*node)->outputs().begin(), (*node)->outputs().end());
-  for (ir::Value* v : vals) created_.insert(v);
+  for (ir::Value* v : vals) {
+    created_.insert(v);
+    if (Status st = CheckShapeSize(v->shape()); !st.ok()) return Wrap(st);
+  }
   return vals;
 }
 

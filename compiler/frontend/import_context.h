@@ -31,6 +31,7 @@ class ImportContext {
   int64_t opset() const { return opset_; }
   const std::string& model_name() const { return model_name_; }
   const std::string& base_dir() const { return base_dir_; }
+  const FrontendOptions& options() const { return options_; }
 
   // --- the value map ---------------------------------------------------------------------------
   // Registers an initializer; it becomes an IR constant when first used.

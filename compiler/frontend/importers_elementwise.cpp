@@ -1,5 +1,5 @@
-// Importers of ONNX's element-wise ops: unary math, broadcasting binary arithmetic, comparisons and
-// logic, the variadic Sum/Max/Min/Mean (chains of binary ops), Where, Cast, Clip (max then min),
+// Importers of ONNX's element-wise ops: unary math and IsNaN, broadcasting binary arithmetic,
+// comparisons and logic, the variadic Sum/Max/Min/Mean (chains of binary ops), Where, Cast, Clip (max then min),
 // Gelu, the small activations that are a few element-wise ops (HardSigmoid, HardSwish,
 // LeakyRelu), and the inference no-ops Identity and Dropout (the output aliases the input).
 #include <cmath>
@@ -156,6 +156,7 @@ constexpr ImporterEntry kTable[] = {
     {"Floor", ImportUnary<OpKind::kFloor>},
     {"Ceil", ImportUnary<OpKind::kCeil>},
     {"Not", ImportUnary<OpKind::kNot>},
+    {"IsNaN", ImportUnary<OpKind::kIsNaN>},
     {"Gelu", ImportGelu},
     {"Add", ImportBinary<OpKind::kAdd>},
     {"Sub", ImportBinary<OpKind::kSub>},

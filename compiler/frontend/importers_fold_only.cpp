@@ -1,6 +1,6 @@
 // Importers of ONNX ops the IR has no op for but which exporters use in shape and mask arithmetic
-// (IsNaN, IsInf, Mod, Sign): they are computed here when their inputs are constants, and are an
-// error naming the node otherwise.
+// (IsInf, Mod, Sign): they are computed here when their inputs are constants, and are an error
+// naming the node otherwise. (IsNaN is an IR op, imported with the element-wise ops.)
 #include <cmath>
 
 #include "compiler/frontend/importers.h"
@@ -10,13 +10,6 @@ namespace {
 
 Expected<const ir::Tensor*> FoldInput(ImportContext& ctx, int i) {
   return ctx.ConstInput(i, "operand (this op is only supported on constants)");
-}
-
-Status ImportIsNaN(ImportContext& ctx) {
-  AGT_ASSIGN_OR_RETURN(const ir::Tensor* x, FoldInput(ctx, 0));
-  ir::Tensor out(ir::TensorType{ir::DType::kBool, x->shape()});
-  for (int64_t i = 0; i < x->num_elements(); ++i) out.SetI64(i, std::isnan(x->GetF32(i)) ? 1 : 0);
-  return ctx.SetOutput(0, ctx.Constant(std::move(out)));
 }
 
 Status ImportIsInf(ImportContext& ctx) {
@@ -93,7 +86,6 @@ Status ImportMod(ImportContext& ctx) {
 }
 
 constexpr ImporterEntry kTable[] = {
-    {"IsNaN", ImportIsNaN},
     {"IsInf", ImportIsInf},
     {"Sign", ImportSign},
     {"Mod", ImportMod},

@@ -64,17 +64,18 @@ Status ImportConstantOfShape(ImportContext& ctx) {
   for (int64_t d : shape) {
     if (d < 0) return ctx.Error("shape has a negative dim {}", d);
   }
+  if (Status st = CheckShapeSize(shape); !st.ok()) return ctx.Wrap(st);
   ir::Tensor fill = ir::Tensor::ScalarF32(0.0f);
   if (const auto* a = ctx.Attr("value")) {
     auto t = TensorFromProto(a->t(), ctx.base_dir());
     if (!t.ok()) return ctx.Wrap(t.status());
     if (t->num_elements() != 1) return ctx.Error("value must hold one element, got {}", t->num_elements());
-    fill = std::move(t).value();
+    fill = t->Reshaped({});
   }
-  ir::Tensor out(ir::TensorType{fill.dtype(), shape});
-  size_t es = ir::DTypeSize(fill.dtype());
-  for (int64_t i = 0; i < out.num_elements(); ++i) std::copy(fill.raw(), fill.raw() + es, out.raw() + i * es);
-  return ctx.SetOutput(0, ctx.Constant(std::move(out)));
+  // An expand of the scalar: a constant when small (the usual case), a node when huge.
+  ir::Value* scalar = ctx.Constant(std::move(fill));
+  AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(OpKind::kExpand, {scalar}, ir::Attrs{{AttrKey::kShape, shape}}));
+  return ctx.SetOutput(0, y);
 }
 
 Status ImportRange(ImportContext& ctx) {
@@ -90,11 +91,22 @@ Status ImportRange(ImportContext& ctx) {
   double l = fl ? limit->GetF32(0) : static_cast<double>(limit->GetI64(0));
   double d = fl ? delta->GetF32(0) : static_cast<double>(delta->GetI64(0));
   if (d == 0) return ctx.Error("delta must not be 0");
-  auto n = static_cast<int64_t>(std::max(std::ceil((l - s) / d), 0.0));
+  double count = std::max(std::ceil((l - s) / d), 0.0);
+  if (!std::isfinite(count) || count > static_cast<double>(ctx.options().fold_max_elements)) {
+    return ctx.Error("Range({}, {}, {}) has {} elements, too many to fold", s, l, d, count);
+  }
+  auto n = static_cast<int64_t>(count);
   ir::Tensor out(ir::TensorType{dt, {n}});
   for (int64_t i = 0; i < n; ++i) {
-    if (fl) out.SetF32(i, static_cast<float>(s + static_cast<double>(i) * d));
-    else out.SetI64(i, start->GetI64(0) + i * delta->GetI64(0));
+    if (fl) {
+      out.SetF32(i, static_cast<float>(s + static_cast<double>(i) * d));
+    } else {
+      int64_t step = 0, v = 0;
+      if (__builtin_mul_overflow(i, delta->GetI64(0), &step) || __builtin_add_overflow(start->GetI64(0), step, &v)) {
+        return ctx.Error("Range({}, {}, {}) overflows int64", start->GetI64(0), limit->GetI64(0), delta->GetI64(0));
+      }
+      out.SetI64(i, v);
+    }
   }
   return ctx.SetOutput(0, ctx.Constant(std::move(out)));
 }
@@ -116,6 +128,9 @@ Status ImportReshape(ImportContext& ctx) {
       continue;
     } else if (d < 0) {
       return ctx.Error("shape {} has a negative dim", ir::ShapeToString(spec));
+    }
+    if (d != 0 && known > kMaxTensorElements / d) {   // found by the fuzz target: the product overflowed
+      return ctx.Error("shape {} has more than 2^40 elements", ir::ShapeToString(spec));
     }
     out[i] = d;
     known *= d;

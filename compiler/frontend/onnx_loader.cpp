@@ -85,6 +85,7 @@ Expected<ir::TensorType> InputType(const onnx::ValueInfoProto& vi, const Fronten
   std::string hint = fmt::format("; give its shape with --input-shape {}=1x3x224x224 (your dims)", name);
   if (!tt.has_shape()) {
     if (given == options.input_shapes.end()) return fail("has no shape" + hint);
+    if (Status st = CheckShapeSize(given->second); !st.ok()) return fail(st.message());
     return ir::TensorType{*dt, given->second};
   }
   const auto& dims = tt.shape().dim();
@@ -98,6 +99,7 @@ Expected<ir::TensorType> InputType(const onnx::ValueInfoProto& vi, const Fronten
                                 ir::ShapeToString(given->second)));
       }
     }
+    if (Status st = CheckShapeSize(given->second); !st.ok()) return fail(st.message());
     return ir::TensorType{*dt, given->second};
   }
   ir::Shape shape;
@@ -114,6 +116,7 @@ Expected<ir::TensorType> InputType(const onnx::ValueInfoProto& vi, const Fronten
     }
     return fail(fmt::format("has a symbolic dim {} ('{}')", i, sym) + hint);
   }
+  if (Status st = CheckShapeSize(shape); !st.ok()) return fail(st.message());
   return ir::TensorType{*dt, shape};
 }
 

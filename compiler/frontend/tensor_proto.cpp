@@ -85,6 +85,18 @@ Expected<ir::DType> DTypeFromOnnx(int32_t elem_type) {
   }
 }
 
+Status CheckShapeSize(const ir::Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return Status::Errorf("shape {} has a negative dim", ir::ShapeToString(shape));
+    if (d != 0 && n > kMaxTensorElements / d) {
+      return Status::Errorf("shape {} has more than 2^40 elements", ir::ShapeToString(shape));
+    }
+    n *= d;
+  }
+  return Status::Ok();
+}
+
 Expected<ir::Tensor> TensorFromProto(const TensorProto& t, const std::string& base_dir) {
   auto where = [&](const Status& s) { return s.WithContext(fmt::format("tensor '{}'", t.name())); };
   auto dt = DTypeFromOnnx(t.data_type());
@@ -95,6 +107,7 @@ Expected<ir::Tensor> TensorFromProto(const TensorProto& t, const std::string& ba
     if (d < 0) return where(Status::Errorf("negative dim {}", d));
     type.shape.push_back(d);
   }
+  if (Status st = CheckShapeSize(type.shape); !st.ok()) return where(st);
   int64_t n = type.num_elements();
   size_t onnx_bytes = static_cast<size_t>(n) * OnnxElementSize(t.data_type());
 
@@ -119,34 +132,34 @@ Expected<ir::Tensor> TensorFromProto(const TensorProto& t, const std::string& ba
     return ConvertBytes(t.data_type(), type, raw);
   }
 
-  // Typed fields.
+  // Typed fields. The count is checked first, so that dims without data allocate nothing.
+  int64_t stored = 0;
+  switch (t.data_type()) {
+    case TensorProto::FLOAT: stored = t.float_data_size(); break;
+    case TensorProto::DOUBLE: stored = t.double_data_size(); break;
+    case TensorProto::INT64: stored = t.int64_data_size(); break;
+    case TensorProto::UINT32: case TensorProto::UINT64: stored = t.uint64_data_size(); break;
+    default: stored = t.int32_data_size(); break;
+  }
+  if (stored != n) {
+    return where(Status::Errorf("holds {} values but its dims {} need {}", stored, ir::ShapeToString(type.shape), n));
+  }
   ir::Tensor out(type);
-  auto count_check = [&](int64_t got) -> Status {
-    if (got != n) {
-      return where(Status::Errorf("holds {} values but its dims {} need {}", got, ir::ShapeToString(type.shape), n));
-    }
-    return Status::Ok();
-  };
   switch (t.data_type()) {
     case TensorProto::FLOAT:
-      AGT_RETURN_IF_ERROR(count_check(t.float_data_size()));
       for (int64_t i = 0; i < n; ++i) out.SetF32(i, t.float_data(static_cast<int>(i)));
       break;
     case TensorProto::DOUBLE:
-      AGT_RETURN_IF_ERROR(count_check(t.double_data_size()));
       for (int64_t i = 0; i < n; ++i) out.SetF32(i, static_cast<float>(t.double_data(static_cast<int>(i))));
       break;
     case TensorProto::INT64:
-      AGT_RETURN_IF_ERROR(count_check(t.int64_data_size()));
       for (int64_t i = 0; i < n; ++i) out.SetI64(i, t.int64_data(static_cast<int>(i)));
       break;
     case TensorProto::UINT32: case TensorProto::UINT64:
-      AGT_RETURN_IF_ERROR(count_check(t.uint64_data_size()));
       for (int64_t i = 0; i < n; ++i) out.SetI64(i, static_cast<int64_t>(t.uint64_data(static_cast<int>(i))));
       break;
     case TensorProto::FLOAT16: case TensorProto::BFLOAT16: {
       // int32_data holds the 16-bit patterns.
-      AGT_RETURN_IF_ERROR(count_check(t.int32_data_size()));
       for (int64_t i = 0; i < n; ++i) {
         auto bits = static_cast<uint16_t>(t.int32_data(static_cast<int>(i)));
         std::memcpy(out.raw() + i * 2, &bits, 2);
@@ -154,7 +167,6 @@ Expected<ir::Tensor> TensorFromProto(const TensorProto& t, const std::string& ba
       break;
     }
     default:   // int32, int16, int8, uint16, uint8, bool: all in int32_data
-      AGT_RETURN_IF_ERROR(count_check(t.int32_data_size()));
       for (int64_t i = 0; i < n; ++i) out.SetI64(i, t.int32_data(static_cast<int>(i)));
       break;
   }

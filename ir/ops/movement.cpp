@@ -97,6 +97,7 @@ Status RefTranspose(const Attrs& attrs, std::span<const Tensor* const> in, std::
 Expected<std::vector<TensorType>> InferConcat(const Attrs& attrs, std::span<const TensorType> in) {
   AGT_ASSIGN_OR_RETURN(int64_t raw, ops::RequiredInt(attrs, AttrKey::kAxis));
   const TensorType& first = in[0];
+  if (first.rank() == 0) return Status::Errorf("cannot concatenate scalars ({}): inputs need rank 1 or more", first.ToString());
   auto axis = NormalizeAxis(raw, first.rank());
   if (!axis) return Status::Errorf("axis {} is out of range for {}", raw, first.ToString());
   Shape out = first.shape;

@@ -1,6 +1,6 @@
 // Element-wise unary ops of the op table: activations (relu, sigmoid, gelu), math functions, not,
-// cast and identity. Each keeps the input's shape; the output type is the input's (cast: `to`,
-// not: bool). References compute in double and round once on store.
+// is_nan, cast and identity. Each keeps the input's shape; the output type is the input's (cast:
+// `to`; not, is_nan: bool). References compute in double and round once on store.
 #include <cmath>
 #include <numbers>
 
@@ -83,6 +83,19 @@ Status RefNot(const Attrs&, std::span<const Tensor* const> in, std::span<Tensor>
   return Status::Ok();
 }
 
+// is_nan: float in, bool out. Transformers' attention guards its softmax with
+// where(is_nan(p), 0, p), so the op runs on activations, not only on constants.
+Expected<std::vector<TensorType>> InferIsNaN(const Attrs&, std::span<const TensorType> in) {
+  AGT_RETURN_IF_ERROR(ops::RequireFloat(in[0], "input"));
+  return One(TensorType{DType::kBool, in[0].shape});
+}
+
+Status RefIsNaN(const Attrs&, std::span<const Tensor* const> in, std::span<Tensor> out, const RefContext&) {
+  const Tensor& x = *in[0];
+  for (int64_t i = 0; i < x.num_elements(); ++i) out[0].SetI64(i, std::isnan(x.GetF32(i)) ? 1 : 0);
+  return Status::Ok();
+}
+
 Expected<std::vector<TensorType>> InferCast(const Attrs& attrs, std::span<const TensorType> in) {
   const AttrValue* to = attrs.find(AttrKey::kTo);
   if (to == nullptr || !std::holds_alternative<DType>(*to)) return Status::Error("attribute 'to' (dtype) is required");
@@ -125,6 +138,7 @@ OpDef DescribeCos() { return Unary(InferSame<Domain::kFloat>, RefCos); }
 OpDef DescribeFloor() { return Unary(InferSame<Domain::kFloat>, RefFloor); }
 OpDef DescribeCeil() { return Unary(InferSame<Domain::kFloat>, RefCeil); }
 OpDef DescribeNot() { return Unary(InferSame<Domain::kBool>, RefNot); }
+OpDef DescribeIsNaN() { return Unary(InferIsNaN, RefIsNaN); }
 OpDef DescribeCast() {
   return Unary(InferCast, RefCast, {AttrSpec{AttrKey::kTo, AttrKind::kDType, std::nullopt, {}}});
 }

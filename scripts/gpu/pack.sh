@@ -4,11 +4,19 @@
 # need that a bare Ubuntu 24.04 + CUDA 13 machine lacks (NVRTC comes from that machine's CUDA).
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
+# BUILD: the build folder; TARGETS: build only these (space-separated; default: everything);
+# CARRY: the folder to fill (default .carry; remote.sh reads the same variable).
 BUILD=${BUILD:-build}
-CARRY=.carry
-grep -qx '/.carry/' .git/info/exclude 2>/dev/null || echo '/.carry/' >> .git/info/exclude
+CARRY=${CARRY:-.carry}
+# (.gitignore already ignores /.carry/, so a CARRY under it needs no entry.)
+case "$CARRY" in .carry|.carry/*) ;; *) grep -qx "/$CARRY/" .git/info/exclude 2>/dev/null || echo "/$CARRY/" >> .git/info/exclude ;; esac
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j "$(nproc)"
+if [ -n "${TARGETS:-}" ]; then
+  # shellcheck disable=SC2086
+  cmake --build "$BUILD" -j "$(nproc)" --target $TARGETS
+else
+  cmake --build "$BUILD" -j "$(nproc)"
+fi
 rm -rf "$CARRY" && mkdir -p "$CARRY/bin" "$CARRY/lib"
 for b in "$BUILD"/bin/*; do
   [ -x "$b" ] && [ -f "$b" ] && cp "$b" "$CARRY/bin/"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune all
+# (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
 CARRY=${CARRY:-.carry}
@@ -35,6 +36,20 @@ for s in "${steps[@]}"; do
         done
       done
       (cd "$OUT" && tar czf fixtures.tgz fixtures && rm -rf fixtures) ;;
+    e2e|benchmodels)
+      OUT="$OUT" bash scripts/gpu/models.sh "$s" ;;
+    tune)
+      # ViT-Base-16 fp16 tuned for $TUNE_MINUTES (default 8: a device command runs at most 10 minutes),
+      # resuming from the committed log when there is one; the log lands in $OUT/models/tuning/h100/.
+      # Copy it back to models/tuning/h100/ and run the step again to tune longer.
+      mins=${TUNE_MINUTES:-8}
+      mkdir -p "$OUT/models/tuning/h100"
+      log="$OUT/models/tuning/h100/vit-base-16.jsonl"
+      [ -f models/tuning/h100/vit-base-16.jsonl ] && cp models/tuning/h100/vit-base-16.jsonl "$log"
+      autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
+      autogtco -v tune /tmp/vit-base-16.onnx --tuning-log "$log" --precision fp16 --time-budget "${mins}m" \
+        --nvrtc-cache /tmp/agt-nvrtc-cache 2> "$OUT/tune-vit-base-16.log" | tee "$OUT/tune-vit-base-16.txt"
+      tail -n 5 "$OUT/tune-vit-base-16.log" ;;
     *) echo "unknown step $s" ;;
   esac
 done

@@ -185,7 +185,7 @@ Expected<std::vector<ir::Tensor>> GpuHarness::Run(const codegen::CompiledProgram
   return outs;
 }
 
-Expected<double> GpuHarness::Time(const codegen::CompiledProgram& c, const ir::Graph& g, int warmup, int reps) {
+Expected<double> GpuHarness::Time(const codegen::CompiledProgram& c, const ir::Graph& g, int warmup, int reps, bool graph) {
   Precision p = c.program.task.precision;
   AGT_ASSIGN_OR_RETURN(auto l, Load(c));
   std::vector<CUdeviceptr> bufs;
@@ -217,13 +217,41 @@ Expected<double> GpuHarness::Time(const codegen::CompiledProgram& c, const ir::G
     std::vector<void*> args;
     for (CUdeviceptr& b : bufs) args.push_back(&b);
     const auto& ls = c.kernel.launch;
-    auto launch = [&]() {
+    auto launch = [&](runtime::CUstream s = nullptr) {
       return Check(d_->cuLaunchKernel(l->fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
-                                      ls.dynamic_smem_bytes, nullptr, args.data(), nullptr),
+                                      ls.dynamic_smem_bytes, s, args.data(), nullptr),
                    "cuLaunchKernel");
     };
     for (int i = 0; i < warmup; ++i) AGT_RETURN_IF_ERROR(launch());
     AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "warm-up"));
+    if (graph) {
+      runtime::CUstream s = nullptr;
+      runtime::CUgraph gr = nullptr;
+      runtime::CUgraphExec ge = nullptr;
+      AGT_RETURN_IF_ERROR(Check(d_->cuStreamCreate(&s, 0), "cuStreamCreate"));
+      Status st = [&]() -> Status {
+        AGT_RETURN_IF_ERROR(Check(d_->cuStreamBeginCapture(s, 2 /* relaxed */), "cuStreamBeginCapture"));
+        for (int r = 0; r < reps; ++r) AGT_RETURN_IF_ERROR(launch(s));
+        AGT_RETURN_IF_ERROR(Check(d_->cuStreamEndCapture(s, &gr), "cuStreamEndCapture"));
+        AGT_RETURN_IF_ERROR(Check(d_->cuGraphInstantiateWithFlags(&ge, gr, 0), "cuGraphInstantiate"));
+        AGT_RETURN_IF_ERROR(Check(d_->cuGraphLaunch(ge, s), "cuGraphLaunch"));
+        AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(s), "graph warm-up"));
+        for (int i = 0; i < 5; ++i) {
+          d_->cuEventRecord(e0, s);
+          AGT_RETURN_IF_ERROR(Check(d_->cuGraphLaunch(ge, s), "cuGraphLaunch"));
+          d_->cuEventRecord(e1, s);
+          AGT_RETURN_IF_ERROR(Check(d_->cuEventSynchronize(e1), "timed graph"));
+          float ms = 0;
+          d_->cuEventElapsedTime(&ms, e0, e1);
+          times.push_back(ms * 1000.0 / reps);
+        }
+        return Status::Ok();
+      }();
+      if (ge != nullptr) d_->cuGraphExecDestroy(ge);
+      if (gr != nullptr) d_->cuGraphDestroy(gr);
+      d_->cuStreamDestroy(s);
+      return st;
+    }
     // Launches back to back between one pair of events, so that host launch latency overlaps the
     // kernels (one event pair per launch would time the launch path of microsecond kernels).
     for (int i = 0; i < 5; ++i) {

@@ -23,8 +23,9 @@ class GpuHarness {
   // Runs once on `inputs` (the group graph's types, any float precision); outputs in f32.
   Expected<std::vector<ir::Tensor>> Run(const codegen::CompiledProgram& c, const ir::Graph& g, const std::vector<ir::Tensor>& inputs);
   // Time per launch in microseconds: the median of 5 rounds of `reps` back-to-back launches, after
-  // `warmup` launches, on random inputs.
-  Expected<double> Time(const codegen::CompiledProgram& c, const ir::Graph& g, int warmup = 5, int reps = 50);
+  // `warmup` launches, on random inputs. `graph`: the `reps` launches are captured once in a CUDA
+  // graph and each round replays it, which takes the host's launch path out of microsecond kernels.
+  Expected<double> Time(const codegen::CompiledProgram& c, const ir::Graph& g, int warmup = 5, int reps = 50, bool graph = false);
   std::string device_name() const { return name_; }
 
  private:

@@ -57,6 +57,27 @@ TEST_CASE("comparisons, Not, And, Or, Where and Cast", "[frontend][importers]") 
   CHECK(out[1].ToF32() == std::vector<float>{1, 0, 1, 1});
 }
 
+TEST_CASE("IsNaN on a runtime value: transformers' guard where(isnan(softmax), 0, softmax)", "[frontend][importers]") {
+  // A row masked with -inf everywhere gives NaN from softmax; the guard turns it into zeros.
+  OnnxTestModel m(17);
+  m.Input("x", {2, 2});
+  m.InitF32("mask", {2, 2}, {0, 0, -INFINITY, -INFINITY});
+  m.InitF32("zero", {}, {0});
+  m.Node("Add", {"x", "mask"}, {"xm"});
+  auto* sm = m.Node("Softmax", {"xm"}, {"p"});
+  AttrI(sm, "axis", -1);
+  m.Node("IsNaN", {"p"}, {"nan"}, "guard_isnan");
+  m.Node("Where", {"nan", "zero", "p"}, {"y"});
+  m.Output("y");
+  m.Output("nan");
+  std::unique_ptr<ir::Graph> g;
+  auto out = test::ImportAndRun(m, {F32({2, 2}, {0, 0, 1, 2})}, &g);
+  CHECK(test::CountOps(*g, ir::OpKind::kIsNaN) == 1);
+  CHECK(out[0].ToF32() == std::vector<float>{0.5f, 0.5f, 0, 0});
+  CHECK(out[1].dtype() == ir::DType::kBool);
+  CHECK(out[1].ToF32() == std::vector<float>{0, 0, 1, 1});
+}
+
 TEST_CASE("Gelu (opset 20), HardSigmoid, HardSwish, LeakyRelu, Dropout", "[frontend][importers]") {
   OnnxTestModel m(20);
   m.Input("x", {3});

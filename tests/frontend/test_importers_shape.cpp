@@ -169,7 +169,7 @@ TEST_CASE("Resize by scales (nearest, asymmetric) and by sizes (linear, align_co
   CHECK(out[1].ToF32() == std::vector<float>{0, 0.5f, 1, 1, 1.5f, 2, 2, 2.5f, 3});
 }
 
-TEST_CASE("Constant node forms, and fold-only ops on constants (Mod, Sign, IsNaN)", "[frontend][folding]") {
+TEST_CASE("Constant node forms, and fold-only ops on constants (Mod, Sign)", "[frontend][folding]") {
   OnnxTestModel m(17);
   m.Input("x", {3});
   auto* c1 = m.Node("Constant", {}, {"k"});
@@ -190,6 +190,62 @@ TEST_CASE("Constant node forms, and fold-only ops on constants (Mod, Sign, IsNaN
   // fmod=0 keeps the divisor's sign: -5 mod 3 = 1, 0, 1; sign: -1, 0, 1
   CHECK(out[0].ToF32() == std::vector<float>{0, 0, 2});
   CHECK(g->num_nodes() == 2);   // the two adds: Constant, Mod and Sign folded
+}
+
+TEST_CASE("sizes from the file are bounded: errors, never huge allocations", "[frontend][errors]") {
+  SECTION("an input of more than 2^40 elements") {
+    OnnxTestModel m(17);
+    m.Input("x", {int64_t{1} << 30, int64_t{1} << 30, 4});
+    m.Node("Relu", {"x"}, {"y"});
+    m.Output("y");
+    auto g = test::Import(m);
+    REQUIRE_FALSE(g.ok());
+    CHECK_THAT(g.status().message(), Catch::Contains("input 'x'") && Catch::Contains("more than 2^40 elements"));
+  }
+  SECTION("an initializer whose dims ask for terabytes but hold no data") {
+    OnnxTestModel m(17);
+    m.Input("x", {2});
+    m.NewInit("w", {int64_t{1} << 20, int64_t{1} << 20}, onnx::TensorProto::FLOAT);
+    m.Node("Add", {"x", "w"}, {"y"});
+    m.Output("y");
+    auto g = test::Import(m);
+    REQUIRE_FALSE(g.ok());
+    CHECK_THAT(g.status().message(), Catch::Contains("'w'") && Catch::Contains("holds 0 values"));
+  }
+  SECTION("dims whose product overflows int64") {
+    OnnxTestModel m(17);
+    m.Input("x", {2});
+    m.NewInit("w", {int64_t{1} << 40, int64_t{1} << 40, 0}, onnx::TensorProto::FLOAT);
+    m.Node("Add", {"x", "w"}, {"y"});
+    m.Output("y");
+    auto g = test::Import(m);
+    REQUIRE_FALSE(g.ok());
+    CHECK_THAT(g.status().message(), Catch::Contains("more than 2^40 elements"));
+  }
+  SECTION("a huge ConstantOfShape stays an expand node; a huge Range is an error") {
+    OnnxTestModel m(17);
+    m.Input("x", {1});
+    m.InitI64("big", {2}, {1 << 16, 1 << 16});
+    m.Node("ConstantOfShape", {"big"}, {"c"});
+    m.Node("Add", {"c", "x"}, {"y"});
+    m.Output("y");
+    auto g = test::Import(m);
+    INFO(g.status().message());
+    REQUIRE(g.ok());
+    CHECK(test::CountOps(**g, ir::OpKind::kExpand) == 1);
+    CHECK((*g)->outputs()[0]->shape() == ir::Shape{1 << 16, 1 << 16});
+
+    OnnxTestModel r(17);
+    r.Input("x", {1});
+    r.InitI64("s", {}, {0});
+    r.InitI64("l", {}, {int64_t{1} << 50});
+    r.InitI64("d", {}, {1});
+    r.Node("Range", {"s", "l", "d"}, {"rg"}, "huge_range");
+    r.Output("rg");
+    auto gr = test::Import(r);
+    REQUIRE_FALSE(gr.ok());
+    CHECK_THAT(gr.status().message(), Catch::Contains("huge_range") && Catch::Contains("too many to fold"));
+  }
 }
 
 TEST_CASE("Mod on a runtime value is a clear error", "[frontend][errors]") {

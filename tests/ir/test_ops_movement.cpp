@@ -59,6 +59,9 @@ TEST_CASE("concat along any axis, variadic", "[ops][movement]") {
   CHECK_THAT(InferError(OpKind::kConcat, {T(DType::kF32, {2}), T(DType::kI64, {2})}, {{AttrKey::kAxis, int64_t{0}}}),
              Catch::Contains("differ"));
   CHECK_THAT(InferError(OpKind::kConcat, {}, {{AttrKey::kAxis, int64_t{0}}}), Catch::Contains("takes"));
+  // Found by the loader's fuzz target: scalars have no axis to concatenate along.
+  CHECK_THAT(InferError(OpKind::kConcat, {T(DType::kI64, {}), T(DType::kI64, {})}, {{AttrKey::kAxis, int64_t{0}}}),
+             Catch::Contains("cannot concatenate scalars"));
 }
 
 TEST_CASE("slice: ONNX clamping, negative indices and steps", "[ops][movement]") {

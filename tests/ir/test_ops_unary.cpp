@@ -73,6 +73,16 @@ TEST_CASE("unary ops on f16 round on store, integers stay integers", "[ops][unar
   RequireInts(Run1(OpKind::kAbs, {i}).out, {3}, {7, 0, 5});
 }
 
+TEST_CASE("is_nan: bool out, true only on NaN (not on infinities), f16 included", "[ops][unary]") {
+  Tensor x = F32({5}, {0.0f, NAN, INFINITY, -INFINITY, -NAN});
+  Tensor m = Run1(OpKind::kIsNaN, {x}).out;
+  REQUIRE(m.type() == TensorType{DType::kBool, {5}});
+  RequireInts(m, {5}, {0, 1, 0, 0, 1});
+  Tensor h = Tensor::FromF32(DType::kF16, {2}, std::vector<float>{NAN, 1.0f});
+  RequireInts(Run1(OpKind::kIsNaN, {h}).out, {2}, {1, 0});
+  CHECK_THAT(InferError(OpKind::kIsNaN, {T(DType::kI64, {2})}), Catch::Contains("floating type"));
+}
+
 TEST_CASE("not and cast", "[ops][unary]") {
   Tensor b = Bool({3}, {1, 0, 1});
   Tensor n = Run1(OpKind::kNot, {b}).out;

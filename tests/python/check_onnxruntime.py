@@ -3,10 +3,13 @@
 
 Builds small models with onnx's helper API (each exercising a family of importers and passes, in
 the op patterns PyTorch's exporters write), plus every tiny zoo model, runs them in onnxruntime and
-through `autogtco run`, and compares each output by relative L2 error (< 1e-5).
+through `autogtco run`, and compares each output by relative L2 error (< 1e-5). The committed
+PyTorch exports (tests/data/torch/*/) run the same way on their own input.npy; onnxruntime here is
+also checked against the outputs the fixture was committed with.
 
 usage: check_onnxruntime.py PATH/TO/autogtco [--keep DIR]
 """
+import glob
 import os
 import subprocess
 import sys
@@ -173,17 +176,35 @@ def concrete(shape):
     return [d if isinstance(d, int) else 1 for d in shape]
 
 
-def check(autogtco, path, workdir):
-    name = os.path.splitext(os.path.basename(path))[0]
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "torch")
+
+
+def rel_l2(got, want):
+    return np.linalg.norm(got.astype(np.float64) - want) / max(np.linalg.norm(want.astype(np.float64)), 1e-30)
+
+
+def check(autogtco, path, workdir, fixture=None):
+    name = os.path.basename(fixture) if fixture else os.path.splitext(os.path.basename(path))[0]
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     feeds, args = {}, []
     for i, inp in enumerate(sess.get_inputs()):
-        x = RNG.uniform(-1, 1, concrete(inp.shape)).astype(np.float32)
-        f = os.path.join(workdir, f"{name}.in{i}.npy")
-        np.save(f, x)
+        if fixture:
+            f = os.path.join(fixture, "input.npy")
+            x = np.load(f)
+        else:
+            x = RNG.uniform(-1, 1, concrete(inp.shape)).astype(np.float32)
+            f = os.path.join(workdir, f"{name}.in{i}.npy")
+            np.save(f, x)
         feeds[inp.name] = x
         args += ["--input", f"{inp.name}={f}"]
     ref = sess.run(None, feeds)
+    if fixture:
+        for o, want in zip(sess.get_outputs(), ref):
+            committed = np.load(os.path.join(fixture, o.name + ".npy"))
+            err = rel_l2(want, committed)
+            if err >= TOL:
+                print(f"FAIL {name}/{o.name}: this onnxruntime differs from the committed outputs, relative L2 {err:.2e}")
+                return False
     out_dir = os.path.join(workdir, name + ".out")
     r = subprocess.run([autogtco, "run", path, "--out-dir", out_dir] + args, capture_output=True, text=True)
     if r.returncode != 0:
@@ -196,7 +217,7 @@ def check(autogtco, path, workdir):
             print(f"FAIL {name}/{o.name}: shape {got.shape} vs onnxruntime {want.shape}")
             ok = False
             continue
-        err = np.linalg.norm(got.astype(np.float64) - want) / max(np.linalg.norm(want.astype(np.float64)), 1e-30)
+        err = rel_l2(got, want)
         status = "ok" if err < TOL else "FAIL"
         ok &= err < TOL
         print(f"{status:4} {name}/{o.name} {tuple(got.shape)} relative L2 {err:.2e}")
@@ -227,6 +248,8 @@ def main():
             return 1
         paths.append(p)
     ok = all([check(autogtco, p, workdir) for p in paths])
+    fixtures = sorted(d for d in glob.glob(os.path.join(FIXTURES, "*")) if os.path.isdir(d))
+    ok = all([check(autogtco, os.path.join(d, "model.onnx"), workdir, fixture=d) for d in fixtures]) and ok
     print("all outputs match onnxruntime" if ok else "MISMATCHES")
     return 0 if ok else 1
 

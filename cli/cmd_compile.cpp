@@ -1,0 +1,91 @@
+// `autogtco compile MODEL.onnx -o MODEL.so [--precision fp32|tf32|fp16|bf16] [--arch sm_90]
+// [--input-shape NAME=1x3x224x224 ...] [--tuning-log FILE] [--weights embedded|external] [-j N]`:
+// the whole compiler (compiler/driver/driver.h), no GPU needed. Prints the summary on stdout.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "compiler/driver/driver.h"
+#include "compiler/driver/program_source.h"
+
+namespace agt::cli {
+
+namespace {
+
+struct CompileArgs {
+  std::string model;
+  std::string output;
+  std::string precision = "fp16";
+  std::string arch = "sm_90";
+  std::vector<std::string> input_shapes;
+  std::string tuning_log;
+  std::string weights = "embedded";
+  int jobs = 0;
+  std::string nvrtc_cache;
+  int verbosity = 0;
+};
+
+Status Compile(const CompileArgs& a) {
+  if (a.verbosity == 1) spdlog::set_level(spdlog::level::info);
+  if (a.verbosity >= 2) spdlog::set_level(spdlog::level::debug);
+  driver::CompileOptions o;
+  auto p = codegen::ParsePrecision(a.precision);
+  if (!p) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
+  o.precision = *p;
+  AGT_RETURN_IF_ERROR(codegen::GetArchInfo(a.arch).status().WithContext("--arch"));
+  o.arch = a.arch;
+  for (const std::string& s : a.input_shapes) AGT_RETURN_IF_ERROR(frontend::ParseInputShape(s, o.frontend));
+  if (a.weights == "embedded") {
+    o.weights = runtime::WeightsMode::kEmbedded;
+  } else if (a.weights == "external") {
+    o.weights = runtime::WeightsMode::kExternal;
+  } else {
+    return Status::Errorf("--weights must be embedded or external, got '{}'", a.weights);
+  }
+  if (a.jobs < 0) return Status::Errorf("-j must be at least 0, got {}", a.jobs);
+  o.jobs = a.jobs;
+  o.nvrtc_cache_dir = a.nvrtc_cache;
+  if (!a.tuning_log.empty()) {
+    AGT_ASSIGN_OR_RETURN(o.programs, driver::OpenTuningLogSource(a.tuning_log, a.arch));
+  }
+  std::string out = a.output;
+  if (out.empty()) {
+    std::string stem = std::filesystem::path(a.model).stem().string();
+    out = (std::filesystem::path(a.model).parent_path() / (stem + ".so")).string();
+  }
+  AGT_RETURN_IF_ERROR(driver::CheckOutputWritable(out));
+  AGT_ASSIGN_OR_RETURN(driver::CompileResult r, driver::CompileOnnxFile(a.model, o));
+  AGT_RETURN_IF_ERROR(driver::WriteArtifact(r, out, o));
+  fmt::print("{}", driver::FormatSummary(r.summary));
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddCompileCommand(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<CompileArgs>();
+  CLI::App* cmd = app.add_subcommand("compile", "Compile an ONNX model into one shared library (no GPU needed)");
+  cmd->add_option("model", args->model, "The .onnx file")->required();
+  cmd->add_option("-o,--output", args->output, "The artifact (default: MODEL.so beside the .onnx)");
+  cmd->add_option("--precision", args->precision, "fp32, tf32, fp16 (default) or bf16");
+  cmd->add_option("--arch", args->arch, "Target GPU architecture (sm_90 default; sm_89, sm_80)");
+  cmd->add_option("--input-shape", args->input_shapes, "Fix an input's shape: NAME=1x3x224x224 (repeatable)");
+  cmd->add_option("--tuning-log", args->tuning_log, "Take each task's best program from this tuning log");
+  cmd->add_option("--weights", args->weights, "embedded (default, in the .so) or external (MODEL.weights beside it)");
+  cmd->add_option("-j,--jobs", args->jobs, "NVRTC threads (default: all cores)");
+  cmd->add_flag("-v,--verbose", args->verbosity, "Log each stage (-v), and each task's program (-vv)");
+  cmd->add_option("--nvrtc-cache", args->nvrtc_cache, "Folder caching compiled kernels across runs");
+  cmd->callback([args, &ctx] {
+    Status st = Compile(*args);
+    if (!st.ok()) {
+      fmt::print(stderr, "error: compile: {}\n", st.message());
+      ctx.exit_code = 2;
+    }
+  });
+}
+
+}  // namespace agt::cli

@@ -1,0 +1,150 @@
+// `autogtco tune MODEL.onnx --tuning-log FILE [--trials N] [--time-budget 20m] [--precision fp16]
+// [--arch sm_90] [--seed S]`: the performance tuner over a model's tasks (tuner/tuner.h), with a
+// progress line on stderr and a per-task summary on stdout; the log it appends to resumes a later
+// run and feeds `compile --tuning-log`. Also `autogtco tune-worker`, the GPU worker process the
+// measurer starts (tuner/measure_worker.h; not for people), and `autogtco tune-merge`, which merges
+// logs from several machines into one.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "tuner/duration.h"
+#include "tuner/measure_worker.h"
+#include "tuner/tuner.h"
+#include "tuner/tuning_log.h"
+
+namespace agt::cli {
+
+namespace {
+
+struct TuneArgs {
+  std::string model;
+  std::string log;
+  int64_t trials = 0;
+  std::string time_budget;
+  std::string precision = "fp16";
+  std::string arch = "sm_90";
+  uint64_t seed = 0;
+  int batch = 16;
+  int repeats = 20;
+  double timeout_s = 10;
+  int max_replans = 3;
+  int population = 512;
+  std::string nvrtc_cache;
+};
+
+std::string Clock(double s) {
+  if (s < 0) return "?";
+  int64_t t = static_cast<int64_t>(s + 0.5);
+  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{:02}:{:02}", t / 60, t % 60);
+}
+
+Status Tune(const TuneArgs& a) {
+  tuner::TuneOptions o;
+  o.tuning_log = a.log;
+  o.trials = a.trials;
+  if (!a.time_budget.empty()) {
+    AGT_ASSIGN_OR_RETURN(o.time_budget_s, tuner::ParseDuration(a.time_budget));
+  }
+  if (o.trials <= 0 && o.time_budget_s <= 0) return Status::Error("give a budget: --trials N and/or --time-budget 20m");
+  auto p = codegen::ParsePrecision(a.precision);
+  if (!p) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
+  o.precision = *p;
+  AGT_RETURN_IF_ERROR(codegen::GetArchInfo(a.arch).status());
+  o.arch = a.arch;
+  o.seed = a.seed;
+  if (a.batch < 1) return Status::Error("--batch must be at least 1");
+  o.batch = a.batch;
+  o.max_replans = a.max_replans;
+  o.search.population = a.population;
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  double last_print = -1e9;
+  o.on_progress = [&](const tuner::TuneProgress& pr) {
+    // On a terminal one line redrawn in place; in a log file a line every 10 seconds.
+    if (!tty && pr.elapsed_s - last_print < 10) return;
+    last_print = pr.elapsed_s;
+    std::string planned = pr.trials_planned > 0 ? fmt::format("/{}", pr.trials_planned) : "";
+    fmt::print(stderr, "{}[tune] plan {} task {}/{} {:<28} trials {}{}  best e2e {:.1f} us  elapsed {}  left {}{}",
+               tty ? "\r\033[K" : "", pr.plan, pr.task_index + 1, pr.num_tasks, pr.task_ops.substr(0, 28), pr.trials, planned,
+               pr.best_e2e_us, Clock(pr.elapsed_s), Clock(pr.remaining_s), tty ? "" : "\n");
+    std::fflush(stderr);
+  };
+  tuner::MeasurerOptions mo;
+  mo.repeats = a.repeats;
+  mo.timeout_s = a.timeout_s;
+  mo.nvrtc_cache_dir = a.nvrtc_cache;
+  auto s = tuner::TuneModel(a.model, o, mo);
+  if (tty) fmt::print(stderr, "\n");
+  if (!s.ok()) return s.status();
+  fmt::print("{:<18} {:<40} {:>6} {:>12} {:>12} {:>7}\n", "task", "ops", "weight", "estimate us", "tuned us", "trials");
+  for (const tuner::TunedTask& t : s->tasks) {
+    fmt::print("{:<18} {:<40} {:>6} {:>12.2f} {:>12} {:>7}\n", t.key, t.ops.substr(0, 40), t.weight, t.estimated_us,
+               t.best_us > 0 ? fmt::format("{:.2f}", t.best_us) : "-", t.trials);
+  }
+  fmt::print("estimated end-to-end: {:.1f} us untuned (DPOF's analytical plan), {:.1f} us tuned\n", s->initial_estimate_us,
+             s->best_e2e_us);
+  fmt::print("trials {} ({} failed) in {}, DPOF runs {}{}, cost-model rank correlation {:.3f} over {} rounds\n", s->trials,
+             s->failures, Clock(s->elapsed_s), s->plans, s->plan_converged ? " (plan converged)" : "", s->rank_correlation,
+             s->correlation_rounds);
+  fmt::print("tuning log: {}\n", a.log);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<TuneArgs>();
+  CLI::App* cmd = app.add_subcommand("tune", "Tune a model's kernels on this GPU, appending to a tuning log");
+  cmd->add_option("model", args->model, "ONNX model")->required();
+  cmd->add_option("--tuning-log", args->log, "JSON-lines log to append to (and resume from)")->required();
+  cmd->add_option("--trials", args->trials, "Programs to measure in this run");
+  cmd->add_option("--time-budget", args->time_budget, "Wall time for this run: 20m, 90s, 1h30m");
+  cmd->add_option("--precision", args->precision, "fp32, tf32, fp16 (default) or bf16");
+  cmd->add_option("--arch", args->arch, "Target arch of the kernels (default sm_90)");
+  cmd->add_option("--seed", args->seed, "Seed of the search's random numbers");
+  cmd->add_option("--batch", args->batch, "Programs measured per round (default 16)");
+  cmd->add_option("--repeats", args->repeats, "Timed launches per program (default 20, median kept)");
+  cmd->add_option("--timeout", args->timeout_s, "Seconds before a kernel counts as hung (default 10)");
+  cmd->add_option("--max-replans", args->max_replans, "DPOF reruns with measured costs (default 3)");
+  cmd->add_option("--population", args->population, "Evolutionary search population (default 512)");
+  cmd->add_option("--nvrtc-cache", args->nvrtc_cache, "Folder caching compiled kernels between runs");
+  cmd->callback([args, &ctx]() {
+    Status st = Tune(*args);
+    if (!st.ok()) {
+      fmt::print(stderr, "error: tune: {}\n", st.message());
+      ctx.exit_code = 2;
+    }
+  });
+
+  auto driver = std::make_shared<std::string>();
+  CLI::App* worker = app.add_subcommand("tune-worker", "GPU worker of the measurer (started by tune)");
+  worker->group("");   // hidden from --help
+  worker->add_option("--driver", *driver, "CUDA driver library to load");
+  worker->callback([driver, &ctx]() {
+    if (!driver->empty()) ::setenv("AGT_CUDA_DRIVER", driver->c_str(), 1);
+    ctx.exit_code = tuner::RunMeasureWorker(STDIN_FILENO, STDOUT_FILENO);
+  });
+
+  auto merge_in = std::make_shared<std::vector<std::string>>();
+  auto merge_out = std::make_shared<std::string>();
+  CLI::App* merge = app.add_subcommand("tune-merge", "Merge tuning logs (from several machines) into one");
+  merge->add_option("logs", *merge_in, "Logs to merge")->required();
+  merge->add_option("-o,--output", *merge_out, "Merged log")->required();
+  merge->callback([merge_in, merge_out, &ctx]() {
+    auto records = tuner::MergeTuningLogs(*merge_in);
+    Status st = records.ok() ? tuner::WriteTuningLog(*merge_out, *records) : records.status();
+    if (!st.ok()) {
+      fmt::print(stderr, "error: tune-merge: {}\n", st.message());
+      ctx.exit_code = 2;
+      return;
+    }
+    fmt::print("{} records from {} logs -> {}\n", records->size(), merge_in->size(), *merge_out);
+  });
+}
+
+}  // namespace agt::cli

@@ -1,0 +1,39 @@
+// The options of one compile (`autogtco compile`): precision, target, weights placement, threads,
+// and where each task's program comes from. One struct handed to the driver; no global flags.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "codegen/program.h"
+#include "compiler/fusion/legality.h"
+#include "compiler/frontend/onnx_loader.h"
+#include "runtime/artifact_format.h"
+
+namespace agt::driver {
+
+class ProgramSource;
+
+struct CompileOptions {
+  // fp16 by default, as `inspect --fusion` prices plans: the precision the untuned H100 build targets.
+  codegen::Precision precision = codegen::Precision::kFP16;
+  std::string arch = "sm_90";
+  frontend::FrontendOptions frontend;    // --input-shape
+  // Embedded in the .so (any size: the runtime reads the payload with 64-bit pread, never through
+  // relocations), or NAME.weights beside it.
+  runtime::WeightsMode weights = runtime::WeightsMode::kEmbedded;
+  int jobs = 0;                          // NVRTC threads; 0: hardware concurrency
+  std::string nvrtc_cache_dir;           // empty: in-memory cache only
+  // The program of each task: the tuning log's best record, else the default annotation. Null: defaults.
+  std::shared_ptr<ProgramSource> programs;
+  // The fused groups. LayerNorm stays a row-reduction kernel of its own: the GEMM sketch takes
+  // element-wise/injective prologues only, and a norm prologue would fall back to the generic sketch.
+  fusion::LegalityOptions legality = [] {
+    fusion::LegalityOptions l;
+    l.allow_norm_prologue = false;
+    return l;
+  }();
+  std::string model_name;                // metadata; default: the model file's stem
+};
+
+}  // namespace agt::driver

@@ -1,0 +1,231 @@
+// Fusion plan -> launch list with symbolic arena buffers, and their assignment to arena offsets.
+#include "compiler/driver/launch_list.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "compiler/driver/storage.h"
+#include "ir/subgraph.h"
+
+namespace agt::driver {
+
+namespace {
+
+class Lowering {
+ public:
+  Lowering(const LoweringInput& in, runtime::ArtifactContents& contents) : in_(in), contents_(contents) {}
+
+  Expected<LaunchList> Run();
+
+ private:
+  int NewBuffer(std::string name, uint64_t bytes) {
+    plan::BufferRequest r;
+    r.name = std::move(name);
+    r.size_bytes = bytes;
+    r.first_step = r.last_step = Step();
+    out_.buffers.push_back(std::move(r));
+    return static_cast<int>(out_.buffers.size()) - 1;
+  }
+  // The index the next launch will have.
+  int Step() const { return static_cast<int>(out_.launches.size()); }
+  void Read(int buffer) { out_.buffers[buffer].last_step = std::max(out_.buffers[buffer].last_step, Step()); }
+  uint32_t CastKernel(ir::DType from, ir::DType to);
+  void AddCast(ir::DType from, ir::DType to, int src, int dst, int64_t n);
+  uint64_t Weight(const ir::Value* v);
+  Status LowerPhase(size_t p);
+
+  const LoweringInput& in_;
+  runtime::ArtifactContents& contents_;
+  LaunchList out_;
+  std::unordered_map<const ir::Value*, int> buffer_of_;   // value -> buffer holding it in storage dtype
+  std::unordered_map<const ir::Value*, int> staging_of_;  // model input -> its staging buffer
+  std::unordered_map<const ir::Value*, uint64_t> weight_of_;
+  std::vector<int> whole_run_;                            // buffers that live to the end
+  std::vector<int> workspace_of_task_;                    // split-K workspace buffer per task, or -1
+};
+
+uint32_t Lowering::CastKernel(ir::DType from, ir::DType to) {
+  CastPair pair{from, to};
+  auto it = std::find(out_.casts.begin(), out_.casts.end(), pair);
+  if (it == out_.casts.end()) it = out_.casts.insert(out_.casts.end(), pair);
+  return static_cast<uint32_t>(in_.task_launch.size() + static_cast<size_t>(it - out_.casts.begin()));
+}
+
+void Lowering::AddCast(ir::DType from, ir::DType to, int src, int dst, int64_t n) {
+  Read(src);
+  runtime::Launch l;
+  l.kind = runtime::LaunchKind::kKernel;
+  l.kernel = CastKernel(from, to);
+  CastGeometry geo = CastLaunchGeometry(n);
+  l.grid = geo.grid;
+  l.block = geo.block;
+  l.args = {runtime::KernelArg::Arena(static_cast<uint64_t>(src)), runtime::KernelArg::Arena(static_cast<uint64_t>(dst)),
+            runtime::KernelArg::I64(n)};
+  out_.launches.push_back(std::move(l));
+}
+
+uint64_t Lowering::Weight(const ir::Value* v) {
+  auto it = weight_of_.find(v);
+  if (it != weight_of_.end()) return it->second;
+  std::vector<uint8_t> bytes = ToStorageBytes(v->data(), in_.precision);
+  uint64_t off = runtime::AddWeights(contents_, bytes.data(), bytes.size());
+  weight_of_.emplace(v, off);
+  return off;
+}
+
+Status Lowering::LowerPhase(size_t p) {
+  const fusion::FusionGroup& group = in_.plan->phases[p].group;
+  AGT_ASSIGN_OR_RETURN(ir::Subgraph sub, ir::ExtractSubgraph(*in_.graph, group.nodes));
+  const codegen::LaunchSpec& spec = in_.task_launch[static_cast<size_t>(in_.phase_task[p])];
+  if (static_cast<int>(sub.inputs.size()) != spec.num_inputs || static_cast<int>(sub.outputs.size()) != spec.num_outputs) {
+    return Status::Errorf("phase {}: the group has {} inputs and {} outputs, its kernel takes {} and {}", p,
+                          sub.inputs.size(), sub.outputs.size(), spec.num_inputs, spec.num_outputs);
+  }
+  runtime::Launch l;
+  l.kind = runtime::LaunchKind::kKernel;
+  l.kernel = static_cast<uint32_t>(in_.phase_task[p]);
+  l.grid = spec.grid;
+  l.block = spec.block;
+  l.dynamic_smem = spec.dynamic_smem_bytes;
+  for (const ir::Value* v : sub.inputs) {
+    if (v->is_constant()) {
+      l.args.push_back(runtime::KernelArg::Weights(Weight(v)));
+      continue;
+    }
+    auto it = buffer_of_.find(v);
+    if (it == buffer_of_.end()) return Status::Errorf("phase {} reads '{}' before anything computes it", p, v->name());
+    Read(it->second);
+    l.args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(it->second)));
+  }
+  for (const ir::Value* v : sub.outputs) {
+    int b = NewBuffer(v->name(), StorageBytes(v->type(), in_.precision));
+    buffer_of_[v] = b;
+    l.args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(b)));
+  }
+  if (spec.workspace_bytes > 0) {
+    int ws = workspace_of_task_[static_cast<size_t>(in_.phase_task[p])];
+    l.args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(ws)));
+  }
+  out_.launches.push_back(std::move(l));
+  return Status::Ok();
+}
+
+Expected<LaunchList> Lowering::Run() {
+  const ir::Graph& g = *in_.graph;
+  // Split-K workspaces: one per task, zeroed once per run. A kernel leaves its arrival counters zeroed
+  // again but not its partial sums, so the occurrences of one task can share a workspace while two
+  // tasks cannot (one's counters would lie on the other's stale partials).
+  workspace_of_task_.assign(in_.task_launch.size(), -1);
+  for (size_t p = 0; p < in_.plan->phases.size(); ++p) {
+    size_t t = static_cast<size_t>(in_.phase_task[p]);
+    uint64_t bytes = in_.task_launch[t].workspace_bytes;
+    if (bytes == 0 || workspace_of_task_[t] >= 0) continue;
+    int ws = NewBuffer(fmt::format("split-k workspace of task {}", t), bytes);
+    workspace_of_task_[t] = ws;
+    whole_run_.push_back(ws);
+    out_.workspace_bytes += bytes;
+    runtime::Launch m;
+    m.kind = runtime::LaunchKind::kMemset;
+    m.dst = static_cast<uint64_t>(ws);
+    m.bytes = bytes;
+    m.value = 0;
+    out_.launches.push_back(m);
+  }
+
+  for (const ir::Value* v : g.inputs()) {
+    int staging = NewBuffer(v->name(), v->type().size_bytes());
+    whole_run_.push_back(staging);
+    staging_of_[v] = staging;
+    out_.inputs.push_back({v->name(), ApiDType(v->dtype()), v->shape(), static_cast<uint64_t>(staging)});
+    ir::DType st = StorageDType(v->dtype(), in_.precision);
+    if (st == v->dtype() || !v->has_uses()) {
+      buffer_of_[v] = staging;
+      continue;
+    }
+    int converted = NewBuffer(v->name() + " (storage)", StorageBytes(v->type(), in_.precision));
+    AddCast(v->dtype(), st, staging, converted, v->type().num_elements());
+    buffer_of_[v] = converted;
+  }
+
+  for (size_t p = 0; p < in_.plan->phases.size(); ++p) AGT_RETURN_IF_ERROR(LowerPhase(p));
+
+  for (const ir::Value* v : g.outputs()) {
+    runtime::TensorInfo info{v->name(), ApiDType(v->dtype()), v->shape(), 0};
+    if (v->is_constant() || v->is_graph_input()) {
+      int staging = NewBuffer(v->name() + " (output)", v->type().size_bytes());
+      runtime::Launch c;
+      c.kind = runtime::LaunchKind::kCopy;
+      c.dst = static_cast<uint64_t>(staging);
+      c.bytes = v->type().size_bytes();
+      if (v->is_constant()) {
+        const ir::Tensor& t = v->data();
+        c.src = runtime::AddWeights(contents_, t.raw(), t.size_bytes());
+        c.src_is_weights = true;
+      } else {
+        c.src = static_cast<uint64_t>(staging_of_.at(v));
+      }
+      if (c.bytes > 0) out_.launches.push_back(c);
+      whole_run_.push_back(staging);
+      info.arena_offset = static_cast<uint64_t>(staging);
+      out_.outputs.push_back(std::move(info));
+      continue;
+    }
+    auto it = buffer_of_.find(v);
+    if (it == buffer_of_.end()) return Status::Errorf("output '{}' is computed by no phase", v->name());
+    ir::DType st = StorageDType(v->dtype(), in_.precision);
+    int staging = it->second;
+    if (st != v->dtype()) {
+      staging = NewBuffer(v->name() + " (output)", v->type().size_bytes());
+      AddCast(st, v->dtype(), it->second, staging, v->type().num_elements());
+    }
+    whole_run_.push_back(staging);
+    info.arena_offset = static_cast<uint64_t>(staging);
+    out_.outputs.push_back(std::move(info));
+  }
+
+  int last = std::max(0, Step() - 1);
+  for (int b : whole_run_) out_.buffers[b].last_step = last;
+  for (int b : whole_run_) {
+    for (const runtime::TensorInfo& t : out_.inputs) {
+      if (t.arena_offset == static_cast<uint64_t>(b)) out_.buffers[b].first_step = 0;
+    }
+  }
+  return std::move(out_);
+}
+
+}  // namespace
+
+Expected<LaunchList> LowerPlan(const LoweringInput& in, runtime::ArtifactContents& contents) {
+  if (in.graph == nullptr || in.plan == nullptr || in.phase_task.size() != in.plan->phases.size()) {
+    return Status::Error("LowerPlan: incomplete input");
+  }
+  Lowering l(in, contents);
+  return l.Run();
+}
+
+Expected<plan::MemoryPlan> AssignArena(LaunchList& list) {
+  AGT_ASSIGN_OR_RETURN(plan::MemoryPlan mp, plan::PlanMemory(list.buffers));
+  auto at = [&](uint64_t buffer) { return mp.offsets[static_cast<size_t>(buffer)]; };
+  for (runtime::Launch& l : list.launches) {
+    switch (l.kind) {
+      case runtime::LaunchKind::kKernel:
+        for (runtime::KernelArg& a : l.args) {
+          if (a.kind == runtime::ArgKind::kArena) a.value = at(a.value);
+        }
+        break;
+      case runtime::LaunchKind::kMemset: l.dst = at(l.dst); break;
+      case runtime::LaunchKind::kCopy:
+        l.dst = at(l.dst);
+        if (!l.src_is_weights) l.src = at(l.src);
+        break;
+    }
+  }
+  for (runtime::TensorInfo& t : list.inputs) t.arena_offset = at(t.arena_offset);
+  for (runtime::TensorInfo& t : list.outputs) t.arena_offset = at(t.arena_offset);
+  return mp;
+}
+
+}  // namespace agt::driver

@@ -1,0 +1,74 @@
+// Parallel emission and NVRTC compilation of one kernel per task.
+#include "compiler/driver/task_kernels.h"
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "compiler/driver/program_source.h"
+
+namespace agt::driver {
+
+void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
+  size_t t = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  t = std::min(t, n);
+  if (t <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t k = 0; k < t; ++k) {
+    pool.emplace_back([&]() {
+      for (size_t i = next++; i < n; i = next++) fn(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+namespace {
+
+// Sketch kinds a group kind is meant to get; the generic sketch for these is a (slow) fallback.
+bool ExpectsFastSketch(fusion::GroupKind k) {
+  return k == fusion::GroupKind::kGemm || k == fusion::GroupKind::kConv || k == fusion::GroupKind::kAttention ||
+         k == fusion::GroupKind::kReduction;
+}
+
+Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& options, codegen::NvrtcCompiler& nvrtc) {
+  AGT_ASSIGN_OR_RETURN(codegen::TaskContext ctx, codegen::MakeTaskContext(*task.graph, options.precision, options.arch));
+  TaskKernel k;
+  k.rule = ctx.rule;
+  if (ExpectsFastSketch(task.kind) && ctx.sketches.front().kind == codegen::SketchKind::kGeneric) {
+    k.fallback = true;
+    spdlog::warn("task {} ({}, a {} group) fell back to the generic sketch: expect a slow kernel", task.id, task.ops,
+                 fusion::GroupKindName(task.kind));
+  }
+  AGT_ASSIGN_OR_RETURN(codegen::Program program, ChooseProgram(task.id, ctx, options.programs.get(), &k.from_source));
+  AGT_ASSIGN_OR_RETURN(k.compiled, codegen::CompileProgram(ctx, program, nvrtc));
+  spdlog::debug("task {} ({}): {} sketch, {}{}", task.id, task.ops, codegen::SketchKindName(program.sketch.kind),
+                program.annotation.ToString(), k.from_source ? " (tuning log)" : "");
+  return k;
+}
+
+}  // namespace
+
+Expected<std::vector<TaskKernel>> CompileTaskKernels(const std::vector<tasks::Task>& tasks,
+                                                     const std::vector<std::string>& where,
+                                                     const CompileOptions& options, codegen::NvrtcCompiler& nvrtc) {
+  std::vector<Expected<TaskKernel>> results(tasks.size(), Status::Error("not compiled"));
+  ParallelFor(tasks.size(), options.jobs, [&](size_t i) { results[i] = CompileOne(tasks[i], options, nvrtc); });
+  std::vector<TaskKernel> out;
+  out.reserve(tasks.size());
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (!results[i].ok()) {
+      return Status::Errorf("cannot generate a kernel for group {}: {}", where[i], results[i].status().message());
+    }
+    out.push_back(std::move(results[i]).value());
+  }
+  return out;
+}
+
+}  // namespace agt::driver

@@ -1,0 +1,34 @@
+// Kernels of the distinct tasks: for each task (one per distinct fused group; identical encoder
+// layers share one), build its codegen context, take its program from the ProgramSource or the
+// default annotation, emit CUDA and compile it with NVRTC. Tasks compile in parallel on a small
+// thread pool (NVRTC is thread-safe); every occurrence of a task launches the one kernel.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "codegen/compile.h"
+#include "compiler/driver/compile_options.h"
+#include "compiler/tasks/task.h"
+#include "ir/status.h"
+
+namespace agt::driver {
+
+struct TaskKernel {
+  codegen::CompiledProgram compiled;
+  std::string rule;          // the sketch rule that applied ("gemm", "generic", ...)
+  bool from_source = false;  // the program came from the ProgramSource (tuning log)
+  bool fallback = false;     // a GEMM/conv/attention/reduction group that only the generic sketch takes (slow)
+};
+
+// `where[i]` describes task i for errors (its ops and the ONNX nodes of its first occurrence).
+// Results are in task order; the first failing task (in task order) is the error, whatever the threads did.
+Expected<std::vector<TaskKernel>> CompileTaskKernels(const std::vector<tasks::Task>& tasks,
+                                                     const std::vector<std::string>& where,
+                                                     const CompileOptions& options, codegen::NvrtcCompiler& nvrtc);
+
+// Runs fn(0..n-1) on `threads` threads (0: hardware concurrency).
+void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn);
+
+}  // namespace agt::driver

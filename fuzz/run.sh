@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the loader's fuzz target for a bounded time: bash fuzz/run.sh BUILD_DIR SECONDS [AUTOGTCO].
+# Seeds come from fuzz/make_seeds.py (fixtures, tiny zoo models when AUTOGTCO is given, helper
+# models) and tests/data/fuzz/ (inputs that once crashed it; test_fuzz_regressions.cpp replays them);
+# what libFuzzer finds new goes to BUILD_DIR/corpus, a crashing input to BUILD_DIR/crashes/.
+# Exit status: libFuzzer's (0: no crash, leak or timeout found).
+set -euo pipefail
+BUILD=${1:?usage: fuzz/run.sh BUILD_DIR SECONDS [AUTOGTCO]}
+SECONDS_=${2:-60}
+AUTOGTCO=${3:-}
+HERE="$(cd "$(dirname "$0")" && pwd)"
+mkdir -p "$BUILD/seeds" "$BUILD/corpus" "$BUILD/crashes"
+python3 "$HERE/make_seeds.py" "$BUILD/seeds" $AUTOGTCO
+# -rss_limit_mb: a model may ask for big tensors; the loader must refuse them, not exhaust memory.
+set +e
+"$BUILD/fuzz_model_loader" -max_total_time="$SECONDS_" -timeout=20 -rss_limit_mb=2048 -max_len=262144 \
+  -print_final_stats=1 -artifact_prefix="$BUILD/crashes/" "$BUILD/corpus" "$BUILD/seeds" "$HERE/../tests/data/fuzz" >"$BUILD/fuzz.log" 2>&1
+rc=$?
+set -e
+# The progress lines are many; the stats, and any report, are what a reader needs.
+grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' "$BUILD/fuzz.log" | tail -n 60
+exit $rc

@@ -1,0 +1,209 @@
+// Bad input to `autogtco inspect` and `autogtco run`, run as a process (issue 3's "Bad input"): a
+// truncated, garbage, empty or missing model file, a missing external-data file, an external-data
+// path that leaves the model's folder or is absolute, unsupported ops, a symbolic dim with no
+// value, and .npy inputs of the wrong dtype or shape or that are not .npy at all. Each must end
+// with exit code 2 and exactly one line on stderr that names the file and the problem.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "ir/npy.h"
+#include "tests/frontend/onnx_test_model.h"
+
+using namespace agt;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kBinary = std::string(AGT_BINARY_DIR) + "/bin/autogtco";
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct Run {
+  int code = -1;
+  std::string err;
+};
+
+Run Autogtco(const std::string& args, const fs::path& dir) {
+  std::string cmd = kBinary + " " + args + " >" + (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
+  int st = std::system(cmd.c_str());
+  return Run{WIFEXITED(st) ? WEXITSTATUS(st) : -1, Slurp(dir / "stderr.txt")};
+}
+
+// y = relu(x * w), x: f32[1,3]; w an initializer.
+test::OnnxTestModel SmallModel() {
+  test::OnnxTestModel m(17);
+  m.Input("x", {1, 3});
+  m.InitF32("w", {3}, {1, 2, 3});
+  m.Node("Mul", {"x", "w"}, {"xw"});
+  m.Node("Relu", {"xw"}, {"y"});
+  m.Output("y");
+  return m;
+}
+
+test::OnnxTestModel ExternalModel(const std::string& location) {
+  test::OnnxTestModel m(17);
+  m.Input("x", {3});
+  auto* w = m.NewInit("w", {3}, onnx::TensorProto::FLOAT);
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* e = w->add_external_data();
+  e->set_key("location");
+  e->set_value(location);
+  m.Node("Mul", {"x", "w"}, {"y"});
+  m.Output("y");
+  return m;
+}
+
+struct Case {
+  std::string what;
+  std::string args;
+  std::vector<std::string> fragments;   // all must appear in the one line
+};
+
+void CheckCases(const std::vector<Case>& cases, const fs::path& dir) {
+  for (const Case& c : cases) {
+    INFO(c.what << ": autogtco " << c.args);
+    Run r = Autogtco(c.args, dir);
+    INFO("stderr: " << r.err);
+    CHECK(r.code == 2);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK_THAT(r.err, Catch::StartsWith("error: "));
+    for (const std::string& f : c.fragments) CHECK_THAT(r.err, Catch::Contains(f));
+  }
+}
+
+fs::path FreshDir(const std::string& tag) {
+  fs::path d = fs::temp_directory_path() / ("agt_cli_bad_" + tag + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("cli bad input: broken model files", "[cli][errors]") {
+  fs::path dir = FreshDir("files");
+  std::string good = SmallModel().Write(dir, "good.onnx");
+  std::string bytes = Slurp(good);
+  std::ofstream(dir / "trunc.onnx", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  std::ofstream(dir / "garbage.onnx", std::ios::binary) << "\xff\xff\xff\xff this is not protobuf \x01\x02";
+  std::ofstream(dir / "empty.onnx", std::ios::binary).flush();
+  std::string d = dir.string() + "/";
+  CheckCases(
+      {
+          {"truncated", "inspect " + d + "trunc.onnx", {"trunc.onnx", "not a valid ONNX model", "truncated"}},
+          {"truncated (run)", "run " + d + "trunc.onnx --random-inputs 1 --out-dir " + d + "out",
+           {"trunc.onnx", "not a valid ONNX model"}},
+          {"garbage", "inspect " + d + "garbage.onnx", {"garbage.onnx", "not a valid ONNX model"}},
+          {"empty", "inspect " + d + "empty.onnx", {"empty.onnx", "empty"}},
+          {"missing", "inspect " + d + "nope.onnx", {"nope.onnx", "cannot open"}},
+      },
+      dir);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("cli bad input: external data missing, escaping the folder or absolute", "[cli][errors]") {
+  fs::path dir = FreshDir("ext");
+  {
+    std::ofstream f(dir / "outside.bin", std::ios::binary);
+    float w[3] = {1, 2, 3};
+    f.write(reinterpret_cast<const char*>(w), sizeof w);
+  }
+  std::string missing = ExternalModel("nothere.bin").Write(dir / "m", "missing.onnx");
+  std::string escape = ExternalModel("../outside.bin").Write(dir / "m", "escape.onnx");
+  std::string absolute = ExternalModel((dir / "outside.bin").string()).Write(dir / "m", "absolute.onnx");
+  CheckCases(
+      {
+          {"missing external file", "inspect " + missing, {"missing.onnx", "'w'", "nothere.bin", "cannot open"}},
+          {"path leaving the folder", "inspect " + escape,
+           {"escape.onnx", "'w'", "../outside.bin", "leaves the model's folder"}},
+          {"absolute path", "run " + absolute + " --random-inputs 1 --out-dir " + (dir / "out").string(),
+           {"absolute.onnx", "'w'", "absolute path"}},
+      },
+      dir);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("cli bad input: unsupported ops and symbolic dims", "[cli][errors]") {
+  fs::path dir = FreshDir("ops");
+  test::OnnxTestModel u(17);
+  u.Input("x", {2, 2});
+  u.Node("Det", {"x"}, {"d"}, "weird_det");
+  u.Node("Det", {"x"}, {"d2"}, "weird_det_2");
+  u.Node("Relu", {"x"}, {"r"});
+  u.Node("Einsum", {"x", "x"}, {"e"}, "ein");
+  u.Output("d");
+  std::string unsupported = u.Write(dir, "unsupported.onnx");
+
+  test::OnnxTestModel s(17);
+  s.Input("x", {1, -1, 4}, onnx::TensorProto::FLOAT, {"seq"});
+  s.Node("Relu", {"x"}, {"y"});
+  s.Output("y");
+  std::string symbolic = s.Write(dir, "symbolic.onnx");
+  CheckCases(
+      {
+          {"unsupported ops", "inspect " + unsupported,
+           {"Unsupported ops 'Det' (node 'weird_det' and 1 more, opset 17), 'Einsum' (node 'ein', opset 17) in "
+            "unsupported.onnx"}},
+          {"symbolic dim", "run " + symbolic + " --random-inputs 1 --out-dir " + (dir / "out").string(),
+           {"symbolic.onnx", "input 'x'", "symbolic dim 1 ('seq')", "--input-shape x="}},
+          {"--input-shape of the wrong rank", "inspect " + symbolic + " --input-shape x=1x4",
+           {"symbolic.onnx", "input 'x'", "rank 3"}},
+      },
+      dir);
+  // With the dim given, the same model runs.
+  Run ok = Autogtco("run " + symbolic + " --input-shape x=1x5x4 --random-inputs 1 --out-dir " + (dir / "out").string(),
+                    dir);
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("cli bad input: .npy of the wrong dtype or shape, or not an .npy", "[cli][errors]") {
+  fs::path dir = FreshDir("npy");
+  std::string model = SmallModel().Write(dir, "small.onnx");
+  REQUIRE(ir::WriteNpy((dir / "i64.npy").string(),
+                       ir::Tensor::FromI64(ir::DType::kI64, {1, 3}, std::vector<int64_t>{1, 2, 3}))
+              .ok());
+  REQUIRE(ir::WriteNpy((dir / "shape.npy").string(),
+                       ir::Tensor::FromF32(ir::DType::kF32, {3, 1}, std::vector<float>{1, 2, 3}))
+              .ok());
+  REQUIRE(ir::WriteNpy((dir / "good.npy").string(),
+                       ir::Tensor::FromF32(ir::DType::kF32, {1, 3}, std::vector<float>{1, -2, 3}))
+              .ok());
+  std::ofstream(dir / "junk.npy", std::ios::binary) << "not an npy file at all";
+  std::string run = "run " + model + " --out-dir " + (dir / "out").string() + " --input x=" + dir.string() + "/";
+  CheckCases(
+      {
+          {"wrong dtype", run + "i64.npy", {"i64.npy", "i64[1,3]", "input 'x' is f32[1,3]"}},
+          {"wrong shape", run + "shape.npy", {"shape.npy", "f32[3,1]", "input 'x' is f32[1,3]"}},
+          {"not an npy", run + "junk.npy", {"junk.npy"}},
+          {"missing npy", run + "none.npy", {"none.npy", "cannot open"}},
+          {"unknown input name", "run " + model + " --out-dir " + (dir / "out").string() + " --input y=" +
+                                     (dir / "good.npy").string(),
+           {"no input named 'y'"}},
+      },
+      dir);
+  Run ok = Autogtco(run + "good.npy", dir);
+  INFO(ok.err);
+  REQUIRE(ok.code == 0);
+  auto y = ir::ReadNpy((dir / "out" / "y.npy").string());
+  REQUIRE(y.ok());
+  CHECK(y->ToF32() == std::vector<float>{1, 0, 9});
+  fs::remove_all(dir);
+}

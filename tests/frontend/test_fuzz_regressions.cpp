@@ -1,0 +1,41 @@
+// Inputs the loader's fuzz target (fuzz/) once crashed on, kept in tests/data/fuzz/: each must now
+// load into a graph or end in an error Status, through the same steps as the fuzz target (parse,
+// import with no folder, the frontend passes), in the ordinary build and `make test-asan`.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include "compiler/frontend/model_file.h"
+#include "compiler/passes/pipeline.h"
+#include "tests/frontend/frontend_test_util.h"
+
+namespace agt {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST_CASE("inputs that crashed the fuzz target load or fail cleanly", "[frontend][errors][fuzz]") {
+  int seen = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(AGT_TEST_DATA_DIR) / "fuzz")) {
+    if (!e.is_regular_file()) continue;
+    ++seen;
+    INFO(e.path().filename().string());
+    std::ifstream f(e.path(), std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto model = frontend::ParseModelBytes(bytes, e.path().filename().string());
+    if (!model.ok()) continue;
+    frontend::FrontendOptions options;
+    options.fold_max_elements = int64_t{1} << 16;   // as the fuzz target runs
+    auto g = frontend::ImportModel(**model, "", e.path().filename().string(), options);
+    if (!g.ok()) {
+      CHECK_FALSE(g.status().message().empty());
+      continue;
+    }
+    (void)passes::RunFrontendPipeline(**g);
+  }
+  CHECK(seen > 0);
+}
+
+}  // namespace
+}  // namespace agt

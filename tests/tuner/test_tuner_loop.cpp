@@ -1,0 +1,120 @@
+// The whole tuning loop on the CPU with a simulated measurer: budgets, the log as it grows, resume
+// without re-measuring, co-optimisation reruns of DPOF, and the best programs for the compiler.
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "tests/tuner/tuner_test_util.h"
+#include "tuner/best_programs.h"
+#include "tuner/tuner.h"
+
+namespace agt::tuner {
+namespace {
+
+// Deterministic fake times from the annotation; every 7th program gives a wrong answer.
+class SimulatedMeasurer : public ProgramMeasurer {
+ public:
+  std::vector<MeasureResult> Measure(const codegen::TaskContext&, const std::vector<codegen::Program>& ps) override {
+    std::vector<MeasureResult> out;
+    for (const codegen::Program& p : ps) {
+      MeasureResult r;
+      uint64_t h = codegen::SourceHash(CandidateKey(p));
+      if (++calls % 7 == 0) {
+        r.error = MeasureError::kWrongAnswer;
+        r.message = "simulated";
+      } else {
+        r.median_us = 5.0 + static_cast<double>(h % 1000) / 100.0;
+        r.times_us = {r.median_us};
+      }
+      out.push_back(r);
+    }
+    return out;
+  }
+  MeasureEnvironment environment() const override { return {"Simulated GPU", "sm_90", "0.0", "none", "test"}; }
+  int64_t calls = 0;
+};
+
+std::string TempLog(const std::string& name) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / fmt::format("agt_tuner_loop_{}", ::getpid());
+  fs::create_directories(dir);
+  fs::remove(dir / name);
+  return (dir / name).string();
+}
+
+TEST_CASE("the tuner spends its trial budget, logs every trial and resumes without repeating", "[tuner][loop]") {
+  auto g = test::SmallModelGraph();
+  TuneOptions o;
+  o.tuning_log = TempLog("loop.jsonl");
+  o.trials = 40;
+  o.batch = 8;
+  o.seed = 5;
+  o.model_threads = 2;
+  o.search.population = 64;
+  o.search.generations = 2;
+  std::vector<TuneProgress> progress;
+  o.on_progress = [&](const TuneProgress& p) { progress.push_back(p); };
+  SimulatedMeasurer sim;
+  auto s = TuneGraph(*g, sim, o);
+  REQUIRE(s.ok());
+  CHECK(s->trials == 40);
+  CHECK(sim.calls == 40);
+  CHECK(s->failures == 40 / 7);
+  CHECK(s->plans >= 2);   // DPOF ran again with the measured times
+  REQUIRE_FALSE(s->tasks.empty());
+  for (const TunedTask& t : s->tasks) CHECK(t.best_us > 0);
+  REQUIRE_FALSE(progress.empty());
+  CHECK(progress.back().trials == 40);
+  CHECK(progress.back().trials_planned == 40);
+
+  auto log = LoadTuningLog(o.tuning_log);
+  REQUIRE(log.ok());
+  CHECK(log->records.size() == 40);
+  std::set<std::string> seen;
+  for (const TuningRecord& r : log->records) {
+    CHECK(r.env.gpu == "Simulated GPU");
+    CHECK(seen.insert(r.task_key + " " + CandidateKey(r.program)).second);
+  }
+
+  // Resume: 16 more trials, none of them a program measured before.
+  TuneOptions o2 = o;
+  o2.trials = 16;
+  o2.seed = 5;   // the same seed would redraw the same candidates if the log were ignored
+  auto s2 = TuneGraph(*g, sim, o2);
+  REQUIRE(s2.ok());
+  CHECK(s2->trials == 16);
+  auto log2 = LoadTuningLog(o.tuning_log);
+  REQUIRE(log2.ok());
+  REQUIRE(log2->records.size() == 56);
+  for (size_t i = 40; i < log2->records.size(); ++i) {
+    const TuningRecord& r = log2->records[i];
+    CHECK(seen.insert(r.task_key + " " + CandidateKey(r.program)).second);
+  }
+  // The tuned estimate can only improve with more trials.
+  CHECK(s2->best_e2e_us <= s->best_e2e_us);
+
+  // What the compile driver reads: the best program of every task of the final plan.
+  auto best = BestProgramsFromLog(o.tuning_log, "sm_90");
+  REQUIRE(best.ok());
+  for (const TunedTask& t : s2->tasks) {
+    const BestProgram* b = best->Find(t.key);
+    REQUIRE(b != nullptr);
+    CHECK(b->median_us == t.best_us);
+  }
+  CHECK(BestProgramsFromLog(o.tuning_log, "sm_80")->size() == 0);
+}
+
+TEST_CASE("the tuner needs a budget", "[tuner][loop]") {
+  auto g = test::SmallModelGraph();
+  TuneOptions o;
+  o.tuning_log = TempLog("nobudget.jsonl");
+  SimulatedMeasurer sim;
+  auto s = TuneGraph(*g, sim, o);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.status().message(), Catch::Contains("budget"));
+}
+
+}  // namespace
+}  // namespace agt::tuner

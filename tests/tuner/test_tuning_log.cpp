@@ -1,0 +1,194 @@
+// The tuning log: round trip, resume after a crash mid-line, malformed lines with line numbers,
+// merging, and the deterministic choice of the best record per task.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "tests/tuner/tuner_test_util.h"
+#include "tuner/best_programs.h"
+#include "tuner/duration.h"
+#include "tuner/tuning_log.h"
+
+namespace agt::tuner {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string TempPath(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / fmt::format("agt_tuner_test_{}", ::getpid());
+  fs::create_directories(dir);
+  fs::path p = dir / name;
+  fs::remove(p);
+  return p.string();
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TuningRecord MakeRecord(const std::string& key, int64_t block_m, double us, MeasureError err = MeasureError::kNone,
+                        const std::string& arch = "sm_90") {
+  TuningRecord r;
+  r.task_key = key;
+  r.task_ops = "linear";
+  r.program.task.graph_text = "graph g() {}";
+  r.program.task.arch = arch;
+  r.program.sketch = {codegen::SketchKind::kGemm, true};
+  r.program.annotation.set(codegen::Knob::kBlockM, block_m);
+  r.program.annotation.set(codegen::Knob::kBlockN, 64);
+  r.result.error = err;
+  if (err == MeasureError::kNone) {
+    r.result.median_us = us;
+    r.result.times_us = {us, us + 0.5, us - 0.25};
+  } else {
+    r.result.message = "boom";
+  }
+  r.env = {"NVIDIA H100 80GB HBM3", "sm_90", "13.0", "nvrtc 13.0", "0.1.0"};
+  r.timestamp = 1700000000;
+  return r;
+}
+
+TEST_CASE("a record survives the line format unchanged", "[tuner][log]") {
+  TuningRecord r = MakeRecord("00aa", 128, 12.375);
+  std::string line = RecordToLine(r);
+  CHECK(line.find('\n') == std::string::npos);
+  auto back = RecordFromLine(line);
+  REQUIRE(back.ok());
+  CHECK(back->task_key == "00aa");
+  CHECK(back->program == r.program);
+  CHECK(back->result.median_us == 12.375);
+  CHECK(back->result.times_us == std::vector<double>{12.375, 12.875, 12.125});
+  CHECK(back->env == r.env);
+  CHECK(back->timestamp == 1700000000);
+  auto failed = RecordFromLine(RecordToLine(MakeRecord("00aa", 64, 0, MeasureError::kWrongAnswer)));
+  REQUIRE(failed.ok());
+  CHECK(failed->result.error == MeasureError::kWrongAnswer);
+  CHECK(failed->result.message == "boom");
+  // A future version is refused rather than misread.
+  std::string v2 = line;
+  v2.replace(v2.find("\"v\":1"), 5, "\"v\":2");
+  CHECK_FALSE(RecordFromLine(v2).ok());
+}
+
+TEST_CASE("appending, then loading, gives the records back in order", "[tuner][log]") {
+  std::string path = TempPath("roundtrip.jsonl");
+  {
+    auto w = TuningLogWriter::Open(path);
+    REQUIRE(w.ok());
+    for (int i = 0; i < 5; ++i) REQUIRE(w->Append(MakeRecord("t1", 16 << i, 10.0 + i)).ok());
+  }
+  auto log = LoadTuningLog(path);
+  REQUIRE(log.ok());
+  REQUIRE(log->records.size() == 5);
+  for (int i = 0; i < 5; ++i) CHECK(log->records[i].program.annotation.get(codegen::Knob::kBlockM) == (16 << i));
+  CHECK(log->problems.empty());
+  CHECK_FALSE(log->truncated_tail);
+  // A missing file is an empty log for the tuner (first run) and an error for the compile driver.
+  CHECK(LoadTuningLog(TempPath("missing.jsonl"))->records.empty());
+  CHECK_FALSE(BestProgramsFromLog(TempPath("missing.jsonl"), "sm_90").ok());
+}
+
+TEST_CASE("a log cut mid-line by a crash loads, and appending resumes on a fresh line", "[tuner][log]") {
+  std::string path = TempPath("truncated.jsonl");
+  {
+    auto w = TuningLogWriter::Open(path);
+    REQUIRE(w.ok());
+    for (int i = 0; i < 3; ++i) REQUIRE(w->Append(MakeRecord("t1", 32, 10.0 + i)).ok());
+  }
+  std::string text = ReadAll(path);
+  size_t third = text.find('\n', text.find('\n') + 1) + 1;
+  fs::resize_file(path, third + 40);   // the third line is cut after 40 characters
+  auto log = LoadTuningLog(path, {.strict = true});
+  REQUIRE(log.ok());   // even strict loading tolerates a truncated tail
+  CHECK(log->records.size() == 2);
+  CHECK(log->truncated_tail);
+  REQUIRE(log->problems.size() == 1);
+  CHECK(log->problems[0].line == 3);
+
+  {
+    auto w = TuningLogWriter::Open(path);
+    REQUIRE(w.ok());
+    REQUIRE(w->Append(MakeRecord("t1", 64, 9.0)).ok());
+  }
+  auto resumed = LoadTuningLog(path);
+  REQUIRE(resumed.ok());
+  CHECK(resumed->records.size() == 3);
+  CHECK(resumed->records.back().result.median_us == 9.0);
+  CHECK_FALSE(resumed->truncated_tail);
+  // The cut line is now in the middle: reported with its number, and an error when strict.
+  REQUIRE(resumed->problems.size() == 1);
+  CHECK(resumed->problems[0].line == 3);
+  auto strict = LoadTuningLog(path, {.strict = true});
+  REQUIRE_FALSE(strict.ok());
+  CHECK_THAT(strict.status().message(), Catch::Contains(":3:"));
+}
+
+TEST_CASE("malformed lines are skipped and reported with their line numbers", "[tuner][log]") {
+  std::string path = TempPath("malformed.jsonl");
+  {
+    std::ofstream f(path);
+    f << RecordToLine(MakeRecord("a", 32, 5)) << "\n";
+    f << "{not json\n";
+    f << "\n";
+    f << R"({"v":1,"task":"x"})" << "\n";
+    f << RecordToLine(MakeRecord("b", 32, 6)) << "\n";
+  }
+  auto log = LoadTuningLog(path);
+  REQUIRE(log.ok());
+  CHECK(log->records.size() == 2);
+  REQUIRE(log->problems.size() == 2);
+  CHECK(log->problems[0].line == 2);
+  CHECK(log->problems[1].line == 4);
+}
+
+TEST_CASE("logs merge without duplicates", "[tuner][log]") {
+  std::string a = TempPath("merge_a.jsonl"), b = TempPath("merge_b.jsonl"), out = TempPath("merged.jsonl");
+  REQUIRE(WriteTuningLog(a, {MakeRecord("t1", 32, 10), MakeRecord("t1", 64, 8)}).ok());
+  REQUIRE(WriteTuningLog(b, {MakeRecord("t1", 64, 8), MakeRecord("t2", 32, 3)}).ok());
+  auto merged = MergeTuningLogs({a, b});
+  REQUIRE(merged.ok());
+  REQUIRE(merged->size() == 3);
+  CHECK((*merged)[2].task_key == "t2");
+  REQUIRE(WriteTuningLog(out, *merged).ok());
+  auto best = BestProgramsFromLog(out, "sm_90");
+  REQUIRE(best.ok());
+  CHECK(best->size() == 2);
+  REQUIRE(best->Find("t1") != nullptr);
+  CHECK(best->Find("t1")->median_us == 8);
+  CHECK(best->Find("t1")->program.annotation.get(codegen::Knob::kBlockM) == 64);
+  CHECK(best->Find("t3") == nullptr);
+}
+
+TEST_CASE("the best record per task ignores failures and other archs, and breaks ties by program", "[tuner][log]") {
+  std::vector<TuningRecord> rs = {MakeRecord("t", 128, 7.0), MakeRecord("t", 16, 1.0, MeasureError::kWrongAnswer),
+                                  MakeRecord("t", 256, 2.0, MeasureError::kNone, "sm_80"), MakeRecord("t", 64, 7.0),
+                                  MakeRecord("u", 32, 4.0)};
+  auto best = BestRecords(rs, "sm_90");
+  REQUIRE(best.size() == 2);
+  // 7.0 us twice: block_m=128 and block_m=64; the smaller JSON text ("block_m":128 < "block_m":64) wins in any order.
+  CHECK(best.at("t").program.annotation.get(codegen::Knob::kBlockM) == 128);
+  std::reverse(rs.begin(), rs.end());
+  CHECK(BestRecords(rs, "sm_90").at("t").program.annotation.get(codegen::Knob::kBlockM) == 128);
+  CHECK(BestRecords(rs, "sm_80").at("t").program.annotation.get(codegen::Knob::kBlockM) == 256);
+  CHECK(BestRecords(rs, "").at("t").result.median_us == 2.0);
+}
+
+TEST_CASE("durations parse as the command line writes them", "[tuner]") {
+  CHECK(*ParseDuration("20m") == 1200);
+  CHECK(*ParseDuration("90s") == 90);
+  CHECK(*ParseDuration("1h30m") == 5400);
+  CHECK(*ParseDuration("1.5h") == 5400);
+  CHECK(*ParseDuration("45") == 45);
+  CHECK_FALSE(ParseDuration("").ok());
+  CHECK_FALSE(ParseDuration("20x").ok());
+  CHECK_FALSE(ParseDuration("m").ok());
+  CHECK_FALSE(ParseDuration("1h30").ok());
+}
+
+}  // namespace
+}  // namespace agt::tuner

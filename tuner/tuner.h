@@ -1,0 +1,105 @@
+// The tuning loop over a whole model, and the co-optimisation of graph and tensor programs that the
+// paper is about. The model goes through the frontend, the passes and DPOF; its groups become tasks;
+// the task scheduler picks a task, the evolutionary search proposes a batch ranked by the cost
+// model, the measurer times it on the GPU and each result is appended to the tuning log. Once the
+// tasks of a plan have been tuned for a while, their measured times replace DPOF's estimates
+// (fusion::MeasuredCostModel) and DPOF runs again: a fusion that looked good on paper but tunes
+// badly is undone, and new groups become new tasks. Replanning stops when the plan no longer
+// changes, after `max_replans`, or when the budget (trials and/or wall time) is spent. A rerun with
+// the same log resumes: logged programs are neither measured again nor forgotten by the model.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codegen/program.h"
+#include "compiler/fusion/device_info.h"
+#include "ir/graph.h"
+#include "ir/status.h"
+#include "tuner/measure_result.h"
+#include "tuner/measurer.h"
+#include "tuner/search.h"
+#include "tuner/tuning_log.h"
+
+namespace agt::tuner {
+
+// What measures programs: the GPU measurer, or a simulation in tests.
+class ProgramMeasurer {
+ public:
+  virtual ~ProgramMeasurer() = default;
+  virtual std::vector<MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) = 0;
+  virtual MeasureEnvironment environment() const = 0;
+};
+
+// The GPU measurer behind that interface.
+class GpuProgramMeasurer : public ProgramMeasurer {
+ public:
+  explicit GpuProgramMeasurer(std::unique_ptr<Measurer> m) : m_(std::move(m)) {}
+  std::vector<MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) override {
+    return m_->Measure(task, programs);
+  }
+  MeasureEnvironment environment() const override { return m_->environment(); }
+
+ private:
+  std::unique_ptr<Measurer> m_;
+};
+
+// One progress report, after every measured batch.
+struct TuneProgress {
+  std::string task_ops;          // the task just tuned
+  int task_index = 0, num_tasks = 0;
+  int64_t trials = 0;            // measured in this run
+  int64_t trials_planned = 0;    // --trials (0: none)
+  double best_e2e_us = 0;        // estimated end-to-end latency with the best programs so far
+  double elapsed_s = 0;
+  double remaining_s = -1;       // from --time-budget, or extrapolated from --trials; -1 unknown
+  int plan = 0;                  // how many times DPOF has run (co-optimisation rounds)
+};
+
+struct TuneOptions {
+  std::string tuning_log;                 // appended to; read first to resume
+  int64_t trials = 0;                     // programs to measure in this run; 0: no limit
+  double time_budget_s = 0;               // wall time for this run; 0: no limit (one of the two is needed)
+  codegen::Precision precision = codegen::Precision::kFP16;
+  std::string arch = "sm_90";
+  uint64_t seed = 0;
+  int batch = 16;                         // programs measured per round
+  int max_replans = 3;                    // DPOF reruns with measured costs
+  int max_group_size = 24;
+  int failed_rounds_to_give_up = 3;       // a task whose programs never succeed is dropped after this many rounds
+  int model_threads = 0;                  // XGBoost threads (0: its default)
+  SearchOptions search;
+  fusion::DeviceInfo device = fusion::H100();
+  std::function<void(const TuneProgress&)> on_progress;
+};
+
+struct TunedTask {
+  std::string key, ops;
+  int weight = 0;
+  double estimated_us = 0;    // DPOF's analytical estimate (per occurrence)
+  double best_us = 0;         // measured kernel time of the best program (0: none)
+  int64_t trials = 0;         // measured in this run and logged before
+};
+
+struct TuneSummary {
+  double initial_estimate_us = 0;   // DPOF's estimate of the first plan (analytical)
+  double best_e2e_us = 0;           // estimated end-to-end latency with the tuned programs
+  int64_t trials = 0;               // measured in this run
+  int64_t failures = 0;
+  int plans = 0;                    // DPOF runs
+  bool plan_converged = false;      // the last replanning gave the same tasks
+  double rank_correlation = 0;      // mean Spearman of model score vs measured throughput over rounds
+  int correlation_rounds = 0;
+  double elapsed_s = 0;
+  std::vector<TunedTask> tasks;     // of the final plan
+};
+
+// Tunes `graph` (after the frontend passes) with `measurer`.
+Expected<TuneSummary> TuneGraph(const ir::Graph& graph, ProgramMeasurer& measurer, const TuneOptions& options);
+
+// The whole command: loads the ONNX model, runs the frontend passes, starts the GPU measurer and tunes.
+Expected<TuneSummary> TuneModel(const std::string& model_path, const TuneOptions& options, const MeasurerOptions& measurer_options);
+
+}  // namespace agt::tuner

@@ -1,0 +1,55 @@
+// The conversation between the measurer (the tuner's process) and its GPU worker process
+// (`autogtco tune-worker`): JSON lines over a pipe. The worker first says hello (the GPU it found,
+// or why it found none); then, per request, it loads a cubin, checks the kernel's outputs against
+// the reference interpreter and times it, and answers with a result. A kernel that hangs or faults
+// takes only the worker down; the measurer kills and restarts it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codegen/kernel_source.h"
+#include "codegen/program.h"
+#include "ir/status.h"
+#include "tuner/measure_result.h"
+
+namespace agt::tuner {
+
+struct WorkerHello {
+  bool ok = false;
+  std::string error;      // when !ok: "no CUDA driver: ..." or "no CUDA device"
+  std::string gpu;
+  std::string arch;       // "sm_90"
+  std::string driver;     // "13.0"
+};
+
+struct MeasureRequest {
+  int64_t id = 0;
+  std::string graph_text;           // the task's group graph: shapes and the reference
+  codegen::Precision precision = codegen::Precision::kFP16;
+  std::vector<uint8_t> cubin;
+  codegen::LaunchSpec launch;
+  int warmup = 3;
+  int repeats = 20;
+  bool check = true;                // compare with the reference before timing
+  uint64_t input_seed = 1;
+};
+
+struct MeasureResponse {
+  int64_t id = 0;
+  MeasureResult result;
+  bool fatal = false;               // the worker's context is unusable; it exits after answering
+};
+
+std::string HelloToLine(const WorkerHello& h);
+Expected<WorkerHello> HelloFromLine(std::string_view line);
+std::string RequestToLine(const MeasureRequest& r);
+Expected<MeasureRequest> RequestFromLine(std::string_view line);
+std::string ResponseToLine(const MeasureResponse& r);
+Expected<MeasureResponse> ResponseFromLine(std::string_view line);
+
+// Relative L2 tolerance of DESIGN.md per precision: fp32 1e-4, tf32 5e-3, fp16/bf16 2e-2.
+double Tolerance(codegen::Precision p);
+
+}  // namespace agt::tuner
