@@ -121,9 +121,8 @@ class Tuner {
   // DPOF with the measured times of tuned groups (analytical estimates for the rest), then tasks.
   Expected<std::vector<tasks::Task>> Plan(bool first) {
     fusion::AnalyticalCostModel analytical(o_.device);
-    fusion::MeasuredCostModel measured(analytical, fusion::TaskIdKeyFn(g_));
-    // A measured kernel time plus the launch cost the analytical model also charges.
-    for (const auto& [key, us] : best_log_) measured.SetMeasured(key, us + o_.device.graph_launch_us);
+    fusion::MeasuredCostModel measured(analytical, fusion::TaskIdKeyFn(g_), o_.device.graph_launch_us);
+    for (const auto& [key, us] : best_log_) measured.SetMeasured(key, us);
     fusion::FusionOptions fo;
     fo.precision = fprec_;
     fo.legality.max_group_size = o_.max_group_size;

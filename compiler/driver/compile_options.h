@@ -26,13 +26,8 @@ struct CompileOptions {
   std::string nvrtc_cache_dir;           // empty: in-memory cache only
   // The program of each task: the tuning log's best record, else the default annotation. Null: defaults.
   std::shared_ptr<ProgramSource> programs;
-  // The fused groups. LayerNorm stays a row-reduction kernel of its own: the GEMM sketch takes
-  // element-wise/injective prologues only, and a norm prologue would fall back to the generic sketch.
-  fusion::LegalityOptions legality = [] {
-    fusion::LegalityOptions l;
-    l.allow_norm_prologue = false;
-    return l;
-  }();
+  // The fused groups (the defaults are what the tuner plans with too, so a tuned log fits the plan).
+  fusion::LegalityOptions legality;
   std::string model_name;                // metadata; default: the model file's stem
 };
 

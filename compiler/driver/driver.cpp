@@ -17,6 +17,7 @@
 #include "compiler/fusion/cost_model.h"
 #include "compiler/fusion/device_info.h"
 #include "compiler/fusion/dpof.h"
+#include "compiler/fusion/group_signature.h"
 #include "compiler/passes/pipeline.h"
 #include "compiler/tasks/fusion_report.h"
 #include "compiler/tasks/task.h"
@@ -76,11 +77,20 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   fo.precision = *fprec;
   fo.legality = options.legality;
   fo.explain = false;
-  fusion::AnalyticalCostModel cost(fusion::H100());
+  // DPOF on the analytical model, with the tuning log's measured kernel times in place of its
+  // estimates for the groups the log has (tuner/tuner.cpp plans the same way).
+  const fusion::DeviceInfo device = fusion::H100();
+  fusion::AnalyticalCostModel analytical(device);
+  fusion::MeasuredCostModel cost(analytical, fusion::TaskIdKeyFn(g), device.graph_launch_us);
+  if (options.programs) {
+    for (const auto& [key, us] : options.programs->MeasuredKernelUs()) cost.SetMeasured(key, us);
+  }
   AGT_ASSIGN_OR_RETURN(fusion::FusionPlan plan, fusion::RunDpof(g, cost, fo));
+  if (cost.num_measured() > 0) spdlog::info("fusion: DPOF used measured times for {} of its group estimates", cost.hits());
   AGT_ASSIGN_OR_RETURN(std::vector<tasks::Task> tasks, tasks::ExtractTasks(g, plan, *fprec));
   s.phases = static_cast<int>(plan.phases.size());
   s.tasks = static_cast<int>(tasks.size());
+  for (const tasks::Task& t : tasks) r.task_ids.push_back(t.id);
   spdlog::info("fusion: {} nodes -> {} groups, {} distinct tasks", s.nodes, s.phases, s.tasks);
   timer.Done("fusion");
 

@@ -24,6 +24,7 @@ struct CompileResult {
   CompileSummary summary;
   std::vector<plan::BufferRequest> buffers;   // the arena's buffers (lifetimes are launch indices)
   plan::MemoryPlan memory;                    // their offsets
+  std::vector<std::string> task_ids;          // tasks::Task::id of each compiled task, in task order
 };
 
 // Compiles a graph that has been through the frontend passes. `source_name` is recorded in the metadata.

@@ -19,6 +19,11 @@ class TuningLogSource final : public ProgramSource {
     if (b == nullptr) return std::optional<codegen::Program>();
     return std::optional<codegen::Program>(tuner::RebindProgram(b->program, task.task));
   }
+  std::map<std::string, double> MeasuredKernelUs() const override {
+    std::map<std::string, double> us;
+    for (const auto& [key, b] : best_.all()) us[key] = b.median_us;
+    return us;
+  }
 
  private:
   std::string path_;

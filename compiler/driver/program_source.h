@@ -4,6 +4,7 @@
 // measured record of the task, so a tuned build and an untuned one differ only in this object.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ class ProgramSource {
   // threads at once.
   virtual Expected<std::optional<codegen::Program>> Lookup(const std::string& task_key,
                                                            const codegen::TaskContext& task) const = 0;
+  // The measured kernel time (us) of each task the source knows, by task key: DPOF plans with these
+  // in place of its analytical estimates, as the tuner did, so that the groups built are the ones tuned.
+  virtual std::map<std::string, double> MeasuredKernelUs() const { return {}; }
 };
 
 // Never answers: every task gets its default annotation.

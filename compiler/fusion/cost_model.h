@@ -66,11 +66,15 @@ class AnalyticalCostModel : public GroupCostModel {
 
 // Measured times first, a fallback model for groups not measured yet. Keys come from `key_of`
 // (compiler/tasks gives the task id of a group); with no measurement stored, no key is computed.
+// `per_kernel_overhead_us` is added to every measured kernel time: the launch cost that the fallback
+// model charges each of its groups too (the device's graph_launch_us), so both kinds of figure compare.
 class MeasuredCostModel : public GroupCostModel {
  public:
   using KeyFn = std::function<std::string(const FusionGroup&, Precision)>;
-  MeasuredCostModel(const GroupCostModel& fallback, KeyFn key_of) : fallback_(fallback), key_of_(std::move(key_of)) {}
-  void SetMeasured(std::string key, double us) { measured_[std::move(key)] = us; }
+  MeasuredCostModel(const GroupCostModel& fallback, KeyFn key_of, double per_kernel_overhead_us = 0)
+      : fallback_(fallback), key_of_(std::move(key_of)), overhead_us_(per_kernel_overhead_us) {}
+  // `kernel_us`: the measured kernel time alone (a tuning record's median).
+  void SetMeasured(std::string key, double kernel_us) { measured_[std::move(key)] = kernel_us + overhead_us_; }
   size_t num_measured() const { return measured_.size(); }
   double EstimateUs(const FusionGroup& group, Precision precision) const override;
   // How many estimates came from measurements (for tests and logs).
@@ -79,6 +83,7 @@ class MeasuredCostModel : public GroupCostModel {
  private:
   const GroupCostModel& fallback_;
   KeyFn key_of_;
+  double overhead_us_ = 0;
   std::unordered_map<std::string, double> measured_;
   mutable int64_t hits_ = 0;
 };

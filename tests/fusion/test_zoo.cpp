@@ -51,7 +51,7 @@ int CountOps(const ir::Graph& g, ir::OpKind op) {
 
 }  // namespace
 
-TEST_CASE("zoo: ViT (tiny) fuses every attention and stays within 6 kernels per layer", "[fusion][zoo]") {
+TEST_CASE("zoo: ViT (tiny) fuses every attention and stays within 7 kernels per layer", "[fusion][zoo]") {
   for (const char* name : {"vit-base-16", "vit-huge-14"}) {
     INFO(name);
     auto g = TinyZooGraph(name);
@@ -64,8 +64,9 @@ TEST_CASE("zoo: ViT (tiny) fuses every attention and stays within 6 kernels per 
     for (const FusionNote& n : plan->notes) {
       if (n.pattern == "attention") CHECK(n.fused);
     }
-    // Patch embedding (conv + its epilogue), embeddings, the final norm and the head come on top.
-    CHECK(static_cast<int>(plan->phases.size()) <= 6 * layers + 5);
+    // Two LayerNorms, qkv, attention, proj, fc1, fc2 per layer (LayerNorm prologues are off by default);
+    // patch embedding (conv + its epilogue), embeddings, the final norm and the head come on top.
+    CHECK(static_cast<int>(plan->phases.size()) <= 7 * layers + 5);
     auto tasks = tasks::ExtractTasks(*g, *plan, Precision::kFP16);
     REQUIRE(tasks.ok());
     for (const auto& t : *tasks) {

@@ -1,0 +1,152 @@
+// compile with a tuning log: the log's programs are taken for the tasks it has (a sampled program,
+// not the default, so that taking it shows), and its measured times replace DPOF's estimates, so the
+// plan compiled is the one the tuner tuned (tuner/tuner.cpp plans with the same cost model and legality).
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "codegen/compile.h"
+#include "compiler/driver/program_source.h"
+#include "compiler/fusion/cost_model.h"
+#include "compiler/fusion/device_info.h"
+#include "compiler/fusion/dpof.h"
+#include "compiler/tasks/task.h"
+#include "tests/driver/driver_test_util.h"
+#include "tuner/tuning_log.h"
+
+using namespace agt;
+using namespace agt::test;
+using codegen::Precision;
+
+namespace {
+
+// The tasks of the plan an untuned compile builds (the driver's DPOF: analytical costs, default legality).
+std::vector<tasks::Task> UntunedTasks(const ir::Graph& g) {
+  fusion::AnalyticalCostModel model(fusion::H100());
+  fusion::FusionOptions fo;
+  fo.precision = fusion::Precision::kFP16;
+  fo.explain = false;
+  auto plan = fusion::RunDpof(g, model, fo);
+  REQUIRE(plan.ok());
+  auto t = tasks::ExtractTasks(g, *plan, fusion::Precision::kFP16);
+  REQUIRE(t.ok());
+  return std::move(t).value();
+}
+
+const tasks::Task& AttentionTask(const std::vector<tasks::Task>& ts) {
+  for (const tasks::Task& t : ts) {
+    if (t.kind == fusion::GroupKind::kAttention) return t;
+  }
+  FAIL("no attention task in the plan");
+  return ts.front();
+}
+
+int SketchCount(const driver::CompileSummary& s, const std::string& kind) {
+  for (const auto& [k, n] : s.sketches) {
+    if (k == kind) return n;
+  }
+  return 0;
+}
+
+// Only measured times, no programs: what steers DPOF, alone.
+class TimesOnly final : public driver::ProgramSource {
+ public:
+  explicit TimesOnly(std::map<std::string, double> us) : us_(std::move(us)) {}
+  std::string Describe() const override { return "measured times only"; }
+  Expected<std::optional<codegen::Program>> Lookup(const std::string&, const codegen::TaskContext&) const override {
+    return std::optional<codegen::Program>();
+  }
+  std::map<std::string, double> MeasuredKernelUs() const override { return us_; }
+
+ private:
+  std::map<std::string, double> us_;
+};
+
+}  // namespace
+
+TEST_CASE("driver: a tuning log's measured times steer DPOF away from a group that measured slow", "[driver][tuning]") {
+  auto g = ZooGraph("vit-base-16", /*tiny=*/true);
+  std::vector<tasks::Task> ts = UntunedTasks(*g);
+  const tasks::Task& attention = AttentionTask(ts);
+
+  driver::CompileResult base = CompileTo(*g, Options(Precision::kFP16), TempDir().File("base.so"));
+  CHECK(SketchCount(base.summary, "attention") == 1);
+
+  // The fused attention measured at one second: DPOF must leave that group (it may find another
+  // attention grouping, e.g. with the reshape moved into the qkv GEMM's epilogue).
+  auto has = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  REQUIRE(has(base.task_ids, attention.id));
+  driver::CompileOptions o = Options(Precision::kFP16);
+  o.programs = std::make_shared<TimesOnly>(std::map<std::string, double>{{attention.id, 1e6}});
+  auto slow = driver::CompileGraph(*g, o, "vit.onnx");
+  REQUIRE(slow.ok());
+  CHECK_FALSE(has(slow->task_ids, attention.id));
+  CHECK(slow->summary.tuned_tasks == 0);
+
+  // A time below the estimate changes nothing.
+  o.programs = std::make_shared<TimesOnly>(std::map<std::string, double>{{attention.id, 0.01}});
+  auto fast = driver::CompileGraph(*g, o, "vit.onnx");
+  REQUIRE(fast.ok());
+  CHECK(fast->task_ids == base.task_ids);
+  CHECK(fast->summary.phases == base.summary.phases);
+}
+
+TEST_CASE("driver: compile takes each task's fastest program from a tuning log file", "[driver][tuning]") {
+  auto g = ZooGraph("vit-base-16", /*tiny=*/true);
+  std::vector<tasks::Task> ts = UntunedTasks(*g);
+  const tasks::Task& attention = AttentionTask(ts);
+  auto ctx = codegen::MakeTaskContext(*attention.graph, Precision::kFP16, "sm_90");
+  REQUIRE(ctx.ok());
+  auto dflt = codegen::DefaultProgram(*ctx);
+  REQUIRE(dflt.ok());
+  // Two sampled programs that differ from the default: the faster one must be taken.
+  std::mt19937_64 rng(11);
+  auto samples = codegen::SampleProgram(*ctx, 32, rng);
+  REQUIRE(samples.ok());
+  std::vector<codegen::Program> others;
+  for (const codegen::Program& p : *samples) {
+    if (!(p.annotation == dflt->annotation) && p.sketch.kind == dflt->sketch.kind) others.push_back(p);
+  }
+  REQUIRE(others.size() >= 2);
+  REQUIRE_FALSE(others[0].annotation == others[1].annotation);
+
+  TempDir dir;
+  // A log of the given (program, median) records of the attention task; compiles with it; the images.
+  auto compile_with = [&](const std::string& name, const std::vector<std::pair<int, double>>& records) {
+    std::string log = dir.File(name);
+    {
+      auto w = tuner::TuningLogWriter::Open(log);
+      REQUIRE(w.ok());
+      for (const auto& [which, us] : records) {
+        tuner::TuningRecord r;
+        r.task_key = attention.id;
+        r.task_ops = attention.ops;
+        r.program = others[which];
+        r.result.median_us = us;
+        r.env.gpu = "test";
+        r.env.arch = "sm_90";
+        REQUIRE(w->Append(r).ok());
+      }
+    }
+    driver::CompileOptions o = Options(Precision::kFP16);
+    auto src = driver::OpenTuningLogSource(log, "sm_90");
+    REQUIRE(src.ok());
+    o.programs = *src;
+    auto r = driver::CompileGraph(*g, o, "vit.onnx");
+    REQUIRE(r.ok());
+    CHECK(r->summary.tuned_tasks == 1);
+    CHECK(SketchCount(r->summary, "attention") == 1);
+    CHECK_THAT(r->summary.program_source, Catch::Contains(log));
+    std::vector<std::vector<uint8_t>> images;
+    for (const runtime::Module& m : r->contents.modules) images.push_back(m.image);
+    return images;
+  };
+  // Times below the analytical estimate, so that DPOF keeps the group the records are of.
+  auto both = compile_with("both.jsonl", {{0, 0.02}, {1, 0.01}});     // the second is the faster
+  auto second = compile_with("second.jsonl", {{1, 0.01}});
+  auto first = compile_with("first.jsonl", {{0, 0.02}});
+  CHECK((both == second));
+  CHECK((both != first));
+}
