@@ -1,5 +1,6 @@
 // `autogtco compile MODEL.onnx -o MODEL.so [--precision fp32|tf32|fp16|bf16] [--arch sm_90]
-// [--input-shape NAME=1x3x224x224 ...] [--tuning-log FILE] [--weights embedded|external] [-j N]`:
+// [--input-shape NAME=1x3x224x224 ...] [--tuning-log FILE] [--weights embedded|external] [-j N]
+// [--dump-kernels DIR]`:
 // the whole compiler (compiler/driver/driver.h), no GPU needed. Prints the summary on stdout.
 #include <filesystem>
 #include <memory>
@@ -26,6 +27,7 @@ struct CompileArgs {
   std::string weights = "embedded";
   int jobs = 0;
   std::string nvrtc_cache;
+  std::string dump_kernels;
   int verbosity = 0;
 };
 
@@ -49,6 +51,12 @@ Status Compile(const CompileArgs& a) {
   if (a.jobs < 0) return Status::Errorf("-j must be at least 0, got {}", a.jobs);
   o.jobs = a.jobs;
   o.nvrtc_cache_dir = a.nvrtc_cache;
+  if (!a.dump_kernels.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.dump_kernels, ec);
+    if (ec) return Status::Errorf("--dump-kernels: cannot create {}: {}", a.dump_kernels, ec.message());
+    o.dump_kernels_dir = a.dump_kernels;
+  }
   if (!a.tuning_log.empty()) {
     AGT_ASSIGN_OR_RETURN(o.programs, driver::OpenTuningLogSource(a.tuning_log, a.arch));
   }
@@ -79,6 +87,7 @@ void AddCompileCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("-j,--jobs", args->jobs, "NVRTC threads (default: all cores)");
   cmd->add_flag("-v,--verbose", args->verbosity, "Log each stage (-v), and each task's program (-vv)");
   cmd->add_option("--nvrtc-cache", args->nvrtc_cache, "Folder caching compiled kernels across runs");
+  cmd->add_option("--dump-kernels", args->dump_kernels, "Write each task's CUDA source to DIR/TASKID.cu");
   cmd->callback([args, &ctx] {
     Status st = Compile(*args);
     if (!st.ok()) {

@@ -20,12 +20,47 @@ int64_t IntOf(const ir::Attrs& a, ir::AttrKey k, int64_t def) {
   if (const auto* i = std::get_if<int64_t>(v)) return *i;
   return def;
 }
-bool IsRowMajor(const std::vector<int64_t>& strides, const ir::Shape& shape) {
-  std::vector<int64_t> rm = ir::Strides(shape);
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] != 1 && strides[d] != rm[d]) return false;
+// The strides of `to` as a view of a tensor of shape `from` with strides `strides`, when a reshape
+// needs no copy: `from` splits into runs of dims that are contiguous with each other (a dim's stride
+// is the next one's times its size, size-1 dims aside), and every run is a product of consecutive
+// dims of `to`, which then take strides within the run. Else nullopt (the reshape mixes elements
+// across a gap, e.g. merging the two dims of a transposed matrix).
+std::optional<std::vector<int64_t>> ReshapeStrides(const ir::Shape& from, const std::vector<int64_t>& strides,
+                                                   const ir::Shape& to) {
+  int64_t numel = 1;
+  for (int64_t d : from) numel *= d;
+  std::vector<int64_t> out(to.size(), 0);
+  if (numel == 0) return ir::Strides(to);
+  // Runs of `from`, innermost first, size-1 dims skipped (their stride never matters).
+  struct Run { int64_t size, inner_stride; };
+  std::vector<Run> runs;
+  for (int d = static_cast<int>(from.size()) - 1; d >= 0; --d) {
+    if (from[d] == 1) continue;
+    if (!runs.empty() && strides[d] == runs.back().size * runs.back().inner_stride) {
+      runs.back().size *= from[d];
+    } else {
+      runs.push_back({from[d], strides[d]});
+    }
   }
-  return true;
+  // Walk `to` from its innermost dim, filling the runs in order.
+  size_t run = 0;
+  int64_t filled = 1;   // product of the `to` dims placed in the current run so far
+  for (int d = static_cast<int>(to.size()) - 1; d >= 0; --d) {
+    if (to[d] == 1) {   // any stride does (its index is always 0): the one a dim here would have
+      out[d] = run < runs.size() ? filled * runs[run].inner_stride : 1;
+      continue;
+    }
+    if (run >= runs.size()) return std::nullopt;
+    out[d] = filled * runs[run].inner_stride;
+    filled *= to[d];
+    if (filled > runs[run].size || runs[run].size % filled != 0) return std::nullopt;
+    if (filled == runs[run].size) {
+      ++run;
+      filled = 1;
+    }
+  }
+  if (run != runs.size() || filled != 1) return std::nullopt;
+  return out;
 }
 }  // namespace
 
@@ -43,8 +78,10 @@ std::optional<AffineView> AffineOf(const ir::Graph& g, const ir::Value* v) {
     case OpKind::kIdentity: return AffineOf(g, n->input(0));
     case OpKind::kReshape: {
       auto src = AffineOf(g, n->input(0));
-      if (!src || !IsRowMajor(src->strides, n->input(0)->shape())) return std::nullopt;
-      return AffineView{src->input, src->offset, ir::Strides(os)};
+      if (!src) return std::nullopt;
+      auto strides = ReshapeStrides(n->input(0)->shape(), src->strides, os);
+      if (!strides) return std::nullopt;
+      return AffineView{src->input, src->offset, std::move(*strides)};
     }
     case OpKind::kTranspose: {
       auto src = AffineOf(g, n->input(0));

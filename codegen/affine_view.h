@@ -1,5 +1,6 @@
 // Affine views: when a value of the group is only a re-indexing of a group input (transpose, a
-// contiguous reshape, slice, expand, split, gather at a constant index), its element at index i is
+// reshape that needs no copy, also of a strided view, slice, expand, split, gather at a constant
+// index), its element at index i is
 // input[offset + sum(i_d * stride_d)]. The GEMM and attention sketches read such operands straight
 // from memory (and with cp.async when the innermost stride is 1) instead of through loaders.
 #pragma once

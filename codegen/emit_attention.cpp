@@ -78,13 +78,27 @@ void EmitOperand(CudaWriter& w, ExprEmitter& e, const std::string& fn, const Val
   std::vector<std::string> bidx = ExprEmitter::BroadcastIndex(vb, batch_shape, ExprEmitter::Unravel("bz", batch_shape));
   w.Open(fmt::format("__device__ __forceinline__ float {}(const Params& P, long long bz, long long r, long long c)", fn));
   w.Line("(void)bz;");
-  auto view = AffineOf(e.graph(), v);
+  // A view of a group input, or one times a one-element value (the q or k scaling that exporters
+  // put before QK^T), is read straight from memory, with no index arithmetic per element.
+  const Value* viewed = v;
+  std::string scale;
+  if (const ir::Node* n = v->producer(); n != nullptr && n->op() == OpKind::kMul) {
+    for (int side = 0; side < 2 && scale.empty(); ++side) {
+      const Value* other = n->input(1 - side);
+      if (other->type().num_elements() == 1 && n->input(side)->shape() == s && AffineOf(e.graph(), n->input(side))) {
+        viewed = n->input(side);
+        scale = fmt::format(" * ({})", e.LoadCall(other, std::vector<std::string>(other->shape().size(), "0")));
+      }
+    }
+  }
+  auto view = AffineOf(e.graph(), viewed);
   if (view) {
     std::string off = fmt::format("{}LL", view->offset);
     for (size_t d = 0; d < vb.size(); ++d) {
       if (vb[d] != 1 && view->strides[d] != 0) off += fmt::format(" + ({}) * {}LL", bidx[d], view->strides[d]);
     }
-    w.Linef("return agt_f(P.in{}[{} + r * {}LL + c * {}LL]);", view->input, off, view->strides[s.size() - 2], view->strides[s.size() - 1]);
+    w.Linef("return agt_f(P.in{}[{} + r * {}LL + c * {}LL]){};", view->input, off, view->strides[s.size() - 2],
+            view->strides[s.size() - 1], scale);
   } else {
     bidx.push_back("r");
     bidx.push_back("c");

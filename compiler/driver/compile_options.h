@@ -24,6 +24,9 @@ struct CompileOptions {
   runtime::WeightsMode weights = runtime::WeightsMode::kEmbedded;
   int jobs = 0;                          // NVRTC threads; 0: hardware concurrency
   std::string nvrtc_cache_dir;           // empty: in-memory cache only
+  // When set, each task's CUDA source is written there as TASKID.cu, headed by a comment with the
+  // task's ops, its program and its launch shape (--dump-kernels), for reading and profiling.
+  std::string dump_kernels_dir;
   // The program of each task: the tuning log's best record, else the default annotation. Null: defaults.
   std::shared_ptr<ProgramSource> programs;
   // The fused groups (the defaults are what the tuner plans with too, so a tuned log fits the plan).

@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "compiler/driver/program_source.h"
@@ -37,6 +40,20 @@ bool ExpectsFastSketch(fusion::GroupKind k) {
          k == fusion::GroupKind::kReduction;
 }
 
+Status DumpKernel(const std::string& dir, const tasks::Task& task, const codegen::CompiledProgram& c) {
+  std::string path = (std::filesystem::path(dir) / (task.id + ".cu")).string();
+  std::ofstream f(path, std::ios::binary);
+  const codegen::LaunchSpec& l = c.kernel.launch;
+  f << fmt::format("// task {} ({} group, {} occurrences): {}\n// program: {} sketch, {}\n// launch: grid {}x{}x{}, block {}, {} B dynamic shared memory\n\n",
+                   task.id, fusion::GroupKindName(task.kind), task.weight, task.ops,
+                   codegen::SketchKindName(c.program.sketch.kind), c.program.annotation.ToString(), l.grid[0], l.grid[1],
+                   l.grid[2], l.block[0] * l.block[1] * l.block[2], l.dynamic_smem_bytes)
+    << c.kernel.source;
+  f.close();
+  if (!f) return Status::Errorf("--dump-kernels: cannot write {}", path);
+  return Status::Ok();
+}
+
 Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& options, codegen::NvrtcCompiler& nvrtc) {
   AGT_ASSIGN_OR_RETURN(codegen::TaskContext ctx, codegen::MakeTaskContext(*task.graph, options.precision, options.arch));
   TaskKernel k;
@@ -48,6 +65,7 @@ Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& o
   }
   AGT_ASSIGN_OR_RETURN(codegen::Program program, ChooseProgram(task.id, ctx, options.programs.get(), &k.from_source));
   AGT_ASSIGN_OR_RETURN(k.compiled, codegen::CompileProgram(ctx, program, nvrtc));
+  if (!options.dump_kernels_dir.empty()) AGT_RETURN_IF_ERROR(DumpKernel(options.dump_kernels_dir, task, k.compiled));
   spdlog::debug("task {} ({}): {} sketch, {}{}", task.id, task.ops, codegen::SketchKindName(program.sketch.kind),
                 program.annotation.ToString(), k.from_source ? " (tuning log)" : "");
   return k;
