@@ -1,6 +1,6 @@
 // `autogtco compile MODEL.onnx -o MODEL.so [--precision fp32|tf32|fp16|bf16] [--arch sm_90]
 // [--input-shape NAME=1x3x224x224 ...] [--tuning-log FILE] [--weights embedded|external] [-j N]
-// [--dump-kernels DIR]`:
+// [--dump-kernels DIR] [--tune --trials N --time-budget 20m ...]`:
 // the whole compiler (compiler/driver/driver.h), no GPU needed. Prints the summary on stdout.
 #include <filesystem>
 #include <memory>
@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/tune_run.h"
 #include "compiler/driver/driver.h"
 #include "compiler/driver/program_source.h"
 
@@ -29,6 +30,8 @@ struct CompileArgs {
   std::string nvrtc_cache;
   std::string dump_kernels;
   int verbosity = 0;
+  bool tune = false;
+  TuneArgs tune_args;   // --tune: its budget and search knobs
 };
 
 Status Compile(const CompileArgs& a) {
@@ -57,8 +60,8 @@ Status Compile(const CompileArgs& a) {
     if (ec) return Status::Errorf("--dump-kernels: cannot create {}: {}", a.dump_kernels, ec.message());
     o.dump_kernels_dir = a.dump_kernels;
   }
-  if (!a.tuning_log.empty()) {
-    AGT_ASSIGN_OR_RETURN(o.programs, driver::OpenTuningLogSource(a.tuning_log, a.arch));
+  if (!a.tune && (a.tune_args.trials > 0 || !a.tune_args.time_budget.empty())) {
+    return Status::Error("--trials and --time-budget are budgets of --tune; add --tune, or drop them");
   }
   std::string out = a.output;
   if (out.empty()) {
@@ -66,6 +69,21 @@ Status Compile(const CompileArgs& a) {
     out = (std::filesystem::path(a.model).parent_path() / (stem + ".so")).string();
   }
   AGT_RETURN_IF_ERROR(driver::CheckOutputWritable(out));
+  if (a.tune) {
+    // Tune first (on this machine's GPU), appending to the log, then compile from it.
+    if (a.tuning_log.empty()) return Status::Error("--tune needs --tuning-log FILE (the log it appends to and compiles from)");
+    TuneArgs t = a.tune_args;
+    t.model = a.model;
+    t.log = a.tuning_log;
+    t.input_shapes = a.input_shapes;
+    t.precision = a.precision;
+    t.arch = a.arch;
+    t.nvrtc_cache = a.nvrtc_cache;
+    AGT_RETURN_IF_ERROR(Tune(t).WithContext("--tune"));
+  }
+  if (!a.tuning_log.empty()) {
+    AGT_ASSIGN_OR_RETURN(o.programs, driver::OpenTuningLogSource(a.tuning_log, a.arch));
+  }
   AGT_ASSIGN_OR_RETURN(driver::CompileResult r, driver::CompileOnnxFile(a.model, o));
   AGT_RETURN_IF_ERROR(driver::WriteArtifact(r, out, o));
   fmt::print("{}", driver::FormatSummary(r.summary));
@@ -88,6 +106,8 @@ void AddCompileCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("-v,--verbose", args->verbosity, "Log each stage (-v), and each task's program (-vv)");
   cmd->add_option("--nvrtc-cache", args->nvrtc_cache, "Folder caching compiled kernels across runs");
   cmd->add_option("--dump-kernels", args->dump_kernels, "Write each task's CUDA source to DIR/TASKID.cu");
+  cmd->add_flag("--tune", args->tune, "Tune on this GPU first (appending to --tuning-log), then compile from the log");
+  AddTuneBudgetOptions(cmd, args->tune_args);
   cmd->callback([args, &ctx] {
     Status st = Compile(*args);
     if (!st.ok()) {

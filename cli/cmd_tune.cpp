@@ -13,6 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/tune_run.h"
+#include "compiler/frontend/onnx_loader.h"
 #include "tuner/duration.h"
 #include "tuner/measure_worker.h"
 #include "tuner/tuner.h"
@@ -22,30 +24,17 @@ namespace agt::cli {
 
 namespace {
 
-struct TuneArgs {
-  std::string model;
-  std::string log;
-  int64_t trials = 0;
-  std::string time_budget;
-  std::string precision = "fp16";
-  std::string arch = "sm_90";
-  uint64_t seed = 0;
-  int batch = 16;
-  int repeats = 20;
-  double timeout_s = 10;
-  int max_replans = 3;
-  int population = 512;
-  std::string nvrtc_cache;
-};
-
 std::string Clock(double s) {
   if (s < 0) return "?";
   int64_t t = static_cast<int64_t>(s + 0.5);
   return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{:02}:{:02}", t / 60, t % 60);
 }
 
+}  // namespace
+
 Status Tune(const TuneArgs& a) {
   tuner::TuneOptions o;
+  for (const std::string& s : a.input_shapes) AGT_RETURN_IF_ERROR(frontend::ParseInputShape(s, o.frontend));
   o.tuning_log = a.log;
   o.trials = a.trials;
   if (!a.time_budget.empty()) {
@@ -95,24 +84,27 @@ Status Tune(const TuneArgs& a) {
   return Status::Ok();
 }
 
-}  // namespace
+void AddTuneBudgetOptions(CLI::App* cmd, TuneArgs& args) {
+  cmd->add_option("--trials", args.trials, "Programs to measure in this run");
+  cmd->add_option("--time-budget", args.time_budget, "Wall time for this run: 20m, 90s, 1h30m");
+  cmd->add_option("--seed", args.seed, "Seed of the search's random numbers");
+  cmd->add_option("--batch", args.batch, "Programs measured per round (default 16)");
+  cmd->add_option("--repeats", args.repeats, "Timed launches per program (default 20, median kept)");
+  cmd->add_option("--timeout", args.timeout_s, "Seconds before a kernel counts as hung (default 10)");
+  cmd->add_option("--max-replans", args.max_replans, "DPOF reruns with measured costs (default 3)");
+  cmd->add_option("--population", args.population, "Evolutionary search population (default 512)");
+}
 
 void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<TuneArgs>();
   CLI::App* cmd = app.add_subcommand("tune", "Tune a model's kernels on this GPU, appending to a tuning log");
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_option("--tuning-log", args->log, "JSON-lines log to append to (and resume from)")->required();
-  cmd->add_option("--trials", args->trials, "Programs to measure in this run");
-  cmd->add_option("--time-budget", args->time_budget, "Wall time for this run: 20m, 90s, 1h30m");
   cmd->add_option("--precision", args->precision, "fp32, tf32, fp16 (default) or bf16");
   cmd->add_option("--arch", args->arch, "Target arch of the kernels (default sm_90)");
-  cmd->add_option("--seed", args->seed, "Seed of the search's random numbers");
-  cmd->add_option("--batch", args->batch, "Programs measured per round (default 16)");
-  cmd->add_option("--repeats", args->repeats, "Timed launches per program (default 20, median kept)");
-  cmd->add_option("--timeout", args->timeout_s, "Seconds before a kernel counts as hung (default 10)");
-  cmd->add_option("--max-replans", args->max_replans, "DPOF reruns with measured costs (default 3)");
-  cmd->add_option("--population", args->population, "Evolutionary search population (default 512)");
+  cmd->add_option("--input-shape", args->input_shapes, "Fix an input's shape: NAME=1x3x224x224 (repeatable)");
   cmd->add_option("--nvrtc-cache", args->nvrtc_cache, "Folder caching compiled kernels between runs");
+  AddTuneBudgetOptions(cmd, *args);
   cmd->callback([args, &ctx]() {
     Status st = Tune(*args);
     if (!st.ok()) {

@@ -318,7 +318,7 @@ Expected<TuneSummary> TuneGraph(const ir::Graph& graph, ProgramMeasurer& measure
 }
 
 Expected<TuneSummary> TuneModel(const std::string& model_path, const TuneOptions& options, const MeasurerOptions& measurer_options) {
-  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, frontend::LoadOnnx(model_path));
+  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, frontend::LoadOnnx(model_path, options.frontend));
   AGT_RETURN_IF_ERROR(passes::RunFrontendPipeline(*g).status());
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<Measurer> m, Measurer::Create(measurer_options));
   spdlog::info("measuring on {} ({}, driver {}, {})", m->environment().gpu, m->environment().arch, m->environment().driver,

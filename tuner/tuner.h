@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/frontend/onnx_loader.h"
 #include "codegen/program.h"
 #include "compiler/fusion/device_info.h"
 #include "ir/graph.h"
@@ -59,6 +60,7 @@ struct TuneProgress {
 };
 
 struct TuneOptions {
+  frontend::FrontendOptions frontend;     // --input-shape (TuneModel)
   std::string tuning_log;                 // appended to; read first to resume
   int64_t trials = 0;                     // programs to measure in this run; 0: no limit
   double time_budget_s = 0;               // wall time for this run; 0: no limit (one of the two is needed)

@@ -3,6 +3,7 @@
 // path that leaves the model's folder or is absolute, unsupported ops, a symbolic dim with no
 // value, and .npy inputs of the wrong dtype or shape or that are not .npy at all. Each must end
 // with exit code 2 and exactly one line on stderr that names the file and the problem.
+#include <dlfcn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -205,5 +206,24 @@ TEST_CASE("cli bad input: .npy of the wrong dtype or shape, or not an .npy", "[c
   auto y = ir::ReadNpy((dir / "out" / "y.npy").string());
   REQUIRE(y.ok());
   CHECK(y->ToF32() == std::vector<float>{1, 0, 9});
+  fs::remove_all(dir);
+}
+
+TEST_CASE("cli bad input: compile --tune without its log, budgets without --tune, and no GPU to tune on", "[cli][errors]") {
+  fs::path dir = FreshDir("tune");
+  std::string model = SmallModel().Write(dir, "small.onnx");
+  std::string so = (dir / "small.so").string();
+  std::string log = (dir / "tune.jsonl").string();
+  std::vector<Case> cases{
+      {"--tune without a log", "compile " + model + " -o " + so + " --tune --time-budget 10s", {"--tune needs --tuning-log"}},
+      {"a budget without --tune", "compile " + model + " -o " + so + " --trials 5", {"--trials", "add --tune"}},
+  };
+  // Where no driver can be loaded (CI), --tune fails before any compiling, saying why.
+  if (::dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL) == nullptr) {
+    cases.push_back({"no GPU", "compile " + model + " -o " + so + " --tune --tuning-log " + log + " --time-budget 10s",
+                     {"--tune", "no CUDA driver"}});
+  }
+  CheckCases(cases, dir);
+  CHECK_FALSE(fs::exists(so));
   fs::remove_all(dir);
 }

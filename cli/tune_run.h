@@ -1,0 +1,38 @@
+// The tuner as the CLI runs it: `autogtco tune` and `autogtco compile --tune` share the arguments,
+// the progress line and the summary table (cli/cmd_tune.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "ir/status.h"
+
+namespace agt::cli {
+
+struct TuneArgs {
+  std::string model;
+  std::string log;
+  std::vector<std::string> input_shapes;
+  int64_t trials = 0;
+  std::string time_budget;
+  std::string precision = "fp16";
+  std::string arch = "sm_90";
+  uint64_t seed = 0;
+  int batch = 16;
+  int repeats = 20;
+  double timeout_s = 10;
+  int max_replans = 3;
+  int population = 512;
+  std::string nvrtc_cache;
+};
+
+// Tunes `a.model` into the log `a.log` (progress on stderr, the per-task table on stdout).
+Status Tune(const TuneArgs& a);
+
+// --trials, --time-budget and the search's knobs, on `cmd` (tune, and compile --tune).
+void AddTuneBudgetOptions(CLI::App* cmd, TuneArgs& args);
+
+}  // namespace agt::cli
