@@ -33,6 +33,7 @@ struct InspectArgs {
   bool fusion = false;
   std::string precision = "fp16";
   int max_group_size = 24;
+  bool norm_prologue = false;
 };
 
 std::string Si(int64_t v) {
@@ -76,6 +77,7 @@ Status InspectModel(const InspectArgs& a) {
   std::string fusion_report;
   if (a.fusion) {
     AGT_ASSIGN_OR_RETURN(tasks::FusionReportOptions fo, MakeFusionReportOptions(a.format, a.precision, a.max_group_size));
+    fo.fusion.legality.allow_norm_prologue = a.norm_prologue;
     AGT_ASSIGN_OR_RETURN(fusion_report, tasks::RenderFusionReport(*g, fo));
     if (a.format == "dot") {
       fmt::print("{}", fusion_report);
@@ -137,6 +139,8 @@ void AddInspectCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--precision", args->precision, "Precision the fusion plan is priced at")
       ->check(CLI::IsMember({"fp32", "tf32", "fp16", "bf16"}));
   cmd->add_option("--max-group-size", args->max_group_size, "Most ops in one fused group");
+  cmd->add_flag("--norm-prologue", args->norm_prologue,
+                "Let a LayerNorm fuse into the GEMM after it (a plan study: no GEMM sketch computes it yet, so compile keeps it off)");
   cmd->callback([args, &ctx] {
     Status st = InspectModel(*args);
     if (!st.ok()) {

@@ -19,6 +19,7 @@
 #include "compiler/tasks/task.h"
 #include "tuner/cost_model.h"
 #include "tuner/features.h"
+#include "tuner/plan_tasks.h"
 #include "tuner/task_scheduler.h"
 
 namespace agt::tuner {
@@ -127,10 +128,10 @@ class Tuner {
     fo.precision = fprec_;
     fo.legality.max_group_size = o_.max_group_size;
     fo.explain = false;
-    AGT_ASSIGN_OR_RETURN(fusion::FusionPlan plan, fusion::RunDpof(g_, measured, fo));
-    if (first) summary_.initial_estimate_us = plan.total_us;
+    AGT_ASSIGN_OR_RETURN(PlannedTasks planned, PlanTasks(g_, measured, fo, o_.precision, o_.arch));
+    if (first) summary_.initial_estimate_us = planned.plan.total_us;
     ++summary_.plans;
-    return tasks::ExtractTasks(g_, plan, fprec_);
+    return std::move(planned.tasks);
   }
 
   static std::string PlanSignature(const std::vector<tasks::Task>& tasks) {

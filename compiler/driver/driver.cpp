@@ -21,6 +21,7 @@
 #include "compiler/passes/pipeline.h"
 #include "compiler/tasks/fusion_report.h"
 #include "compiler/tasks/task.h"
+#include "tuner/plan_tasks.h"
 #include "runtime/artifact_reader.h"
 #include "runtime/pack.h"
 
@@ -85,9 +86,10 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   if (options.programs) {
     for (const auto& [key, us] : options.programs->MeasuredKernelUs()) cost.SetMeasured(key, us);
   }
-  AGT_ASSIGN_OR_RETURN(fusion::FusionPlan plan, fusion::RunDpof(g, cost, fo));
+  AGT_ASSIGN_OR_RETURN(tuner::PlannedTasks planned, tuner::PlanTasks(g, cost, fo, options.precision, options.arch));
   if (cost.num_measured() > 0) spdlog::info("fusion: DPOF used measured times for {} of its group estimates", cost.hits());
-  AGT_ASSIGN_OR_RETURN(std::vector<tasks::Task> tasks, tasks::ExtractTasks(g, plan, *fprec));
+  const fusion::FusionPlan& plan = planned.plan;
+  std::vector<tasks::Task>& tasks = planned.tasks;
   s.phases = static_cast<int>(plan.phases.size());
   s.tasks = static_cast<int>(tasks.size());
   for (const tasks::Task& t : tasks) r.task_ids.push_back(t.id);

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "compiler/driver/program_source.h"
+#include "tuner/plan_tasks.h"
 
 namespace agt::driver {
 
@@ -34,12 +35,6 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
 
 namespace {
 
-// Sketch kinds a group kind is meant to get; the generic sketch for these is a (slow) fallback.
-bool ExpectsFastSketch(fusion::GroupKind k) {
-  return k == fusion::GroupKind::kGemm || k == fusion::GroupKind::kConv || k == fusion::GroupKind::kAttention ||
-         k == fusion::GroupKind::kReduction;
-}
-
 Status DumpKernel(const std::string& dir, const tasks::Task& task, const codegen::CompiledProgram& c) {
   std::string path = (std::filesystem::path(dir) / (task.id + ".cu")).string();
   std::ofstream f(path, std::ios::binary);
@@ -58,7 +53,7 @@ Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& o
   AGT_ASSIGN_OR_RETURN(codegen::TaskContext ctx, codegen::MakeTaskContext(*task.graph, options.precision, options.arch));
   TaskKernel k;
   k.rule = ctx.rule;
-  if (ExpectsFastSketch(task.kind) && ctx.sketches.front().kind == codegen::SketchKind::kGeneric) {
+  if (tuner::ExpectsFastSketch(task.kind) && ctx.sketches.front().kind == codegen::SketchKind::kGeneric) {
     k.fallback = true;
     spdlog::warn("task {} ({}, a {} group) fell back to the generic sketch: expect a slow kernel", task.id, task.ops,
                  fusion::GroupKindName(task.kind));

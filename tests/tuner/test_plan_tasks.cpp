@@ -1,0 +1,106 @@
+// PlanTasks (tuner/plan_tasks.h), the planning that tune and compile share: groups that DPOF's
+// legality allows but only the generic sketch can take are priced out and DPOF plans again, so
+// that every GEMM/conv/attention/reduction group that can have a fast kernel has one.
+#include <catch2/catch.hpp>
+
+#include "codegen/compile.h"
+#include "compiler/frontend/onnx_loader.h"
+#include "compiler/fusion/device_info.h"
+#include "compiler/passes/pipeline.h"
+#include "models/zoo.h"
+#include "tuner/plan_tasks.h"
+
+using namespace agt;
+
+namespace {
+
+std::unique_ptr<ir::Graph> Load(const std::string& path) {
+  auto g = frontend::LoadOnnx(path);
+  if (!g.ok()) FAIL(path << ": " << g.status().message());
+  auto p = passes::RunFrontendPipeline(**g);
+  if (!p.ok()) FAIL(path << ": " << p.status().message());
+  return std::move(g).value();
+}
+
+std::unique_ptr<ir::Graph> TinyZoo(const std::string& name) {
+  models::ZooOptions o;
+  o.tiny = true;
+  auto m = models::BuildZooModel(name, o);
+  REQUIRE(m.ok());
+  auto g = frontend::ImportModel(m->proto, "", name);
+  REQUIRE(g.ok());
+  REQUIRE(passes::RunFrontendPipeline(**g).ok());
+  return std::move(g).value();
+}
+
+// Fast-sketch groups left to the generic sketch, by ops.
+std::vector<std::string> Fallbacks(const std::vector<tasks::Task>& ts) {
+  std::vector<std::string> out;
+  for (const tasks::Task& t : ts) {
+    if (!tuner::ExpectsFastSketch(t.kind)) continue;
+    auto ctx = codegen::MakeTaskContext(*t.graph, codegen::Precision::kFP16, "sm_90");
+    REQUIRE(ctx.ok());
+    if (ctx->sketches.front().kind == codegen::SketchKind::kGeneric) out.push_back(t.ops);
+  }
+  return out;
+}
+
+struct Planned {
+  std::vector<tasks::Task> first;   // plain DPOF on the analytical model
+  tuner::PlannedTasks final;        // PlanTasks: the same, sketch-aware
+};
+
+Planned PlanBoth(const ir::Graph& g, const fusion::FusionOptions& fo) {
+  fusion::AnalyticalCostModel analytical(fusion::H100());
+  auto a = fusion::RunDpof(g, analytical, fo);
+  REQUIRE(a.ok());
+  auto ta = tasks::ExtractTasks(g, *a, fo.precision);
+  REQUIRE(ta.ok());
+  auto b = tuner::PlanTasks(g, analytical, fo, codegen::Precision::kFP16, "sm_90");
+  REQUIRE(b.ok());
+  return {std::move(ta).value(), std::move(b).value()};
+}
+
+}  // namespace
+
+TEST_CASE("plan tasks: LayerNorm-into-GEMM groups, legal but without a sketch, are planned away", "[tuner][plan]") {
+  auto g = TinyZoo("vit-base-16");
+  fusion::FusionOptions fo;
+  fo.legality.allow_norm_prologue = true;
+  Planned p = PlanBoth(*g, fo);
+  // Without pricing, DPOF takes the norm prologues, and codegen has only the generic sketch for them.
+  std::vector<std::string> before = Fallbacks(p.first);
+  REQUIRE_FALSE(before.empty());
+  bool ln_gemm = false;
+  for (const std::string& ops : before) ln_gemm = ln_gemm || ops.find("layer_norm") != std::string::npos;
+  CHECK(ln_gemm);
+  // Priced out: none is left, and the plan is the one without norm prologues.
+  CHECK(Fallbacks(p.final.tasks).empty());
+  CHECK_FALSE(p.final.priced_out.empty());
+  fusion::FusionOptions off;
+  Planned q = PlanBoth(*g, off);
+  CHECK(q.final.plan.phases.size() == p.final.plan.phases.size());
+  CHECK(q.final.plan.total_us == Approx(p.final.plan.total_us));
+}
+
+TEST_CASE("plan tasks: Hugging Face DETR's masked attention gets fast kernels", "[tuner][plan]") {
+  for (const char* fixture : {"detr-resnet50-e6-hf-torchscript", "detr-resnet50-e6-hf-dynamo"}) {
+    INFO(fixture);
+    auto g = Load(std::string(AGT_TEST_DATA_DIR) + "/torch/" + fixture + "/model.onnx");
+    Planned p = PlanBoth(*g, fusion::FusionOptions{});
+    // The mask's is_nan/where guard after the softmax is outside the attention sketch's score path.
+    CHECK_FALSE(Fallbacks(p.first).empty());
+    CHECK(Fallbacks(p.final.tasks).empty());
+    CHECK(p.final.priced_out.size() >= 1);
+    // Attention stays one group where the mask allows: the encoder's self-attention has no guard.
+    int attention = 0;
+    for (const tasks::Task& t : p.final.tasks) attention += t.kind == fusion::GroupKind::kAttention;
+    CHECK(attention >= 1);
+  }
+  // The torchvision-style export of the same model needs none of it: the same plan.
+  auto tv = Load(std::string(AGT_TEST_DATA_DIR) + "/torch/detr-resnet50-e6-torchscript/model.onnx");
+  Planned t = PlanBoth(*tv, fusion::FusionOptions{});
+  CHECK(t.final.priced_out.empty());
+  CHECK(Fallbacks(t.first).empty());
+  CHECK(t.final.tasks.size() == t.first.size());
+}

@@ -1,0 +1,62 @@
+// DPOF and task extraction as both `tune` and `compile` run them, so that the two build one plan.
+// DPOF's legality is written over op patterns; the CUDA sketches cover less than that (a GEMM takes
+// element-wise prologues only; the attention sketch's online softmax takes no element-wise op on the
+// probabilities, such as Hugging Face DETR's is_nan/where guard). A GEMM, conv, attention or
+// reduction group that only the generic sketch can take would be a slow kernel (a LayerNorm+Linear
+// group measured 75-98 ms on an H200 against about 20 us for its two kernels apart), so DPOF plans
+// on a cost model that prices such groups out: they survive only where no other plan is legal.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "codegen/program.h"
+#include "compiler/fusion/cost_model.h"
+#include "compiler/fusion/dpof.h"
+#include "compiler/tasks/task.h"
+#include "ir/graph.h"
+#include "ir/status.h"
+
+namespace agt::tuner {
+
+// Whether a group of this kind is meant to get a fast sketch (GEMM/conv/attention/reduction): for
+// these, the generic sketch is a fallback.
+bool ExpectsFastSketch(fusion::GroupKind kind);
+
+// `base`'s estimate, except for a group of several operators that expects a fast sketch and that the
+// sketch rules give only the generic one (decided once per member set, by running the rules on the
+// extracted group).
+class SketchAwareCostModel final : public fusion::GroupCostModel {
+ public:
+  static constexpr double kPricedOutUs = 1e9;   // above any real plan, finite so that sums still order
+  SketchAwareCostModel(const ir::Graph& g, const fusion::GroupCostModel& base, codegen::Precision precision,
+                       std::string arch)
+      : g_(g), base_(base), precision_(precision), arch_(std::move(arch)) {}
+  double EstimateUs(const fusion::FusionGroup& group, fusion::Precision precision) const override;
+  // Distinct groups priced out so far, by their ops ("reshape+...+softmax+is_nan+where+matmul").
+  std::vector<std::string> PricedOut() const;
+
+ private:
+  bool GenericOnly(const fusion::FusionGroup& group) const;
+  const ir::Graph& g_;
+  const fusion::GroupCostModel& base_;
+  codegen::Precision precision_;
+  std::string arch_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, bool> generic_only_;   // by member list
+  mutable std::vector<std::string> priced_out_;
+};
+
+struct PlannedTasks {
+  fusion::FusionPlan plan;
+  std::vector<tasks::Task> tasks;
+  std::vector<std::string> priced_out;   // see SketchAwareCostModel::PricedOut
+};
+
+// DPOF on `cost` made sketch-aware, then the tasks of the plan.
+Expected<PlannedTasks> PlanTasks(const ir::Graph& g, const fusion::GroupCostModel& cost, const fusion::FusionOptions& options,
+                                 codegen::Precision precision, const std::string& arch);
+
+}  // namespace agt::tuner
