@@ -34,6 +34,13 @@ Expected<ArchInfo> GetArchInfo(std::string_view name) {
 }
 
 std::string_view SketchKindName(SketchKind k) { return kSketchNames[static_cast<size_t>(k)]; }
+int SketchEmitterVersion(SketchKind k) {
+  switch (k) {
+    case SketchKind::kAttention: return 2;
+    default: return 1;
+  }
+}
+
 std::optional<SketchKind> ParseSketchKind(std::string_view name) {
   for (size_t i = 0; i < std::size(kSketchNames); ++i) {
     if (kSketchNames[i] == name) return static_cast<SketchKind>(i);

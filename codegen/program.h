@@ -55,6 +55,10 @@ enum class SketchKind : uint8_t {
 };
 std::string_view SketchKindName(SketchKind k);
 std::optional<SketchKind> ParseSketchKind(std::string_view name);
+// The version of a sketch's emitter: raised whenever the code it emits for the same program changes
+// speed, so that tuning records measured on older code are not trusted (tuner/tuning_log.h).
+// 1 for every sketch when logs started; attention 2 since K/V/Q views through strided reshapes.
+int SketchEmitterVersion(SketchKind k);
 
 // The structural choices of a sketch (what a rule fixed), separate from the tunable numbers.
 struct Sketch {

@@ -107,8 +107,13 @@ class Tuner {
   Status LoadLog() {
     AGT_ASSIGN_OR_RETURN(LoadedLog log, LoadTuningLog(o_.tuning_log));
     for (const LogProblem& p : log.problems) spdlog::warn("{}:{}: {}", o_.tuning_log, p.line, p.message);
+    int64_t stale = 0;
     for (TuningRecord& r : log.records) {
       if (r.program.task.arch != o_.arch || r.program.task.precision != o_.precision) continue;
+      if (!IsCurrent(r)) {
+        ++stale;
+        continue;
+      }
       if (r.result.ok()) {
         auto [it, fresh] = best_log_.emplace(r.task_key, r.result.median_us);
         if (!fresh) it->second = std::min(it->second, r.result.median_us);
@@ -116,6 +121,7 @@ class Tuner {
       logged_[r.task_key].push_back(std::move(r));
     }
     if (!log.records.empty()) spdlog::info("resuming from {}: {} records, {} tasks measured", o_.tuning_log, log.records.size(), best_log_.size());
+    if (stale > 0) spdlog::info("{} records measured on an older code generator are not used", stale);
     return Status::Ok();
   }
 
@@ -230,7 +236,8 @@ class Tuner {
       for (size_t k = 0; k < batch.size(); ++k) {
         const MeasureResult& r = results[k];
         if (r.error == MeasureError::kNoDevice) return Status::Errorf("measuring on the GPU: {}", r.message);
-        TuningRecord rec{s.key, s.ops, batch[k], r, env, static_cast<int64_t>(std::time(nullptr))};
+        TuningRecord rec{s.key, s.ops, batch[k], r, env, static_cast<int64_t>(std::time(nullptr)),
+                         codegen::SketchEmitterVersion(batch[k].sketch.kind)};
         AGT_RETURN_IF_ERROR(writer_->Append(rec));
         Absorb(s, batch[k], r, /*from_log=*/false);
         ++summary_.trials;

@@ -30,6 +30,7 @@ std::string RecordToLine(const TuningRecord& r) {
                         {"compiler", r.env.compiler},
                         {"autogtco", r.env.autogtco}}}};
   if (r.timestamp != 0) j["time"] = r.timestamp;
+  j["emitter"] = r.emitter;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -60,6 +61,7 @@ Expected<TuningRecord> RecordFromLine(std::string_view line) {
     r.env.compiler = env.value("compiler", "");
     r.env.autogtco = env.value("autogtco", "");
     r.timestamp = j.value("time", int64_t{0});
+    r.emitter = j.value("emitter", 1);   // logs written before the field: every emitter at version 1
     return r;
   } catch (const std::exception& ex) {
     return Status::Errorf("malformed record: {}", ex.what());
@@ -153,11 +155,13 @@ Status WriteTuningLog(const std::string& path, const std::vector<TuningRecord>& 
   return Status::Ok();
 }
 
+bool IsCurrent(const TuningRecord& r) { return r.emitter == codegen::SketchEmitterVersion(r.program.sketch.kind); }
+
 std::map<std::string, TuningRecord> BestRecords(const std::vector<TuningRecord>& records, const std::string& arch) {
   std::map<std::string, TuningRecord> best;
   std::map<std::string, std::string> best_text;   // program JSON of the current best, for ties
   for (const TuningRecord& r : records) {
-    if (!r.result.ok() || !(r.result.median_us > 0)) continue;
+    if (!r.result.ok() || !(r.result.median_us > 0) || !IsCurrent(r)) continue;
     if (!arch.empty() && r.program.task.arch != arch) continue;
     std::string text = codegen::ProgramToJsonText(r.program);
     auto it = best.find(r.task_key);

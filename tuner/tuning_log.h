@@ -35,7 +35,12 @@ struct TuningRecord {
   MeasureResult result;
   MeasureEnvironment env;
   int64_t timestamp = 0;     // unix seconds; 0 when not recorded (nothing depends on it)
+  int emitter = 1;           // codegen::SketchEmitterVersion of the program's sketch when measured
 };
+
+// Whether a record was measured on the code this build emits for its program (same emitter version).
+// Stale records stay in the log (and in merges) but choose nothing and seed no search.
+bool IsCurrent(const TuningRecord& r);
 
 // One JSON line (no newline) and back.
 std::string RecordToLine(const TuningRecord& r);

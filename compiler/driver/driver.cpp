@@ -92,6 +92,11 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   std::vector<tasks::Task>& tasks = planned.tasks;
   s.phases = static_cast<int>(plan.phases.size());
   s.tasks = static_cast<int>(tasks.size());
+  s.estimated_us = plan.total_us;
+  if (options.programs) {
+    std::map<std::string, double> measured = options.programs->MeasuredKernelUs();
+    for (const tasks::Task& t : tasks) s.measured_phases += measured.count(t.id) > 0 ? t.weight : 0;
+  }
   for (const tasks::Task& t : tasks) r.task_ids.push_back(t.id);
   spdlog::info("fusion: {} nodes -> {} groups, {} distinct tasks", s.nodes, s.phases, s.tasks);
   timer.Done("fusion");

@@ -18,7 +18,9 @@ std::string FormatSummary(const CompileSummary& s) {
   auto line = [&](std::string_view key, const std::string& value) { out += fmt::format("  {:<14} {}\n", key, value); };
   out += fmt::format("compiled {} ({}, {})", s.model, s.precision, s.arch);
   out += s.output.empty() ? "\n" : fmt::format(" -> {} ({})\n", s.output, FormatBytes(s.artifact_bytes));
-  line("graph", fmt::format("{} nodes -> {} fused groups", s.nodes, s.phases));
+  line("graph", fmt::format("{} nodes -> {} fused groups, estimated {:.1f} us{}", s.nodes, s.phases, s.estimated_us,
+                            s.measured_phases > 0 ? fmt::format(" ({} of the groups measured)", s.measured_phases)
+                                                  : " (analytical model)"));
   std::string sk;
   for (const auto& [k, n] : s.sketches) sk += fmt::format("{}{} {}", sk.empty() ? "" : ", ", n, k);
   line("tasks", fmt::format("{} distinct ({}){}", s.tasks, sk,

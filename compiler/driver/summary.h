@@ -15,6 +15,8 @@ struct CompileSummary {
   std::string precision, arch;
   int nodes = 0;                    // after the frontend passes
   int phases = 0;                   // fused groups (kernel launches of the model)
+  double estimated_us = 0;          // DPOF's end-to-end estimate of the plan (measured times where the log has them)
+  int measured_phases = 0;          // groups whose estimate is a measured time
   int tasks = 0;                    // distinct groups = compiled model kernels
   int kernels = 0;                  // tasks + edge cast kernels
   int launches = 0;                 // kernels launched per run, casts, memsets and copies included

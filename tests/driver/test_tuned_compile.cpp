@@ -127,6 +127,7 @@ TEST_CASE("driver: compile takes each task's fastest program from a tuning log f
         r.result.median_us = us;
         r.env.gpu = "test";
         r.env.arch = "sm_90";
+        r.emitter = codegen::SketchEmitterVersion(r.program.sketch.kind);
         REQUIRE(w->Append(r).ok());
       }
     }

@@ -190,5 +190,40 @@ TEST_CASE("durations parse as the command line writes them", "[tuner]") {
   CHECK_FALSE(ParseDuration("1h30").ok());
 }
 
+TEST_CASE("records measured on an older emitter of their sketch choose nothing", "[tuner][log]") {
+  // The emitter version travels in the line; a line written before the field reads as version 1.
+  TuningRecord r = MakeRecord("t", 128, 3.0);
+  r.emitter = 7;
+  auto back = RecordFromLine(RecordToLine(r));
+  REQUIRE(back.ok());
+  CHECK(back->emitter == 7);
+  std::string old = RecordToLine(MakeRecord("t", 128, 3.0));
+  size_t at = old.find("\"emitter\":");
+  REQUIRE(at != std::string::npos);
+  size_t end = old.find_first_of(",}", at);
+  old.erase(at, end - at + (old[end] == ',' ? 1 : 0));
+  REQUIRE(old.find("emitter") == std::string::npos);
+  auto legacy = RecordFromLine(old);
+  REQUIRE(legacy.ok());
+  CHECK(legacy->emitter == 1);
+
+  // The attention emitter is past version 1: its old records are stale; GEMM's at 1 are current.
+  REQUIRE(codegen::SketchEmitterVersion(codegen::SketchKind::kGemm) == 1);
+  REQUIRE(codegen::SketchEmitterVersion(codegen::SketchKind::kAttention) > 1);
+  TuningRecord attn_old = MakeRecord("a", 64, 1.0);
+  attn_old.program.sketch = {codegen::SketchKind::kAttention, true};
+  TuningRecord attn_new = MakeRecord("a", 32, 5.0);
+  attn_new.program.sketch = attn_old.program.sketch;
+  attn_new.emitter = codegen::SketchEmitterVersion(codegen::SketchKind::kAttention);
+  CHECK_FALSE(IsCurrent(attn_old));
+  CHECK(IsCurrent(attn_new));
+  CHECK(IsCurrent(MakeRecord("g", 64, 2.0)));
+  // The faster but stale record loses to the current one.
+  auto best = BestRecords({attn_old, attn_new, MakeRecord("g", 64, 2.0)}, "sm_90");
+  REQUIRE(best.size() == 2);
+  CHECK(best.at("a").result.median_us == 5.0);
+  CHECK(BestRecords({attn_old}, "sm_90").empty());
+}
+
 }  // namespace
 }  // namespace agt::tuner
