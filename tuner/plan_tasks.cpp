@@ -46,9 +46,17 @@ std::vector<std::string> SketchAwareCostModel::PricedOut() const {
   return priced_out_;
 }
 
-Expected<PlannedTasks> PlanTasks(const ir::Graph& g, const fusion::GroupCostModel& cost, const fusion::FusionOptions& options,
+Expected<PlannedTasks> PlanTasks(const ir::Graph& g, fusion::MeasuredCostModel& cost, const fusion::FusionOptions& options,
                                  codegen::Precision precision, const std::string& arch) {
   SketchAwareCostModel aware(g, cost, precision, arch);
+  if (cost.num_measured() > 0) {
+    cost.Calibrate([&] { (void)fusion::RunDpof(g, aware, options); });
+    spdlog::info("DPOF: analytical estimates of unmeasured groups scaled by measured/estimated: gemm {:.2f}, conv {:.2f}, "
+                 "attention {:.2f}, reduction {:.2f}, element-wise {:.2f}",
+                 cost.scale(fusion::GroupKind::kGemm), cost.scale(fusion::GroupKind::kConv),
+                 cost.scale(fusion::GroupKind::kAttention), cost.scale(fusion::GroupKind::kReduction),
+                 cost.scale(fusion::GroupKind::kElementwise));
+  }
   PlannedTasks out;
   AGT_ASSIGN_OR_RETURN(out.plan, fusion::RunDpof(g, aware, options));
   AGT_ASSIGN_OR_RETURN(out.tasks, tasks::ExtractTasks(g, out.plan, options.precision));

@@ -55,8 +55,9 @@ struct PlannedTasks {
   std::vector<std::string> priced_out;   // see SketchAwareCostModel::PricedOut
 };
 
-// DPOF on `cost` made sketch-aware, then the tasks of the plan.
-Expected<PlannedTasks> PlanTasks(const ir::Graph& g, const fusion::GroupCostModel& cost, const fusion::FusionOptions& options,
+// DPOF on `cost` made sketch-aware and calibrated (MeasuredCostModel::Calibrate: unmeasured groups'
+// estimates scaled by how far measured groups of their kind were from theirs), then the plan's tasks.
+Expected<PlannedTasks> PlanTasks(const ir::Graph& g, fusion::MeasuredCostModel& cost, const fusion::FusionOptions& options,
                                  codegen::Precision precision, const std::string& arch);
 
 }  // namespace agt::tuner

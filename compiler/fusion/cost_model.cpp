@@ -157,10 +157,40 @@ double MeasuredCostModel::EstimateUs(const FusionGroup& group, Precision precisi
     auto it = measured_.find(key_of_(group, precision));
     if (it != measured_.end()) {
       ++hits_;
+      if (recording_) {
+        double est = fallback_.EstimateUs(group, precision);
+        if (est > 0) {
+          std::lock_guard<std::mutex> lock(mu_);
+          ratios_.emplace(it->first, std::make_pair(group.kind, it->second / est));
+        }
+      }
       return it->second;
     }
   }
-  return fallback_.EstimateUs(group, precision);
+  return fallback_.EstimateUs(group, precision) * scale_[static_cast<size_t>(group.kind)];
+}
+
+void MeasuredCostModel::Calibrate(const std::function<void()>& sample) {
+  if (measured_.empty()) return;
+  ratios_.clear();
+  recording_ = true;
+  sample();
+  recording_ = false;
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 1.0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
+  };
+  std::vector<double> all;
+  std::array<std::vector<double>, 8> by_kind;
+  for (const auto& [key, kr] : ratios_) {
+    const auto& [kind, r] = kr;
+    all.push_back(r);
+    by_kind[static_cast<size_t>(kind)].push_back(r);
+  }
+  // Calibration never makes estimates more optimistic than the fallback's own.
+  double overall = std::max(1.0, median(all));
+  for (size_t k = 0; k < scale_.size(); ++k) scale_[k] = by_kind[k].empty() ? overall : std::max(1.0, median(by_kind[k]));
+  ratios_.clear();
 }
 
 }  // namespace agt::fusion

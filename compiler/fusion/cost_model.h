@@ -12,7 +12,9 @@
 // time = max(compute, memory) + launch.
 #pragma once
 
+#include <array>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -75,6 +77,13 @@ class MeasuredCostModel : public GroupCostModel {
       : fallback_(fallback), key_of_(std::move(key_of)), overhead_us_(per_kernel_overhead_us) {}
   // `kernel_us`: the measured kernel time alone (a tuning record's median).
   void SetMeasured(std::string key, double kernel_us) { measured_[std::move(key)] = kernel_us + overhead_us_; }
+  // Calibration: the fallback's estimates of unmeasured groups are multiplied by the median ratio of
+  // measured to fallback time over the measured groups of the same kind (over all kinds when a kind
+  // has none), so that measured and estimated groups compare fairly. Without it an optimistic
+  // analytical model steers DPOF away from every group that has been measured. `sample` runs the
+  // caller's search (DPOF) once to meet the measured groups; the factors apply from then on.
+  void Calibrate(const std::function<void()>& sample);
+  double scale(GroupKind kind) const { return scale_[static_cast<size_t>(kind)]; }
   size_t num_measured() const { return measured_.size(); }
   double EstimateUs(const FusionGroup& group, Precision precision) const override;
   // How many estimates came from measurements (for tests and logs).
@@ -84,6 +93,11 @@ class MeasuredCostModel : public GroupCostModel {
   const GroupCostModel& fallback_;
   KeyFn key_of_;
   double overhead_us_ = 0;
+  std::array<double, 8> scale_{1, 1, 1, 1, 1, 1, 1, 1};   // by GroupKind
+  mutable bool recording_ = false;
+  mutable std::mutex mu_;
+  // Measured / fallback time of each measured group met while recording, by key.
+  mutable std::unordered_map<std::string, std::pair<GroupKind, double>> ratios_;
   std::unordered_map<std::string, double> measured_;
   mutable int64_t hits_ = 0;
 };

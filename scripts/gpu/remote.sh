@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune curve all
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
@@ -43,28 +43,28 @@ for s in "${steps[@]}"; do
       OUT="$OUT" bash scripts/gpu/models.sh "$s" ;;
     tune)
       # ViT-Base-16 fp16 tuned for $TUNE_SECONDS (default 480: a device command runs at most 10 minutes),
-      # resuming from the committed log when there is one. The log comes back as $OUT/tuning-vit-base-16.jsonl:
-      # copy it to models/tuning/h100/vit-base-16.jsonl and run the step again to tune longer.
-      # Then the curve: the log cut at each of $CURVE seconds of this run (its records' timestamps) is
-      # compiled and benchmarked, next to the untuned artifact, all in this run.
+      # resuming from the committed log. The log comes back as $OUT/tuning-vit-base-16.jsonl: copy it to
+      # models/tuning/h100/vit-base-16.jsonl and commit it; run the step again (next call) to tune longer.
       secs=${TUNE_SECONDS:-480}
       log="$OUT/tuning-vit-base-16.jsonl"
-      txt="$OUT/tune.txt"
-      [ -f models/tuning/h100/vit-base-16.jsonl ] && cp models/tuning/h100/vit-base-16.jsonl "$log"
-      autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
-      t0=$(date +%s)
+      [ -f "$log" ] || { [ -f models/tuning/h100/vit-base-16.jsonl ] && cp models/tuning/h100/vit-base-16.jsonl "$log"; }
+      [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
       autogtco -v tune /tmp/vit-base-16.onnx --tuning-log "$log" --precision fp16 --time-budget "${secs}s" \
-        --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/tune-stderr.log | tee "$txt"
-      echo "== tune stderr (last 40 lines)" >> "$txt"; tail -n 40 /tmp/tune-stderr.log | tee -a "$txt"
-      for t in 0 ${CURVE:-60 120 240 480}; do
-        [ "$t" -gt "$secs" ] && continue
-        awk -v lim=$((t0 + t)) -v t="$t" 'match($0, /"time": *[0-9]+/) { ts = substr($0, RSTART, RLENGTH); sub(/.*: */, "", ts);
-             if (t == 0 ? 0 : ts + 0 <= lim) print }' "$log" > /tmp/curve-$t.jsonl
-        [ "$t" -eq 0 ] && [ -f models/tuning/h100/vit-base-16.jsonl ] && cp models/tuning/h100/vit-base-16.jsonl /tmp/curve-0.jsonl
-        echo "== after ${t}s of this run's tuning: $(wc -l < /tmp/curve-$t.jsonl) records" | tee -a "$txt"
-        autogtco compile /tmp/vit-base-16.onnx -o /tmp/vitb-$t.so --precision fp16 --tuning-log /tmp/curve-$t.jsonl \
-          --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "programs|launches|error" | tee -a "$txt"
-        autogtco bench /tmp/vitb-$t.so --iters 300 --warmup 30 2>&1 | tee -a "$txt"
+        --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/tune-stderr.log | tee "$OUT/tune.txt"
+      echo "== tune stderr (last 40 lines)" >> "$OUT/tune.txt"; tail -n 40 /tmp/tune-stderr.log | tee -a "$OUT/tune.txt" ;;
+    curve)
+      # The tuning curve of ViT-Base-16 fp16: the log ($OUT's from a tune step of this call, else the
+      # committed one) cut at $CURVE seconds of cumulative tuning time (scripts/gpu/tuning_curve.py),
+      # each prefix compiled (DPOF's estimate in the summary) and timed, next to the untuned artifact.
+      log="$OUT/tuning-vit-base-16.jsonl"; [ -f "$log" ] || log=models/tuning/h100/vit-base-16.jsonl
+      [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
+      python3 scripts/gpu/tuning_curve.py "$log" /tmp/curve ${CURVE:-120 300 600 1200} | tee "$OUT/curve.txt"
+      : > /tmp/curve/curve-0.jsonl
+      for t in 0 ${CURVE:-120 300 600 1200}; do
+        echo "== after ${t}s of tuning: $(wc -l < /tmp/curve/curve-$t.jsonl) records" | tee -a "$OUT/curve.txt"
+        autogtco compile /tmp/vit-base-16.onnx -o /tmp/vitb-$t.so --precision fp16 --tuning-log /tmp/curve/curve-$t.jsonl \
+          --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "graph|programs|launches|error" | tee -a "$OUT/curve.txt"
+        autogtco bench /tmp/vitb-$t.so --iters 300 --warmup 30 2>&1 | grep -E "median|error" | tee -a "$OUT/curve.txt"
       done ;;
     *) echo "unknown step $s" ;;
   esac

@@ -130,3 +130,42 @@ TEST_CASE("cost model: measured times come first", "[fusion][cost]") {
   CHECK(m.EstimateUs(one, Precision::kFP16) == analytical.EstimateUs(one, Precision::kFP16));
   CHECK(m.hits() == 1);
 }
+
+TEST_CASE("cost model: calibration scales unmeasured groups by the measured/estimated ratio of their kind",
+          "[fusion][cost]") {
+  auto g = test::ParseIr(R"(graph g(%x: f32[64,64], %w: f32[64,64]) {
+    %a = relu(%x)
+    %b = exp(%a)
+    %c = tanh(%b)
+    %m = matmul(%c, %w)
+    return %m
+  })");
+  OpGraph og(*g);
+  AnalyticalCostModel analytical(H100());
+  // Keys: the first member's name, so that each group below has its own.
+  MeasuredCostModel m(analytical, [&](const FusionGroup& grp, Precision) { return std::string(grp.outputs.front()->name()); },
+                      /*per_kernel_overhead_us=*/0.5);
+  FusionGroup a = Group(*g, og, {"a"}), b = Group(*g, og, {"b"}), c = Group(*g, og, {"c"}), mm = Group(*g, og, {"m"});
+  const double ea = analytical.EstimateUs(a, Precision::kFP16), eb = analytical.EstimateUs(b, Precision::kFP16);
+  const double ec = analytical.EstimateUs(c, Precision::kFP16), em = analytical.EstimateUs(mm, Precision::kFP16);
+  // Element-wise groups measured at 3x and 5x their estimate (overhead included): median 4x.
+  m.SetMeasured("a", 3 * ea - 0.5);
+  m.SetMeasured("b", 5 * eb - 0.5);
+  // Nothing measured is met before the sample: no scaling yet.
+  CHECK(m.EstimateUs(c, Precision::kFP16) == Approx(ec));
+  m.Calibrate([&] {
+    for (const FusionGroup* grp : {&a, &b, &c, &mm, &a}) (void)m.EstimateUs(*grp, Precision::kFP16);
+  });
+  CHECK(m.scale(GroupKind::kElementwise) == Approx(4.0));
+  CHECK(m.EstimateUs(c, Precision::kFP16) == Approx(4 * ec));          // unmeasured element-wise: scaled
+  CHECK(m.EstimateUs(a, Precision::kFP16) == Approx(3 * ea));          // measured: as measured
+  // A kind with no measured group takes the median over all kinds.
+  CHECK(m.scale(GroupKind::kGemm) == Approx(4.0));
+  CHECK(m.EstimateUs(mm, Precision::kFP16) == Approx(4 * em));
+  // Measurements faster than the estimates never make the model more optimistic than the analytical one.
+  MeasuredCostModel fast(analytical, [&](const FusionGroup& grp, Precision) { return std::string(grp.outputs.front()->name()); });
+  fast.SetMeasured("a", 0.25 * ea);
+  fast.Calibrate([&] { (void)fast.EstimateUs(a, Precision::kFP16); });
+  CHECK(fast.scale(GroupKind::kElementwise) == 1.0);
+  CHECK(fast.EstimateUs(c, Precision::kFP16) == Approx(ec));
+}
