@@ -187,9 +187,13 @@ void MeasuredCostModel::Calibrate(const std::function<void()>& sample) {
     all.push_back(r);
     by_kind[static_cast<size_t>(kind)].push_back(r);
   }
-  // Calibration never makes estimates more optimistic than the fallback's own.
-  double overall = std::max(1.0, median(all));
-  for (size_t k = 0; k < scale_.size(); ++k) scale_[k] = by_kind[k].empty() ? overall : std::max(1.0, median(by_kind[k]));
+  // A ratio needs a few distinct groups behind it (one outlier says little), and calibration never
+  // makes estimates more optimistic than the fallback's own.
+  constexpr size_t kMinSamples = 3;
+  double overall = all.size() >= kMinSamples ? std::max(1.0, median(all)) : 1.0;
+  for (size_t k = 0; k < scale_.size(); ++k) {
+    scale_[k] = by_kind[k].size() >= kMinSamples ? std::max(1.0, median(by_kind[k])) : overall;
+  }
   ratios_.clear();
 }
 

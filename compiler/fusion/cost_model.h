@@ -79,7 +79,7 @@ class MeasuredCostModel : public GroupCostModel {
   void SetMeasured(std::string key, double kernel_us) { measured_[std::move(key)] = kernel_us + overhead_us_; }
   // Calibration: the fallback's estimates of unmeasured groups are multiplied by the median ratio of
   // measured to fallback time over the measured groups of the same kind (over all kinds when a kind
-  // has none), so that measured and estimated groups compare fairly. Without it an optimistic
+  // has fewer than 3; none below 3 in all), so that measured and estimated groups compare fairly. Without it an optimistic
   // analytical model steers DPOF away from every group that has been measured. `sample` runs the
   // caller's search (DPOF) once to meet the measured groups; the factors apply from then on.
   void Calibrate(const std::function<void()>& sample);

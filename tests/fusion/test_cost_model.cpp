@@ -148,24 +148,32 @@ TEST_CASE("cost model: calibration scales unmeasured groups by the measured/esti
   FusionGroup a = Group(*g, og, {"a"}), b = Group(*g, og, {"b"}), c = Group(*g, og, {"c"}), mm = Group(*g, og, {"m"});
   const double ea = analytical.EstimateUs(a, Precision::kFP16), eb = analytical.EstimateUs(b, Precision::kFP16);
   const double ec = analytical.EstimateUs(c, Precision::kFP16), em = analytical.EstimateUs(mm, Precision::kFP16);
-  // Element-wise groups measured at 3x and 5x their estimate (overhead included): median 4x.
+  // Element-wise groups measured at 3x, 4x and 6x their estimate (overhead included): median 4x.
   m.SetMeasured("a", 3 * ea - 0.5);
-  m.SetMeasured("b", 5 * eb - 0.5);
-  // Nothing measured is met before the sample: no scaling yet.
-  CHECK(m.EstimateUs(c, Precision::kFP16) == Approx(ec));
+  m.SetMeasured("b", 4 * eb - 0.5);
+  m.SetMeasured("c", 6 * ec - 0.5);
+  // Before calibrating, an unmeasured group costs the analytical estimate.
+  CHECK(m.EstimateUs(mm, Precision::kFP16) == Approx(em));
   m.Calibrate([&] {
     for (const FusionGroup* grp : {&a, &b, &c, &mm, &a}) (void)m.EstimateUs(*grp, Precision::kFP16);
   });
   CHECK(m.scale(GroupKind::kElementwise) == Approx(4.0));
-  CHECK(m.EstimateUs(c, Precision::kFP16) == Approx(4 * ec));          // unmeasured element-wise: scaled
   CHECK(m.EstimateUs(a, Precision::kFP16) == Approx(3 * ea));          // measured: as measured
   // A kind with no measured group takes the median over all kinds.
   CHECK(m.scale(GroupKind::kGemm) == Approx(4.0));
   CHECK(m.EstimateUs(mm, Precision::kFP16) == Approx(4 * em));
   // Measurements faster than the estimates never make the model more optimistic than the analytical one.
   MeasuredCostModel fast(analytical, [&](const FusionGroup& grp, Precision) { return std::string(grp.outputs.front()->name()); });
-  fast.SetMeasured("a", 0.25 * ea);
-  fast.Calibrate([&] { (void)fast.EstimateUs(a, Precision::kFP16); });
+  for (const char* k : {"a", "b", "c"}) fast.SetMeasured(k, 0.01);
+  fast.Calibrate([&] {
+    for (const FusionGroup* grp : {&a, &b, &c}) (void)fast.EstimateUs(*grp, Precision::kFP16);
+  });
   CHECK(fast.scale(GroupKind::kElementwise) == 1.0);
-  CHECK(fast.EstimateUs(c, Precision::kFP16) == Approx(ec));
+  CHECK(fast.EstimateUs(mm, Precision::kFP16) == Approx(em));
+  // One measured group is not enough to calibrate on.
+  MeasuredCostModel one(analytical, [&](const FusionGroup& grp, Precision) { return std::string(grp.outputs.front()->name()); });
+  one.SetMeasured("a", 100 * ea);
+  one.Calibrate([&] { (void)one.EstimateUs(a, Precision::kFP16); });
+  CHECK(one.scale(GroupKind::kElementwise) == 1.0);
+  CHECK(one.EstimateUs(mm, Precision::kFP16) == Approx(em));
 }
