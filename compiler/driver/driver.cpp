@@ -21,9 +21,9 @@
 #include "compiler/passes/pipeline.h"
 #include "compiler/tasks/fusion_report.h"
 #include "compiler/tasks/task.h"
-#include "tuner/plan_tasks.h"
 #include "runtime/artifact_reader.h"
 #include "runtime/pack.h"
+#include "tuner/plan_tasks.h"
 
 namespace agt::driver {
 
@@ -83,9 +83,9 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   const fusion::DeviceInfo device = fusion::H100();
   fusion::AnalyticalCostModel analytical(device);
   fusion::MeasuredCostModel cost(analytical, fusion::TaskIdKeyFn(g), device.graph_launch_us);
-  if (options.programs) {
-    for (const auto& [key, us] : options.programs->MeasuredKernelUs()) cost.SetMeasured(key, us);
-  }
+  const std::map<std::string, double> measured = options.programs ? options.programs->MeasuredKernelUs()
+                                                                  : std::map<std::string, double>{};
+  for (const auto& [key, us] : measured) cost.SetMeasured(key, us);
   AGT_ASSIGN_OR_RETURN(tuner::PlannedTasks planned, tuner::PlanTasks(g, cost, fo, options.precision, options.arch));
   if (cost.num_measured() > 0) spdlog::info("fusion: DPOF used measured times for {} of its group estimates", cost.hits());
   const fusion::FusionPlan& plan = planned.plan;
@@ -93,11 +93,10 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   s.phases = static_cast<int>(plan.phases.size());
   s.tasks = static_cast<int>(tasks.size());
   s.estimated_us = plan.total_us;
-  if (options.programs) {
-    std::map<std::string, double> measured = options.programs->MeasuredKernelUs();
-    for (const tasks::Task& t : tasks) s.measured_phases += measured.count(t.id) > 0 ? t.weight : 0;
+  for (const tasks::Task& t : tasks) {
+    r.task_ids.push_back(t.id);
+    s.measured_phases += measured.count(t.id) > 0 ? t.weight : 0;
   }
-  for (const tasks::Task& t : tasks) r.task_ids.push_back(t.id);
   spdlog::info("fusion: {} nodes -> {} groups, {} distinct tasks", s.nodes, s.phases, s.tasks);
   timer.Done("fusion");
 
