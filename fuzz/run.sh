@@ -4,6 +4,9 @@
 # models) and tests/data/fuzz/ (inputs that once crashed it; test_fuzz_regressions.cpp replays them);
 # what libFuzzer finds new goes to BUILD_DIR/corpus, a crashing input to BUILD_DIR/crashes/.
 # Exit status: libFuzzer's (0: no crash, leak or timeout found).
+# FUZZ_SEED (default 1) fixes libFuzzer's random sequence, so that CI is reproducible: a machine that
+# runs the same seconds explores a prefix of the same sequence. FUZZ_SEED=0 picks a new seed each run
+# (for a longer hunt: `make fuzz FUZZ_SECONDS=600 FUZZ_SEED=0`).
 set -euo pipefail
 BUILD=${1:?usage: fuzz/run.sh BUILD_DIR SECONDS [AUTOGTCO]}
 SECONDS_=${2:-60}
@@ -13,7 +16,7 @@ mkdir -p "$BUILD/seeds" "$BUILD/corpus" "$BUILD/crashes"
 python3 "$HERE/make_seeds.py" "$BUILD/seeds" $AUTOGTCO
 # -rss_limit_mb: a model may ask for big tensors; the loader must refuse them, not exhaust memory.
 set +e
-"$BUILD/fuzz_model_loader" -max_total_time="$SECONDS_" -timeout=20 -rss_limit_mb=2048 -max_len=262144 \
+"$BUILD/fuzz_model_loader" -seed="${FUZZ_SEED:-1}" -max_total_time="$SECONDS_" -timeout=20 -rss_limit_mb=2048 -max_len=262144 \
   -print_final_stats=1 -artifact_prefix="$BUILD/crashes/" "$BUILD/corpus" "$BUILD/seeds" "$HERE/../tests/data/fuzz" >"$BUILD/fuzz.log" 2>&1
 rc=$?
 set -e

@@ -172,7 +172,13 @@ Status ImportResize(ImportContext& ctx) {
       int64_t a = *ir::NormalizeAxis(axes[i], r);
       // Output size as ONNX defines it; the IR computes coordinates from the size ratio, which
       // equals the scale whenever in * scale is whole (every scale PyTorch's interpolate emits).
-      sizes[a] = static_cast<int64_t>(std::floor(static_cast<double>(x->shape()[a]) * sc[i]));
+      double out = std::floor(static_cast<double>(x->shape()[a]) * sc[i]);
+      // A scale that is not a positive finite number, or an output size past any tensor, is refused
+      // before the conversion (which would be undefined).
+      if (!(sc[i] > 0) || !std::isfinite(out) || out > static_cast<double>(int64_t{1} << 40)) {
+        return ctx.Error("scales[{}] = {} gives no valid output size for a dim of {}", i, sc[i], x->shape()[a]);
+      }
+      sizes[a] = static_cast<int64_t>(out);
     }
   } else {
     return ctx.Error("needs scales or sizes");

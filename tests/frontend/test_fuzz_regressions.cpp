@@ -37,5 +37,20 @@ TEST_CASE("inputs that crashed the fuzz target load or fail cleanly", "[frontend
   CHECK(seen > 0);
 }
 
+TEST_CASE("a Resize whose scale overflows the output size is refused with the reason", "[frontend][errors][fuzz]") {
+  // Found by the CI fuzz run: scales of ~1e20 made the output size a float-to-int64 conversion out of range.
+  fs::path p = fs::path(AGT_TEST_DATA_DIR) / "fuzz" / "resize_scale_overflow.onnx";
+  std::ifstream f(p, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto model = frontend::ParseModelBytes(bytes, p.filename().string());
+  REQUIRE(model.ok());
+  frontend::FrontendOptions options;
+  options.fold_max_elements = int64_t{1} << 16;
+  auto g = frontend::ImportModel(**model, "", p.filename().string(), options);
+  REQUIRE_FALSE(g.ok());
+  CHECK_THAT(g.status().message(), Catch::Contains("scales"));
+  CHECK_THAT(g.status().message(), Catch::Contains("no valid output size"));
+}
+
 }  // namespace
 }  // namespace agt
