@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make run`: the main job, end to end, with whatever exists today: a zoo model written as ONNX, loaded by
-# the frontend and inspected (with the fusion report when DPOF is built), then run through the reference
-# interpreter. Later: zoo model -> compile -> report.
+# `make run`: the main job, end to end: a zoo model written as ONNX, loaded by the frontend and inspected
+# (the fusion report), compiled into an artifact (no GPU needed; from the committed tuning log when there
+# is one), and its tiny version run through the reference interpreter. On a GPU machine, `autogtco run`
+# and `autogtco bench` of the .so follow (README).
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bin/autogtco
@@ -14,7 +15,11 @@ echo "== autogtco zoo list"
 echo
 echo "== $MODEL: write ONNX, inspect, fusion plan"
 "$BIN" zoo "$MODEL" -o "$OUT/$MODEL.onnx"
-"$BIN" inspect "$OUT/$MODEL.onnx" --fusion | tail -n 40
+"$BIN" inspect "$OUT/$MODEL.onnx" --fusion | grep -v "^  not fused: layer_norm" | tail -n 40
+echo
+echo "== $MODEL: compile (fp16, sm_90)"
+LOG=models/tuning/h100/$MODEL.jsonl
+"$BIN" compile "$OUT/$MODEL.onnx" -o "$OUT/$MODEL.so" --precision fp16 $([ -f "$LOG" ] && echo --tuning-log "$LOG")
 echo
 echo "== $MODEL (tiny): reference interpreter"
 "$BIN" zoo "$MODEL" --tiny -o "$OUT/$MODEL-tiny.onnx"

@@ -133,7 +133,10 @@ class Explainer {
 
  private:
   std::string WhyNotPrologue(int i) const {
-    if (!opts_.legality.allow_norm_prologue) return "LayerNorm-into-GEMM prologue fusion is turned off";
+    if (!opts_.legality.allow_norm_prologue) {
+      return "LayerNorm-into-GEMM prologue fusion is turned off (no GEMM sketch computes the norm yet; "
+             "inspect --norm-prologue shows that plan)";
+    }
     if (g_.escapes(i)) return "its output is a graph output";
     const ir::Value* out = g_.node(i)->output(0);
     if (out->uses().size() != 1) {
