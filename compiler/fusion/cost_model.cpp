@@ -181,7 +181,7 @@ void MeasuredCostModel::Calibrate(const std::function<void()>& sample) {
     return v.empty() ? 1.0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
   };
   std::vector<double> all;
-  std::array<std::vector<double>, 8> by_kind;
+  std::array<std::vector<double>, kKinds> by_kind;
   for (const auto& [key, kr] : ratios_) {
     const auto& [kind, r] = kr;
     all.push_back(r);

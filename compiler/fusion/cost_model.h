@@ -93,7 +93,12 @@ class MeasuredCostModel : public GroupCostModel {
   const GroupCostModel& fallback_;
   KeyFn key_of_;
   double overhead_us_ = 0;
-  std::array<double, 8> scale_{1, 1, 1, 1, 1, 1, 1, 1};   // by GroupKind
+  static constexpr size_t kKinds = static_cast<size_t>(GroupKind::kOpaque) + 1;   // kOpaque: the last kind
+  std::array<double, kKinds> scale_ = [] {   // by GroupKind
+    std::array<double, kKinds> a{};
+    a.fill(1.0);
+    return a;
+  }();
   mutable bool recording_ = false;
   mutable std::mutex mu_;
   // Measured / fallback time of each measured group met while recording, by key.
