@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune curve all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune curve torchvit all
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
@@ -20,7 +20,9 @@ for s in "${steps[@]}"; do
       autogtco --version | tee -a "$OUT/gputests.log"
       python3 -c "import torch; print('torch', torch.__version__, torch.version.cuda)" | tee -a "$OUT/gputests.log" ;;
     gputests)
-      for t in "$CARRY"/bin/test_*; do
+      # GPUTESTS narrows the binaries ("test_driver test_runtime"); default: every test_* carried.
+      bins=("$CARRY"/bin/test_*); [ -n "${GPUTESTS:-}" ] && { bins=(); for b in $GPUTESTS; do bins+=("$CARRY/bin/$b"); done; }
+      for t in "${bins[@]}"; do
         echo "== $(basename "$t") [gpu]"
         "$t" "[gpu]" --durations no 2>&1 | tee -a "$OUT/gputests.log" | tail -n 60
       done ;;
@@ -45,18 +47,23 @@ for s in "${steps[@]}"; do
       # ViT-Base-16 fp16 tuned for $TUNE_SECONDS (default 480: a device command runs at most 10 minutes),
       # resuming from the committed log. The log comes back as $OUT/tuning-vit-base-16.jsonl: copy it to
       # models/tuning/h100/vit-base-16.jsonl and commit it; run the step again (next call) to tune longer.
+      # The log being grown lives in /tmp/agt-tune while the machine stays warm (the next call of a warm
+      # machine resumes it even before the returned copy is committed); a fresh machine starts from the
+      # committed one.
       secs=${TUNE_SECONDS:-480}
-      log="$OUT/tuning-vit-base-16.jsonl"
+      mkdir -p /tmp/agt-tune
+      log=/tmp/agt-tune/tuning-vit-base-16.jsonl
       [ -f "$log" ] || { [ -f models/tuning/h100/vit-base-16.jsonl ] && cp models/tuning/h100/vit-base-16.jsonl "$log"; }
       [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
       autogtco -v tune /tmp/vit-base-16.onnx --tuning-log "$log" --precision fp16 --time-budget "${secs}s" \
         --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/tune-stderr.log | tee "$OUT/tune.txt"
+      cp "$log" "$OUT/tuning-vit-base-16.jsonl"
       echo "== tune stderr (last 40 lines)" >> "$OUT/tune.txt"; tail -n 40 /tmp/tune-stderr.log | tee -a "$OUT/tune.txt" ;;
     curve)
       # The tuning curve of ViT-Base-16 fp16: the log ($OUT's from a tune step of this call, else the
       # committed one) cut at $CURVE seconds of cumulative tuning time (scripts/gpu/tuning_curve.py),
       # each prefix compiled (DPOF's estimate in the summary) and timed, next to the untuned artifact.
-      log="$OUT/tuning-vit-base-16.jsonl"; [ -f "$log" ] || log=models/tuning/h100/vit-base-16.jsonl
+      log=/tmp/agt-tune/tuning-vit-base-16.jsonl; [ -f "$log" ] || log=models/tuning/h100/vit-base-16.jsonl
       [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
       python3 scripts/gpu/tuning_curve.py "$log" /tmp/curve ${CURVE:-120 300 600 1200} | tee "$OUT/curve.txt"
       : > /tmp/curve/curve-0.jsonl
@@ -66,6 +73,9 @@ for s in "${steps[@]}"; do
           --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "graph|programs|launches|error" | tee -a "$OUT/curve.txt"
         autogtco bench /tmp/vitb-$t.so --iters 300 --warmup 30 2>&1 | grep -E "median|error" | tee -a "$OUT/curve.txt"
       done ;;
+    torchvit)
+      # torch (eager, torch.compile reduce-overhead) on this GPU for the ViTs, beside ours (scripts/gpu/torch_vit.py).
+      python3 scripts/gpu/torch_vit.py --models ${TORCH_MODELS:-vit_base_patch16_224} 2>&1 | grep -v Warning | tee "$OUT/torch_vit.txt" ;;
     *) echo "unknown step $s" ;;
   esac
 done
