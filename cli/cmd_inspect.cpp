@@ -15,7 +15,9 @@
 #include "compiler/frontend/graph_stats.h"
 #include "compiler/frontend/onnx_loader.h"
 #include "compiler/passes/pipeline.h"
+#include "compiler/fusion/group_signature.h"
 #include "ir/text.h"
+#include "tuner/plan_tasks.h"
 
 namespace agt::cli {
 
@@ -78,6 +80,11 @@ Status InspectModel(const InspectArgs& a) {
   if (a.fusion) {
     AGT_ASSIGN_OR_RETURN(tasks::FusionReportOptions fo, MakeFusionReportOptions(a.format, a.precision, a.max_group_size));
     fo.fusion.legality.allow_norm_prologue = a.norm_prologue;
+    // The plan compile builds without a tuning log: the analytical model, sketch-aware.
+    fusion::AnalyticalCostModel analytical(fo.device);
+    fusion::MeasuredCostModel none(analytical, fusion::TaskIdKeyFn(*g), fo.device.graph_launch_us);
+    tuner::SketchAwareCostModel aware(*g, none, *codegen::ParsePrecision(a.precision), "sm_90");
+    fo.cost = &aware;
     AGT_ASSIGN_OR_RETURN(fusion_report, tasks::RenderFusionReport(*g, fo));
     if (a.format == "dot") {
       fmt::print("{}", fusion_report);

@@ -274,7 +274,32 @@ __device__ __forceinline__ unsigned to_tf32(float x) {
 }
 )";
 
+// Which operands can go by 16-byte cp.async: aligned affine views, innermost stride 1.
+GemmStaging StagingOf(const GemmPlan& p, int64_t vec) {
+  GemmStaging s;
+  s.a_async = p.a_view && p.a_sk == 1 && p.K % vec == 0 && p.a_sm % vec == 0 && p.a_view->offset % vec == 0;
+  s.b_async = p.b_view && (p.b_nk ? (p.K % vec == 0 && p.b_sn % vec == 0) : (p.b_sn == 1 && p.N % vec == 0 && p.b_sk % vec == 0)) &&
+              p.b_view->offset % vec == 0;
+  if (p.anchor->op() == OpKind::kMatMul) {
+    // Batch strides must keep the alignment too.
+    auto aligned = [&](const AffineView& v, size_t nb) {
+      for (size_t d = 0; d < nb; ++d) {
+        if (v.strides[d] % vec != 0) return false;
+      }
+      return true;
+    };
+    if (s.a_async) s.a_async = aligned(*p.a_view, p.a_view->strides.size() - 2);
+    if (s.b_async) s.b_async = aligned(*p.b_view, p.b_view->strides.size() - 2);
+  }
+  return s;
+}
+
 }  // namespace
+
+Expected<GemmStaging> AnalyzeGemmStaging(const ir::Graph& g, Precision precision) {
+  AGT_ASSIGN_OR_RETURN(GemmPlan p, PlanGemm(g));
+  return StagingOf(p, 16 / FloatStorageBytes(precision));
+}
 
 Expected<ProblemDims> AnalyzeGemm(const ir::Graph& g) {
   AGT_ASSIGN_OR_RETURN(GemmPlan p, PlanGemm(g));
@@ -314,21 +339,8 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   int64_t KT = CeilDiv(p.K, BK);
   SPLIT = std::min(SPLIT, KT);
   int64_t kt_per = CeilDiv(KT, SPLIT);
-  // Alignment of the affine operands for 16-byte cp.async.
-  bool a_async = p.a_view && p.a_sk == 1 && p.K % vec == 0 && p.a_sm % vec == 0 && p.a_view->offset % vec == 0;
-  bool b_async = p.b_view && (p.b_nk ? (p.K % vec == 0 && p.b_sn % vec == 0) : (p.b_sn == 1 && p.N % vec == 0 && p.b_sk % vec == 0)) &&
-                 p.b_view->offset % vec == 0;
-  if (p.anchor->op() == OpKind::kMatMul) {
-    // Batch strides must keep the alignment too.
-    auto aligned = [&](const AffineView& v, size_t nb) {
-      for (size_t d = 0; d < nb; ++d) {
-        if (v.strides[d] % vec != 0) return false;
-      }
-      return true;
-    };
-    if (a_async) a_async = aligned(*p.a_view, p.a_view->strides.size() - 2);
-    if (b_async) b_async = aligned(*p.b_view, p.b_view->strides.size() - 2);
-  }
+  const GemmStaging staging = StagingOf(p, vec);
+  const bool a_async = staging.a_async, b_async = staging.b_async;
 
   ExprEmitter e(g, prec);
   CudaWriter body;

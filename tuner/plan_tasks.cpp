@@ -14,36 +14,63 @@ bool ExpectsFastSketch(fusion::GroupKind kind) {
          kind == fusion::GroupKind::kReduction;
 }
 
-bool SketchAwareCostModel::GenericOnly(const fusion::FusionGroup& group) const {
-  if (!ExpectsFastSketch(group.kind) || group.nodes.size() <= 1) return false;   // a lone op: nothing to split off
+namespace {
+
+std::string OpsOf(const fusion::FusionGroup& group) {
+  std::vector<std::string> ops;
+  for (const ir::Node* n : group.nodes) ops.emplace_back(ir::OpName(n->op()));
+  return fmt::format("{}", fmt::join(ops, "+"));
+}
+
+}  // namespace
+
+SketchAwareCostModel::Verdict SketchAwareCostModel::Judge(const fusion::FusionGroup& group) const {
+  if (!ExpectsFastSketch(group.kind) || group.nodes.size() <= 1) return {};   // a lone op: nothing to split off
   std::string key = fmt::format("{}", fmt::join(group.ops, ","));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = generic_only_.find(key);
-    if (it != generic_only_.end()) return it->second;
+    auto it = verdicts_.find(key);
+    if (it != verdicts_.end()) return it->second;
   }
-  bool generic = false;
+  Verdict v;
   auto sub = ir::ExtractSubgraph(g_, group.nodes);
   if (sub.ok()) {
     auto ctx = codegen::MakeTaskContext(*sub->graph, precision_, arch_);
-    generic = ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGeneric;
+    v.generic_only = ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGeneric;
+    if (ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGemm && group.anchor != nullptr) {
+      const std::vector<const ir::Node*> anchor_only{group.anchor};
+      auto alone = ir::ExtractSubgraph(g_, anchor_only);
+      auto in_group = codegen::AnalyzeGemmStaging(*sub->graph, precision_);
+      auto by_itself = alone.ok() ? codegen::AnalyzeGemmStaging(*alone->graph, precision_) : Expected<codegen::GemmStaging>(alone.status());
+      if (in_group.ok() && by_itself.ok()) {
+        v.loses_async = (by_itself->a_async && !in_group->a_async) || (by_itself->b_async && !in_group->b_async);
+      }
+    }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (generic_only_.emplace(key, generic).second && generic) {
-    std::vector<std::string> ops;
-    for (const ir::Node* n : group.nodes) ops.emplace_back(ir::OpName(n->op()));
-    priced_out_.push_back(fmt::format("{}", fmt::join(ops, "+")));
+  if (verdicts_.emplace(key, v).second) {
+    if (v.generic_only) priced_out_.push_back(OpsOf(group));
+    else if (v.loses_async) penalised_.push_back(OpsOf(group));
   }
-  return generic;
+  return v;
 }
 
 double SketchAwareCostModel::EstimateUs(const fusion::FusionGroup& group, fusion::Precision precision) const {
-  return GenericOnly(group) ? kPricedOutUs : base_.EstimateUs(group, precision);
+  Verdict v = Judge(group);
+  if (v.generic_only) return kPricedOutUs;
+  double us = base_.EstimateUs(group, precision);
+  if (v.loses_async && !base_.Measured(group, precision)) us *= kElementLoaderFactor;
+  return us;
 }
 
 std::vector<std::string> SketchAwareCostModel::PricedOut() const {
   std::lock_guard<std::mutex> lock(mu_);
   return priced_out_;
+}
+
+std::vector<std::string> SketchAwareCostModel::LoaderPenalised() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return penalised_;
 }
 
 Expected<PlannedTasks> PlanTasks(const ir::Graph& g, fusion::MeasuredCostModel& cost, const fusion::FusionOptions& options,
@@ -61,6 +88,11 @@ Expected<PlannedTasks> PlanTasks(const ir::Graph& g, fusion::MeasuredCostModel& 
   AGT_ASSIGN_OR_RETURN(out.plan, fusion::RunDpof(g, aware, options));
   AGT_ASSIGN_OR_RETURN(out.tasks, tasks::ExtractTasks(g, out.plan, options.precision));
   out.priced_out = aware.PricedOut();
+  out.penalised = aware.LoaderPenalised();
+  if (!out.penalised.empty()) {
+    spdlog::debug("DPOF: {} candidate GEMM groups stage an operand element by element (estimates x{}), e.g. {}",
+                  out.penalised.size(), SketchAwareCostModel::kElementLoaderFactor, out.penalised.front());
+  }
   if (!out.priced_out.empty()) {
     spdlog::info("DPOF: {} candidate groups have only the generic sketch and were priced out (e.g. {})",
                  out.priced_out.size(), out.priced_out.front());

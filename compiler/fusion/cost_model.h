@@ -28,6 +28,8 @@ class GroupCostModel {
  public:
   virtual ~GroupCostModel() = default;
   virtual double EstimateUs(const FusionGroup& group, Precision precision) const = 0;
+  // Whether EstimateUs is a measured time rather than a model's estimate.
+  virtual bool Measured(const FusionGroup& /*group*/, Precision /*precision*/) const { return false; }
 };
 
 struct AnalyticalCostOptions {
@@ -86,6 +88,9 @@ class MeasuredCostModel : public GroupCostModel {
   double scale(GroupKind kind) const { return scale_[static_cast<size_t>(kind)]; }
   size_t num_measured() const { return measured_.size(); }
   double EstimateUs(const FusionGroup& group, Precision precision) const override;
+  bool Measured(const FusionGroup& group, Precision precision) const override {
+    return !measured_.empty() && measured_.count(key_of_(group, precision)) > 0;
+  }
   // How many estimates came from measurements (for tests and logs).
   int64_t hits() const { return hits_; }
 

@@ -179,7 +179,7 @@ std::string FusionReportDot(const ir::Graph& g, const FusionPlan& plan, const Fu
 
 Expected<std::string> RenderFusionReport(const ir::Graph& g, const FusionReportOptions& o) {
   fusion::AnalyticalCostModel model(o.device);
-  AGT_ASSIGN_OR_RETURN(FusionPlan plan, fusion::RunDpof(g, model, o.fusion));
+  AGT_ASSIGN_OR_RETURN(FusionPlan plan, fusion::RunDpof(g, o.cost != nullptr ? *o.cost : model, o.fusion));
   if (o.format == ReportFormat::kDot) return FusionReportDot(g, plan, o);
   AGT_ASSIGN_OR_RETURN(std::vector<Task> tasks, ExtractTasks(g, plan, o.fusion.precision));
   if (o.format == ReportFormat::kJson) return FusionReportJson(g, plan, tasks, o);

@@ -20,6 +20,9 @@ struct FusionReportOptions {
   ReportFormat format = ReportFormat::kText;
   fusion::FusionOptions fusion;              // precision, legality, orders
   fusion::DeviceInfo device = fusion::H100();
+  // DPOF's cost model; null: the analytical model of `device`. (The inspect command passes the
+  // sketch-aware model that compile plans on, tuner/plan_tasks.h.)
+  const fusion::GroupCostModel* cost = nullptr;
 };
 
 // Runs DPOF and task extraction on `g` and renders the result.

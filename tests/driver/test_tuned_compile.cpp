@@ -10,8 +10,10 @@
 #include "compiler/fusion/cost_model.h"
 #include "compiler/fusion/device_info.h"
 #include "compiler/fusion/dpof.h"
+#include "compiler/fusion/group_signature.h"
 #include "compiler/tasks/task.h"
 #include "tests/driver/driver_test_util.h"
+#include "tuner/plan_tasks.h"
 #include "tuner/tuning_log.h"
 
 using namespace agt;
@@ -20,17 +22,17 @@ using codegen::Precision;
 
 namespace {
 
-// The tasks of the plan an untuned compile builds (the driver's DPOF: analytical costs, default legality).
+// The tasks of the plan an untuned compile builds (the driver's planning: analytical costs made
+// sketch-aware, default legality).
 std::vector<tasks::Task> UntunedTasks(const ir::Graph& g) {
   fusion::AnalyticalCostModel model(fusion::H100());
+  fusion::MeasuredCostModel none(model, fusion::TaskIdKeyFn(g));
   fusion::FusionOptions fo;
   fo.precision = fusion::Precision::kFP16;
   fo.explain = false;
-  auto plan = fusion::RunDpof(g, model, fo);
-  REQUIRE(plan.ok());
-  auto t = tasks::ExtractTasks(g, *plan, fusion::Precision::kFP16);
-  REQUIRE(t.ok());
-  return std::move(t).value();
+  auto planned = tuner::PlanTasks(g, none, fo, Precision::kFP16, "sm_90");
+  REQUIRE(planned.ok());
+  return std::move(planned->tasks);
 }
 
 const tasks::Task& AttentionTask(const std::vector<tasks::Task>& ts) {

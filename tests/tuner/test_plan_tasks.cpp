@@ -104,5 +104,34 @@ TEST_CASE("plan tasks: Hugging Face DETR's masked attention gets fast kernels", 
   Planned t = PlanBoth(*tv, fusion::FusionOptions{});
   CHECK(t.final.priced_out.empty());
   CHECK(Fallbacks(t.first).empty());
-  CHECK(t.final.tasks.size() == t.first.size());
+  // (The plans still differ: prologues that cost a GEMM operand its cp.async staging are priced up,
+  // the next test.)
+}
+
+TEST_CASE("plan tasks: prologues that cost a GEMM its cp.async staging are priced up", "[tuner][plan]") {
+  // ViT-Base-16's attention output [1, H, T, D] merged back to [1, T, H*D] in front of the projection
+  // is no affine view with one K stride, so the projection would load it element by element. On the
+  // plain analytical model DPOF fuses the merge into the projection; priced up, the merge becomes the
+  // attention group's output transpose and the projection reads a plain reshape.
+  auto g = TinyZoo("vit-base-16");
+  Planned p = PlanBoth(*g, fusion::FusionOptions{});
+  auto has = [](const std::vector<tasks::Task>& ts, const std::string& ops) {
+    for (const tasks::Task& t : ts) {
+      if (t.ops == ops) return true;
+    }
+    return false;
+  };
+  CHECK(has(p.first, "transpose+reshape+linear+add"));
+  CHECK_FALSE(has(p.final.tasks, "transpose+reshape+linear+add"));
+  CHECK(has(p.final.tasks, "reshape+linear+add"));
+  bool attention_writes_merged = false;
+  for (const tasks::Task& t : p.final.tasks) {
+    if (t.kind == fusion::GroupKind::kAttention) attention_writes_merged = t.ops.ends_with("matmul+transpose");
+  }
+  CHECK(attention_writes_merged);
+  // The priced-up candidates are reported, GELU-into-fc2 among them.
+  bool gelu_fc2 = false;
+  for (const std::string& ops : p.final.penalised) gelu_fc2 = gelu_fc2 || ops.starts_with("gelu+linear");
+  CHECK(gelu_fc2);
+  CHECK(p.final.priced_out.empty());
 }
