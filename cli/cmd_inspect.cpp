@@ -80,11 +80,15 @@ Status InspectModel(const InspectArgs& a) {
   if (a.fusion) {
     AGT_ASSIGN_OR_RETURN(tasks::FusionReportOptions fo, MakeFusionReportOptions(a.format, a.precision, a.max_group_size));
     fo.fusion.legality.allow_norm_prologue = a.norm_prologue;
-    // The plan compile builds without a tuning log: the analytical model, sketch-aware.
+    // The plan compile builds without a tuning log: the analytical model, sketch-aware. The
+    // --norm-prologue study shows the plain analytical plan (no sketch takes those groups yet, so the
+    // sketch-aware model would price every one of them out).
+    auto cprec = codegen::ParsePrecision(a.precision);
+    if (!cprec) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
     fusion::AnalyticalCostModel analytical(fo.device);
     fusion::MeasuredCostModel none(analytical, fusion::TaskIdKeyFn(*g), fo.device.graph_launch_us);
-    tuner::SketchAwareCostModel aware(*g, none, *codegen::ParsePrecision(a.precision), "sm_90");
-    fo.cost = &aware;
+    tuner::SketchAwareCostModel aware(*g, none, *cprec, "sm_90");
+    if (!a.norm_prologue) fo.cost = &aware;
     AGT_ASSIGN_OR_RETURN(fusion_report, tasks::RenderFusionReport(*g, fo));
     if (a.format == "dot") {
       fmt::print("{}", fusion_report);

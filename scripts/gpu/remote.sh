@@ -13,6 +13,18 @@ export PYTHONUNBUFFERED=1
 steps=("$@"); [ ${#steps[@]} -eq 0 ] && steps=(info gputests)
 [ "${steps[0]}" = all ] && steps=(info gputests bench torchbench export)
 
+# The ViT-B tuning log with the most records: this warm machine's copy or the committed file (a tune
+# step killed at its limit leaves /tmp's copy behind the file it returned, which gets committed).
+longest_log() {
+  local best="" n_best=-1 f n
+  for f in /tmp/agt-tune/tuning-vit-base-16.jsonl models/tuning/h100/vit-base-16.jsonl; do
+    [ -f "$f" ] || continue
+    n=$(wc -l < "$f")
+    if [ "$n" -gt "$n_best" ]; then best=$f; n_best=$n; fi
+  done
+  echo "$best"
+}
+
 for s in "${steps[@]}"; do
   case "$s" in
     info)
@@ -47,23 +59,23 @@ for s in "${steps[@]}"; do
       # ViT-Base-16 fp16 tuned for $TUNE_SECONDS (default 480: a device command runs at most 10 minutes),
       # resuming from the committed log. The log comes back as $OUT/tuning-vit-base-16.jsonl: copy it to
       # models/tuning/h100/vit-base-16.jsonl and commit it; run the step again (next call) to tune longer.
-      # The log being grown lives in /tmp/agt-tune while the machine stays warm (the next call of a warm
-      # machine resumes it even before the returned copy is committed); a fresh machine starts from the
-      # committed one.
+      # The log grows in $OUT, so that what was measured comes back even when the step is killed at its
+      # time limit; a copy in /tmp/agt-tune carries it to the next call while the machine stays warm
+      # (before the returned file is committed); a fresh machine starts from the committed one.
       secs=${TUNE_SECONDS:-480}
       mkdir -p /tmp/agt-tune
-      log=/tmp/agt-tune/tuning-vit-base-16.jsonl
-      [ -f "$log" ] || { [ -f models/tuning/h100/vit-base-16.jsonl ] && cp models/tuning/h100/vit-base-16.jsonl "$log"; }
+      log="$OUT/tuning-vit-base-16.jsonl"
+      [ -f "$log" ] || { best=$(longest_log); [ -n "$best" ] && cp "$best" "$log"; }
       [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
       autogtco -v tune /tmp/vit-base-16.onnx --tuning-log "$log" --precision fp16 --time-budget "${secs}s" \
         --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/tune-stderr.log | tee "$OUT/tune.txt"
-      cp "$log" "$OUT/tuning-vit-base-16.jsonl"
+      cp "$log" /tmp/agt-tune/tuning-vit-base-16.jsonl
       echo "== tune stderr (last 40 lines)" >> "$OUT/tune.txt"; tail -n 40 /tmp/tune-stderr.log | tee -a "$OUT/tune.txt" ;;
     curve)
-      # The tuning curve of ViT-Base-16 fp16: the log ($OUT's from a tune step of this call, else the
-      # committed one) cut at $CURVE seconds of cumulative tuning time (scripts/gpu/tuning_curve.py),
+      # The tuning curve of ViT-Base-16 fp16: the log (from this call's tune step, else the longer of the
+      # warm machine's copy and the committed one) cut at $CURVE seconds of cumulative tuning time (scripts/gpu/tuning_curve.py),
       # each prefix compiled (DPOF's estimate in the summary) and timed, next to the untuned artifact.
-      log=/tmp/agt-tune/tuning-vit-base-16.jsonl; [ -f "$log" ] || log=models/tuning/h100/vit-base-16.jsonl
+      log="$OUT/tuning-vit-base-16.jsonl"; [ -f "$log" ] || log=$(longest_log)
       [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
       python3 scripts/gpu/tuning_curve.py "$log" /tmp/curve ${CURVE:-120 300 600 1200} | tee "$OUT/curve.txt"
       : > /tmp/curve/curve-0.jsonl

@@ -1,6 +1,8 @@
 // PlanTasks (tuner/plan_tasks.h), the planning that tune and compile share: groups that DPOF's
 // legality allows but only the generic sketch can take are priced out and DPOF plans again, so
 // that every GEMM/conv/attention/reduction group that can have a fast kernel has one.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "codegen/compile.h"
@@ -104,8 +106,12 @@ TEST_CASE("plan tasks: Hugging Face DETR's masked attention gets fast kernels", 
   Planned t = PlanBoth(*tv, fusion::FusionOptions{});
   CHECK(t.final.priced_out.empty());
   CHECK(Fallbacks(t.first).empty());
-  // (The plans still differ: prologues that cost a GEMM operand its cp.async staging are priced up,
-  // the next test.)
+  // The plans still differ: prologues that cost a GEMM operand its cp.async staging are priced up
+  // (the next test), here the positional-embedding adds in front of the q/k projections among them.
+  CHECK_FALSE(t.final.penalised.empty());
+  bool pos_add = false;
+  for (const std::string& ops : t.final.penalised) pos_add = pos_add || ops.starts_with("add+linear");
+  CHECK(pos_add);
 }
 
 TEST_CASE("plan tasks: prologues that cost a GEMM its cp.async staging are priced up", "[tuner][plan]") {
@@ -134,4 +140,32 @@ TEST_CASE("plan tasks: prologues that cost a GEMM its cp.async staging are price
   for (const std::string& ops : p.final.penalised) gelu_fc2 = gelu_fc2 || ops.starts_with("gelu+linear");
   CHECK(gelu_fc2);
   CHECK(p.final.priced_out.empty());
+}
+
+TEST_CASE("plan tasks: a measured group keeps its measured time, element-loaded prologue or not", "[tuner][plan]") {
+  auto g = TinyZoo("vit-base-16");
+  fusion::FusionOptions fo;
+  Planned p = PlanBoth(*g, fo);
+  std::string merged;   // the head merge fused into the projection: priced up while unmeasured
+  double estimate = 0;  // its analytical estimate, which the unfused alternative ties with
+  for (const tasks::Task& t : p.first) {
+    if (t.ops == "transpose+reshape+linear+add") {
+      merged = t.id;
+      estimate = t.estimated_us;
+    }
+  }
+  REQUIRE_FALSE(merged.empty());
+  auto in_plan = [&](const std::vector<tasks::Task>& ts) {
+    return std::any_of(ts.begin(), ts.end(), [&](const tasks::Task& t) { return t.id == merged; });
+  };
+  CHECK_FALSE(in_plan(p.final.tasks));
+  // Measured a little under its estimate, it comes back: the factor (3x) applies to estimates only,
+  // and with it the group would cost 2.7x its alternative.
+  REQUIRE(estimate > 0);
+  fusion::AnalyticalCostModel analytical(fusion::H100());
+  fusion::MeasuredCostModel cost(analytical, fusion::TaskIdKeyFn(*g));
+  cost.SetMeasured(merged, 0.9 * estimate);
+  auto planned = tuner::PlanTasks(*g, cost, fo, codegen::Precision::kFP16, "sm_90");
+  REQUIRE(planned.ok());
+  CHECK(in_plan(planned->tasks));
 }
