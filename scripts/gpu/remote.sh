@@ -13,11 +13,12 @@ export PYTHONUNBUFFERED=1
 steps=("$@"); [ ${#steps[@]} -eq 0 ] && steps=(info gputests)
 [ "${steps[0]}" = all ] && steps=(info gputests bench torchbench export)
 
-# The ViT-B tuning log with the most records: this warm machine's copy or the committed file (a tune
+# The tuning log of $TUNE_MODEL with the most records: this warm machine's copy or the committed file (a tune
 # step killed at its limit leaves /tmp's copy behind the file it returned, which gets committed).
+TUNE_MODEL=${TUNE_MODEL:-vit-base-16}
 longest_log() {
   local best="" n_best=-1 f n
-  for f in /tmp/agt-tune/tuning-vit-base-16.jsonl models/tuning/h100/vit-base-16.jsonl; do
+  for f in "/tmp/agt-tune/tuning-$TUNE_MODEL.jsonl" "models/tuning/h100/$TUNE_MODEL.jsonl"; do
     [ -f "$f" ] || continue
     n=$(wc -l < "$f")
     if [ "$n" -gt "$n_best" ]; then best=$f; n_best=$n; fi
@@ -56,34 +57,37 @@ for s in "${steps[@]}"; do
     e2e|benchmodels)
       OUT="$OUT" bash scripts/gpu/models.sh "$s" ;;
     tune)
-      # ViT-Base-16 fp16 tuned for $TUNE_SECONDS (default 480: a device command runs at most 10 minutes),
-      # resuming from the committed log. The log comes back as $OUT/tuning-vit-base-16.jsonl: copy it to
-      # models/tuning/h100/vit-base-16.jsonl and commit it; run the step again (next call) to tune longer.
-      # The log grows in $OUT, so that what was measured comes back even when the step is killed at its
-      # time limit; a copy in /tmp/agt-tune carries it to the next call while the machine stays warm
-      # (before the returned file is committed); a fresh machine starts from the committed one.
+      # $TUNE_MODEL (a zoo name, default vit-base-16) in fp16, tuned for $TUNE_SECONDS (default 480: a
+      # device command runs at most 10 minutes), resuming from its log. The log comes back as
+      # $OUT/tuning-$TUNE_MODEL.jsonl: copy it to models/tuning/h100/$TUNE_MODEL.jsonl and commit it; run
+      # the step again (next call) to tune longer. The log grows in $OUT, so that what was measured comes
+      # back even when the step is killed at its time limit; a copy in /tmp/agt-tune carries it to the
+      # next call while the machine stays warm (before the returned file is committed); a fresh machine
+      # starts from the committed one.
       secs=${TUNE_SECONDS:-480}
       mkdir -p /tmp/agt-tune
-      log="$OUT/tuning-vit-base-16.jsonl"
+      log="$OUT/tuning-$TUNE_MODEL.jsonl"
       [ -f "$log" ] || { best=$(longest_log); [ -n "$best" ] && cp "$best" "$log"; }
-      [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
-      autogtco -v tune /tmp/vit-base-16.onnx --tuning-log "$log" --precision fp16 --time-budget "${secs}s" \
+      [ -f "/tmp/$TUNE_MODEL.onnx" ] || autogtco zoo "$TUNE_MODEL" -o "/tmp/$TUNE_MODEL.onnx" >/dev/null
+      autogtco -v tune "/tmp/$TUNE_MODEL.onnx" --tuning-log "$log" --precision fp16 --time-budget "${secs}s" \
         --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/tune-stderr.log | tee "$OUT/tune.txt"
-      cp "$log" /tmp/agt-tune/tuning-vit-base-16.jsonl
+      cp "$log" "/tmp/agt-tune/tuning-$TUNE_MODEL.jsonl"
       echo "== tune stderr (last 40 lines)" >> "$OUT/tune.txt"; tail -n 40 /tmp/tune-stderr.log | tee -a "$OUT/tune.txt" ;;
     curve)
-      # The tuning curve of ViT-Base-16 fp16: the log (from this call's tune step, else the longer of the
-      # warm machine's copy and the committed one) cut at $CURVE seconds of cumulative tuning time (scripts/gpu/tuning_curve.py),
-      # each prefix compiled (DPOF's estimate in the summary) and timed, next to the untuned artifact.
-      log="$OUT/tuning-vit-base-16.jsonl"; [ -f "$log" ] || log=$(longest_log)
-      [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx >/dev/null
+      # The tuning curve of $TUNE_MODEL fp16: its log (from this call's tune step, else the longer of the
+      # warm machine's copy and the committed one) cut at $CURVE seconds of cumulative tuning time
+      # (scripts/gpu/tuning_curve.py), each prefix compiled (DPOF's estimate in the summary) and timed,
+      # next to the untuned artifact.
+      log="$OUT/tuning-$TUNE_MODEL.jsonl"; [ -f "$log" ] || log=$(longest_log)
+      [ -n "$log" ] || { echo "curve: no tuning log for $TUNE_MODEL"; continue; }
+      [ -f "/tmp/$TUNE_MODEL.onnx" ] || autogtco zoo "$TUNE_MODEL" -o "/tmp/$TUNE_MODEL.onnx" >/dev/null
       python3 scripts/gpu/tuning_curve.py "$log" /tmp/curve ${CURVE:-120 300 600 1200} | tee "$OUT/curve.txt"
       : > /tmp/curve/curve-0.jsonl
       for t in 0 ${CURVE:-120 300 600 1200}; do
         echo "== after ${t}s of tuning: $(wc -l < /tmp/curve/curve-$t.jsonl) records" | tee -a "$OUT/curve.txt"
-        autogtco compile /tmp/vit-base-16.onnx -o /tmp/vitb-$t.so --precision fp16 --tuning-log /tmp/curve/curve-$t.jsonl \
+        autogtco compile "/tmp/$TUNE_MODEL.onnx" -o "/tmp/curve-$t.so" --precision fp16 --tuning-log /tmp/curve/curve-$t.jsonl \
           --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "graph|programs|launches|error" | tee -a "$OUT/curve.txt"
-        autogtco bench /tmp/vitb-$t.so --iters 300 --warmup 30 2>&1 | grep -E "median|error" | tee -a "$OUT/curve.txt"
+        autogtco bench "/tmp/curve-$t.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error" | tee -a "$OUT/curve.txt"
       done ;;
     torchvit)
       # torch (eager, torch.compile reduce-overhead) on this GPU for the ViTs, beside ours (scripts/gpu/torch_vit.py).
