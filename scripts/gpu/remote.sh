@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune curve torchvit all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune curve profile torchvit all
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
@@ -89,6 +89,20 @@ for s in "${steps[@]}"; do
           --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "graph|programs|launches|error" | tee -a "$OUT/curve.txt"
         autogtco bench "/tmp/curve-$t.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error" | tee -a "$OUT/curve.txt"
       done ;;
+    profile)
+      # Per-kernel GPU time of $TUNE_MODEL fp16 compiled from its longest tuning log (untuned without one):
+      # Nsight Compute with the clocks left alone (--clock-control none; KINDS.md: it reads counters on
+      # Firecracker machines, not on gVisor ones), summed per kernel configuration (scripts/gpu/ncu_summary.py).
+      log=$(longest_log)
+      [ -f "/tmp/$TUNE_MODEL.onnx" ] || autogtco zoo "$TUNE_MODEL" -o "/tmp/$TUNE_MODEL.onnx" >/dev/null
+      autogtco compile "/tmp/$TUNE_MODEL.onnx" -o /tmp/profile.so --precision fp16 ${log:+--tuning-log "$log"} \
+        --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "graph|programs|launches|error" | tee "$OUT/profile.txt"
+      ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
+      if [ -z "$ncu_bin" ]; then echo "profile: no ncu on this machine" | tee -a "$OUT/profile.txt"; continue; fi
+      "$ncu_bin" --clock-control none --metrics gpu__time_duration.sum --csv \
+        autogtco bench /tmp/profile.so --iters 2 --warmup 1 > /tmp/ncu.csv 2> /tmp/ncu.err
+      tail -n 5 /tmp/ncu.err | tee -a "$OUT/profile.txt"
+      python3 scripts/gpu/ncu_summary.py /tmp/ncu.csv 2>&1 | tee -a "$OUT/profile.txt" ;;
     torchvit)
       # torch (eager, torch.compile reduce-overhead) on this GPU for the ViTs, beside ours (scripts/gpu/torch_vit.py).
       python3 scripts/gpu/torch_vit.py --models ${TORCH_MODELS:-vit_base_patch16_224} 2>&1 | grep -v Warning | tee "$OUT/torch_vit.txt" ;;
