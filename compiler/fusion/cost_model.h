@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -92,7 +93,7 @@ class MeasuredCostModel : public GroupCostModel {
     return !measured_.empty() && measured_.count(key_of_(group, precision)) > 0;
   }
   // How many estimates came from measurements (for tests and logs).
-  int64_t hits() const { return hits_; }
+  int64_t hits() const { return hits_.load(); }
 
  private:
   const GroupCostModel& fallback_;
@@ -109,7 +110,7 @@ class MeasuredCostModel : public GroupCostModel {
   // Measured / fallback time of each measured group met while recording, by key.
   mutable std::unordered_map<std::string, std::pair<GroupKind, double>> ratios_;
   std::unordered_map<std::string, double> measured_;
-  mutable int64_t hits_ = 0;
+  mutable std::atomic<int64_t> hits_ = 0;
 };
 
 }  // namespace agt::fusion

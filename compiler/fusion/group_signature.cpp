@@ -2,6 +2,7 @@
 #include "compiler/fusion/group_signature.h"
 
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -37,14 +38,23 @@ std::string SignatureId(std::string_view text, Precision precision) {
 }
 
 MeasuredCostModel::KeyFn TaskIdKeyFn(const ir::Graph& g) {
-  auto cache = std::make_shared<std::unordered_map<std::string, std::string>>();
+  // Cost models may be asked from several threads: the cache takes a lock.
+  struct Cache {
+    std::mutex mu;
+    std::unordered_map<std::string, std::string> ids;
+  };
+  auto cache = std::make_shared<Cache>();
   return [&g, cache](const FusionGroup& group, Precision p) -> std::string {
     std::string members = fmt::format("{}:{}", PrecisionName(p), fmt::join(group.ops, ","));
-    auto it = cache->find(members);
-    if (it != cache->end()) return it->second;
+    {
+      std::lock_guard<std::mutex> lock(cache->mu);
+      auto it = cache->ids.find(members);
+      if (it != cache->ids.end()) return it->second;
+    }
     auto text = GroupSignatureText(g, group);
     std::string id = text.ok() ? SignatureId(*text, p) : std::string();
-    cache->emplace(std::move(members), id);
+    std::lock_guard<std::mutex> lock(cache->mu);
+    cache->ids.emplace(std::move(members), id);
     return id;
   };
 }
