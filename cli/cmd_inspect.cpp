@@ -15,7 +15,6 @@
 #include "compiler/frontend/graph_stats.h"
 #include "compiler/frontend/onnx_loader.h"
 #include "compiler/passes/pipeline.h"
-#include "compiler/fusion/group_signature.h"
 #include "ir/text.h"
 #include "tuner/plan_tasks.h"
 
@@ -86,8 +85,7 @@ Status InspectModel(const InspectArgs& a) {
     auto cprec = codegen::ParsePrecision(a.precision);
     if (!cprec) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
     fusion::AnalyticalCostModel analytical(fo.device);
-    fusion::MeasuredCostModel none(analytical, fusion::TaskIdKeyFn(*g), fo.device.graph_launch_us);
-    tuner::SketchAwareCostModel aware(*g, none, *cprec, "sm_90");
+    tuner::SketchAwareCostModel aware(*g, analytical, *cprec, "sm_90");
     if (!a.norm_prologue) fo.cost = &aware;
     AGT_ASSIGN_OR_RETURN(fusion_report, tasks::RenderFusionReport(*g, fo));
     if (a.format == "dot") {

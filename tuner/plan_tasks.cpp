@@ -14,16 +14,6 @@ bool ExpectsFastSketch(fusion::GroupKind kind) {
          kind == fusion::GroupKind::kReduction;
 }
 
-namespace {
-
-std::string OpsOf(const fusion::FusionGroup& group) {
-  std::vector<std::string> ops;
-  for (const ir::Node* n : group.nodes) ops.emplace_back(ir::OpName(n->op()));
-  return fmt::format("{}", fmt::join(ops, "+"));
-}
-
-}  // namespace
-
 SketchAwareCostModel::Verdict SketchAwareCostModel::Judge(const fusion::FusionGroup& group) const {
   if (!ExpectsFastSketch(group.kind) || group.nodes.size() <= 1) return {};   // a lone op: nothing to split off
   std::string key = fmt::format("{}", fmt::join(group.ops, ","));
@@ -38,21 +28,36 @@ SketchAwareCostModel::Verdict SketchAwareCostModel::Judge(const fusion::FusionGr
     auto ctx = codegen::MakeTaskContext(*sub->graph, precision_, arch_);
     v.generic_only = ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGeneric;
     if (ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGemm && group.anchor != nullptr) {
-      const std::vector<const ir::Node*> anchor_only{group.anchor};
-      auto alone = ir::ExtractSubgraph(g_, anchor_only);
       auto in_group = codegen::AnalyzeGemmStaging(*sub->graph, precision_);
-      auto by_itself = alone.ok() ? codegen::AnalyzeGemmStaging(*alone->graph, precision_) : Expected<codegen::GemmStaging>(alone.status());
-      if (in_group.ok() && by_itself.ok()) {
+      std::optional<codegen::GemmStaging> by_itself = AnchorStaging(group.anchor);
+      if (in_group.ok() && by_itself) {
         v.loses_async = (by_itself->a_async && !in_group->a_async) || (by_itself->b_async && !in_group->b_async);
       }
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (verdicts_.emplace(key, v).second) {
-    if (v.generic_only) priced_out_.push_back(OpsOf(group));
-    else if (v.loses_async) penalised_.push_back(OpsOf(group));
+    if (v.generic_only) priced_out_.push_back(tasks::GroupOpsString(group));
+    else if (v.loses_async) penalised_.push_back(tasks::GroupOpsString(group));
   }
   return v;
+}
+
+std::optional<codegen::GemmStaging> SketchAwareCostModel::AnchorStaging(const ir::Node* anchor) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = anchor_staging_.find(anchor);
+    if (it != anchor_staging_.end()) return it->second;
+  }
+  // Many candidate groups share an anchor: its staging alone is worked out once.
+  const std::vector<const ir::Node*> anchor_only{anchor};
+  std::optional<codegen::GemmStaging> staging;
+  if (auto alone = ir::ExtractSubgraph(g_, anchor_only); alone.ok()) {
+    if (auto st = codegen::AnalyzeGemmStaging(*alone->graph, precision_); st.ok()) staging = *st;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  anchor_staging_.emplace(anchor, staging);
+  return staging;
 }
 
 double SketchAwareCostModel::EstimateUs(const fusion::FusionGroup& group, fusion::Precision precision) const {

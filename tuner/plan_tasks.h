@@ -8,10 +8,12 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "codegen/kernel_source.h"
 #include "codegen/program.h"
 #include "compiler/fusion/cost_model.h"
 #include "compiler/fusion/dpof.h"
@@ -56,6 +58,8 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
     bool loses_async = false;   // a GEMM operand that the anchor alone stages by cp.async is not in the group
   };
   Verdict Judge(const fusion::FusionGroup& group) const;
+  // How the GEMM sketch would stage the operands of `anchor` alone (nullopt: not a GEMM by itself).
+  std::optional<codegen::GemmStaging> AnchorStaging(const ir::Node* anchor) const;
   const ir::Graph& g_;
   const fusion::GroupCostModel& base_;
   codegen::Precision precision_;
@@ -64,6 +68,7 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
   mutable std::unordered_map<std::string, Verdict> verdicts_;   // by member list
   mutable std::vector<std::string> priced_out_;
   mutable std::vector<std::string> penalised_;
+  mutable std::unordered_map<const ir::Node*, std::optional<codegen::GemmStaging>> anchor_staging_;
 };
 
 struct PlannedTasks {
