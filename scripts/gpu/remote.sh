@@ -26,6 +26,9 @@ longest_log() {
   echo "$best"
 }
 
+# /tmp/$TUNE_MODEL.onnx, written by the zoo once per machine.
+tune_model_onnx() { [ -f "/tmp/$TUNE_MODEL.onnx" ] || autogtco zoo "$TUNE_MODEL" -o "/tmp/$TUNE_MODEL.onnx" >/dev/null; }
+
 for s in "${steps[@]}"; do
   case "$s" in
     info)
@@ -68,7 +71,7 @@ for s in "${steps[@]}"; do
       mkdir -p /tmp/agt-tune
       log="$OUT/tuning-$TUNE_MODEL.jsonl"
       [ -f "$log" ] || { best=$(longest_log); [ -n "$best" ] && cp "$best" "$log"; }
-      [ -f "/tmp/$TUNE_MODEL.onnx" ] || autogtco zoo "$TUNE_MODEL" -o "/tmp/$TUNE_MODEL.onnx" >/dev/null
+      tune_model_onnx
       autogtco -v tune "/tmp/$TUNE_MODEL.onnx" --tuning-log "$log" --precision fp16 --time-budget "${secs}s" \
         --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/tune-stderr.log | tee "$OUT/tune.txt"
       cp "$log" "/tmp/agt-tune/tuning-$TUNE_MODEL.jsonl"
@@ -80,7 +83,7 @@ for s in "${steps[@]}"; do
       # next to the untuned artifact.
       log="$OUT/tuning-$TUNE_MODEL.jsonl"; [ -f "$log" ] || log=$(longest_log)
       [ -n "$log" ] || { echo "curve: no tuning log for $TUNE_MODEL"; continue; }
-      [ -f "/tmp/$TUNE_MODEL.onnx" ] || autogtco zoo "$TUNE_MODEL" -o "/tmp/$TUNE_MODEL.onnx" >/dev/null
+      tune_model_onnx
       python3 scripts/gpu/tuning_curve.py "$log" /tmp/curve ${CURVE:-120 300 600 1200} | tee "$OUT/curve.txt"
       : > /tmp/curve/curve-0.jsonl
       for t in 0 ${CURVE:-120 300 600 1200}; do
@@ -94,7 +97,7 @@ for s in "${steps[@]}"; do
       # Nsight Compute with the clocks left alone (--clock-control none; KINDS.md: it reads counters on
       # Firecracker machines, not on gVisor ones), summed per kernel configuration (scripts/gpu/ncu_summary.py).
       log=$(longest_log)
-      [ -f "/tmp/$TUNE_MODEL.onnx" ] || autogtco zoo "$TUNE_MODEL" -o "/tmp/$TUNE_MODEL.onnx" >/dev/null
+      tune_model_onnx
       autogtco compile "/tmp/$TUNE_MODEL.onnx" -o /tmp/profile.so --precision fp16 ${log:+--tuning-log "$log"} \
         --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "graph|programs|launches|error" | tee "$OUT/profile.txt"
       ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
