@@ -38,10 +38,10 @@ Status Compile(const CompileArgs& a) {
   if (a.verbosity == 1) spdlog::set_level(spdlog::level::info);
   if (a.verbosity >= 2) spdlog::set_level(spdlog::level::debug);
   driver::CompileOptions o;
-  auto p = codegen::ParsePrecision(a.precision);
+  auto p = ir::ParsePrecision(a.precision);
   if (!p) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
   o.precision = *p;
-  AGT_RETURN_IF_ERROR(codegen::GetArchInfo(a.arch).status().WithContext("--arch"));
+  AGT_RETURN_IF_ERROR(ir::DeviceForArch(a.arch).status().WithContext("--arch"));
   o.arch = a.arch;
   for (const std::string& s : a.input_shapes) AGT_RETURN_IF_ERROR(frontend::ParseInputShape(s, o.frontend));
   if (a.weights == "embedded") {

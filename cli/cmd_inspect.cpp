@@ -82,7 +82,7 @@ Status InspectModel(const InspectArgs& a) {
     // The plan compile builds without a tuning log: the analytical model, sketch-aware. The
     // --norm-prologue study shows the plain analytical plan (no sketch takes those groups yet, so the
     // sketch-aware model would price every one of them out).
-    auto cprec = codegen::ParsePrecision(a.precision);
+    auto cprec = ir::ParsePrecision(a.precision);
     if (!cprec) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
     fusion::AnalyticalCostModel analytical(fo.device);
     tuner::SketchAwareCostModel aware(*g, analytical, *cprec, "sm_90");

@@ -41,10 +41,10 @@ Status Tune(const TuneArgs& a) {
     AGT_ASSIGN_OR_RETURN(o.time_budget_s, tuner::ParseDuration(a.time_budget));
   }
   if (o.trials <= 0 && o.time_budget_s <= 0) return Status::Error("give a budget: --trials N and/or --time-budget 20m");
-  auto p = codegen::ParsePrecision(a.precision);
+  auto p = ir::ParsePrecision(a.precision);
   if (!p) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
   o.precision = *p;
-  AGT_RETURN_IF_ERROR(codegen::GetArchInfo(a.arch).status());
+  AGT_RETURN_IF_ERROR(ir::DeviceForArch(a.arch).status());
   o.arch = a.arch;
   o.seed = a.seed;
   if (a.batch < 1) return Status::Error("--batch must be at least 1");

@@ -19,7 +19,7 @@ Expected<tasks::FusionReportOptions> MakeFusionReportOptions(std::string_view fo
   } else {
     return Status::Errorf("--format must be text, json or dot for the fusion report, got '{}'", format);
   }
-  auto p = fusion::ParsePrecision(precision);
+  auto p = ir::ParsePrecision(precision);
   if (!p) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", precision);
   o.fusion.precision = *p;
   if (max_group_size < 1) return Status::Errorf("--max-group-size must be at least 1, got {}", max_group_size);

@@ -14,7 +14,7 @@ Expected<SpaceContext> TaskContext::Space(const Sketch& s) const {
 Expected<TaskContext> MakeTaskContext(const Task& task) {
   TaskContext t;
   t.task = task;
-  AGT_ASSIGN_OR_RETURN(t.arch, GetArchInfo(task.arch));
+  AGT_ASSIGN_OR_RETURN(t.arch, ir::DeviceForArch(task.arch));
   AGT_ASSIGN_OR_RETURN(t.graph, ir::ParseGraph(task.graph_text, "<task>"));
   SketchChoice c = GenerateSketches(*t.graph, task);
   t.sketches = c.sketches;

@@ -20,7 +20,7 @@ namespace agt::codegen {
 struct TaskContext {
   Task task;
   std::unique_ptr<ir::Graph> graph;
-  ArchInfo arch;
+  ir::DeviceInfo arch;
   std::vector<Sketch> sketches;   // from the sketch rules, best first
   std::string rule;
 

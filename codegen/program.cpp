@@ -1,4 +1,4 @@
-// Program, Sketch, Annotation and Task: names, arch data and the JSON form the tuning log stores.
+// Program, Sketch, Annotation and Task: names and the JSON form the tuning log stores.
 #include "codegen/program.h"
 
 #include <nlohmann/json.hpp>
@@ -11,27 +11,8 @@ constexpr std::string_view kKnobNames[] = {
 #include "codegen/knobs.def"
 #undef KNOB
 };
-constexpr std::string_view kPrecisionNames[] = {"fp32", "tf32", "fp16", "bf16"};
 constexpr std::string_view kSketchNames[] = {"gemm", "attention", "row_reduce", "elementwise", "generic"};
 }  // namespace
-
-std::string_view PrecisionName(Precision p) { return kPrecisionNames[static_cast<size_t>(p)]; }
-std::optional<Precision> ParsePrecision(std::string_view name) {
-  for (size_t i = 0; i < std::size(kPrecisionNames); ++i) {
-    if (kPrecisionNames[i] == name) return static_cast<Precision>(i);
-  }
-  return std::nullopt;
-}
-bool UsesTensorCores(Precision p) { return p != Precision::kFP32; }
-int FloatStorageBytes(Precision p) { return p == Precision::kFP16 || p == Precision::kBF16 ? 2 : 4; }
-
-Expected<ArchInfo> GetArchInfo(std::string_view name) {
-  // Opt-in shared memory per block: 227 KB on Hopper, 163 KB on A100, 99 KB on Ada.
-  if (name == "sm_90") return ArchInfo{"sm_90", 90, 227 * 1024, 255, 1024};
-  if (name == "sm_80") return ArchInfo{"sm_80", 80, 163 * 1024, 255, 1024};
-  if (name == "sm_89") return ArchInfo{"sm_89", 89, 99 * 1024, 255, 1024};
-  return Status::Errorf("unsupported arch '{}' (expected sm_90, sm_89 or sm_80)", name);
-}
 
 std::string_view SketchKindName(SketchKind k) { return kSketchNames[static_cast<size_t>(k)]; }
 int SketchEmitterVersion(SketchKind k) {

@@ -12,32 +12,17 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "ir/device.h"
+#include "ir/precision.h"
 #include "ir/status.h"
 
 namespace agt::codegen {
 
-// How floating tensors are stored and how matrix products run.
-enum class Precision : uint8_t {
-  kFP32,   // fp32 storage, SIMT FMA (exact fp32)
-  kTF32,   // fp32 storage, tf32 tensor-core MMA
-  kFP16,   // half storage, fp16 MMA, fp32 accumulation and statistics
-  kBF16,   // bfloat16 storage, bf16 MMA, fp32 accumulation and statistics
-};
-std::string_view PrecisionName(Precision p);                  // "fp32", "tf32", "fp16", "bf16"
-std::optional<Precision> ParsePrecision(std::string_view name);
-bool UsesTensorCores(Precision p);
-int FloatStorageBytes(Precision p);
-
-// The target GPU architecture, as data: what the sampler's validity checks need.
-struct ArchInfo {
-  std::string name;                 // "sm_90"
-  int sm = 90;
-  int max_smem_per_block = 0;       // bytes, opt-in maximum for dynamic shared memory
-  int registers_per_thread = 255;
-  int max_threads_per_block = 1024;
-};
-// sm_90 (H100/H200), sm_89 (Ada), sm_80 (A100); an error for anything else.
-Expected<ArchInfo> GetArchInfo(std::string_view name);
+using ir::Precision;
+using ir::PrecisionName;
+using ir::ParsePrecision;
+using ir::UsesTensorCores;
+using ir::FloatStorageBytes;
 
 struct Task {
   std::string graph_text;           // the group graph, ir::PrintGraph text (what ir::ParseGraph reads)

@@ -137,8 +137,8 @@ Status ValidateAnnotation(const SpaceContext& ctx, const Annotation& a) {
   if (r.threads < 32 || r.threads > std::min(1024, ctx.arch.max_threads_per_block) || r.threads % 32 != 0) {
     return Status::Errorf("{} threads per block", r.threads);
   }
-  if (r.smem_bytes > ctx.arch.max_smem_per_block) {
-    return Status::Errorf("{} bytes of shared memory exceed {}'s {} per block", r.smem_bytes, ctx.arch.name, ctx.arch.max_smem_per_block);
+  if (r.smem_bytes > ctx.arch.shared_memory_per_block) {
+    return Status::Errorf("{} bytes of shared memory exceed {}'s {} per block", r.smem_bytes, ctx.arch.arch, ctx.arch.shared_memory_per_block);
   }
   if (r.registers_per_thread > std::min(ctx.arch.registers_per_thread, 65536 / static_cast<int>(r.threads))) {
     return Status::Errorf("about {} registers per thread exceed the limit at {} threads", r.registers_per_thread, r.threads);

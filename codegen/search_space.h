@@ -23,7 +23,7 @@ struct KnobSpec {
 struct SpaceContext {
   Sketch sketch;
   Precision precision = Precision::kFP16;
-  ArchInfo arch;
+  ir::DeviceInfo arch;
   ProblemDims dims;
 };
 

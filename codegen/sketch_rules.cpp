@@ -28,7 +28,7 @@ class KindRule : public SketchRule {
       if (why) *why = dims.status().message();
       return false;
     }
-    auto arch = GetArchInfo(task.arch);
+    auto arch = ir::DeviceForArch(task.arch);
     if (!arch.ok()) {
       if (why) *why = arch.status().message();
       return false;

@@ -36,9 +36,9 @@ static_assert(std::size(kKnobFeatures) == codegen::kNumKnobs);
 
 std::string_view FeatureName(Feature f) { return kFeatureNames[static_cast<size_t>(f)]; }
 
-FeatureExtractor::FeatureExtractor(const codegen::TaskContext& task, fusion::DeviceInfo device)
+FeatureExtractor::FeatureExtractor(const codegen::TaskContext& task, ir::DeviceInfo device)
     : task_(&task), device_(std::move(device)) {
-  const int esz = codegen::FloatStorageBytes(task.task.precision);
+  const int esz = ir::FloatStorageBytes(task.task.precision);
   auto bytes = [&](const ir::Value* v) {
     const ir::TensorType& t = v->type();
     return ir::IsFloat(t.dtype) ? static_cast<double>(t.num_elements()) * esz : static_cast<double>(t.size_bytes());
@@ -78,7 +78,7 @@ FeatureVector FeatureExtractor::Extract(const codegen::Sketch& sketch, const cod
   const codegen::SpaceContext* sp = Space(sketch);
   if (sp == nullptr) return f;
   const codegen::ProblemDims& d = sp->dims;
-  const double esz = codegen::FloatStorageBytes(task_->task.precision);
+  const double esz = ir::FloatStorageBytes(task_->task.precision);
 
   set(Feature::kSketchGemm, sketch.kind == SketchKind::kGemm);
   set(Feature::kSketchAttention, sketch.kind == SketchKind::kAttention);

@@ -3,7 +3,7 @@
 // sketch's structure directly: work (FLOPs), bytes at each memory level (DRAM, global loads into
 // shared memory, shared memory into registers), arithmetic intensities, the knob values, and what
 // the launch will look like on the device (threads, warps, blocks, occupancy, waves over the SMs).
-// The device enters as data (fusion::DeviceInfo), so features need no GPU.
+// The device enters as data (ir::DeviceInfo), so features need no GPU.
 #pragma once
 
 #include <array>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "codegen/compile.h"
-#include "compiler/fusion/device_info.h"
+#include "ir/device.h"
 
 namespace agt::tuner {
 
@@ -51,7 +51,7 @@ inline float Get(const FeatureVector& v, Feature f) { return v[static_cast<size_
 // Extracts features of programs of one task; caches what all programs of the task share.
 class FeatureExtractor {
  public:
-  FeatureExtractor(const codegen::TaskContext& task, fusion::DeviceInfo device);
+  FeatureExtractor(const codegen::TaskContext& task, ir::DeviceInfo device);
   // Features of `p` (a program of this task). Programs whose sketch does not fit the task get zeros.
   FeatureVector Extract(const codegen::Program& p) const { return Extract(p.sketch, p.annotation); }
   FeatureVector Extract(const codegen::Sketch& s, const codegen::Annotation& a) const;
@@ -65,7 +65,7 @@ class FeatureExtractor {
   const codegen::SpaceContext* Space(const codegen::Sketch& s) const;
 
   const codegen::TaskContext* task_;
-  fusion::DeviceInfo device_;
+  ir::DeviceInfo device_;
   double dram_bytes_ = 0;
   double pointwise_ops_ = 0;   // output elements of the non-GEMM nodes
   std::vector<std::pair<codegen::Sketch, codegen::SpaceContext>> spaces_;

@@ -23,7 +23,7 @@ namespace agt::tuner {
 
 namespace {
 
-using codegen::Precision;
+using ir::Precision;
 using runtime::CUdeviceptr;
 
 constexpr int kAttrL2CacheSize = 38;   // CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE
@@ -62,7 +62,7 @@ ir::Tensor RandomInput(const ir::TensorType& type, uint64_t seed, Precision p) {
 std::vector<uint8_t> ToDevice(const ir::Tensor& t, Precision p) {
   if (!ir::IsFloat(t.dtype())) return std::vector<uint8_t>(t.raw(), t.raw() + t.size_bytes());
   int64_t n = t.num_elements();
-  std::vector<uint8_t> out(static_cast<size_t>(n) * codegen::FloatStorageBytes(p));
+  std::vector<uint8_t> out(static_cast<size_t>(n) * ir::FloatStorageBytes(p));
   for (int64_t i = 0; i < n; ++i) {
     float v = t.GetF32(i);
     if (p == Precision::kFP16 || p == Precision::kBF16) {
@@ -76,7 +76,7 @@ std::vector<uint8_t> ToDevice(const ir::Tensor& t, Precision p) {
 }
 
 size_t DeviceBytes(const ir::TensorType& t, Precision p) {
-  return ir::IsFloat(t.dtype) ? static_cast<size_t>(t.num_elements()) * codegen::FloatStorageBytes(p) : t.size_bytes();
+  return ir::IsFloat(t.dtype) ? static_cast<size_t>(t.num_elements()) * ir::FloatStorageBytes(p) : t.size_bytes();
 }
 
 // Relative L2 error of device bytes (at storage precision) against an f32 reference; inf on NaN.
@@ -279,7 +279,7 @@ class GpuSession {
 
  private:
   Expected<const Reference*> GetReference(const MeasureRequest& req) {
-    std::string key = fmt::format("{}:{}:{}", req.input_seed, codegen::PrecisionName(req.precision), req.graph_text);
+    std::string key = fmt::format("{}:{}:{}", req.input_seed, ir::PrecisionName(req.precision), req.graph_text);
     auto it = refs_.find(key);
     if (it != refs_.end()) return it->second.get();
     auto ref = std::make_unique<Reference>();

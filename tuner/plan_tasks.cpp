@@ -60,7 +60,7 @@ std::optional<codegen::GemmStaging> SketchAwareCostModel::AnchorStaging(const ir
   return staging;
 }
 
-double SketchAwareCostModel::EstimateUs(const fusion::FusionGroup& group, fusion::Precision precision) const {
+double SketchAwareCostModel::EstimateUs(const fusion::FusionGroup& group, ir::Precision precision) const {
   Verdict v = Judge(group);
   if (v.generic_only) return kPricedOutUs;
   double us = base_.EstimateUs(group, precision);
@@ -79,7 +79,7 @@ std::vector<std::string> SketchAwareCostModel::LoaderPenalised() const {
 }
 
 Expected<PlannedTasks> PlanTasks(const ir::Graph& g, fusion::MeasuredCostModel& cost, const fusion::FusionOptions& options,
-                                 codegen::Precision precision, const std::string& arch) {
+                                 ir::Precision precision, const std::string& arch) {
   SketchAwareCostModel aware(g, cost, precision, arch);
   if (cost.num_measured() > 0) {
     cost.Calibrate([&] { (void)fusion::RunDpof(g, aware, options); });

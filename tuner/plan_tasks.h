@@ -40,11 +40,11 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
  public:
   static constexpr double kPricedOutUs = 1e9;   // above any real plan, finite so that sums still order
   static constexpr double kElementLoaderFactor = 3.0;
-  SketchAwareCostModel(const ir::Graph& g, const fusion::GroupCostModel& base, codegen::Precision precision,
+  SketchAwareCostModel(const ir::Graph& g, const fusion::GroupCostModel& base, ir::Precision precision,
                        std::string arch)
       : g_(g), base_(base), precision_(precision), arch_(std::move(arch)) {}
-  double EstimateUs(const fusion::FusionGroup& group, fusion::Precision precision) const override;
-  bool Measured(const fusion::FusionGroup& group, fusion::Precision precision) const override {
+  double EstimateUs(const fusion::FusionGroup& group, ir::Precision precision) const override;
+  bool Measured(const fusion::FusionGroup& group, ir::Precision precision) const override {
     return base_.Measured(group, precision);
   }
   // Distinct groups priced out so far, by their ops ("reshape+...+softmax+is_nan+where+matmul").
@@ -62,7 +62,7 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
   std::optional<codegen::GemmStaging> AnchorStaging(const ir::Node* anchor) const;
   const ir::Graph& g_;
   const fusion::GroupCostModel& base_;
-  codegen::Precision precision_;
+  ir::Precision precision_;
   std::string arch_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, Verdict> verdicts_;   // by member list
@@ -81,6 +81,6 @@ struct PlannedTasks {
 // DPOF on `cost` made sketch-aware and calibrated (MeasuredCostModel::Calibrate: unmeasured groups'
 // estimates scaled by how far measured groups of their kind were from theirs), then the plan's tasks.
 Expected<PlannedTasks> PlanTasks(const ir::Graph& g, fusion::MeasuredCostModel& cost, const fusion::FusionOptions& options,
-                                 codegen::Precision precision, const std::string& arch);
+                                 ir::Precision precision, const std::string& arch);
 
 }  // namespace agt::tuner

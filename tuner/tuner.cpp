@@ -53,7 +53,7 @@ struct TaskState {
   }
 };
 
-std::optional<fusion::Precision> ToFusion(codegen::Precision p) { return fusion::ParsePrecision(codegen::PrecisionName(p)); }
+std::optional<ir::Precision> ToFusion(ir::Precision p) { return ir::ParsePrecision(ir::PrecisionName(p)); }
 
 class Tuner {
  public:
@@ -305,7 +305,7 @@ class Tuner {
   const ir::Graph& g_;
   ProgramMeasurer& measurer_;
   const TuneOptions& o_;
-  fusion::Precision fprec_{};
+  ir::Precision fprec_{};
   std::mt19937_64 rng_;
   XGBoostCostModel model_;
   bool model_dirty_ = false;

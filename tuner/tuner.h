@@ -16,7 +16,7 @@
 
 #include "compiler/frontend/onnx_loader.h"
 #include "codegen/program.h"
-#include "compiler/fusion/device_info.h"
+#include "ir/device.h"
 #include "ir/graph.h"
 #include "ir/status.h"
 #include "tuner/measure_result.h"
@@ -64,7 +64,7 @@ struct TuneOptions {
   std::string tuning_log;                 // appended to; read first to resume
   int64_t trials = 0;                     // programs to measure in this run; 0: no limit
   double time_budget_s = 0;               // wall time for this run; 0: no limit (one of the two is needed)
-  codegen::Precision precision = codegen::Precision::kFP16;
+  ir::Precision precision = ir::Precision::kFP16;
   std::string arch = "sm_90";
   uint64_t seed = 0;
   int batch = 16;                         // programs measured per round
@@ -73,7 +73,7 @@ struct TuneOptions {
   int failed_rounds_to_give_up = 3;       // a task whose programs never succeed is dropped after this many rounds
   int model_threads = 0;                  // XGBoost threads (0: its default)
   SearchOptions search;
-  fusion::DeviceInfo device = fusion::H100();
+  ir::DeviceInfo device = ir::H100();
   std::function<void(const TuneProgress&)> on_progress;
 };
 

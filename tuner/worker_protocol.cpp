@@ -47,10 +47,10 @@ auto Parse(std::string_view line, const char* what, F&& f) -> decltype(f(std::de
 
 }  // namespace
 
-double Tolerance(codegen::Precision p) {
+double Tolerance(ir::Precision p) {
   switch (p) {
-    case codegen::Precision::kFP32: return 1e-4;
-    case codegen::Precision::kTF32: return 5e-3;
+    case ir::Precision::kFP32: return 1e-4;
+    case ir::Precision::kTF32: return 5e-3;
     default: return 2e-2;
   }
 }
@@ -75,7 +75,7 @@ std::string RequestToLine(const MeasureRequest& r) {
   const codegen::LaunchSpec& l = r.launch;
   return nlohmann::json{{"id", r.id},
                         {"graph", r.graph_text},
-                        {"precision", codegen::PrecisionName(r.precision)},
+                        {"precision", ir::PrecisionName(r.precision)},
                         {"cubin", HexEncode(r.cubin)},
                         {"kernel", l.kernel_name},
                         {"grid", l.grid},
@@ -96,7 +96,7 @@ Expected<MeasureRequest> RequestFromLine(std::string_view line) {
     MeasureRequest r;
     r.id = j.at("id").get<int64_t>();
     r.graph_text = j.at("graph").get<std::string>();
-    auto p = codegen::ParsePrecision(j.at("precision").get<std::string>());
+    auto p = ir::ParsePrecision(j.at("precision").get<std::string>());
     if (!p) return Status::Error("measure request: unknown precision");
     r.precision = *p;
     AGT_ASSIGN_OR_RETURN(r.cubin, HexDecode(j.at("cubin").get<std::string>()));

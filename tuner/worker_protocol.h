@@ -27,7 +27,7 @@ struct WorkerHello {
 struct MeasureRequest {
   int64_t id = 0;
   std::string graph_text;           // the task's group graph: shapes and the reference
-  codegen::Precision precision = codegen::Precision::kFP16;
+  ir::Precision precision = ir::Precision::kFP16;
   std::vector<uint8_t> cubin;
   codegen::LaunchSpec launch;
   int warmup = 3;
@@ -50,6 +50,6 @@ std::string ResponseToLine(const MeasureResponse& r);
 Expected<MeasureResponse> ResponseFromLine(std::string_view line);
 
 // Relative L2 tolerance of DESIGN.md per precision: fp32 1e-4, tf32 5e-3, fp16/bf16 2e-2.
-double Tolerance(codegen::Precision p);
+double Tolerance(ir::Precision p);
 
 }  // namespace agt::tuner

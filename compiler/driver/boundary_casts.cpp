@@ -27,10 +27,10 @@ std::string CastKernelName(ir::DType from, ir::DType to) {
   return "agt_cast_" + std::string(ir::DTypeName(from)) + "_to_" + std::string(ir::DTypeName(to));
 }
 
-std::string BoundaryCastSource(const std::vector<CastPair>& pairs, codegen::Precision precision) {
+std::string BoundaryCastSource(const std::vector<CastPair>& pairs, ir::Precision precision) {
   codegen::CudaWriter w;
   w.Line("// AutoGTCO generated kernels: casts between the model's input/output dtypes and the");
-  w.Linef("// device storage of precision {} (one element per thread slot, grid-stride).", codegen::PrecisionName(precision));
+  w.Linef("// device storage of precision {} (one element per thread slot, grid-stride).", ir::PrecisionName(precision));
   w.Blank();
   w.Raw(codegen::ExprEmitter::Prelude(precision));
   for (const auto& [from, to] : pairs) {

@@ -21,7 +21,7 @@ using CastPair = std::pair<ir::DType, ir::DType>;   // from, to (floating dtypes
 // "agt_cast_f32_to_f16".
 std::string CastKernelName(ir::DType from, ir::DType to);
 // One module with a kernel `void NAME(const FROM* in, TO* out, long long n)` per pair.
-std::string BoundaryCastSource(const std::vector<CastPair>& pairs, codegen::Precision precision);
+std::string BoundaryCastSource(const std::vector<CastPair>& pairs, ir::Precision precision);
 
 struct CastGeometry {
   std::array<uint32_t, 3> grid{1, 1, 1};

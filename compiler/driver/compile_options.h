@@ -16,7 +16,7 @@ class ProgramSource;
 
 struct CompileOptions {
   // fp16 by default, as `inspect --fusion` prices plans: the precision the untuned H100 build targets.
-  codegen::Precision precision = codegen::Precision::kFP16;
+  ir::Precision precision = ir::Precision::kFP16;
   std::string arch = "sm_90";
   frontend::FrontendOptions frontend;    // --input-shape
   // Embedded in the .so (any size: the runtime reads the payload with 64-bit pread, never through

@@ -15,7 +15,7 @@
 #include "compiler/driver/program_source.h"
 #include "compiler/driver/task_kernels.h"
 #include "compiler/fusion/cost_model.h"
-#include "compiler/fusion/device_info.h"
+#include "ir/device.h"
 #include "compiler/fusion/dpof.h"
 #include "compiler/fusion/group_signature.h"
 #include "compiler/passes/pipeline.h"
@@ -66,11 +66,11 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   CompileSummary& s = r.summary;
   StageTimer timer(s);
   s.model = options.model_name.empty() ? g.name() : options.model_name;
-  s.precision = std::string(codegen::PrecisionName(options.precision));
+  s.precision = std::string(ir::PrecisionName(options.precision));
   s.arch = options.arch;
   s.nodes = static_cast<int>(g.num_nodes());
-  AGT_RETURN_IF_ERROR(codegen::GetArchInfo(options.arch).status().WithContext("--arch"));
-  auto fprec = fusion::ParsePrecision(s.precision);
+  AGT_RETURN_IF_ERROR(ir::DeviceForArch(options.arch).status().WithContext("--arch"));
+  auto fprec = ir::ParsePrecision(s.precision);
   if (!fprec) return Status::Errorf("precision {} unknown to the fuser", s.precision);
 
   // DPOF and tasks.
@@ -80,7 +80,7 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   fo.explain = false;
   // DPOF on the analytical model, with the tuning log's measured kernel times in place of its
   // estimates for the groups the log has (tuner/tuner.cpp plans the same way).
-  const fusion::DeviceInfo device = fusion::H100();
+  const ir::DeviceInfo device = ir::H100();
   fusion::AnalyticalCostModel analytical(device);
   fusion::MeasuredCostModel cost(analytical, fusion::TaskIdKeyFn(g), device.graph_launch_us);
   const std::map<std::string, double> measured = options.programs ? options.programs->MeasuredKernelUs()

@@ -30,7 +30,7 @@ struct LoweringInput {
   const fusion::FusionPlan* plan = nullptr;
   std::vector<int> phase_task;                         // task (= kernel) index of each phase
   std::vector<codegen::LaunchSpec> task_launch;        // per task
-  codegen::Precision precision = codegen::Precision::kFP16;
+  ir::Precision precision = ir::Precision::kFP16;
 };
 
 struct LaunchList {

@@ -17,11 +17,11 @@
 namespace agt::driver {
 
 // The dtype a value of `dtype` has in device memory at `p`.
-ir::DType StorageDType(ir::DType dtype, codegen::Precision p);
+ir::DType StorageDType(ir::DType dtype, ir::Precision p);
 // Bytes of a value of `type` in device memory at `p`.
-uint64_t StorageBytes(const ir::TensorType& type, codegen::Precision p);
+uint64_t StorageBytes(const ir::TensorType& type, ir::Precision p);
 // A tensor's bytes in its storage dtype at `p` (floats rounded to nearest even).
-std::vector<uint8_t> ToStorageBytes(const ir::Tensor& t, codegen::Precision p);
+std::vector<uint8_t> ToStorageBytes(const ir::Tensor& t, ir::Precision p);
 // The C API's dtype for an IR dtype.
 agt_dtype ApiDType(ir::DType dtype);
 

@@ -13,8 +13,8 @@ namespace {
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-double ValueBytes(const ir::Value* v, Precision p) {
-  return static_cast<double>(v->type().num_elements()) * static_cast<double>(StorageBytes(p, v->dtype()));
+double ValueBytes(const ir::Value* v, ir::Precision p) {
+  return static_cast<double>(v->type().num_elements()) * static_cast<double>(ir::StorageBytes(p, v->dtype()));
 }
 
 bool Contains(const std::vector<const ir::Node*>& nodes, const ir::Node* n) {
@@ -23,7 +23,7 @@ bool Contains(const std::vector<const ir::Node*>& nodes, const ir::Node* n) {
 
 // Bytes read for an input: all of it, unless only injective ops inside the group read it and they
 // produce less (a slice or gather reads only what it keeps).
-double InputBytes(const FusionGroup& grp, const ir::Value* v, Precision p) {
+double InputBytes(const FusionGroup& grp, const ir::Value* v, ir::Precision p) {
   double full = ValueBytes(v, p);
   double kept = 0;
   for (const ir::Use& u : v->uses()) {
@@ -42,9 +42,9 @@ constexpr Tile kGemmTiles[] = {{128, 128, 1.0}, {128, 64, 0.9}, {64, 64, 0.75}};
 
 }  // namespace
 
-CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, Precision p) const {
+CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, ir::Precision p) const {
   CostBreakdown b;
-  const DeviceInfo& d = device_;
+  const ir::DeviceInfo& d = device_;
   const double sms = std::max(d.sm_count, 1);
   for (const ir::Value* v : grp.inputs) b.dram_bytes += InputBytes(grp, v, p);
   for (const ir::Value* v : grp.outputs) b.dram_bytes += ValueBytes(v, p);
@@ -97,7 +97,7 @@ CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, Precision p) 
         // hides under the products (10% of the smaller part is charged: issue slots, and so that a
         // recomputed prologue never ties with the same op as an epilogue); in exact fp32 the products
         // themselves run on the FMA pipes.
-        double compute = UsesTensorCores(p) ? std::max(matrix_us, simt_us) + 0.1 * std::min(matrix_us, simt_us)
+        double compute = ir::UsesTensorCores(p) ? std::max(matrix_us, simt_us) + 0.1 * std::min(matrix_us, simt_us)
                                             : matrix_us + simt_us;
         // fp32 partial sums: written by every split, read back by the reduction.
         double bytes = base_bytes + (split > 1 ? 2.0 * split * g.batch * g.m * g.n * 4 : 0);
@@ -152,7 +152,7 @@ CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, Precision p) 
   return b;
 }
 
-double MeasuredCostModel::EstimateUs(const FusionGroup& group, Precision precision) const {
+double MeasuredCostModel::EstimateUs(const FusionGroup& group, ir::Precision precision) const {
   if (!measured_.empty()) {
     auto it = measured_.find(key_of_(group, precision));
     if (it != measured_.end()) {

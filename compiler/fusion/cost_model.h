@@ -19,22 +19,22 @@
 #include <string>
 #include <unordered_map>
 
-#include "compiler/fusion/device_info.h"
+#include "ir/device.h"
 #include "compiler/fusion/fusion_group.h"
-#include "compiler/fusion/precision.h"
+#include "ir/precision.h"
 
 namespace agt::fusion {
 
 class GroupCostModel {
  public:
   virtual ~GroupCostModel() = default;
-  virtual double EstimateUs(const FusionGroup& group, Precision precision) const = 0;
+  virtual double EstimateUs(const FusionGroup& group, ir::Precision precision) const = 0;
   // Whether EstimateUs is a measured time rather than a model's estimate.
-  virtual bool Measured(const FusionGroup& /*group*/, Precision /*precision*/) const { return false; }
+  virtual bool Measured(const FusionGroup& /*group*/, ir::Precision /*precision*/) const { return false; }
 };
 
 struct AnalyticalCostOptions {
-  bool cuda_graphs = true;            // the runtime replays a CUDA graph: DeviceInfo::graph_launch_us per kernel
+  bool cuda_graphs = true;            // the runtime replays a CUDA graph: ir::DeviceInfo::graph_launch_us per kernel
   double tensor_efficiency = 0.75;    // fraction of the peak matrix rate a tuned kernel reaches
   double simt_efficiency = 0.8;
   double bandwidth_efficiency = 0.9;  // of the measured copy bandwidth
@@ -56,16 +56,16 @@ struct CostBreakdown {
 
 class AnalyticalCostModel : public GroupCostModel {
  public:
-  explicit AnalyticalCostModel(DeviceInfo device, AnalyticalCostOptions options = {})
+  explicit AnalyticalCostModel(ir::DeviceInfo device, AnalyticalCostOptions options = {})
       : device_(std::move(device)), options_(options) {}
-  double EstimateUs(const FusionGroup& group, Precision precision) const override {
+  double EstimateUs(const FusionGroup& group, ir::Precision precision) const override {
     return Explain(group, precision).total_us;
   }
-  CostBreakdown Explain(const FusionGroup& group, Precision precision) const;
-  const DeviceInfo& device() const { return device_; }
+  CostBreakdown Explain(const FusionGroup& group, ir::Precision precision) const;
+  const ir::DeviceInfo& device() const { return device_; }
 
  private:
-  DeviceInfo device_;
+  ir::DeviceInfo device_;
   AnalyticalCostOptions options_;
 };
 
@@ -75,7 +75,7 @@ class AnalyticalCostModel : public GroupCostModel {
 // model charges each of its groups too (the device's graph_launch_us), so both kinds of figure compare.
 class MeasuredCostModel : public GroupCostModel {
  public:
-  using KeyFn = std::function<std::string(const FusionGroup&, Precision)>;
+  using KeyFn = std::function<std::string(const FusionGroup&, ir::Precision)>;
   MeasuredCostModel(const GroupCostModel& fallback, KeyFn key_of, double per_kernel_overhead_us = 0)
       : fallback_(fallback), key_of_(std::move(key_of)), overhead_us_(per_kernel_overhead_us) {}
   // `kernel_us`: the measured kernel time alone (a tuning record's median).
@@ -88,8 +88,8 @@ class MeasuredCostModel : public GroupCostModel {
   void Calibrate(const std::function<void()>& sample);
   double scale(GroupKind kind) const { return scale_[static_cast<size_t>(kind)]; }
   size_t num_measured() const { return measured_.size(); }
-  double EstimateUs(const FusionGroup& group, Precision precision) const override;
-  bool Measured(const FusionGroup& group, Precision precision) const override {
+  double EstimateUs(const FusionGroup& group, ir::Precision precision) const override;
+  bool Measured(const FusionGroup& group, ir::Precision precision) const override {
     return !measured_.empty() && measured_.count(key_of_(group, precision)) > 0;
   }
   // How many estimates came from measurements (for tests and logs).

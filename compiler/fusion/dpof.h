@@ -28,7 +28,7 @@
 namespace agt::fusion {
 
 struct FusionOptions {
-  Precision precision = Precision::kFP16;
+  ir::Precision precision = ir::Precision::kFP16;
   LegalityOptions legality;
   std::vector<QueueOrder> orders{std::begin(kAllQueueOrders), std::end(kAllQueueOrders)};
   bool explain = true;   // look for attention/LayerNorm patterns left unfused and say why

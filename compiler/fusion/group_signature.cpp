@@ -23,7 +23,7 @@ std::string SignatureOfExtracted(const ir::Graph& extracted) {
   return ir::PrintGraph(extracted, po);
 }
 
-std::string SignatureId(std::string_view text, Precision precision) {
+std::string SignatureId(std::string_view text, ir::Precision precision) {
   uint64_t h = 1469598103934665603ULL;
   auto mix = [&h](std::string_view s) {
     for (unsigned char c : s) {
@@ -33,7 +33,7 @@ std::string SignatureId(std::string_view text, Precision precision) {
   };
   mix(text);
   mix("|");
-  mix(PrecisionName(precision));
+  mix(ir::PrecisionName(precision));
   return fmt::format("{:016x}", h);
 }
 
@@ -44,8 +44,8 @@ MeasuredCostModel::KeyFn TaskIdKeyFn(const ir::Graph& g) {
     std::unordered_map<std::string, std::string> ids;
   };
   auto cache = std::make_shared<Cache>();
-  return [&g, cache](const FusionGroup& group, Precision p) -> std::string {
-    std::string members = fmt::format("{}:{}", PrecisionName(p), fmt::join(group.ops, ","));
+  return [&g, cache](const FusionGroup& group, ir::Precision p) -> std::string {
+    std::string members = fmt::format("{}:{}", ir::PrecisionName(p), fmt::join(group.ops, ","));
     {
       std::lock_guard<std::mutex> lock(cache->mu);
       auto it = cache->ids.find(members);

@@ -19,7 +19,7 @@ namespace agt::fusion {
 std::string SignatureOfExtracted(const ir::Graph& extracted);
 Expected<std::string> GroupSignatureText(const ir::Graph& g, const FusionGroup& group);
 // 16 lowercase hex digits: FNV-1a (64 bit) of the text, a separator and the precision name.
-std::string SignatureId(std::string_view signature_text, Precision precision);
+std::string SignatureId(std::string_view signature_text, ir::Precision precision);
 // The key function for MeasuredCostModel over groups of `g` (empty key when extraction fails).
 // It caches by member set, since the DP asks for the same runs over and over.
 MeasuredCostModel::KeyFn TaskIdKeyFn(const ir::Graph& g);

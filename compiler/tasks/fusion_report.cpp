@@ -49,7 +49,7 @@ std::string FusionReportText(const ir::Graph& g, const FusionPlan& plan, const s
   std::string s;
   auto out = std::back_inserter(s);
   fmt::format_to(out, "fusion plan for '{}' (DPOF, {}, {}, {} queue order, groups of at most {} ops)\n", g.name(),
-                 fusion::PrecisionName(o.fusion.precision), o.device.name, fusion::QueueOrderName(plan.order),
+                 ir::PrecisionName(o.fusion.precision), o.device.name, fusion::QueueOrderName(plan.order),
                  o.fusion.legality.max_group_size);
   fmt::format_to(out, "kernels: {} before fusion -> {} after; estimated {:.1f} us (unfused {:.1f} us); DPOF {:.0f} ms\n\n",
                  plan.num_ops, plan.phases.size(), plan.total_us, plan.unfused_us, plan.solve_ms);
@@ -94,7 +94,7 @@ std::string FusionReportJson(const ir::Graph& g, const FusionPlan& plan, const s
   auto task_of = TaskByPhase(tasks);
   json j;
   j["model"] = g.name();
-  j["precision"] = fusion::PrecisionName(o.fusion.precision);
+  j["precision"] = ir::PrecisionName(o.fusion.precision);
   j["device"] = o.device.name;
   j["queue_order"] = fusion::QueueOrderName(plan.order);
   j["max_group_size"] = o.fusion.legality.max_group_size;
@@ -152,7 +152,7 @@ std::string FusionReportDot(const ir::Graph& g, const FusionPlan& plan, const Fu
     return r;
   };
   fmt::format_to(out, "digraph \"{}\" {{\n  label=\"{}: {} kernels, {:.1f} us estimated ({})\";\n", quote(g.name()),
-                 quote(g.name()), plan.phases.size(), plan.total_us, fusion::PrecisionName(o.fusion.precision));
+                 quote(g.name()), plan.phases.size(), plan.total_us, ir::PrecisionName(o.fusion.precision));
   fmt::format_to(out, "  node [shape=box, fontsize=10];\n");
   std::unordered_map<const ir::Node*, int> id;
   int next = 0;

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "compiler/fusion/device_info.h"
+#include "ir/device.h"
 #include "compiler/fusion/dpof.h"
 #include "compiler/tasks/task.h"
 #include "ir/graph.h"
@@ -19,7 +19,7 @@ enum class ReportFormat : uint8_t { kText, kJson, kDot };
 struct FusionReportOptions {
   ReportFormat format = ReportFormat::kText;
   fusion::FusionOptions fusion;              // precision, legality, orders
-  fusion::DeviceInfo device = fusion::H100();
+  ir::DeviceInfo device = ir::H100();
   // DPOF's cost model; null: the analytical model of `device`. (The inspect command passes the
   // sketch-aware model that compile plans on, tuner/plan_tasks.h.)
   const fusion::GroupCostModel* cost = nullptr;

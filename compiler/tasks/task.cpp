@@ -36,7 +36,7 @@ double GroupFlops(const fusion::FusionGroup& group) {
 }  // namespace
 
 Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::FusionPlan& plan,
-                                         fusion::Precision precision) {
+                                         ir::Precision precision) {
   std::vector<Task> tasks;
   std::unordered_map<std::string, size_t> by_id;
   for (size_t p = 0; p < plan.phases.size(); ++p) {

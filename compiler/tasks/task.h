@@ -11,7 +11,7 @@
 
 #include "compiler/fusion/dpof.h"
 #include "compiler/fusion/fusion_group.h"
-#include "compiler/fusion/precision.h"
+#include "ir/precision.h"
 #include "ir/graph.h"
 #include "ir/status.h"
 
@@ -21,7 +21,7 @@ struct Task {
   std::string id;                       // SignatureId(signature, precision): 16 hex digits
   std::string signature;                // the extracted group's printed IR
   fusion::GroupKind kind = fusion::GroupKind::kElementwise;
-  fusion::Precision precision = fusion::Precision::kFP16;
+  ir::Precision precision = ir::Precision::kFP16;
   int weight = 0;                       // occurrences in the plan
   std::vector<int> phases;              // indices into FusionPlan::phases, ascending
   double estimated_us = 0;              // per occurrence, from the plan
@@ -32,7 +32,7 @@ struct Task {
 
 // Tasks in order of first occurrence in the plan.
 Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::FusionPlan& plan,
-                                         fusion::Precision precision);
+                                         ir::Precision precision);
 
 // "layer_norm+linear+add" in the group's node order.
 std::string GroupOpsString(const fusion::FusionGroup& group);

@@ -8,7 +8,7 @@
 
 namespace agt::test {
 
-using codegen::Precision;
+using ir::Precision;
 using runtime::CUdeviceptr;
 
 struct GpuHarness::Loaded {
@@ -70,7 +70,7 @@ namespace {
 std::vector<uint8_t> ToDevice(const ir::Tensor& t, Precision p) {
   if (!ir::IsFloat(t.dtype())) return std::vector<uint8_t>(t.raw(), t.raw() + t.size_bytes());
   int64_t n = t.num_elements();
-  std::vector<uint8_t> out(static_cast<size_t>(n) * codegen::FloatStorageBytes(p));
+  std::vector<uint8_t> out(static_cast<size_t>(n) * ir::FloatStorageBytes(p));
   for (int64_t i = 0; i < n; ++i) {
     float v = t.GetF32(i);
     if (p == Precision::kFP16) {
@@ -87,7 +87,7 @@ std::vector<uint8_t> ToDevice(const ir::Tensor& t, Precision p) {
 }
 
 size_t DeviceBytes(const ir::TensorType& t, Precision p) {
-  return ir::IsFloat(t.dtype) ? static_cast<size_t>(t.num_elements()) * codegen::FloatStorageBytes(p) : t.size_bytes();
+  return ir::IsFloat(t.dtype) ? static_cast<size_t>(t.num_elements()) * ir::FloatStorageBytes(p) : t.size_bytes();
 }
 
 ir::Tensor FromDevice(const std::vector<uint8_t>& b, const ir::TensorType& type, Precision p) {

@@ -40,8 +40,8 @@ class GpuHarness {
 };
 
 // Rounds a float tensor to what storage at `p` keeps (fp16 / bf16), for the reference's inputs.
-ir::Tensor RoundToStorage(const ir::Tensor& t, codegen::Precision p);
+ir::Tensor RoundToStorage(const ir::Tensor& t, ir::Precision p);
 // Relative L2 tolerance of DESIGN.md for a precision.
-double Tolerance(codegen::Precision p);
+double Tolerance(ir::Precision p);
 
 }  // namespace agt::test

@@ -10,7 +10,7 @@ using namespace agt;
 
 namespace {
 
-codegen::GemmStaging Staging(const std::string& text, codegen::Precision p = codegen::Precision::kFP16) {
+codegen::GemmStaging Staging(const std::string& text, ir::Precision p = ir::Precision::kFP16) {
   INFO(text);
   auto g = ir::ParseGraph(text);
   REQUIRE(g.ok());
@@ -57,6 +57,6 @@ TEST_CASE("gemm staging: computed or head-merging prologues go through the eleme
 TEST_CASE("gemm staging: alignment to the 16-byte vector depends on the precision", "[codegen][gemm]") {
   // K = 100: a multiple of fp32's 4-element vector, not of fp16's 8.
   const std::string text = "graph g(%x: f32[37,100], %w: f32[100,200]) {\n  %y = linear(%x, %w) : f32[37,200]\n  return %y\n}\n";
-  CHECK(Staging(text, codegen::Precision::kFP32).a_async);
-  CHECK_FALSE(Staging(text, codegen::Precision::kFP16).a_async);
+  CHECK(Staging(text, ir::Precision::kFP32).a_async);
+  CHECK_FALSE(Staging(text, ir::Precision::kFP16).a_async);
 }

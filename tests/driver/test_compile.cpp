@@ -15,7 +15,7 @@
 
 using namespace agt;
 using namespace agt::test;
-using codegen::Precision;
+using ir::Precision;
 
 namespace {
 
@@ -65,8 +65,8 @@ TEST_CASE("driver: every tiny zoo model compiles in fp32 and fp16 to an artifact
   for (const std::string& name : ZooNames()) {
     auto g = ZooGraph(name, /*tiny=*/true);
     for (Precision p : {Precision::kFP32, Precision::kFP16}) {
-      INFO(name << " " << codegen::PrecisionName(p));
-      std::string so = dir.File(name + "-" + std::string(codegen::PrecisionName(p)) + ".so");
+      INFO(name << " " << ir::PrecisionName(p));
+      std::string so = dir.File(name + "-" + std::string(ir::PrecisionName(p)) + ".so");
       driver::CompileResult r = CompileTo(*g, Options(p), so);
       CHECK(r.summary.tasks >= 1);
       CHECK(r.summary.tasks <= r.summary.phases);
@@ -75,7 +75,7 @@ TEST_CASE("driver: every tiny zoo model compiles in fp32 and fp16 to an artifact
 
       agt_model* m = nullptr;
       REQUIRE(agt_model_open_file(so.c_str(), &m) == AGT_OK);
-      CHECK(std::string(agt_model_precision(m)) == codegen::PrecisionName(p));
+      CHECK(std::string(agt_model_precision(m)) == ir::PrecisionName(p));
       CHECK(std::string(agt_model_arch(m)) == "sm_90");
       CHECK(std::string(agt_model_weights_mode(m)) == "embedded");
       CHECK(std::string(agt_model_compiler_version(m)) == AGT_VERSION);

@@ -14,7 +14,7 @@
 
 using namespace agt;
 using namespace agt::test;
-using codegen::Precision;
+using ir::Precision;
 
 namespace {
 
@@ -75,13 +75,13 @@ TEST_CASE("driver: tiny zoo models end to end on the GPU against the interpreter
     auto ref = ir::Interpret(*g, inputs);
     REQUIRE(ref.ok());
     for (Precision p : {Precision::kFP32, Precision::kTF32, Precision::kFP16, Precision::kBF16}) {
-      INFO(name << " " << codegen::PrecisionName(p));
+      INFO(name << " " << ir::PrecisionName(p));
       std::string so = dir.File(name + ".so");
       CompileTo(*g, Options(p, 0), so);
       std::vector<ir::Tensor> got = RunArtifact(so, *g, inputs);
       for (size_t o = 0; o < got.size(); ++o) {
         double err = RelativeL2(got[o], (*ref)[o]);
-        table.push_back(fmt::format("{:<20} {:<5} {:<24} rel L2 {:.3e} {}", name, codegen::PrecisionName(p),
+        table.push_back(fmt::format("{:<20} {:<5} {:<24} rel L2 {:.3e} {}", name, ir::PrecisionName(p),
                                     g->outputs()[o]->name(), err, err < Tolerance(p) ? "PASS" : "FAIL"));
         CHECK(err < Tolerance(p));
       }
@@ -115,7 +115,7 @@ TEST_CASE("driver: PyTorch-exported fixtures end to end on the GPU against onnxr
     auto input = ir::ReadNpy(base + "/input.npy");
     REQUIRE(input.ok());
     for (Precision p : {Precision::kFP32, Precision::kFP16}) {
-      INFO(f << " " << codegen::PrecisionName(p));
+      INFO(f << " " << ir::PrecisionName(p));
       std::string so = dir.File(f + ".so");
       CompileTo(**g, Options(p, 0), so);
       std::vector<ir::Tensor> got = RunArtifact(so, **g, {*input});
@@ -123,7 +123,7 @@ TEST_CASE("driver: PyTorch-exported fixtures end to end on the GPU against onnxr
         auto want = ir::ReadNpy(base + "/" + (*g)->outputs()[o]->name() + ".npy");
         REQUIRE(want.ok());
         double err = RelativeL2(got[o], *want);
-        table += fmt::format("{:<34} {:<5} {:<12} rel L2 {:.3e} {}\n", f, codegen::PrecisionName(p),
+        table += fmt::format("{:<34} {:<5} {:<12} rel L2 {:.3e} {}\n", f, ir::PrecisionName(p),
                              (*g)->outputs()[o]->name(), err, err < Tolerance(p) ? "PASS" : "FAIL");
         CHECK(err < Tolerance(p));
       }

@@ -8,7 +8,7 @@
 #include "codegen/compile.h"
 #include "compiler/driver/program_source.h"
 #include "compiler/fusion/cost_model.h"
-#include "compiler/fusion/device_info.h"
+#include "ir/device.h"
 #include "compiler/fusion/dpof.h"
 #include "compiler/fusion/group_signature.h"
 #include "compiler/tasks/task.h"
@@ -18,17 +18,17 @@
 
 using namespace agt;
 using namespace agt::test;
-using codegen::Precision;
+using ir::Precision;
 
 namespace {
 
 // The tasks of the plan an untuned compile builds (the driver's planning: analytical costs made
 // sketch-aware, default legality).
 std::vector<tasks::Task> UntunedTasks(const ir::Graph& g) {
-  fusion::AnalyticalCostModel model(fusion::H100());
+  fusion::AnalyticalCostModel model(ir::H100());
   fusion::MeasuredCostModel none(model, fusion::TaskIdKeyFn(g));
   fusion::FusionOptions fo;
-  fo.precision = fusion::Precision::kFP16;
+  fo.precision = ir::Precision::kFP16;
   fo.explain = false;
   auto planned = tuner::PlanTasks(g, none, fo, Precision::kFP16, "sm_90");
   REQUIRE(planned.ok());

@@ -23,14 +23,14 @@ FusionGroup Group(const ir::Graph& g, const OpGraph& og, std::initializer_list<c
 
 }  // namespace
 
-TEST_CASE("cost model: the canned H100", "[fusion][cost]") {
-  DeviceInfo d = H100();
+TEST_CASE("cost model: the canned ir::H100", "[fusion][cost]") {
+  ir::DeviceInfo d = ir::H100();
   CHECK(d.sm_count == 132);
   CHECK(d.dram_bandwidth == 3.0e12);
-  CHECK(d.MatrixFlops(Precision::kFP16) == 800e12);
-  CHECK(d.MatrixFlops(Precision::kBF16) == 800e12);
-  CHECK(d.MatrixFlops(Precision::kTF32) == 400e12);
-  CHECK(d.MatrixFlops(Precision::kFP32) == 67e12);
+  CHECK(d.MatrixFlops(ir::Precision::kFP16) == 800e12);
+  CHECK(d.MatrixFlops(ir::Precision::kBF16) == 800e12);
+  CHECK(d.MatrixFlops(ir::Precision::kTF32) == 400e12);
+  CHECK(d.MatrixFlops(ir::Precision::kFP32) == 67e12);
 }
 
 TEST_CASE("cost model: a ViT-Base linear in fp16, by hand", "[fusion][cost]") {
@@ -39,8 +39,8 @@ TEST_CASE("cost model: a ViT-Base linear in fp16, by hand", "[fusion][cost]") {
     return %y
   })");
   OpGraph og(*g);
-  AnalyticalCostModel model(H100());
-  CostBreakdown b = model.Explain(Group(*g, og, {"y"}), Precision::kFP16);
+  AnalyticalCostModel model(ir::H100());
+  CostBreakdown b = model.Explain(Group(*g, og, {"y"}), ir::Precision::kFP16);
   // Bytes: x, w, b read once and y written once, 2 bytes each.
   double bytes = (197.0 * 768 + 768.0 * 768 + 768 + 197.0 * 768) * 2;
   CHECK(b.dram_bytes == Approx(bytes + 2.0 * 2 * 197 * 768 * 4));   // with split-K partials, below
@@ -73,9 +73,9 @@ TEST_CASE("cost model: waves over the SM count", "[fusion][cost]") {
     return %x, %y
   })");
   OpGraph og(*g);
-  AnalyticalCostModel model(H100());
-  CostBreakdown x = model.Explain(Group(*g, og, {"x"}), Precision::kFP16);
-  CostBreakdown y = model.Explain(Group(*g, og, {"y"}), Precision::kFP16);
+  AnalyticalCostModel model(ir::H100());
+  CostBreakdown x = model.Explain(Group(*g, og, {"x"}), ir::Precision::kFP16);
+  CostBreakdown y = model.Explain(Group(*g, og, {"y"}), ir::Precision::kFP16);
   double per_sm = 800e12 * 0.75 / 132;
   CHECK(x.ctas == 132);
   CHECK(x.waves == 1);
@@ -94,24 +94,24 @@ TEST_CASE("cost model: fusion saves traffic and launches, fp32 is slower than fp
     return %z
   })");
   OpGraph og(*g);
-  AnalyticalCostModel model(H100());
-  double fused = model.EstimateUs(Group(*g, og, {"y", "z"}), Precision::kFP16);
-  double apart = model.EstimateUs(Group(*g, og, {"y"}), Precision::kFP16) +
-                 model.EstimateUs(Group(*g, og, {"z"}), Precision::kFP16);
+  AnalyticalCostModel model(ir::H100());
+  double fused = model.EstimateUs(Group(*g, og, {"y", "z"}), ir::Precision::kFP16);
+  double apart = model.EstimateUs(Group(*g, og, {"y"}), ir::Precision::kFP16) +
+                 model.EstimateUs(Group(*g, og, {"z"}), ir::Precision::kFP16);
   CHECK(fused < apart);
   // The fused group does not write or re-read the intermediate: 197*3072 elements * 2 bytes * 2.
-  CostBreakdown f = model.Explain(Group(*g, og, {"y", "z"}), Precision::kFP16);
-  CostBreakdown y = model.Explain(Group(*g, og, {"y"}), Precision::kFP16);
-  CostBreakdown z = model.Explain(Group(*g, og, {"z"}), Precision::kFP16);
+  CostBreakdown f = model.Explain(Group(*g, og, {"y", "z"}), ir::Precision::kFP16);
+  CostBreakdown y = model.Explain(Group(*g, og, {"y"}), ir::Precision::kFP16);
+  CostBreakdown z = model.Explain(Group(*g, og, {"z"}), ir::Precision::kFP16);
   CHECK(y.dram_bytes + z.dram_bytes - f.dram_bytes == Approx(197.0 * 3072 * 2 * 2));
-  double fp32 = model.EstimateUs(Group(*g, og, {"y", "z"}), Precision::kFP32);
+  double fp32 = model.EstimateUs(Group(*g, og, {"y", "z"}), ir::Precision::kFP32);
   CHECK(fp32 > 2 * fused);
   // Without CUDA graphs every kernel pays the full launch.
   AnalyticalCostOptions eager;
   eager.cuda_graphs = false;
-  AnalyticalCostModel model_eager(H100(), eager);
-  CHECK(model_eager.EstimateUs(Group(*g, og, {"z"}), Precision::kFP16) ==
-        Approx(model.EstimateUs(Group(*g, og, {"z"}), Precision::kFP16) + 1.5));
+  AnalyticalCostModel model_eager(ir::H100(), eager);
+  CHECK(model_eager.EstimateUs(Group(*g, og, {"z"}), ir::Precision::kFP16) ==
+        Approx(model.EstimateUs(Group(*g, og, {"z"}), ir::Precision::kFP16) + 1.5));
 }
 
 TEST_CASE("cost model: measured times come first", "[fusion][cost]") {
@@ -121,13 +121,13 @@ TEST_CASE("cost model: measured times come first", "[fusion][cost]") {
     return %b
   })");
   OpGraph og(*g);
-  AnalyticalCostModel analytical(H100());
-  MeasuredCostModel m(analytical, [](const FusionGroup& grp, Precision) { return std::to_string(grp.ops.size()); });
+  AnalyticalCostModel analytical(ir::H100());
+  MeasuredCostModel m(analytical, [](const FusionGroup& grp, ir::Precision) { return std::to_string(grp.ops.size()); });
   FusionGroup one = Group(*g, og, {"a"}), two = Group(*g, og, {"a", "b"});
-  CHECK(m.EstimateUs(two, Precision::kFP16) == analytical.EstimateUs(two, Precision::kFP16));
+  CHECK(m.EstimateUs(two, ir::Precision::kFP16) == analytical.EstimateUs(two, ir::Precision::kFP16));
   m.SetMeasured("2", 42.0);
-  CHECK(m.EstimateUs(two, Precision::kFP16) == 42.0);
-  CHECK(m.EstimateUs(one, Precision::kFP16) == analytical.EstimateUs(one, Precision::kFP16));
+  CHECK(m.EstimateUs(two, ir::Precision::kFP16) == 42.0);
+  CHECK(m.EstimateUs(one, ir::Precision::kFP16) == analytical.EstimateUs(one, ir::Precision::kFP16));
   CHECK(m.hits() == 1);
 }
 
@@ -141,39 +141,39 @@ TEST_CASE("cost model: calibration scales unmeasured groups by the measured/esti
     return %m
   })");
   OpGraph og(*g);
-  AnalyticalCostModel analytical(H100());
+  AnalyticalCostModel analytical(ir::H100());
   // Keys: the first member's name, so that each group below has its own.
-  MeasuredCostModel m(analytical, [&](const FusionGroup& grp, Precision) { return std::string(grp.outputs.front()->name()); },
+  MeasuredCostModel m(analytical, [&](const FusionGroup& grp, ir::Precision) { return std::string(grp.outputs.front()->name()); },
                       /*per_kernel_overhead_us=*/0.5);
   FusionGroup a = Group(*g, og, {"a"}), b = Group(*g, og, {"b"}), c = Group(*g, og, {"c"}), mm = Group(*g, og, {"m"});
-  const double ea = analytical.EstimateUs(a, Precision::kFP16), eb = analytical.EstimateUs(b, Precision::kFP16);
-  const double ec = analytical.EstimateUs(c, Precision::kFP16), em = analytical.EstimateUs(mm, Precision::kFP16);
+  const double ea = analytical.EstimateUs(a, ir::Precision::kFP16), eb = analytical.EstimateUs(b, ir::Precision::kFP16);
+  const double ec = analytical.EstimateUs(c, ir::Precision::kFP16), em = analytical.EstimateUs(mm, ir::Precision::kFP16);
   // Element-wise groups measured at 3x, 4x and 6x their estimate (overhead included): median 4x.
   m.SetMeasured("a", 3 * ea - 0.5);
   m.SetMeasured("b", 4 * eb - 0.5);
   m.SetMeasured("c", 6 * ec - 0.5);
   // Before calibrating, an unmeasured group costs the analytical estimate.
-  CHECK(m.EstimateUs(mm, Precision::kFP16) == Approx(em));
+  CHECK(m.EstimateUs(mm, ir::Precision::kFP16) == Approx(em));
   m.Calibrate([&] {
-    for (const FusionGroup* grp : {&a, &b, &c, &mm, &a}) (void)m.EstimateUs(*grp, Precision::kFP16);
+    for (const FusionGroup* grp : {&a, &b, &c, &mm, &a}) (void)m.EstimateUs(*grp, ir::Precision::kFP16);
   });
   CHECK(m.scale(GroupKind::kElementwise) == Approx(4.0));
-  CHECK(m.EstimateUs(a, Precision::kFP16) == Approx(3 * ea));          // measured: as measured
+  CHECK(m.EstimateUs(a, ir::Precision::kFP16) == Approx(3 * ea));          // measured: as measured
   // A kind with no measured group takes the median over all kinds.
   CHECK(m.scale(GroupKind::kGemm) == Approx(4.0));
-  CHECK(m.EstimateUs(mm, Precision::kFP16) == Approx(4 * em));
+  CHECK(m.EstimateUs(mm, ir::Precision::kFP16) == Approx(4 * em));
   // Measurements faster than the estimates never make the model more optimistic than the analytical one.
-  MeasuredCostModel fast(analytical, [&](const FusionGroup& grp, Precision) { return std::string(grp.outputs.front()->name()); });
+  MeasuredCostModel fast(analytical, [&](const FusionGroup& grp, ir::Precision) { return std::string(grp.outputs.front()->name()); });
   for (const char* k : {"a", "b", "c"}) fast.SetMeasured(k, 0.01);
   fast.Calibrate([&] {
-    for (const FusionGroup* grp : {&a, &b, &c}) (void)fast.EstimateUs(*grp, Precision::kFP16);
+    for (const FusionGroup* grp : {&a, &b, &c}) (void)fast.EstimateUs(*grp, ir::Precision::kFP16);
   });
   CHECK(fast.scale(GroupKind::kElementwise) == 1.0);
-  CHECK(fast.EstimateUs(mm, Precision::kFP16) == Approx(em));
+  CHECK(fast.EstimateUs(mm, ir::Precision::kFP16) == Approx(em));
   // One measured group is not enough to calibrate on.
-  MeasuredCostModel one(analytical, [&](const FusionGroup& grp, Precision) { return std::string(grp.outputs.front()->name()); });
+  MeasuredCostModel one(analytical, [&](const FusionGroup& grp, ir::Precision) { return std::string(grp.outputs.front()->name()); });
   one.SetMeasured("a", 100 * ea);
-  one.Calibrate([&] { (void)one.EstimateUs(a, Precision::kFP16); });
+  one.Calibrate([&] { (void)one.EstimateUs(a, ir::Precision::kFP16); });
   CHECK(one.scale(GroupKind::kElementwise) == 1.0);
-  CHECK(one.EstimateUs(mm, Precision::kFP16) == Approx(em));
+  CHECK(one.EstimateUs(mm, ir::Precision::kFP16) == Approx(em));
 }

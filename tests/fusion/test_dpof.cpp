@@ -23,7 +23,7 @@ namespace {
 class RandomCostModel : public GroupCostModel {
  public:
   explicit RandomCostModel(uint64_t seed) : seed_(seed) {}
-  double EstimateUs(const FusionGroup& g, Precision) const override {
+  double EstimateUs(const FusionGroup& g, ir::Precision) const override {
     uint64_t h = seed_;
     for (int i : g.ops) h = (h ^ static_cast<uint64_t>(i + 1)) * 0x9E3779B97F4A7C15ULL + (h >> 29);
     return 1.0 + static_cast<double>(h % 10007) / 1000.0 * static_cast<double>(g.ops.size());
@@ -120,7 +120,7 @@ bool Near(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, s
 TEST_CASE("DPOF: the DP is optimal among contiguous legal runs of each queue order (brute force, <= 12 ops)",
           "[fusion][dpof]") {
   std::mt19937 rng(20261125);
-  AnalyticalCostModel analytical(H100());
+  AnalyticalCostModel analytical(ir::H100());
   int graphs = 0;
   for (int trial = 0; trial < 240; ++trial) {
     int n = 2 + static_cast<int>(rng() % 11);
@@ -130,7 +130,7 @@ TEST_CASE("DPOF: the DP is optimal among contiguous legal runs of each queue ord
     RandomCostModel random(trial);
     const GroupCostModel& model = trial % 2 ? static_cast<const GroupCostModel&>(random) : analytical;
     FusionOptions o;
-    o.precision = trial % 3 ? Precision::kFP16 : Precision::kFP32;
+    o.precision = trial % 3 ? ir::Precision::kFP16 : ir::Precision::kFP32;
     o.legality.max_group_size = trial % 4 == 0 ? 4 : 12;
     double best_over_orders = std::numeric_limits<double>::infinity();
     for (QueueOrder order : kAllQueueOrders) {
@@ -155,7 +155,7 @@ TEST_CASE("DPOF: the DP is optimal among contiguous legal runs of each queue ord
 TEST_CASE("DPOF: never below, and usually equal to, the best of all legal partitions (<= 8 ops)",
           "[fusion][dpof]") {
   std::mt19937 rng(7);
-  AnalyticalCostModel analytical(H100());
+  AnalyticalCostModel analytical(ir::H100());
   int equal = 0, total = 0;
   for (int trial = 0; trial < 120; ++trial) {
     int n = 2 + static_cast<int>(rng() % 7);
@@ -177,7 +177,7 @@ TEST_CASE("DPOF: never below, and usually equal to, the best of all legal partit
 
 TEST_CASE("DPOF: every operator in exactly one phase, phases in a valid execution order", "[fusion][dpof]") {
   std::mt19937 rng(99);
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   for (int trial = 0; trial < 60; ++trial) {
     auto graph = test::BuildRandomGraph(2 + static_cast<int>(rng() % 20), rng);
     auto plan = RunDpof(*graph, model);
@@ -202,7 +202,7 @@ TEST_CASE("DPOF: every operator in exactly one phase, phases in a valid executio
 TEST_CASE("benchmark: DPOF time on a ViT-Huge-14-sized encoder", "[.bench][dpof]") {
   test::VitConfig c{32, 257, 1280, 16, 5120};
   auto graph = test::BuildVitEncoder(c);
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   auto t0 = std::chrono::steady_clock::now();
   auto plan = RunDpof(*graph, model);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

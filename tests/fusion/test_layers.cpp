@@ -44,15 +44,15 @@ void CheckAttentionFused(const FusionPlan& plan, const ir::Graph& g, const std::
 
 TEST_CASE("DPOF: with LayerNorm prologues a ViT-Base-16 encoder layer is at most 6 kernels with attention one group",
           "[fusion][layers]") {
-  for (Precision p : {Precision::kFP16, Precision::kFP32}) {
+  for (ir::Precision p : {ir::Precision::kFP16, ir::Precision::kFP32}) {
     auto g = test::BuildVitEncoder({});
-    AnalyticalCostModel model(H100());
+    AnalyticalCostModel model(ir::H100());
     FusionOptions o;
     o.precision = p;
     o.legality.allow_norm_prologue = true;
     auto plan = RunDpof(*g, model, o);
     REQUIRE(plan.ok());
-    INFO(PrecisionName(p));
+    INFO(ir::PrecisionName(p));
     CHECK(plan->phases.size() <= 6);
     CHECK(CountKind(*plan, GroupKind::kAttention) == 1);
     CheckAttentionFused(*plan, *g, "blocks.0.attn");
@@ -72,7 +72,7 @@ TEST_CASE("DPOF: with LayerNorm prologues a ViT-Base-16 encoder layer is at most
 
 TEST_CASE("DPOF: without LayerNorm prologues a ViT layer is 7 kernels and the notes say why", "[fusion][layers]") {
   auto g = test::BuildVitEncoder({});
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   FusionOptions o;
   REQUIRE_FALSE(o.legality.allow_norm_prologue);   // the default: what compile and tune plan with
   auto plan = RunDpof(*g, model, o);
@@ -91,7 +91,7 @@ TEST_CASE("DPOF: without LayerNorm prologues a ViT layer is 7 kernels and the no
 TEST_CASE("DPOF: DETR encoder self-attention and decoder self/cross-attention are one group each",
           "[fusion][layers]") {
   auto g = test::BuildDetrLayers();
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   FusionOptions o;
   o.legality.allow_norm_prologue = true;   // so that the notes give the structural reason below
   auto plan = RunDpof(*g, model, o);
@@ -117,7 +117,7 @@ TEST_CASE("DPOF: an attention that cannot fuse is reported with the reason", "[f
   test::GraphBuilder b(*g);
   ir::Value* x = g->AddInput("x", {ir::DType::kF32, {1, 50, 64}});
   g->SetOutputs({b.Mha(x, x, x, 4, "attn", /*softmax_axis=*/-2)});
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   auto plan = RunDpof(*g, model);
   REQUIRE(plan.ok());
   CHECK(CountKind(*plan, GroupKind::kAttention) == 0);
@@ -130,7 +130,7 @@ TEST_CASE("DPOF: an attention that cannot fuse is reported with the reason", "[f
 TEST_CASE("DPOF: a measured time replaces the estimate and DPOF undoes a bad fusion (co-optimisation)",
           "[fusion][layers]") {
   auto g = test::BuildVitEncoder({});
-  AnalyticalCostModel analytical(H100());
+  AnalyticalCostModel analytical(ir::H100());
   auto first = RunDpof(*g, analytical);
   REQUIRE(first.ok());
   const Phase* att = PhaseWith(*first, *g, "blocks.0.attn.qk");
@@ -138,7 +138,7 @@ TEST_CASE("DPOF: a measured time replaces the estimate and DPOF undoes a bad fus
   auto text = GroupSignatureText(*g, att->group);
   REQUIRE(text.ok());
   // The tuned attention kernel turned out slow: 10 ms. That exact group is not chosen again.
-  std::string id = SignatureId(*text, Precision::kFP16);
+  std::string id = SignatureId(*text, ir::Precision::kFP16);
   MeasuredCostModel measured(analytical, TaskIdKeyFn(*g));
   measured.SetMeasured(id, 10000.0);
   auto second = RunDpof(*g, measured);
@@ -147,11 +147,11 @@ TEST_CASE("DPOF: a measured time replaces the estimate and DPOF undoes a bad fus
   for (const Phase& ph : second->phases) {
     auto t = GroupSignatureText(*g, ph.group);
     REQUIRE(t.ok());
-    CHECK(SignatureId(*t, Precision::kFP16) != id);
+    CHECK(SignatureId(*t, ir::Precision::kFP16) != id);
   }
   CHECK(second->total_us < 10000.0);
   // Every attention variant measured slow: no attention group is left, and the note says why.
-  MeasuredCostModel all_slow(analytical, [](const FusionGroup& grp, Precision) {
+  MeasuredCostModel all_slow(analytical, [](const FusionGroup& grp, ir::Precision) {
     return std::string(grp.kind == GroupKind::kAttention ? "attention" : "");
   });
   all_slow.SetMeasured("attention", 10000.0);
@@ -170,7 +170,7 @@ TEST_CASE("DPOF: a measured time replaces the estimate and DPOF undoes a bad fus
 
 TEST_CASE("DPOF: an attention larger than the group limit is reported as such", "[fusion][layers]") {
   auto g = test::BuildVitEncoder({});
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   FusionOptions o;
   o.legality.max_group_size = 3;   // matmul, scale, softmax, matmul is 4 ops
   auto plan = RunDpof(*g, model, o);

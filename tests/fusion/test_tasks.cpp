@@ -17,13 +17,13 @@ TEST_CASE("tasks: 12 identical ViT-Base layers give weight-12 tasks", "[fusion][
   test::VitConfig c;
   c.layers = 12;
   auto g = test::BuildVitEncoder(c);
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   FusionOptions o;
   o.legality.allow_norm_prologue = true;   // each LayerNorm rides in a GEMM: one group of each kind per layer
   auto plan = RunDpof(*g, model, o);
   REQUIRE(plan.ok());
   CHECK(plan->phases.size() <= 12 * 6);
-  auto tasks = tasks::ExtractTasks(*g, *plan, Precision::kFP16);
+  auto tasks = tasks::ExtractTasks(*g, *plan, ir::Precision::kFP16);
   REQUIRE(tasks.ok());
   int total = 0;
   for (const auto& t : *tasks) {
@@ -52,18 +52,18 @@ TEST_CASE("tasks: the signature ignores names and weight values, not shapes, and
     %rc = relu(%c)
     return %ra, %rb, %rc
   })");
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   auto plan = RunDpof(*g, model);
   REQUIRE(plan.ok());
   REQUIRE(plan->phases.size() == 3);
-  auto tasks = tasks::ExtractTasks(*g, *plan, Precision::kFP16);
+  auto tasks = tasks::ExtractTasks(*g, *plan, ir::Precision::kFP16);
   REQUIRE(tasks.ok());
   REQUIRE(tasks->size() == 2);
   CHECK((*tasks)[0].weight == 2);
   CHECK((*tasks)[1].weight == 1);
   CHECK((*tasks)[0].ops == "matmul+relu");
   CHECK((*tasks)[0].signature.find("first") == std::string::npos);
-  auto fp32 = tasks::ExtractTasks(*g, *plan, Precision::kFP32);
+  auto fp32 = tasks::ExtractTasks(*g, *plan, ir::Precision::kFP32);
   REQUIRE(fp32.ok());
   CHECK((*fp32)[0].signature == (*tasks)[0].signature);
   CHECK((*fp32)[0].id != (*tasks)[0].id);
@@ -72,10 +72,10 @@ TEST_CASE("tasks: the signature ignores names and weight values, not shapes, and
 
 TEST_CASE("tasks: DETR's encoder and decoder attentions are different tasks", "[fusion][tasks]") {
   auto g = test::BuildDetrLayers();
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   auto plan = RunDpof(*g, model);
   REQUIRE(plan.ok());
-  auto tasks = tasks::ExtractTasks(*g, *plan, Precision::kFP16);
+  auto tasks = tasks::ExtractTasks(*g, *plan, ir::Precision::kFP16);
   REQUIRE(tasks.ok());
   std::set<std::string> ids;
   int attention = 0;

@@ -55,7 +55,7 @@ TEST_CASE("zoo: ViT (tiny) fuses every attention and stays within 7 kernels per 
   for (const char* name : {"vit-base-16", "vit-huge-14"}) {
     INFO(name);
     auto g = TinyZooGraph(name);
-    AnalyticalCostModel model(H100());
+    AnalyticalCostModel model(ir::H100());
     auto plan = RunDpof(*g, model);
     REQUIRE(plan.ok());
     int layers = CountOps(*g, ir::OpKind::kSoftmax);
@@ -67,7 +67,7 @@ TEST_CASE("zoo: ViT (tiny) fuses every attention and stays within 7 kernels per 
     // Two LayerNorms, qkv, attention, proj, fc1, fc2 per layer (LayerNorm prologues are off by default);
     // patch embedding (conv + its epilogue), embeddings, the final norm and the head come on top.
     CHECK(static_cast<int>(plan->phases.size()) <= 7 * layers + 5);
-    auto tasks = tasks::ExtractTasks(*g, *plan, Precision::kFP16);
+    auto tasks = tasks::ExtractTasks(*g, *plan, ir::Precision::kFP16);
     REQUIRE(tasks.ok());
     for (const auto& t : *tasks) {
       if (t.kind == GroupKind::kAttention) CHECK(t.weight == layers);
@@ -77,7 +77,7 @@ TEST_CASE("zoo: ViT (tiny) fuses every attention and stays within 7 kernels per 
 
 TEST_CASE("zoo: DETR (tiny) fuses encoder self-attention and decoder self- and cross-attention", "[fusion][zoo]") {
   auto g = TinyZooGraph("detr-resnet50-e3");
-  AnalyticalCostModel model(H100());
+  AnalyticalCostModel model(ir::H100());
   auto plan = RunDpof(*g, model);
   REQUIRE(plan.ok());
   int softmaxes = CountOps(*g, ir::OpKind::kSoftmax);
@@ -96,7 +96,7 @@ TEST_CASE("zoo: SETR (tiny) head convolutions absorb BatchNorm and ReLU", "[fusi
   for (const char* name : {"setr-naive-base", "setr-pup"}) {
     INFO(name);
     auto g = TinyZooGraph(name);
-    AnalyticalCostModel model(H100());
+    AnalyticalCostModel model(ir::H100());
     auto plan = RunDpof(*g, model);
     REQUIRE(plan.ok());
     int relus = 0;

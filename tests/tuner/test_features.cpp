@@ -37,7 +37,7 @@ TEST_CASE("features of a 64x128x256 fp16 GEMM match hand-computed values", "[tun
   REQUIRE(space.ok());
   REQUIRE(codegen::ValidateAnnotation(*space, a).ok());
 
-  FeatureExtractor fx(t, fusion::H100());
+  FeatureExtractor fx(t, ir::H100());
   FeatureVector f = fx.Extract(p);
   auto get = [&](Feature k) { return static_cast<double>(Get(f, k)); };
 
@@ -94,7 +94,7 @@ TEST_CASE("a ragged GEMM reports its padding", "[tuner][features]") {
   a.set(Knob::kStages, 2);
   a.set(Knob::kSplitK, 1);
   a.set(Knob::kSwizzle, 1);
-  FeatureExtractor fx(t, fusion::H100());
+  FeatureExtractor fx(t, ir::H100());
   FeatureVector f = fx.Extract(codegen::Program{t.task, t.sketches.front(), a});
   // ceil(197/64)=4 by ceil(96/64)=2 tiles cover 256x128 for 197x96 useful elements.
   CHECK(Get(f, Feature::kBlocks) == 8);

@@ -56,7 +56,7 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   MeasureRequest r;
   r.id = 42;
   r.graph_text = "graph g(%x: f32[4]) {\n  return %x\n}\n";
-  r.precision = codegen::Precision::kBF16;
+  r.precision = ir::Precision::kBF16;
   r.cubin = {0x7f, 'E', 'L', 'F', 0, 255, 16};
   r.launch.kernel_name = "k";
   r.launch.grid = {3, 2, 1};
@@ -71,7 +71,7 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   REQUIRE(back.ok());
   CHECK(back->id == 42);
   CHECK(back->graph_text == r.graph_text);
-  CHECK(back->precision == codegen::Precision::kBF16);
+  CHECK(back->precision == ir::Precision::kBF16);
   CHECK(back->cubin == r.cubin);
   CHECK(back->launch.grid == r.launch.grid);
   CHECK(back->launch.dynamic_smem_bytes == 49152);
@@ -91,8 +91,8 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   CHECK(rb->result.rel_error == 0.5);
   CHECK(rb->fatal);
   CHECK_FALSE(RequestFromLine("{\"id\": 1}").ok());
-  CHECK(Tolerance(codegen::Precision::kFP32) == 1e-4);
-  CHECK(Tolerance(codegen::Precision::kFP16) == 2e-2);
+  CHECK(Tolerance(ir::Precision::kFP32) == 1e-4);
+  CHECK(Tolerance(ir::Precision::kFP16) == 2e-2);
 }
 
 TEST_CASE("candidates compile in parallel; an invalid one is a compile error", "[tuner][measurer]") {

@@ -7,7 +7,7 @@
 
 #include "codegen/compile.h"
 #include "compiler/frontend/onnx_loader.h"
-#include "compiler/fusion/device_info.h"
+#include "ir/device.h"
 #include "compiler/fusion/group_signature.h"
 #include "compiler/passes/pipeline.h"
 #include "models/zoo.h"
@@ -41,7 +41,7 @@ std::vector<std::string> Fallbacks(const std::vector<tasks::Task>& ts) {
   std::vector<std::string> out;
   for (const tasks::Task& t : ts) {
     if (!tuner::ExpectsFastSketch(t.kind)) continue;
-    auto ctx = codegen::MakeTaskContext(*t.graph, codegen::Precision::kFP16, "sm_90");
+    auto ctx = codegen::MakeTaskContext(*t.graph, ir::Precision::kFP16, "sm_90");
     REQUIRE(ctx.ok());
     if (ctx->sketches.front().kind == codegen::SketchKind::kGeneric) out.push_back(t.ops);
   }
@@ -54,13 +54,13 @@ struct Planned {
 };
 
 Planned PlanBoth(const ir::Graph& g, const fusion::FusionOptions& fo) {
-  fusion::AnalyticalCostModel analytical(fusion::H100());
+  fusion::AnalyticalCostModel analytical(ir::H100());
   auto a = fusion::RunDpof(g, analytical, fo);
   REQUIRE(a.ok());
   auto ta = tasks::ExtractTasks(g, *a, fo.precision);
   REQUIRE(ta.ok());
   fusion::MeasuredCostModel none(analytical, fusion::TaskIdKeyFn(g));   // nothing measured
-  auto b = tuner::PlanTasks(g, none, fo, codegen::Precision::kFP16, "sm_90");
+  auto b = tuner::PlanTasks(g, none, fo, ir::Precision::kFP16, "sm_90");
   REQUIRE(b.ok());
   return {std::move(ta).value(), std::move(b).value()};
 }
@@ -162,10 +162,10 @@ TEST_CASE("plan tasks: a measured group keeps its measured time, element-loaded 
   // Measured a little under its estimate, it comes back: the factor (3x) applies to estimates only,
   // and with it the group would cost 2.7x its alternative.
   REQUIRE(estimate > 0);
-  fusion::AnalyticalCostModel analytical(fusion::H100());
+  fusion::AnalyticalCostModel analytical(ir::H100());
   fusion::MeasuredCostModel cost(analytical, fusion::TaskIdKeyFn(*g));
   cost.SetMeasured(merged, 0.9 * estimate);
-  auto planned = tuner::PlanTasks(*g, cost, fo, codegen::Precision::kFP16, "sm_90");
+  auto planned = tuner::PlanTasks(*g, cost, fo, ir::Precision::kFP16, "sm_90");
   REQUIRE(planned.ok());
   CHECK(in_plan(planned->tasks));
 }

@@ -14,8 +14,8 @@ namespace {
 std::vector<codegen::TaskContext> Tasks() {
   std::vector<codegen::TaskContext> ts;
   ts.push_back(test::LinearTask(197, 768, 2304));
-  ts.push_back(test::LinearTask(197, 3072, 768, codegen::Precision::kFP32));
-  ts.push_back(test::LinearTask(50, 64, 1000, codegen::Precision::kBF16));
+  ts.push_back(test::LinearTask(197, 3072, 768, ir::Precision::kFP32));
+  ts.push_back(test::LinearTask(50, 64, 1000, ir::Precision::kBF16));
   auto g = test::SmallModelGraph();
   // Softmax alone: a row reduction.
   auto sm = std::make_unique<ir::Graph>("sm");
@@ -23,7 +23,7 @@ std::vector<codegen::TaskContext> Tasks() {
   auto s = sm->AddNode(ir::OpKind::kSoftmax, {x});
   REQUIRE(s.ok());
   sm->SetOutputs({(*s)->output(0)});
-  auto t = codegen::MakeTaskContext(*sm, codegen::Precision::kFP16);
+  auto t = codegen::MakeTaskContext(*sm, ir::Precision::kFP16);
   REQUIRE(t.ok());
   ts.push_back(std::move(t).value());
   auto ew = std::make_unique<ir::Graph>("ew");
@@ -31,7 +31,7 @@ std::vector<codegen::TaskContext> Tasks() {
   auto ge = ew->AddNode(ir::OpKind::kGelu, {y});
   REQUIRE(ge.ok());
   ew->SetOutputs({(*ge)->output(0)});
-  auto t2 = codegen::MakeTaskContext(*ew, codegen::Precision::kFP16);
+  auto t2 = codegen::MakeTaskContext(*ew, ir::Precision::kFP16);
   REQUIRE(t2.ok());
   ts.push_back(std::move(t2).value());
   return ts;
@@ -101,7 +101,7 @@ class PreferLargeBlocks : public CostModel {
 
 TEST_CASE("a batch is valid, distinct, unmeasured, and follows the model", "[tuner][search]") {
   codegen::TaskContext t = test::LinearTask(197, 768, 2304);
-  FeatureExtractor fx(t, fusion::H100());
+  FeatureExtractor fx(t, ir::H100());
   SearchOptions so;
   so.population = 128;
   EvolutionarySearch search(t, fx, so);

@@ -38,7 +38,7 @@ inline std::unique_ptr<ir::Graph> SmallModelGraph() {
   return g;
 }
 
-inline codegen::TaskContext LinearTask(int64_t m, int64_t k, int64_t n, codegen::Precision p = codegen::Precision::kFP16) {
+inline codegen::TaskContext LinearTask(int64_t m, int64_t k, int64_t n, ir::Precision p = ir::Precision::kFP16) {
   auto g = LinearTaskGraph(m, k, n);
   auto t = codegen::MakeTaskContext(*g, p);
   REQUIRE(t.ok());

@@ -1,0 +1,32 @@
+// Numeric precision of a compiled model: how floating tensors are stored and how matrix products run
+// (tensor cores or SIMT). One definition for every stage: DPOF prices groups with it, tasks carry it
+// (a group tuned in fp16 is a different tuning task from the same group in fp32), the sketches emit
+// for it and the tuning log records it by name.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "ir/dtype.h"
+
+namespace agt::ir {
+
+enum class Precision : uint8_t {
+  kFP32,   // fp32 storage, SIMT FMA (exact fp32, the paper's precision)
+  kTF32,   // fp32 storage, tf32 tensor-core MMA
+  kFP16,   // half storage, fp16 MMA, fp32 accumulation and statistics
+  kBF16,   // bfloat16 storage, bf16 MMA, fp32 accumulation and statistics
+};
+
+std::string_view PrecisionName(Precision p);                  // "fp32", "tf32", "fp16", "bf16"
+std::optional<Precision> ParsePrecision(std::string_view name);
+// Whether matrix products use tensor cores at this precision.
+bool UsesTensorCores(Precision p);
+// Bytes one floating element occupies in device memory at this precision.
+int FloatStorageBytes(Precision p);
+// Bytes one element of a value of `dtype` occupies (integer values keep their size).
+size_t StorageBytes(Precision p, DType dtype);
+
+}  // namespace agt::ir
