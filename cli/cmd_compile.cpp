@@ -1,4 +1,4 @@
-// `autogtco compile MODEL.onnx -o MODEL.so [--precision fp32|tf32|fp16|bf16] [--arch sm_90]
+// `autogtco compile MODEL.onnx -o MODEL.so [--precision fp32|tf32|fp16|bf16] [--arch sm_90|native]
 // [--input-shape NAME=1x3x224x224 ...] [--tuning-log FILE] [--weights embedded|external] [-j N]
 // [--dump-kernels DIR] [--tune --trials N --time-budget 20m ...]`:
 // the whole compiler (compiler/driver/driver.h), no GPU needed. Prints the summary on stdout.
@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/plan_args.h"
 #include "cli/tune_run.h"
 #include "compiler/driver/driver.h"
 #include "compiler/driver/program_source.h"
@@ -21,9 +22,7 @@ namespace {
 struct CompileArgs {
   std::string model;
   std::string output;
-  std::string precision = "fp16";
-  std::string arch = "sm_90";
-  std::vector<std::string> input_shapes;
+  PlanArgs plan;   // --precision, --arch, --input-shape, --max-group-size
   std::string tuning_log;
   std::string weights = "embedded";
   int jobs = 0;
@@ -38,12 +37,8 @@ Status Compile(const CompileArgs& a) {
   if (a.verbosity == 1) spdlog::set_level(spdlog::level::info);
   if (a.verbosity >= 2) spdlog::set_level(spdlog::level::debug);
   driver::CompileOptions o;
-  auto p = ir::ParsePrecision(a.precision);
-  if (!p) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
-  o.precision = *p;
-  AGT_RETURN_IF_ERROR(ir::DeviceForArch(a.arch).status().WithContext("--arch"));
-  o.arch = a.arch;
-  for (const std::string& s : a.input_shapes) AGT_RETURN_IF_ERROR(frontend::ParseInputShape(s, o.frontend));
+  AGT_ASSIGN_OR_RETURN(o.plan, ToPlanOptions(a.plan));
+  AGT_RETURN_IF_ERROR(ToFrontendOptions(a.plan, o.frontend));
   if (a.weights == "embedded") {
     o.weights = runtime::WeightsMode::kEmbedded;
   } else if (a.weights == "external") {
@@ -75,14 +70,12 @@ Status Compile(const CompileArgs& a) {
     TuneArgs t = a.tune_args;
     t.model = a.model;
     t.log = a.tuning_log;
-    t.input_shapes = a.input_shapes;
-    t.precision = a.precision;
-    t.arch = a.arch;
+    t.plan = a.plan;
     t.nvrtc_cache = a.nvrtc_cache;
     AGT_RETURN_IF_ERROR(Tune(t).WithContext("--tune"));
   }
   if (!a.tuning_log.empty()) {
-    AGT_ASSIGN_OR_RETURN(o.programs, driver::OpenTuningLogSource(a.tuning_log, a.arch));
+    AGT_ASSIGN_OR_RETURN(o.programs, driver::OpenTuningLogSource(a.tuning_log, o.plan.device.arch));
   }
   AGT_ASSIGN_OR_RETURN(driver::CompileResult r, driver::CompileOnnxFile(a.model, o));
   AGT_RETURN_IF_ERROR(driver::WriteArtifact(r, out, o));
@@ -97,9 +90,7 @@ void AddCompileCommand(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand("compile", "Compile an ONNX model into one shared library (no GPU needed)");
   cmd->add_option("model", args->model, "The .onnx file")->required();
   cmd->add_option("-o,--output", args->output, "The artifact (default: MODEL.so beside the .onnx)");
-  cmd->add_option("--precision", args->precision, "fp32, tf32, fp16 (default) or bf16");
-  cmd->add_option("--arch", args->arch, "Target GPU architecture (sm_90 default; sm_89, sm_80)");
-  cmd->add_option("--input-shape", args->input_shapes, "Fix an input's shape: NAME=1x3x224x224 (repeatable)");
+  AddPlanOptions(cmd, args->plan);
   cmd->add_option("--tuning-log", args->tuning_log, "Take each task's best program from this tuning log");
   cmd->add_option("--weights", args->weights, "embedded (default, in the .so) or external (MODEL.weights beside it)");
   cmd->add_option("-j,--jobs", args->jobs, "NVRTC threads (default: all cores)");

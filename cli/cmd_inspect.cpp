@@ -3,6 +3,7 @@
 // count, FLOPs, and the IR after the frontend passes (large constants elided). The sections are
 // built in order by InspectModel; later stages add theirs after the IR (see the --fusion hook).
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <memory>
 
@@ -11,12 +12,13 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "cli/fusion_report.h"
+#include "cli/plan_args.h"
 #include "compiler/frontend/graph_stats.h"
 #include "compiler/frontend/onnx_loader.h"
 #include "compiler/passes/pipeline.h"
 #include "ir/text.h"
-#include "tuner/plan_tasks.h"
+#include "compiler/planner/plan_report.h"
+#include "records/best_programs.h"
 
 namespace agt::cli {
 
@@ -25,15 +27,14 @@ namespace {
 struct InspectArgs {
   std::string model;
   std::string format = "text";
-  std::vector<std::string> input_shapes;
   bool no_passes = false;
   bool no_ir = false;
   int64_t elide = 16;
   std::string dump_after;
-  // --fusion: DPOF's plan, tasks and "not fused because" notes (cli/fusion_report.h).
+  // --fusion: the plan compile builds (compiler/planner/plan_report.h), from the same flags.
   bool fusion = false;
-  std::string precision = "fp16";
-  int max_group_size = 24;
+  PlanArgs plan;            // --precision, --arch, --input-shape, --max-group-size
+  std::string tuning_log;   // measured times DPOF plans with, as compile --tuning-log
   bool norm_prologue = false;
 };
 
@@ -51,8 +52,22 @@ nlohmann::json ValueJson(const ir::Value* v) {
 
 Status InspectModel(const InspectArgs& a) {
   frontend::FrontendOptions fopts;
-  for (const std::string& s : a.input_shapes) AGT_RETURN_IF_ERROR(frontend::ParseInputShape(s, fopts));
+  AGT_RETURN_IF_ERROR(ToFrontendOptions(a.plan, fopts));
   if (a.format == "dot" && !a.fusion) return Status::Error("--format dot needs --fusion");
+  planner::PlanOptions plan_options;
+  std::map<std::string, double> measured;
+  if (a.fusion) {
+    AGT_ASSIGN_OR_RETURN(plan_options, ToPlanOptions(a.plan));
+    plan_options.legality.allow_norm_prologue = a.norm_prologue;
+    plan_options.sketch_aware = !a.norm_prologue;   // the study's groups have no sketch: plain prices
+    plan_options.explain = true;
+    if (!a.tuning_log.empty()) {
+      AGT_ASSIGN_OR_RETURN(records::BestPrograms best, records::BestProgramsFromLog(a.tuning_log, plan_options.device.arch));
+      measured = records::MeasuredKernelUs(best);
+    }
+  } else if (!a.tuning_log.empty() || a.norm_prologue) {
+    return Status::Error("--tuning-log and --norm-prologue need --fusion");
+  }
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, frontend::LoadOnnx(a.model, fopts));
   // Parameters are counted as imported: the passes fold BatchNorm into convs, which changes the
   // count of constants but not of what the model trains.
@@ -77,17 +92,8 @@ Status InspectModel(const InspectArgs& a) {
   std::string ir_text = show_ir ? ir::PrintGraph(*g, po) : std::string();
   std::string fusion_report;
   if (a.fusion) {
-    AGT_ASSIGN_OR_RETURN(tasks::FusionReportOptions fo, MakeFusionReportOptions(a.format, a.precision, a.max_group_size));
-    fo.fusion.legality.allow_norm_prologue = a.norm_prologue;
-    // The plan compile builds without a tuning log: the analytical model, sketch-aware. The
-    // --norm-prologue study shows the plain analytical plan (no sketch takes those groups yet, so the
-    // sketch-aware model would price every one of them out).
-    auto cprec = ir::ParsePrecision(a.precision);
-    if (!cprec) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
-    fusion::AnalyticalCostModel analytical(fo.device);
-    tuner::SketchAwareCostModel aware(*g, analytical, *cprec, "sm_90");
-    if (!a.norm_prologue) fo.cost = &aware;
-    AGT_ASSIGN_OR_RETURN(fusion_report, tasks::RenderFusionReport(*g, fo));
+    AGT_ASSIGN_OR_RETURN(planner::ModelPlan plan, planner::PlanModel(*g, plan_options, measured));
+    fusion_report = planner::RenderPlanReport(*g, plan, *planner::ParseReportFormat(a.format));
     if (a.format == "dot") {
       fmt::print("{}", fusion_report);
       return Status::Ok();
@@ -139,15 +145,13 @@ void AddInspectCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("model", args->model, "The .onnx file")->required();
   cmd->add_option("--format", args->format, "Output format (dot: with --fusion, one cluster per phase)")
       ->check(CLI::IsMember({"text", "json", "dot"}));
-  cmd->add_option("--input-shape", args->input_shapes, "Fix an input's shape: NAME=1x3x224x224 (repeatable)");
   cmd->add_flag("--no-passes", args->no_passes, "Show the graph as imported, before the frontend passes");
   cmd->add_flag("--no-ir", args->no_ir, "Leave the IR text out");
   cmd->add_option("--elide", args->elide, "Print constants with more than N elements as <elided> (-1: never)");
   cmd->add_option("--dump-after", args->dump_after, "Print the IR to stderr after this pass ('all': every pass)");
   cmd->add_flag("--fusion", args->fusion, "Show the fusion plan (DPOF phases, tasks, unfused patterns) instead of the IR");
-  cmd->add_option("--precision", args->precision, "Precision the fusion plan is priced at")
-      ->check(CLI::IsMember({"fp32", "tf32", "fp16", "bf16"}));
-  cmd->add_option("--max-group-size", args->max_group_size, "Most ops in one fused group");
+  AddPlanOptions(cmd, args->plan);
+  cmd->add_option("--tuning-log", args->tuning_log, "With --fusion: plan with this log's measured times, as compile does");
   cmd->add_flag("--norm-prologue", args->norm_prologue,
                 "Let a LayerNorm fuse into the GEMM after it (a plan study: no GEMM sketch computes it yet, so compile keeps it off)");
   cmd->callback([args, &ctx] {

@@ -18,7 +18,7 @@
 #include "tuner/duration.h"
 #include "tuner/measure_worker.h"
 #include "tuner/tuner.h"
-#include "tuner/tuning_log.h"
+#include "records/tuning_log.h"
 
 namespace agt::cli {
 
@@ -34,18 +34,14 @@ std::string Clock(double s) {
 
 Status Tune(const TuneArgs& a) {
   tuner::TuneOptions o;
-  for (const std::string& s : a.input_shapes) AGT_RETURN_IF_ERROR(frontend::ParseInputShape(s, o.frontend));
+  AGT_RETURN_IF_ERROR(ToFrontendOptions(a.plan, o.frontend));
+  AGT_ASSIGN_OR_RETURN(o.plan, ToPlanOptions(a.plan));
   o.tuning_log = a.log;
   o.trials = a.trials;
   if (!a.time_budget.empty()) {
     AGT_ASSIGN_OR_RETURN(o.time_budget_s, tuner::ParseDuration(a.time_budget));
   }
   if (o.trials <= 0 && o.time_budget_s <= 0) return Status::Error("give a budget: --trials N and/or --time-budget 20m");
-  auto p = ir::ParsePrecision(a.precision);
-  if (!p) return Status::Errorf("--precision must be fp32, tf32, fp16 or bf16, got '{}'", a.precision);
-  o.precision = *p;
-  AGT_RETURN_IF_ERROR(ir::DeviceForArch(a.arch).status());
-  o.arch = a.arch;
   o.seed = a.seed;
   if (a.batch < 1) return Status::Error("--batch must be at least 1");
   o.batch = a.batch;
@@ -100,9 +96,7 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand("tune", "Tune a model's kernels on this GPU, appending to a tuning log");
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_option("--tuning-log", args->log, "JSON-lines log to append to (and resume from)")->required();
-  cmd->add_option("--precision", args->precision, "fp32, tf32, fp16 (default) or bf16");
-  cmd->add_option("--arch", args->arch, "Target arch of the kernels (default sm_90)");
-  cmd->add_option("--input-shape", args->input_shapes, "Fix an input's shape: NAME=1x3x224x224 (repeatable)");
+  AddPlanOptions(cmd, args->plan);
   cmd->add_option("--nvrtc-cache", args->nvrtc_cache, "Folder caching compiled kernels between runs");
   AddTuneBudgetOptions(cmd, *args);
   cmd->callback([args, &ctx]() {
@@ -128,8 +122,8 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
   merge->add_option("logs", *merge_in, "Logs to merge")->required();
   merge->add_option("-o,--output", *merge_out, "Merged log")->required();
   merge->callback([merge_in, merge_out, &ctx]() {
-    auto records = tuner::MergeTuningLogs(*merge_in);
-    Status st = records.ok() ? tuner::WriteTuningLog(*merge_out, *records) : records.status();
+    auto records = records::MergeTuningLogs(*merge_in);
+    Status st = records.ok() ? records::WriteTuningLog(*merge_out, *records) : records.status();
     if (!st.ok()) {
       fmt::print(stderr, "error: tune-merge: {}\n", st.message());
       ctx.exit_code = 2;

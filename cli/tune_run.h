@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/plan_args.h"
 #include "ir/status.h"
 
 namespace agt::cli {
@@ -15,11 +16,9 @@ namespace agt::cli {
 struct TuneArgs {
   std::string model;
   std::string log;
-  std::vector<std::string> input_shapes;
   int64_t trials = 0;
   std::string time_budget;
-  std::string precision = "fp16";
-  std::string arch = "sm_90";
+  PlanArgs plan;   // --precision, --arch, --input-shape, --max-group-size: as compile plans
   uint64_t seed = 0;
   int batch = 16;
   int repeats = 20;

@@ -23,11 +23,17 @@ std::optional<Precision> ParsePrecision(std::string_view name) {
 
 bool UsesTensorCores(Precision p) { return p != Precision::kFP32; }
 
-int FloatStorageBytes(Precision p) { return p == Precision::kFP16 || p == Precision::kBF16 ? 2 : 4; }
-
-size_t StorageBytes(Precision p, DType dtype) {
-  if (!IsFloat(dtype)) return DTypeSize(dtype);
-  return static_cast<size_t>(FloatStorageBytes(p));
+DType StorageDType(DType dtype, Precision p) {
+  if (!IsFloat(dtype)) return dtype;
+  switch (p) {
+    case Precision::kFP16: return DType::kF16;
+    case Precision::kBF16: return DType::kBF16;
+    default: return DType::kF32;
+  }
 }
+
+size_t StorageBytes(Precision p, DType dtype) { return DTypeSize(StorageDType(dtype, p)); }
+
+int FloatStorageBytes(Precision p) { return static_cast<int>(StorageBytes(p, DType::kF32)); }
 
 }  // namespace agt::ir

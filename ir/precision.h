@@ -24,9 +24,13 @@ std::string_view PrecisionName(Precision p);                  // "fp32", "tf32",
 std::optional<Precision> ParsePrecision(std::string_view name);
 // Whether matrix products use tensor cores at this precision.
 bool UsesTensorCores(Precision p);
+// The dtype a value of `dtype` has in device memory at `p`: every floating value is stored in the
+// precision's float type (f32 for fp32/tf32, f16, bf16); integers and bools keep their own type.
+// The one rule of device storage: DPOF's byte counts, the sketches and the weight packing read it.
+DType StorageDType(DType dtype, Precision p);
+// Bytes one element of a value of `dtype` occupies in device memory at `p`.
+size_t StorageBytes(Precision p, DType dtype);
 // Bytes one floating element occupies in device memory at this precision.
 int FloatStorageBytes(Precision p);
-// Bytes one element of a value of `dtype` occupies (integer values keep their size).
-size_t StorageBytes(Precision p, DType dtype);
 
 }  // namespace agt::ir

@@ -161,18 +161,18 @@ class GpuSession {
   MeasureResponse Measure(const MeasureRequest& req) {
     MeasureResponse resp;
     resp.id = req.id;
-    auto fail = [&](MeasureError e, std::string msg, runtime::CUresult r = 0) {
+    auto fail = [&](records::MeasureError e, std::string msg, runtime::CUresult r = 0) {
       resp.result.error = e;
       resp.result.message = std::move(msg);
       resp.fatal = IsSticky(r);
       return resp;
     };
     auto ref_or = GetReference(req);
-    if (!ref_or.ok()) return fail(MeasureError::kLaunchError, "reference: " + ref_or.status().message());
+    if (!ref_or.ok()) return fail(records::MeasureError::kLaunchError, "reference: " + ref_or.status().message());
     const Reference& ref = *ref_or.value();
     if (static_cast<size_t>(req.launch.num_inputs) != ref.inputs.size() ||
         static_cast<size_t>(req.launch.num_outputs) != ref.outputs.size()) {
-      return fail(MeasureError::kLaunchError, "launch spec does not match the task's inputs and outputs");
+      return fail(records::MeasureError::kLaunchError, "launch spec does not match the task's inputs and outputs");
     }
     d_->cuCtxSetCurrent(ctx_);
     runtime::CUmodule module = nullptr;
@@ -224,7 +224,7 @@ class GpuSession {
     }
     if (!ok) {
       cleanup();
-      return fail(MeasureError::kLaunchError, what, r);
+      return fail(records::MeasureError::kLaunchError, what, r);
     }
     std::vector<void*> args;
     for (CUdeviceptr& b : bufs) args.push_back(&b);
@@ -235,7 +235,7 @@ class GpuSession {
     };
     if (!launch() || !call(d_->cuStreamSynchronize(stream_), "kernel execution")) {
       cleanup();
-      return fail(MeasureError::kLaunchError, what, r);
+      return fail(records::MeasureError::kLaunchError, what, r);
     }
     if (req.check) {
       double worst = 0;
@@ -243,14 +243,14 @@ class GpuSession {
         std::vector<uint8_t> b(out_bytes[j]);
         if (!call(d_->cuMemcpyDtoH(b.data(), bufs[ref.inputs.size() + j], b.size()), "cuMemcpyDtoH")) {
           cleanup();
-          return fail(MeasureError::kLaunchError, what, r);
+          return fail(records::MeasureError::kLaunchError, what, r);
         }
         worst = std::max(worst, RelL2(b, ref.outputs[j], p));
       }
       resp.result.rel_error = std::isfinite(worst) ? worst : 1e30;
       if (!(worst <= Tolerance(p))) {
         cleanup();
-        return fail(MeasureError::kWrongAnswer, fmt::format("relative L2 error {:.3g} exceeds {:.3g}", worst, Tolerance(p)));
+        return fail(records::MeasureError::kWrongAnswer, fmt::format("relative L2 error {:.3g} exceeds {:.3g}", worst, Tolerance(p)));
       }
     }
     for (int i = 0; i < req.warmup; ++i) {
@@ -269,7 +269,7 @@ class GpuSession {
       times.push_back(static_cast<double>(ms) * 1000.0);
     }
     cleanup();
-    if (r != 0) return fail(MeasureError::kLaunchError, what, r);
+    if (r != 0) return fail(records::MeasureError::kLaunchError, what, r);
     resp.result.times_us = times;
     std::sort(times.begin(), times.end());
     size_t n = times.size();
@@ -319,7 +319,7 @@ int RunMeasureWorker(int in_fd, int out_fd) {
     MeasureResponse resp;
     if (!req.ok()) {
       resp.id = -1;
-      resp.result.error = MeasureError::kLaunchError;
+      resp.result.error = records::MeasureError::kLaunchError;
       resp.result.message = req.status().message();
     } else {
       resp = gpu.Measure(*req);

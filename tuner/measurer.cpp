@@ -143,13 +143,13 @@ Expected<std::string> Measurer::ReadLine(double timeout_s, bool* timed_out) {
   }
 }
 
-MeasureResult Measurer::RunOnWorker(const MeasureRequest& req) {
-  MeasureResult res;
+records::MeasureResult Measurer::RunOnWorker(const MeasureRequest& req) {
+  records::MeasureResult res;
   if (pid_ < 0) {
     ++restarts_;
     Status st = StartWorker();
     if (!st.ok()) {
-      res.error = MeasureError::kNoDevice;
+      res.error = records::MeasureError::kNoDevice;
       res.message = st.message();
       return res;
     }
@@ -170,14 +170,14 @@ MeasureResult Measurer::RunOnWorker(const MeasureRequest& req) {
                                     : Expected<std::string>(Status::Error("the worker exited"));
   if (!answer.ok()) {
     StopWorker(/*kill=*/true);
-    res.error = timed_out ? MeasureError::kTimeout : MeasureError::kLaunchError;
+    res.error = timed_out ? records::MeasureError::kTimeout : records::MeasureError::kLaunchError;
     res.message = answer.status().message();
     return res;
   }
   auto resp = ResponseFromLine(*answer);
   if (!resp.ok() || resp->id != req.id) {
     StopWorker(/*kill=*/true);
-    res.error = MeasureError::kLaunchError;
+    res.error = records::MeasureError::kLaunchError;
     res.message = resp.ok() ? "the worker answered another request" : resp.status().message();
     return res;
   }
@@ -185,12 +185,12 @@ MeasureResult Measurer::RunOnWorker(const MeasureRequest& req) {
   return resp->result;
 }
 
-std::vector<MeasureResult> Measurer::Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) {
-  std::vector<MeasureResult> out(programs.size());
+std::vector<records::MeasureResult> Measurer::Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) {
+  std::vector<records::MeasureResult> out(programs.size());
   auto compiled = CompileParallel(task, programs, nvrtc_, options_.compile_threads);
   for (size_t i = 0; i < programs.size(); ++i) {
     if (!compiled[i].ok()) {
-      out[i].error = MeasureError::kCompileError;
+      out[i].error = records::MeasureError::kCompileError;
       out[i].message = compiled[i].status().message();
       continue;
     }
@@ -206,8 +206,8 @@ std::vector<MeasureResult> Measurer::Measure(const codegen::TaskContext& task, c
     req.check = options_.check;
     req.input_seed = 1;
     out[i] = RunOnWorker(req);
-    if (out[i].error == MeasureError::kTimeout || out[i].error == MeasureError::kLaunchError) {
-      spdlog::debug("program {} of task: {} ({})", i, MeasureErrorName(out[i].error), out[i].message);
+    if (out[i].error == records::MeasureError::kTimeout || out[i].error == records::MeasureError::kLaunchError) {
+      spdlog::debug("program {} of task: {} ({})", i, records::MeasureErrorName(out[i].error), out[i].message);
     }
   }
   return out;

@@ -16,8 +16,8 @@
 
 #include "codegen/compile.h"
 #include "ir/status.h"
-#include "tuner/measure_result.h"
-#include "tuner/tuning_log.h"
+#include "records/measure_result.h"
+#include "records/tuning_log.h"
 #include "tuner/worker_protocol.h"
 
 namespace agt::tuner {
@@ -50,10 +50,10 @@ class Measurer {
   Measurer& operator=(const Measurer&) = delete;
 
   // Compiles and measures `programs` (all of task `task`); one result per program, in order.
-  std::vector<MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs);
+  std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs);
 
   // Where measurements run (filled in once the worker has said hello).
-  const MeasureEnvironment& environment() const { return env_; }
+  const records::MeasureEnvironment& environment() const { return env_; }
   int64_t worker_restarts() const { return restarts_; }
 
  private:
@@ -62,11 +62,11 @@ class Measurer {
   void StopWorker(bool kill);
   // Reads one line from the worker within `timeout_s`; an error on timeout or end of output.
   Expected<std::string> ReadLine(double timeout_s, bool* timed_out);
-  MeasureResult RunOnWorker(const MeasureRequest& req);
+  records::MeasureResult RunOnWorker(const MeasureRequest& req);
 
   MeasurerOptions options_;
   codegen::NvrtcCompiler nvrtc_;
-  MeasureEnvironment env_;
+  records::MeasureEnvironment env_;
   pid_t pid_ = -1;
   int to_worker_ = -1, from_worker_ = -1;
   std::string pending_;                    // bytes read past the last line

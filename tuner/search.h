@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "codegen/compile.h"
-#include "tuner/cost_model.h"
+#include "tuner/program_cost_model.h"
 #include "tuner/features.h"
 
 namespace agt::tuner {

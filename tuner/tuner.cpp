@@ -11,15 +11,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "compiler/fusion/cost_model.h"
-#include "compiler/fusion/dpof.h"
-#include "compiler/fusion/group_signature.h"
-#include "compiler/frontend/onnx_loader.h"
-#include "compiler/passes/pipeline.h"
+#include "compiler/planner/plan_model.h"
 #include "compiler/tasks/task.h"
-#include "tuner/cost_model.h"
+#include "tuner/program_cost_model.h"
 #include "tuner/features.h"
-#include "tuner/plan_tasks.h"
 #include "tuner/task_scheduler.h"
 
 namespace agt::tuner {
@@ -53,8 +48,6 @@ struct TaskState {
   }
 };
 
-std::optional<ir::Precision> ToFusion(ir::Precision p) { return ir::ParsePrecision(ir::PrecisionName(p)); }
-
 class Tuner {
  public:
   Tuner(const ir::Graph& g, ProgramMeasurer& m, const TuneOptions& o)
@@ -62,12 +55,9 @@ class Tuner {
 
   Expected<TuneSummary> Run() {
     if (o_.trials <= 0 && o_.time_budget_s <= 0) return Status::Error("tuning needs a budget: --trials N and/or --time-budget");
-    auto fp = ToFusion(o_.precision);
-    if (!fp) return Status::Error("unknown precision");
-    fprec_ = *fp;
     AGT_RETURN_IF_ERROR(LoadLog());
-    AGT_ASSIGN_OR_RETURN(TuningLogWriter w, TuningLogWriter::Open(o_.tuning_log));
-    writer_ = std::make_unique<TuningLogWriter>(std::move(w));
+    AGT_ASSIGN_OR_RETURN(records::TuningLogWriter w, records::TuningLogWriter::Open(o_.tuning_log));
+    writer_ = std::make_unique<records::TuningLogWriter>(std::move(w));
 
     std::string previous_plan;
     for (int plan_no = 0;; ++plan_no) {
@@ -105,12 +95,12 @@ class Tuner {
   }
 
   Status LoadLog() {
-    AGT_ASSIGN_OR_RETURN(LoadedLog log, LoadTuningLog(o_.tuning_log));
-    for (const LogProblem& p : log.problems) spdlog::warn("{}:{}: {}", o_.tuning_log, p.line, p.message);
+    AGT_ASSIGN_OR_RETURN(records::LoadedLog log, records::LoadTuningLog(o_.tuning_log));
+    for (const records::LogProblem& p : log.problems) spdlog::warn("{}:{}: {}", o_.tuning_log, p.line, p.message);
     int64_t stale = 0;
-    for (TuningRecord& r : log.records) {
-      if (r.program.task.arch != o_.arch || r.program.task.precision != o_.precision) continue;
-      if (!IsCurrent(r)) {
+    for (records::TuningRecord& r : log.records) {
+      if (r.program.task.arch != o_.plan.device.arch || r.program.task.precision != o_.plan.precision) continue;
+      if (!records::IsCurrent(r)) {
         ++stale;
         continue;
       }
@@ -127,14 +117,7 @@ class Tuner {
 
   // DPOF with the measured times of tuned groups (analytical estimates for the rest), then tasks.
   Expected<std::vector<tasks::Task>> Plan(bool first) {
-    fusion::AnalyticalCostModel analytical(o_.device);
-    fusion::MeasuredCostModel measured(analytical, fusion::TaskIdKeyFn(g_), o_.device.graph_launch_us);
-    for (const auto& [key, us] : best_log_) measured.SetMeasured(key, us);
-    fusion::FusionOptions fo;
-    fo.precision = fprec_;
-    fo.legality.max_group_size = o_.max_group_size;
-    fo.explain = false;
-    AGT_ASSIGN_OR_RETURN(PlannedTasks planned, PlanTasks(g_, measured, fo, o_.precision, o_.arch));
+    AGT_ASSIGN_OR_RETURN(planner::ModelPlan planned, planner::PlanModel(g_, o_.plan, best_log_));
     if (first) summary_.initial_estimate_us = planned.plan.total_us;
     ++summary_.plans;
     return std::move(planned.tasks);
@@ -155,23 +138,23 @@ class Tuner {
     s->ops = t.ops;
     s->kind = t.kind;
     s->flops = t.flops;
-    auto ctx = codegen::MakeTaskContext(*t.graph, o_.precision, o_.arch);
+    auto ctx = codegen::MakeTaskContext(*t.graph, o_.plan.precision, o_.plan.device.arch);
     if (ctx.ok() && !ctx->sketches.empty()) {
       s->ctx = std::make_unique<codegen::TaskContext>(std::move(ctx).value());
-      s->features = std::make_unique<FeatureExtractor>(*s->ctx, o_.device);
+      s->features = std::make_unique<FeatureExtractor>(*s->ctx, o_.plan.device);
       s->search = std::make_unique<EvolutionarySearch>(*s->ctx, *s->features, o_.search);
       s->tunable = true;
     } else {
       spdlog::warn("task {} ({}) cannot be tuned: {}", t.id, t.ops, ctx.ok() ? "no sketch applies" : ctx.status().message());
     }
     // What the log already knows about this task: the model learns it, the search skips it.
-    for (const TuningRecord& r : logged_[t.id]) Absorb(*s, r.program, r.result, /*from_log=*/true);
+    for (const records::TuningRecord& r : logged_[t.id]) Absorb(*s, r.program, r.result, /*from_log=*/true);
     TaskState& ref = *s;
     states_.emplace(t.id, std::move(s));
     return ref;
   }
 
-  void Absorb(TaskState& s, const codegen::Program& p, const MeasureResult& r, bool from_log) {
+  void Absorb(TaskState& s, const codegen::Program& p, const records::MeasureResult& r, bool from_log) {
     s.measured.insert(CandidateKey(p));
     ++s.trials;
     if (s.features) samples_.push_back({s.key, s.features->Extract(p), r.median_us, r.ok()});
@@ -188,7 +171,7 @@ class Tuner {
     double sum = 0;
     for (const tasks::Task& t : tasks) {
       auto it = states_.find(t.id);
-      double us = it != states_.end() && std::isfinite(it->second->best_us) ? it->second->best_us + o_.device.graph_launch_us : t.estimated_us;
+      double us = it != states_.end() && std::isfinite(it->second->best_us) ? it->second->best_us + o_.plan.device.graph_launch_us : t.estimated_us;
       sum += t.weight * us;
     }
     return sum;
@@ -229,14 +212,14 @@ class Tuner {
         continue;
       }
       std::vector<double> predicted = model_.Predict(s.features->Extract(batch));
-      std::vector<MeasureResult> results = measurer_.Measure(*s.ctx, batch);
-      MeasureEnvironment env = measurer_.environment();
+      std::vector<records::MeasureResult> results = measurer_.Measure(*s.ctx, batch);
+      records::MeasureEnvironment env = measurer_.environment();
       bool any_ok = false;
       std::vector<double> pred_ok, thr_ok;
       for (size_t k = 0; k < batch.size(); ++k) {
-        const MeasureResult& r = results[k];
-        if (r.error == MeasureError::kNoDevice) return Status::Errorf("measuring on the GPU: {}", r.message);
-        TuningRecord rec{s.key, s.ops, batch[k], r, env, static_cast<int64_t>(std::time(nullptr)),
+        const records::MeasureResult& r = results[k];
+        if (r.error == records::MeasureError::kNoDevice) return Status::Errorf("measuring on the GPU: {}", r.message);
+        records::TuningRecord rec{s.key, s.ops, batch[k], r, env, static_cast<int64_t>(std::time(nullptr)),
                          codegen::SketchEmitterVersion(batch[k].sketch.kind)};
         AGT_RETURN_IF_ERROR(writer_->Append(rec));
         Absorb(s, batch[k], r, /*from_log=*/false);
@@ -247,7 +230,7 @@ class Tuner {
           thr_ok.push_back(1.0 / r.median_us);
         } else {
           ++summary_.failures;
-          spdlog::debug("{}: {} {}", s.ops, MeasureErrorName(r.error), r.message);
+          spdlog::debug("{}: {} {}", s.ops, records::MeasureErrorName(r.error), r.message);
         }
       }
       if (model_.trained() && pred_ok.size() >= 4) {
@@ -305,13 +288,12 @@ class Tuner {
   const ir::Graph& g_;
   ProgramMeasurer& measurer_;
   const TuneOptions& o_;
-  ir::Precision fprec_{};
   std::mt19937_64 rng_;
   XGBoostCostModel model_;
   bool model_dirty_ = false;
   Clock::time_point start_;
-  std::unique_ptr<TuningLogWriter> writer_;
-  std::map<std::string, std::vector<TuningRecord>> logged_;   // by task key, this arch and precision
+  std::unique_ptr<records::TuningLogWriter> writer_;
+  std::map<std::string, std::vector<records::TuningRecord>> logged_;   // by task key, this arch and precision
   std::map<std::string, double> best_log_;                    // best measured time per task key
   std::map<std::string, std::unique_ptr<TaskState>> states_;
   std::vector<CostSample> samples_;
@@ -326,8 +308,7 @@ Expected<TuneSummary> TuneGraph(const ir::Graph& graph, ProgramMeasurer& measure
 }
 
 Expected<TuneSummary> TuneModel(const std::string& model_path, const TuneOptions& options, const MeasurerOptions& measurer_options) {
-  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, frontend::LoadOnnx(model_path, options.frontend));
-  AGT_RETURN_IF_ERROR(passes::RunFrontendPipeline(*g).status());
+  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, planner::LoadModel(model_path, options.frontend));
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<Measurer> m, Measurer::Create(measurer_options));
   spdlog::info("measuring on {} ({}, driver {}, {})", m->environment().gpu, m->environment().arch, m->environment().driver,
                m->environment().compiler);

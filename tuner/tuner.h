@@ -16,13 +16,13 @@
 
 #include "compiler/frontend/onnx_loader.h"
 #include "codegen/program.h"
-#include "ir/device.h"
+#include "compiler/planner/plan_model.h"
 #include "ir/graph.h"
 #include "ir/status.h"
-#include "tuner/measure_result.h"
+#include "records/measure_result.h"
 #include "tuner/measurer.h"
 #include "tuner/search.h"
-#include "tuner/tuning_log.h"
+#include "records/tuning_log.h"
 
 namespace agt::tuner {
 
@@ -30,18 +30,18 @@ namespace agt::tuner {
 class ProgramMeasurer {
  public:
   virtual ~ProgramMeasurer() = default;
-  virtual std::vector<MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) = 0;
-  virtual MeasureEnvironment environment() const = 0;
+  virtual std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) = 0;
+  virtual records::MeasureEnvironment environment() const = 0;
 };
 
 // The GPU measurer behind that interface.
 class GpuProgramMeasurer : public ProgramMeasurer {
  public:
   explicit GpuProgramMeasurer(std::unique_ptr<Measurer> m) : m_(std::move(m)) {}
-  std::vector<MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) override {
+  std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) override {
     return m_->Measure(task, programs);
   }
-  MeasureEnvironment environment() const override { return m_->environment(); }
+  records::MeasureEnvironment environment() const override { return m_->environment(); }
 
  private:
   std::unique_ptr<Measurer> m_;
@@ -64,16 +64,15 @@ struct TuneOptions {
   std::string tuning_log;                 // appended to; read first to resume
   int64_t trials = 0;                     // programs to measure in this run; 0: no limit
   double time_budget_s = 0;               // wall time for this run; 0: no limit (one of the two is needed)
-  ir::Precision precision = ir::Precision::kFP16;
-  std::string arch = "sm_90";
+  // Precision, device (its arch keys the kernels) and legality: what the one planner takes
+  // (compiler/planner/plan_model.h), as compile hands it over, so a tuned log fits compile's plan.
+  planner::PlanOptions plan;
   uint64_t seed = 0;
   int batch = 16;                         // programs measured per round
   int max_replans = 3;                    // DPOF reruns with measured costs
-  int max_group_size = 24;
   int failed_rounds_to_give_up = 3;       // a task whose programs never succeed is dropped after this many rounds
   int model_threads = 0;                  // XGBoost threads (0: its default)
   SearchOptions search;
-  ir::DeviceInfo device = ir::H100();
   std::function<void(const TuneProgress&)> on_progress;
 };
 

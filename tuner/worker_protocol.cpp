@@ -117,7 +117,7 @@ Expected<MeasureRequest> RequestFromLine(std::string_view line) {
 
 std::string ResponseToLine(const MeasureResponse& r) {
   return nlohmann::json{{"id", r.id},
-                        {"error", MeasureErrorName(r.result.error)},
+                        {"error", records::MeasureErrorName(r.result.error)},
                         {"message", r.result.message},
                         {"median_us", r.result.median_us},
                         {"times_us", r.result.times_us},
@@ -130,7 +130,7 @@ Expected<MeasureResponse> ResponseFromLine(std::string_view line) {
   return Parse(line, "measure response", [](const nlohmann::json& j) -> Expected<MeasureResponse> {
     MeasureResponse r;
     r.id = j.at("id").get<int64_t>();
-    auto e = ParseMeasureError(j.at("error").get<std::string>());
+    auto e = records::ParseMeasureError(j.at("error").get<std::string>());
     if (!e) return Status::Error("measure response: unknown error kind");
     r.result.error = *e;
     r.result.message = j.value("message", "");

@@ -12,7 +12,7 @@
 #include "codegen/kernel_source.h"
 #include "codegen/program.h"
 #include "ir/status.h"
-#include "tuner/measure_result.h"
+#include "records/measure_result.h"
 
 namespace agt::tuner {
 
@@ -38,7 +38,7 @@ struct MeasureRequest {
 
 struct MeasureResponse {
   int64_t id = 0;
-  MeasureResult result;
+  records::MeasureResult result;
   bool fatal = false;               // the worker's context is unusable; it exits after answering
 };
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <xgboost/c_api.h>
 
-#include "tuner/cost_model.h"
+#include "tuner/program_cost_model.h"
 
 namespace agt::tuner {
 

@@ -1,4 +1,4 @@
-// The options of one compile (`autogtco compile`): precision, target, weights placement, threads,
+// The options of one compile (`autogtco compile`): the plan's options, weights placement, threads,
 // and where each task's program comes from. One struct handed to the driver; no global flags.
 #pragma once
 
@@ -6,8 +6,8 @@
 #include <string>
 
 #include "codegen/program.h"
-#include "compiler/fusion/legality.h"
 #include "compiler/frontend/onnx_loader.h"
+#include "compiler/planner/plan_model.h"
 #include "runtime/artifact_format.h"
 
 namespace agt::driver {
@@ -15,9 +15,9 @@ namespace agt::driver {
 class ProgramSource;
 
 struct CompileOptions {
-  // fp16 by default, as `inspect --fusion` prices plans: the precision the untuned H100 build targets.
-  ir::Precision precision = ir::Precision::kFP16;
-  std::string arch = "sm_90";
+  // Precision, the device from --arch (whose arch keys the kernels) and the legality of fused groups:
+  // what the one planner takes (compiler/planner/plan_model.h), as tune and inspect hand it over too.
+  planner::PlanOptions plan;
   frontend::FrontendOptions frontend;    // --input-shape
   // Embedded in the .so (any size: the runtime reads the payload with 64-bit pread, never through
   // relocations), or NAME.weights beside it.
@@ -29,8 +29,6 @@ struct CompileOptions {
   std::string dump_kernels_dir;
   // The program of each task: the tuning log's best record, else the default annotation. Null: defaults.
   std::shared_ptr<ProgramSource> programs;
-  // The fused groups (the defaults are what the tuner plans with too, so a tuned log fits the plan).
-  fusion::LegalityOptions legality;
   std::string model_name;                // metadata; default: the model file's stem
 };
 

@@ -14,16 +14,11 @@
 #include "compiler/driver/launch_list.h"
 #include "compiler/driver/program_source.h"
 #include "compiler/driver/task_kernels.h"
-#include "compiler/fusion/cost_model.h"
-#include "ir/device.h"
-#include "compiler/fusion/dpof.h"
-#include "compiler/fusion/group_signature.h"
-#include "compiler/passes/pipeline.h"
-#include "compiler/tasks/fusion_report.h"
+#include "compiler/planner/plan_model.h"
+#include "compiler/planner/plan_report.h"
 #include "compiler/tasks/task.h"
 #include "runtime/artifact_reader.h"
 #include "runtime/pack.h"
-#include "tuner/plan_tasks.h"
 
 namespace agt::driver {
 
@@ -66,30 +61,19 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   CompileSummary& s = r.summary;
   StageTimer timer(s);
   s.model = options.model_name.empty() ? g.name() : options.model_name;
-  s.precision = std::string(ir::PrecisionName(options.precision));
-  s.arch = options.arch;
+  s.precision = std::string(ir::PrecisionName(options.plan.precision));
+  s.arch = options.plan.device.arch;
   s.nodes = static_cast<int>(g.num_nodes());
-  AGT_RETURN_IF_ERROR(ir::DeviceForArch(options.arch).status().WithContext("--arch"));
-  auto fprec = ir::ParsePrecision(s.precision);
-  if (!fprec) return Status::Errorf("precision {} unknown to the fuser", s.precision);
+  AGT_RETURN_IF_ERROR(ir::DeviceForArch(options.plan.device.arch).status().WithContext("--arch"));
 
-  // DPOF and tasks.
-  fusion::FusionOptions fo;
-  fo.precision = *fprec;
-  fo.legality = options.legality;
-  fo.explain = false;
-  // DPOF on the analytical model, with the tuning log's measured kernel times in place of its
-  // estimates for the groups the log has (tuner/tuner.cpp plans the same way).
-  const ir::DeviceInfo device = ir::H100();
-  fusion::AnalyticalCostModel analytical(device);
-  fusion::MeasuredCostModel cost(analytical, fusion::TaskIdKeyFn(g), device.graph_launch_us);
+  // The plan, from the one planner: DPOF on the device's analytical model, with the tuning log's
+  // measured kernel times in place of its estimates for the groups the log has (as tune plans).
   const std::map<std::string, double> measured = options.programs ? options.programs->MeasuredKernelUs()
                                                                   : std::map<std::string, double>{};
-  for (const auto& [key, us] : measured) cost.SetMeasured(key, us);
-  AGT_ASSIGN_OR_RETURN(tuner::PlannedTasks planned, tuner::PlanTasks(g, cost, fo, options.precision, options.arch));
-  if (cost.num_measured() > 0) spdlog::info("fusion: DPOF used measured times for {} of its group estimates", cost.hits());
+  AGT_ASSIGN_OR_RETURN(planner::ModelPlan planned, planner::PlanModel(g, options.plan, measured));
   const fusion::FusionPlan& plan = planned.plan;
   std::vector<tasks::Task>& tasks = planned.tasks;
+  r.plan_json = planner::RenderPlanReport(g, planned, planner::ReportFormat::kJson);
   s.phases = static_cast<int>(plan.phases.size());
   s.tasks = static_cast<int>(tasks.size());
   s.estimated_us = plan.total_us;
@@ -121,7 +105,7 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   LoweringInput in;
   in.graph = &g;
   in.plan = &plan;
-  in.precision = options.precision;
+  in.precision = options.plan.precision;
   in.phase_task.assign(plan.phases.size(), -1);
   for (size_t t = 0; t < tasks.size(); ++t) {
     for (int p : tasks[t].phases) in.phase_task[static_cast<size_t>(p)] = static_cast<int>(t);
@@ -140,8 +124,8 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
     c.kernels.push_back({static_cast<uint32_t>(t), cp.kernel.launch.kernel_name, cp.kernel.launch.dynamic_smem_bytes});
   }
   if (!list.casts.empty()) {
-    std::string src = BoundaryCastSource(list.casts, options.precision);
-    AGT_ASSIGN_OR_RETURN(auto bin, nvrtc.Compile(src, options.arch, "boundary_casts.cu"));
+    std::string src = BoundaryCastSource(list.casts, options.plan.precision);
+    AGT_ASSIGN_OR_RETURN(auto bin, nvrtc.Compile(src, options.plan.device.arch, "boundary_casts.cu"));
     uint32_t module = static_cast<uint32_t>(c.modules.size());
     c.modules.push_back({"boundary_casts", runtime::ImageKind::kCubin, bin->cubin});
     for (const auto& [from, to] : list.casts) c.kernels.push_back({module, CastKernelName(from, to), 0});
@@ -154,7 +138,7 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   m.model_name = s.model;
   m.compiler_version = AGT_VERSION;
   m.precision = s.precision;
-  m.arch = options.arch;
+  m.arch = options.plan.device.arch;
   m.arena_bytes = r.memory.arena_bytes;
   m.properties = {
       {"source", source_name},
@@ -179,8 +163,7 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
 
 Expected<CompileResult> CompileOnnxFile(const std::string& onnx_path, const CompileOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
-  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, frontend::LoadOnnx(onnx_path, options.frontend));
-  AGT_RETURN_IF_ERROR(passes::RunFrontendPipeline(*g).status());
+  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, planner::LoadModel(onnx_path, options.frontend));
   double frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info("frontend: {} nodes after the passes ({:.0f} ms)", g->num_nodes(), frontend_ms);
   CompileOptions o = options;

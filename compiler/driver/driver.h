@@ -25,6 +25,7 @@ struct CompileResult {
   std::vector<plan::BufferRequest> buffers;   // the arena's buffers (lifetimes are launch indices)
   plan::MemoryPlan memory;                    // their offsets
   std::vector<std::string> task_ids;          // tasks::Task::id of each compiled task, in task order
+  std::string plan_json;                      // the plan as `inspect --fusion --format json` prints it
 };
 
 // Compiles a graph that has been through the frontend passes. `source_name` is recorded in the metadata.

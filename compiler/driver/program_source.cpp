@@ -3,7 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "tuner/best_programs.h"
+#include "records/best_programs.h"
 
 namespace agt::driver {
 
@@ -11,29 +11,25 @@ namespace {
 
 class TuningLogSource final : public ProgramSource {
  public:
-  TuningLogSource(std::string path, tuner::BestPrograms best) : path_(std::move(path)), best_(std::move(best)) {}
+  TuningLogSource(std::string path, records::BestPrograms best) : path_(std::move(path)), best_(std::move(best)) {}
   std::string Describe() const override { return "tuning log " + path_ + " (" + std::to_string(best_.size()) + " tasks)"; }
   Expected<std::optional<codegen::Program>> Lookup(const std::string& task_key,
                                                    const codegen::TaskContext& task) const override {
-    const tuner::BestProgram* b = best_.Find(task_key);
+    const records::BestProgram* b = best_.Find(task_key);
     if (b == nullptr) return std::optional<codegen::Program>();
-    return std::optional<codegen::Program>(tuner::RebindProgram(b->program, task.task));
+    return std::optional<codegen::Program>(records::RebindProgram(b->program, task.task));
   }
-  std::map<std::string, double> MeasuredKernelUs() const override {
-    std::map<std::string, double> us;
-    for (const auto& [key, b] : best_.all()) us[key] = b.median_us;
-    return us;
-  }
+  std::map<std::string, double> MeasuredKernelUs() const override { return records::MeasuredKernelUs(best_); }
 
  private:
   std::string path_;
-  tuner::BestPrograms best_;
+  records::BestPrograms best_;
 };
 
 }  // namespace
 
 Expected<std::shared_ptr<ProgramSource>> OpenTuningLogSource(const std::string& path, const std::string& arch) {
-  AGT_ASSIGN_OR_RETURN(tuner::BestPrograms best, tuner::BestProgramsFromLog(path, arch));
+  AGT_ASSIGN_OR_RETURN(records::BestPrograms best, records::BestProgramsFromLog(path, arch));
   spdlog::info("tuning log {}: best programs of {} tasks for {}", path, best.size(), arch);
   return std::shared_ptr<ProgramSource>(std::make_shared<TuningLogSource>(path, std::move(best)));
 }

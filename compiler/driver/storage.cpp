@@ -5,22 +5,13 @@
 
 namespace agt::driver {
 
-ir::DType StorageDType(ir::DType dtype, ir::Precision p) {
-  if (!ir::IsFloat(dtype)) return dtype;
-  switch (p) {
-    case ir::Precision::kFP16: return ir::DType::kF16;
-    case ir::Precision::kBF16: return ir::DType::kBF16;
-    default: return ir::DType::kF32;
-  }
-}
-
 uint64_t StorageBytes(const ir::TensorType& type, ir::Precision p) {
-  ir::TensorType t{StorageDType(type.dtype, p), type.shape};
+  ir::TensorType t{ir::StorageDType(type.dtype, p), type.shape};
   return t.size_bytes();
 }
 
 std::vector<uint8_t> ToStorageBytes(const ir::Tensor& t, ir::Precision p) {
-  ir::DType to = StorageDType(t.dtype(), p);
+  ir::DType to = ir::StorageDType(t.dtype(), p);
   if (to == t.dtype()) return std::vector<uint8_t>(t.raw(), t.raw() + t.size_bytes());
   int64_t n = t.num_elements();
   std::vector<uint8_t> out;

@@ -16,8 +16,7 @@
 
 namespace agt::driver {
 
-// The dtype a value of `dtype` has in device memory at `p`.
-ir::DType StorageDType(ir::DType dtype, ir::Precision p);
+using ir::StorageDType;   // the rule itself lives with the precision (ir/precision.h)
 // Bytes of a value of `type` in device memory at `p`.
 uint64_t StorageBytes(const ir::TensorType& type, ir::Precision p);
 // A tensor's bytes in its storage dtype at `p` (floats rounded to nearest even).

@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "compiler/driver/program_source.h"
-#include "tuner/plan_tasks.h"
+#include "compiler/planner/plan_model.h"
 
 namespace agt::driver {
 
@@ -50,10 +50,10 @@ Status DumpKernel(const std::string& dir, const tasks::Task& task, const codegen
 }
 
 Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& options, codegen::NvrtcCompiler& nvrtc) {
-  AGT_ASSIGN_OR_RETURN(codegen::TaskContext ctx, codegen::MakeTaskContext(*task.graph, options.precision, options.arch));
+  AGT_ASSIGN_OR_RETURN(codegen::TaskContext ctx, codegen::MakeTaskContext(*task.graph, options.plan.precision, options.plan.device.arch));
   TaskKernel k;
   k.rule = ctx.rule;
-  if (tuner::ExpectsFastSketch(task.kind) && ctx.sketches.front().kind == codegen::SketchKind::kGeneric) {
+  if (planner::ExpectsFastSketch(task.kind) && ctx.sketches.front().kind == codegen::SketchKind::kGeneric) {
     k.fallback = true;
     spdlog::warn("task {} ({}, a {} group) fell back to the generic sketch: expect a slow kernel", task.id, task.ops,
                  fusion::GroupKindName(task.kind));

@@ -71,4 +71,9 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
   return tasks;
 }
 
+std::string NodeLabel(const ir::Node& n) {
+  if (!n.name().empty()) return n.name();
+  return n.num_outputs() ? n.output(0)->name() : std::string(n.op_name());
+}
+
 }  // namespace agt::tasks

@@ -37,4 +37,7 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
 // "layer_norm+linear+add" in the group's node order.
 std::string GroupOpsString(const fusion::FusionGroup& group);
 
+// A node's label in reports and errors: its ONNX name, else the name of its first result.
+std::string NodeLabel(const ir::Node& n);
+
 }  // namespace agt::tasks

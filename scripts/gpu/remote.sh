@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune curve profile torchvit all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune curve profile compare torchvit all
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
@@ -106,6 +106,9 @@ for s in "${steps[@]}"; do
         autogtco bench /tmp/profile.so --iters 2 --warmup 1 > /tmp/ncu.csv 2> /tmp/ncu.err
       tail -n 5 /tmp/ncu.err | tee -a "$OUT/profile.txt"
       python3 scripts/gpu/ncu_summary.py /tmp/ncu.csv 2>&1 | tee -a "$OUT/profile.txt" ;;
+    compare)
+      # An older build (OLD, default .carry-old) against this one: kernels diffed, artifacts timed (compare_builds.sh).
+      OUT="$OUT" bash scripts/gpu/compare_builds.sh ;;
     torchvit)
       # torch (eager, torch.compile reduce-overhead) on this GPU for the ViTs, beside ours (scripts/gpu/torch_vit.py).
       python3 scripts/gpu/torch_vit.py --models ${TORCH_MODELS:-vit_base_patch16_224} 2>&1 | grep -v Warning | tee "$OUT/torch_vit.txt" ;;

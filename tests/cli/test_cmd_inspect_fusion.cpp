@@ -1,5 +1,5 @@
 // `autogtco inspect --fusion` shows the plan compile builds without a tuning log (the sketch-aware
-// planner of tuner/plan_tasks.h), and `--norm-prologue` the plain analytical plan of that study.
+// one planner, compiler/planner/plan_model.h), and `--norm-prologue` the plain analytical plan of that study.
 #include <sys/wait.h>
 #include <unistd.h>
 

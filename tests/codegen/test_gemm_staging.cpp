@@ -1,6 +1,6 @@
 // codegen::AnalyzeGemmStaging: which GEMM operands the sketch stages by 16-byte cp.async (aligned
 // affine views, innermost stride 1) and which go element by element through the loader. DPOF's
-// sketch-aware pricing (tuner/plan_tasks.h) relies on it to see prologues that cost a GEMM its fast path.
+// sketch-aware pricing (compiler/planner/sketch_aware_cost.h) relies on it to see prologues that cost a GEMM its fast path.
 #include <catch2/catch.hpp>
 
 #include "codegen/kernel_source.h"

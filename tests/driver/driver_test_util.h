@@ -51,7 +51,7 @@ struct TempDir {
 
 inline driver::CompileOptions Options(ir::Precision p, int jobs = 2) {
   driver::CompileOptions o;
-  o.precision = p;
+  o.plan.precision = p;
   o.jobs = jobs;
   return o;
 }
@@ -59,7 +59,7 @@ inline driver::CompileOptions Options(ir::Precision p, int jobs = 2) {
 // Compiles and packs; fails the test on an error.
 inline driver::CompileResult CompileTo(const ir::Graph& g, const driver::CompileOptions& o, const std::string& out) {
   auto r = driver::CompileGraph(g, o, g.name() + ".onnx");
-  if (!r.ok()) FAIL(g.name() << " (" << ir::PrecisionName(o.precision) << "): " << r.status().message());
+  if (!r.ok()) FAIL(g.name() << " (" << ir::PrecisionName(o.plan.precision) << "): " << r.status().message());
   Status s = driver::WriteArtifact(*r, out, o);
   if (!s.ok()) FAIL(out << ": " << s.message());
   return std::move(r).value();

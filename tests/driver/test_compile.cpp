@@ -180,7 +180,7 @@ TEST_CASE("driver: external weights and a truncated artifact is refused", "[driv
 TEST_CASE("driver: clear errors for a bad arch and an unwritable output", "[driver]") {
   auto g = ZooGraph("vit-base-16", true);
   driver::CompileOptions o = Options(Precision::kFP16);
-  o.arch = "sm_42";
+  o.plan.device.arch = "sm_42";
   auto r = driver::CompileGraph(*g, o);
   REQUIRE(!r.ok());
   CHECK(r.status().message().find("--arch") != std::string::npos);

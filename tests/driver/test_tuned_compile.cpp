@@ -13,8 +13,8 @@
 #include "compiler/fusion/group_signature.h"
 #include "compiler/tasks/task.h"
 #include "tests/driver/driver_test_util.h"
-#include "tuner/plan_tasks.h"
-#include "tuner/tuning_log.h"
+#include "compiler/planner/plan_model.h"
+#include "records/tuning_log.h"
 
 using namespace agt;
 using namespace agt::test;
@@ -25,12 +25,7 @@ namespace {
 // The tasks of the plan an untuned compile builds (the driver's planning: analytical costs made
 // sketch-aware, default legality).
 std::vector<tasks::Task> UntunedTasks(const ir::Graph& g) {
-  fusion::AnalyticalCostModel model(ir::H100());
-  fusion::MeasuredCostModel none(model, fusion::TaskIdKeyFn(g));
-  fusion::FusionOptions fo;
-  fo.precision = ir::Precision::kFP16;
-  fo.explain = false;
-  auto planned = tuner::PlanTasks(g, none, fo, Precision::kFP16, "sm_90");
+  auto planned = planner::PlanModel(g, planner::PlanOptions{});
   REQUIRE(planned.ok());
   return std::move(planned->tasks);
 }
@@ -119,10 +114,10 @@ TEST_CASE("driver: compile takes each task's fastest program from a tuning log f
   auto compile_with = [&](const std::string& name, const std::vector<std::pair<int, double>>& records) {
     std::string log = dir.File(name);
     {
-      auto w = tuner::TuningLogWriter::Open(log);
+      auto w = records::TuningLogWriter::Open(log);
       REQUIRE(w.ok());
       for (const auto& [which, us] : records) {
-        tuner::TuningRecord r;
+        records::TuningRecord r;
         r.task_key = attention.id;
         r.task_ops = attention.ops;
         r.program = others[which];

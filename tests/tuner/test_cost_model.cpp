@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tuner/cost_model.h"
+#include "tuner/program_cost_model.h"
 
 namespace agt::tuner {
 namespace {

@@ -81,13 +81,13 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
 
   MeasureResponse resp;
   resp.id = 42;
-  resp.result.error = MeasureError::kWrongAnswer;
+  resp.result.error = records::MeasureError::kWrongAnswer;
   resp.result.message = "relative L2 error 0.5 exceeds 0.02";
   resp.result.rel_error = 0.5;
   resp.fatal = true;
   auto rb = ResponseFromLine(ResponseToLine(resp));
   REQUIRE(rb.ok());
-  CHECK(rb->result.error == MeasureError::kWrongAnswer);
+  CHECK(rb->result.error == records::MeasureError::kWrongAnswer);
   CHECK(rb->result.rel_error == 0.5);
   CHECK(rb->fatal);
   CHECK_FALSE(RequestFromLine("{\"id\": 1}").ok());

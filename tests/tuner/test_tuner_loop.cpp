@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/tuner/tuner_test_util.h"
-#include "tuner/best_programs.h"
+#include "records/best_programs.h"
 #include "tuner/tuner.h"
 
 namespace agt::tuner {
@@ -16,13 +16,13 @@ namespace {
 // Deterministic fake times from the annotation; every 7th program gives a wrong answer.
 class SimulatedMeasurer : public ProgramMeasurer {
  public:
-  std::vector<MeasureResult> Measure(const codegen::TaskContext&, const std::vector<codegen::Program>& ps) override {
-    std::vector<MeasureResult> out;
+  std::vector<records::MeasureResult> Measure(const codegen::TaskContext&, const std::vector<codegen::Program>& ps) override {
+    std::vector<records::MeasureResult> out;
     for (const codegen::Program& p : ps) {
-      MeasureResult r;
+      records::MeasureResult r;
       uint64_t h = codegen::SourceHash(CandidateKey(p));
       if (++calls % 7 == 0) {
-        r.error = MeasureError::kWrongAnswer;
+        r.error = records::MeasureError::kWrongAnswer;
         r.message = "simulated";
       } else {
         r.median_us = 5.0 + static_cast<double>(h % 1000) / 100.0;
@@ -32,7 +32,7 @@ class SimulatedMeasurer : public ProgramMeasurer {
     }
     return out;
   }
-  MeasureEnvironment environment() const override { return {"Simulated GPU", "sm_90", "0.0", "none", "test"}; }
+  records::MeasureEnvironment environment() const override { return {"Simulated GPU", "sm_90", "0.0", "none", "test"}; }
   int64_t calls = 0;
 };
 
@@ -69,11 +69,11 @@ TEST_CASE("the tuner spends its trial budget, logs every trial and resumes witho
   CHECK(progress.back().trials == 40);
   CHECK(progress.back().trials_planned == 40);
 
-  auto log = LoadTuningLog(o.tuning_log);
+  auto log = records::LoadTuningLog(o.tuning_log);
   REQUIRE(log.ok());
   CHECK(log->records.size() == 40);
   std::set<std::string> seen;
-  for (const TuningRecord& r : log->records) {
+  for (const records::TuningRecord& r : log->records) {
     CHECK(r.env.gpu == "Simulated GPU");
     CHECK(seen.insert(r.task_key + " " + CandidateKey(r.program)).second);
   }
@@ -85,25 +85,25 @@ TEST_CASE("the tuner spends its trial budget, logs every trial and resumes witho
   auto s2 = TuneGraph(*g, sim, o2);
   REQUIRE(s2.ok());
   CHECK(s2->trials == 16);
-  auto log2 = LoadTuningLog(o.tuning_log);
+  auto log2 = records::LoadTuningLog(o.tuning_log);
   REQUIRE(log2.ok());
   REQUIRE(log2->records.size() == 56);
   for (size_t i = 40; i < log2->records.size(); ++i) {
-    const TuningRecord& r = log2->records[i];
+    const records::TuningRecord& r = log2->records[i];
     CHECK(seen.insert(r.task_key + " " + CandidateKey(r.program)).second);
   }
   // The tuned estimate can only improve with more trials.
   CHECK(s2->best_e2e_us <= s->best_e2e_us);
 
   // What the compile driver reads: the best program of every task of the final plan.
-  auto best = BestProgramsFromLog(o.tuning_log, "sm_90");
+  auto best = records::BestProgramsFromLog(o.tuning_log, "sm_90");
   REQUIRE(best.ok());
   for (const TunedTask& t : s2->tasks) {
-    const BestProgram* b = best->Find(t.key);
+    const records::BestProgram* b = best->Find(t.key);
     REQUIRE(b != nullptr);
     CHECK(b->median_us == t.best_us);
   }
-  CHECK(BestProgramsFromLog(o.tuning_log, "sm_80")->size() == 0);
+  CHECK(records::BestProgramsFromLog(o.tuning_log, "sm_80")->size() == 0);
 }
 
 TEST_CASE("the tuner needs a budget", "[tuner][loop]") {

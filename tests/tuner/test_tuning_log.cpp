@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include "tests/tuner/tuner_test_util.h"
-#include "tuner/best_programs.h"
+#include "records/best_programs.h"
 #include "tuner/duration.h"
-#include "tuner/tuning_log.h"
+#include "records/tuning_log.h"
 
 namespace agt::tuner {
 namespace {
@@ -31,9 +31,9 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-TuningRecord MakeRecord(const std::string& key, int64_t block_m, double us, MeasureError err = MeasureError::kNone,
+records::TuningRecord MakeRecord(const std::string& key, int64_t block_m, double us, records::MeasureError err = records::MeasureError::kNone,
                         const std::string& arch = "sm_90") {
-  TuningRecord r;
+  records::TuningRecord r;
   r.task_key = key;
   r.task_ops = "linear";
   r.program.task.graph_text = "graph g() {}";
@@ -42,7 +42,7 @@ TuningRecord MakeRecord(const std::string& key, int64_t block_m, double us, Meas
   r.program.annotation.set(codegen::Knob::kBlockM, block_m);
   r.program.annotation.set(codegen::Knob::kBlockN, 64);
   r.result.error = err;
-  if (err == MeasureError::kNone) {
+  if (err == records::MeasureError::kNone) {
     r.result.median_us = us;
     r.result.times_us = {us, us + 0.5, us - 0.25};
   } else {
@@ -54,10 +54,10 @@ TuningRecord MakeRecord(const std::string& key, int64_t block_m, double us, Meas
 }
 
 TEST_CASE("a record survives the line format unchanged", "[tuner][log]") {
-  TuningRecord r = MakeRecord("00aa", 128, 12.375);
-  std::string line = RecordToLine(r);
+  records::TuningRecord r = MakeRecord("00aa", 128, 12.375);
+  std::string line = records::RecordToLine(r);
   CHECK(line.find('\n') == std::string::npos);
-  auto back = RecordFromLine(line);
+  auto back = records::RecordFromLine(line);
   REQUIRE(back.ok());
   CHECK(back->task_key == "00aa");
   CHECK(back->program == r.program);
@@ -65,45 +65,45 @@ TEST_CASE("a record survives the line format unchanged", "[tuner][log]") {
   CHECK(back->result.times_us == std::vector<double>{12.375, 12.875, 12.125});
   CHECK(back->env == r.env);
   CHECK(back->timestamp == 1700000000);
-  auto failed = RecordFromLine(RecordToLine(MakeRecord("00aa", 64, 0, MeasureError::kWrongAnswer)));
+  auto failed = records::RecordFromLine(records::RecordToLine(MakeRecord("00aa", 64, 0, records::MeasureError::kWrongAnswer)));
   REQUIRE(failed.ok());
-  CHECK(failed->result.error == MeasureError::kWrongAnswer);
+  CHECK(failed->result.error == records::MeasureError::kWrongAnswer);
   CHECK(failed->result.message == "boom");
   // A future version is refused rather than misread.
   std::string v2 = line;
   v2.replace(v2.find("\"v\":1"), 5, "\"v\":2");
-  CHECK_FALSE(RecordFromLine(v2).ok());
+  CHECK_FALSE(records::RecordFromLine(v2).ok());
 }
 
 TEST_CASE("appending, then loading, gives the records back in order", "[tuner][log]") {
   std::string path = TempPath("roundtrip.jsonl");
   {
-    auto w = TuningLogWriter::Open(path);
+    auto w = records::TuningLogWriter::Open(path);
     REQUIRE(w.ok());
     for (int i = 0; i < 5; ++i) REQUIRE(w->Append(MakeRecord("t1", 16 << i, 10.0 + i)).ok());
   }
-  auto log = LoadTuningLog(path);
+  auto log = records::LoadTuningLog(path);
   REQUIRE(log.ok());
   REQUIRE(log->records.size() == 5);
   for (int i = 0; i < 5; ++i) CHECK(log->records[i].program.annotation.get(codegen::Knob::kBlockM) == (16 << i));
   CHECK(log->problems.empty());
   CHECK_FALSE(log->truncated_tail);
   // A missing file is an empty log for the tuner (first run) and an error for the compile driver.
-  CHECK(LoadTuningLog(TempPath("missing.jsonl"))->records.empty());
-  CHECK_FALSE(BestProgramsFromLog(TempPath("missing.jsonl"), "sm_90").ok());
+  CHECK(records::LoadTuningLog(TempPath("missing.jsonl"))->records.empty());
+  CHECK_FALSE(records::BestProgramsFromLog(TempPath("missing.jsonl"), "sm_90").ok());
 }
 
 TEST_CASE("a log cut mid-line by a crash loads, and appending resumes on a fresh line", "[tuner][log]") {
   std::string path = TempPath("truncated.jsonl");
   {
-    auto w = TuningLogWriter::Open(path);
+    auto w = records::TuningLogWriter::Open(path);
     REQUIRE(w.ok());
     for (int i = 0; i < 3; ++i) REQUIRE(w->Append(MakeRecord("t1", 32, 10.0 + i)).ok());
   }
   std::string text = ReadAll(path);
   size_t third = text.find('\n', text.find('\n') + 1) + 1;
   fs::resize_file(path, third + 40);   // the third line is cut after 40 characters
-  auto log = LoadTuningLog(path, {.strict = true});
+  auto log = records::LoadTuningLog(path, {.strict = true});
   REQUIRE(log.ok());   // even strict loading tolerates a truncated tail
   CHECK(log->records.size() == 2);
   CHECK(log->truncated_tail);
@@ -111,11 +111,11 @@ TEST_CASE("a log cut mid-line by a crash loads, and appending resumes on a fresh
   CHECK(log->problems[0].line == 3);
 
   {
-    auto w = TuningLogWriter::Open(path);
+    auto w = records::TuningLogWriter::Open(path);
     REQUIRE(w.ok());
     REQUIRE(w->Append(MakeRecord("t1", 64, 9.0)).ok());
   }
-  auto resumed = LoadTuningLog(path);
+  auto resumed = records::LoadTuningLog(path);
   REQUIRE(resumed.ok());
   CHECK(resumed->records.size() == 3);
   CHECK(resumed->records.back().result.median_us == 9.0);
@@ -123,7 +123,7 @@ TEST_CASE("a log cut mid-line by a crash loads, and appending resumes on a fresh
   // The cut line is now in the middle: reported with its number, and an error when strict.
   REQUIRE(resumed->problems.size() == 1);
   CHECK(resumed->problems[0].line == 3);
-  auto strict = LoadTuningLog(path, {.strict = true});
+  auto strict = records::LoadTuningLog(path, {.strict = true});
   REQUIRE_FALSE(strict.ok());
   CHECK_THAT(strict.status().message(), Catch::Contains(":3:"));
 }
@@ -132,13 +132,13 @@ TEST_CASE("malformed lines are skipped and reported with their line numbers", "[
   std::string path = TempPath("malformed.jsonl");
   {
     std::ofstream f(path);
-    f << RecordToLine(MakeRecord("a", 32, 5)) << "\n";
+    f << records::RecordToLine(MakeRecord("a", 32, 5)) << "\n";
     f << "{not json\n";
     f << "\n";
     f << R"({"v":1,"task":"x"})" << "\n";
-    f << RecordToLine(MakeRecord("b", 32, 6)) << "\n";
+    f << records::RecordToLine(MakeRecord("b", 32, 6)) << "\n";
   }
-  auto log = LoadTuningLog(path);
+  auto log = records::LoadTuningLog(path);
   REQUIRE(log.ok());
   CHECK(log->records.size() == 2);
   REQUIRE(log->problems.size() == 2);
@@ -148,14 +148,14 @@ TEST_CASE("malformed lines are skipped and reported with their line numbers", "[
 
 TEST_CASE("logs merge without duplicates", "[tuner][log]") {
   std::string a = TempPath("merge_a.jsonl"), b = TempPath("merge_b.jsonl"), out = TempPath("merged.jsonl");
-  REQUIRE(WriteTuningLog(a, {MakeRecord("t1", 32, 10), MakeRecord("t1", 64, 8)}).ok());
-  REQUIRE(WriteTuningLog(b, {MakeRecord("t1", 64, 8), MakeRecord("t2", 32, 3)}).ok());
-  auto merged = MergeTuningLogs({a, b});
+  REQUIRE(records::WriteTuningLog(a, {MakeRecord("t1", 32, 10), MakeRecord("t1", 64, 8)}).ok());
+  REQUIRE(records::WriteTuningLog(b, {MakeRecord("t1", 64, 8), MakeRecord("t2", 32, 3)}).ok());
+  auto merged = records::MergeTuningLogs({a, b});
   REQUIRE(merged.ok());
   REQUIRE(merged->size() == 3);
   CHECK((*merged)[2].task_key == "t2");
-  REQUIRE(WriteTuningLog(out, *merged).ok());
-  auto best = BestProgramsFromLog(out, "sm_90");
+  REQUIRE(records::WriteTuningLog(out, *merged).ok());
+  auto best = records::BestProgramsFromLog(out, "sm_90");
   REQUIRE(best.ok());
   CHECK(best->size() == 2);
   REQUIRE(best->Find("t1") != nullptr);
@@ -165,17 +165,17 @@ TEST_CASE("logs merge without duplicates", "[tuner][log]") {
 }
 
 TEST_CASE("the best record per task ignores failures and other archs, and breaks ties by program", "[tuner][log]") {
-  std::vector<TuningRecord> rs = {MakeRecord("t", 128, 7.0), MakeRecord("t", 16, 1.0, MeasureError::kWrongAnswer),
-                                  MakeRecord("t", 256, 2.0, MeasureError::kNone, "sm_80"), MakeRecord("t", 64, 7.0),
+  std::vector<records::TuningRecord> rs = {MakeRecord("t", 128, 7.0), MakeRecord("t", 16, 1.0, records::MeasureError::kWrongAnswer),
+                                  MakeRecord("t", 256, 2.0, records::MeasureError::kNone, "sm_80"), MakeRecord("t", 64, 7.0),
                                   MakeRecord("u", 32, 4.0)};
-  auto best = BestRecords(rs, "sm_90");
+  auto best = records::BestRecords(rs, "sm_90");
   REQUIRE(best.size() == 2);
   // 7.0 us twice: block_m=128 and block_m=64; the smaller JSON text ("block_m":128 < "block_m":64) wins in any order.
   CHECK(best.at("t").program.annotation.get(codegen::Knob::kBlockM) == 128);
   std::reverse(rs.begin(), rs.end());
-  CHECK(BestRecords(rs, "sm_90").at("t").program.annotation.get(codegen::Knob::kBlockM) == 128);
-  CHECK(BestRecords(rs, "sm_80").at("t").program.annotation.get(codegen::Knob::kBlockM) == 256);
-  CHECK(BestRecords(rs, "").at("t").result.median_us == 2.0);
+  CHECK(records::BestRecords(rs, "sm_90").at("t").program.annotation.get(codegen::Knob::kBlockM) == 128);
+  CHECK(records::BestRecords(rs, "sm_80").at("t").program.annotation.get(codegen::Knob::kBlockM) == 256);
+  CHECK(records::BestRecords(rs, "").at("t").result.median_us == 2.0);
 }
 
 TEST_CASE("durations parse as the command line writes them", "[tuner]") {
@@ -192,37 +192,37 @@ TEST_CASE("durations parse as the command line writes them", "[tuner]") {
 
 TEST_CASE("records measured on an older emitter of their sketch choose nothing", "[tuner][log]") {
   // The emitter version travels in the line; a line written before the field reads as version 1.
-  TuningRecord r = MakeRecord("t", 128, 3.0);
+  records::TuningRecord r = MakeRecord("t", 128, 3.0);
   r.emitter = 7;
-  auto back = RecordFromLine(RecordToLine(r));
+  auto back = records::RecordFromLine(records::RecordToLine(r));
   REQUIRE(back.ok());
   CHECK(back->emitter == 7);
-  std::string old = RecordToLine(MakeRecord("t", 128, 3.0));
+  std::string old = records::RecordToLine(MakeRecord("t", 128, 3.0));
   size_t at = old.find("\"emitter\":");
   REQUIRE(at != std::string::npos);
   size_t end = old.find_first_of(",}", at);
   old.erase(at, end - at + (old[end] == ',' ? 1 : 0));
   REQUIRE(old.find("emitter") == std::string::npos);
-  auto legacy = RecordFromLine(old);
+  auto legacy = records::RecordFromLine(old);
   REQUIRE(legacy.ok());
   CHECK(legacy->emitter == 1);
 
   // The attention emitter is past version 1: its old records are stale; GEMM's at 1 are current.
   REQUIRE(codegen::SketchEmitterVersion(codegen::SketchKind::kGemm) == 1);
   REQUIRE(codegen::SketchEmitterVersion(codegen::SketchKind::kAttention) > 1);
-  TuningRecord attn_old = MakeRecord("a", 64, 1.0);
+  records::TuningRecord attn_old = MakeRecord("a", 64, 1.0);
   attn_old.program.sketch = {codegen::SketchKind::kAttention, true};
-  TuningRecord attn_new = MakeRecord("a", 32, 5.0);
+  records::TuningRecord attn_new = MakeRecord("a", 32, 5.0);
   attn_new.program.sketch = attn_old.program.sketch;
   attn_new.emitter = codegen::SketchEmitterVersion(codegen::SketchKind::kAttention);
-  CHECK_FALSE(IsCurrent(attn_old));
-  CHECK(IsCurrent(attn_new));
-  CHECK(IsCurrent(MakeRecord("g", 64, 2.0)));
+  CHECK_FALSE(records::IsCurrent(attn_old));
+  CHECK(records::IsCurrent(attn_new));
+  CHECK(records::IsCurrent(MakeRecord("g", 64, 2.0)));
   // The faster but stale record loses to the current one.
-  auto best = BestRecords({attn_old, attn_new, MakeRecord("g", 64, 2.0)}, "sm_90");
+  auto best = records::BestRecords({attn_old, attn_new, MakeRecord("g", 64, 2.0)}, "sm_90");
   REQUIRE(best.size() == 2);
   CHECK(best.at("a").result.median_us == 5.0);
-  CHECK(BestRecords({attn_old}, "sm_90").empty());
+  CHECK(records::BestRecords({attn_old}, "sm_90").empty());
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Reading, appending, merging and choosing from tuning logs (see tuning_log.h).
-#include "tuner/tuning_log.h"
+#include "records/tuning_log.h"
 
 #include <cerrno>
 #include <cstring>
@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace agt::tuner {
+namespace agt::records {
 
 std::string RecordToLine(const TuningRecord& r) {
   nlohmann::json result = {{"error", MeasureErrorName(r.result.error)},
@@ -180,4 +180,4 @@ std::map<std::string, TuningRecord> BestRecords(const std::vector<TuningRecord>&
   return best;
 }
 
-}  // namespace agt::tuner
+}  // namespace agt::records

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace agt::tuner {
+namespace agt::records {
 
 enum class MeasureError : uint8_t {
   kNone,           // ran, matched the reference, timed
@@ -30,4 +30,4 @@ struct MeasureResult {
   bool ok() const { return error == MeasureError::kNone; }
 };
 
-}  // namespace agt::tuner
+}  // namespace agt::records

@@ -1,4 +1,4 @@
-// DPOF and task extraction as both `tune` and `compile` run them, so that the two build one plan.
+// The sketch-aware cost model that the one planner (plan_model.h) prices DPOF's groups with.
 // DPOF's legality is written over op patterns; the CUDA sketches cover less than that (a GEMM takes
 // element-wise prologues only; the attention sketch's online softmax takes no element-wise op on the
 // probabilities, such as Hugging Face DETR's is_nan/where guard). A GEMM, conv, attention or
@@ -16,16 +16,11 @@
 #include "codegen/kernel_source.h"
 #include "codegen/program.h"
 #include "compiler/fusion/cost_model.h"
-#include "compiler/fusion/dpof.h"
-#include "compiler/tasks/task.h"
 #include "ir/graph.h"
 #include "ir/status.h"
 
-namespace agt::tuner {
+namespace agt::planner {
 
-// Whether a group of this kind is meant to get a fast sketch (GEMM/conv/attention/reduction): for
-// these, the generic sketch is a fallback.
-bool ExpectsFastSketch(fusion::GroupKind kind);
 
 // `base`'s estimate, except for a group of several operators that expects a fast sketch and that the
 // sketch rules give only the generic one (decided once per member set, by running the rules on the
@@ -71,16 +66,4 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
   mutable std::unordered_map<const ir::Node*, std::optional<codegen::GemmStaging>> anchor_staging_;
 };
 
-struct PlannedTasks {
-  fusion::FusionPlan plan;
-  std::vector<tasks::Task> tasks;
-  std::vector<std::string> priced_out;   // see SketchAwareCostModel::PricedOut
-  std::vector<std::string> penalised;    // see SketchAwareCostModel::LoaderPenalised
-};
-
-// DPOF on `cost` made sketch-aware and calibrated (MeasuredCostModel::Calibrate: unmeasured groups'
-// estimates scaled by how far measured groups of their kind were from theirs), then the plan's tasks.
-Expected<PlannedTasks> PlanTasks(const ir::Graph& g, fusion::MeasuredCostModel& cost, const fusion::FusionOptions& options,
-                                 ir::Precision precision, const std::string& arch);
-
-}  // namespace agt::tuner
+}  // namespace agt::planner

@@ -12,9 +12,9 @@
 
 #include "codegen/program.h"
 #include "ir/status.h"
-#include "tuner/measure_result.h"
+#include "records/measure_result.h"
 
-namespace agt::tuner {
+namespace agt::records {
 
 inline constexpr int kTuningLogVersion = 1;
 
@@ -89,4 +89,4 @@ Status WriteTuningLog(const std::string& path, const std::vector<TuningRecord>& 
 // the smallest program JSON text, so the choice never depends on the order of the records.
 std::map<std::string, TuningRecord> BestRecords(const std::vector<TuningRecord>& records, const std::string& arch);
 
-}  // namespace agt::tuner
+}  // namespace agt::records

@@ -1,9 +1,9 @@
 // What the compile driver takes from a tuning log: for each task key (tasks::Task::id), the
 // fastest program measured for the target arch, on any machine, with or without a GPU here.
 //
-//   AGT_ASSIGN_OR_RETURN(tuner::BestPrograms best, tuner::BestProgramsFromLog(path, "sm_90"));
-//   if (const tuner::BestProgram* b = best.Find(task.id)) {
-//     codegen::Program p = tuner::RebindProgram(b->program, task_context.task);   // sketch + annotation
+//   AGT_ASSIGN_OR_RETURN(BestPrograms best, BestProgramsFromLog(path, "sm_90"));
+//   if (const BestProgram* b = best.Find(task.id)) {
+//     codegen::Program p = RebindProgram(b->program, task_context.task);   // sketch + annotation
 //     ... CompileProgram(task_context, p, nvrtc) ...
 //   }
 //
@@ -16,7 +16,7 @@
 #include "codegen/program.h"
 #include "ir/status.h"
 
-namespace agt::tuner {
+namespace agt::records {
 
 struct BestProgram {
   codegen::Program program;
@@ -40,8 +40,12 @@ class BestPrograms {
 // record of each task compiled for `arch`.
 Expected<BestPrograms> BestProgramsFromLog(const std::string& path, const std::string& arch);
 
+// The measured kernel time (us) of each task, by task key: what the planner prices the task's group
+// with (compile and inspect alike).
+std::map<std::string, double> MeasuredKernelUs(const BestPrograms& best);
+
 // The program's sketch and annotation on `task` (the caller's own task text, which may differ from
 // the logged one in nothing that matters, e.g. after the IR printer changed).
 codegen::Program RebindProgram(const codegen::Program& logged, const codegen::Task& task);
 
-}  // namespace agt::tuner
+}  // namespace agt::records

@@ -1,7 +1,8 @@
-// PlanTasks (tuner/plan_tasks.h), the planning that tune and compile share: groups that DPOF's
+// PlanModel's sketch-aware pricing (compiler/planner/sketch_aware_cost.h): groups that DPOF's
 // legality allows but only the generic sketch can take are priced out and DPOF plans again, so
 // that every GEMM/conv/attention/reduction group that can have a fast kernel has one.
 #include <algorithm>
+#include <map>
 
 #include <catch2/catch.hpp>
 
@@ -11,7 +12,7 @@
 #include "compiler/fusion/group_signature.h"
 #include "compiler/passes/pipeline.h"
 #include "models/zoo.h"
-#include "tuner/plan_tasks.h"
+#include "compiler/planner/plan_model.h"
 
 using namespace agt;
 
@@ -40,7 +41,7 @@ std::unique_ptr<ir::Graph> TinyZoo(const std::string& name) {
 std::vector<std::string> Fallbacks(const std::vector<tasks::Task>& ts) {
   std::vector<std::string> out;
   for (const tasks::Task& t : ts) {
-    if (!tuner::ExpectsFastSketch(t.kind)) continue;
+    if (!planner::ExpectsFastSketch(t.kind)) continue;
     auto ctx = codegen::MakeTaskContext(*t.graph, ir::Precision::kFP16, "sm_90");
     REQUIRE(ctx.ok());
     if (ctx->sketches.front().kind == codegen::SketchKind::kGeneric) out.push_back(t.ops);
@@ -50,8 +51,15 @@ std::vector<std::string> Fallbacks(const std::vector<tasks::Task>& ts) {
 
 struct Planned {
   std::vector<tasks::Task> first;   // plain DPOF on the analytical model
-  tuner::PlannedTasks final;        // PlanTasks: the same, sketch-aware
+  planner::ModelPlan final;         // PlanModel: the same, sketch-aware
 };
+
+planner::PlanOptions Options(const fusion::FusionOptions& fo) {
+  planner::PlanOptions o;
+  o.precision = fo.precision;
+  o.legality = fo.legality;
+  return o;
+}
 
 Planned PlanBoth(const ir::Graph& g, const fusion::FusionOptions& fo) {
   fusion::AnalyticalCostModel analytical(ir::H100());
@@ -59,15 +67,14 @@ Planned PlanBoth(const ir::Graph& g, const fusion::FusionOptions& fo) {
   REQUIRE(a.ok());
   auto ta = tasks::ExtractTasks(g, *a, fo.precision);
   REQUIRE(ta.ok());
-  fusion::MeasuredCostModel none(analytical, fusion::TaskIdKeyFn(g));   // nothing measured
-  auto b = tuner::PlanTasks(g, none, fo, ir::Precision::kFP16, "sm_90");
+  auto b = planner::PlanModel(g, Options(fo));   // nothing measured
   REQUIRE(b.ok());
   return {std::move(ta).value(), std::move(b).value()};
 }
 
 }  // namespace
 
-TEST_CASE("plan tasks: LayerNorm-into-GEMM groups, legal but without a sketch, are planned away", "[tuner][plan]") {
+TEST_CASE("plan tasks: LayerNorm-into-GEMM groups, legal but without a sketch, are planned away", "[planner]") {
   auto g = TinyZoo("vit-base-16");
   fusion::FusionOptions fo;
   fo.legality.allow_norm_prologue = true;
@@ -87,7 +94,7 @@ TEST_CASE("plan tasks: LayerNorm-into-GEMM groups, legal but without a sketch, a
   CHECK(q.final.plan.total_us == Approx(p.final.plan.total_us));
 }
 
-TEST_CASE("plan tasks: Hugging Face DETR's masked attention gets fast kernels", "[tuner][plan]") {
+TEST_CASE("plan tasks: Hugging Face DETR's masked attention gets fast kernels", "[planner]") {
   for (const char* fixture : {"detr-resnet50-e6-hf-torchscript", "detr-resnet50-e6-hf-dynamo"}) {
     INFO(fixture);
     auto g = Load(std::string(AGT_TEST_DATA_DIR) + "/torch/" + fixture + "/model.onnx");
@@ -114,7 +121,7 @@ TEST_CASE("plan tasks: Hugging Face DETR's masked attention gets fast kernels", 
   CHECK(pos_add);
 }
 
-TEST_CASE("plan tasks: prologues that cost a GEMM its cp.async staging are priced up", "[tuner][plan]") {
+TEST_CASE("plan tasks: prologues that cost a GEMM its cp.async staging are priced up", "[planner]") {
   // ViT-Base-16's attention output [1, H, T, D] merged back to [1, T, H*D] in front of the projection
   // is no affine view with one K stride, so the projection would load it element by element. On the
   // plain analytical model DPOF fuses the merge into the projection; priced up, the merge becomes the
@@ -142,7 +149,7 @@ TEST_CASE("plan tasks: prologues that cost a GEMM its cp.async staging are price
   CHECK(p.final.priced_out.empty());
 }
 
-TEST_CASE("plan tasks: a measured group keeps its measured time, element-loaded prologue or not", "[tuner][plan]") {
+TEST_CASE("plan tasks: a measured group keeps its measured time, element-loaded prologue or not", "[planner]") {
   auto g = TinyZoo("vit-base-16");
   fusion::FusionOptions fo;
   Planned p = PlanBoth(*g, fo);
@@ -162,10 +169,9 @@ TEST_CASE("plan tasks: a measured group keeps its measured time, element-loaded 
   // Measured a little under its estimate, it comes back: the factor (3x) applies to estimates only,
   // and with it the group would cost 2.7x its alternative.
   REQUIRE(estimate > 0);
-  fusion::AnalyticalCostModel analytical(ir::H100());
-  fusion::MeasuredCostModel cost(analytical, fusion::TaskIdKeyFn(*g));
-  cost.SetMeasured(merged, 0.9 * estimate);
-  auto planned = tuner::PlanTasks(*g, cost, fo, ir::Precision::kFP16, "sm_90");
+  // (The planner adds the graph launch overhead to a measured kernel time, as the estimates include it.)
+  std::map<std::string, double> measured{{merged, 0.9 * estimate - ir::H100().graph_launch_us}};
+  auto planned = planner::PlanModel(*g, Options(fo), measured);
   REQUIRE(planned.ok());
   CHECK(in_plan(planned->tasks));
 }

@@ -1,9 +1,9 @@
 // The best logged program per task, for the compile driver (see best_programs.h).
-#include "tuner/best_programs.h"
+#include "records/best_programs.h"
 
-#include "tuner/tuning_log.h"
+#include "records/tuning_log.h"
 
-namespace agt::tuner {
+namespace agt::records {
 
 const BestProgram* BestPrograms::Find(const std::string& task_key) const {
   auto it = best_.find(task_key);
@@ -27,4 +27,10 @@ codegen::Program RebindProgram(const codegen::Program& logged, const codegen::Ta
   return p;
 }
 
-}  // namespace agt::tuner
+std::map<std::string, double> MeasuredKernelUs(const BestPrograms& best) {
+  std::map<std::string, double> us;
+  for (const auto& [key, b] : best.all()) us[key] = b.median_us;
+  return us;
+}
+
+}  // namespace agt::records

@@ -1,20 +1,20 @@
-// Text, JSON and dot renderings of a fusion plan and its tasks.
-#include "compiler/tasks/fusion_report.h"
+// Text, JSON and dot renderings of a model plan and its tasks (see plan_report.h).
+#include "compiler/planner/plan_report.h"
 
 #include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-namespace agt::tasks {
+namespace agt::planner {
+
+using tasks::NodeLabel;
+using tasks::Task;
+using tasks::GroupOpsString;
 
 using fusion::FusionPlan;
 using fusion::Phase;
 
-std::string NodeLabel(const ir::Node& n) {
-  if (!n.name().empty()) return n.name();
-  return n.num_outputs() ? n.output(0)->name() : std::string(n.op_name());
-}
 
 namespace {
 
@@ -45,12 +45,12 @@ std::string NoteSubject(const fusion::FusionNote& n) {
 }  // namespace
 
 std::string FusionReportText(const ir::Graph& g, const FusionPlan& plan, const std::vector<Task>& tasks,
-                             const FusionReportOptions& o) {
+                             const PlanOptions& o) {
   std::string s;
   auto out = std::back_inserter(s);
   fmt::format_to(out, "fusion plan for '{}' (DPOF, {}, {}, {} queue order, groups of at most {} ops)\n", g.name(),
-                 ir::PrecisionName(o.fusion.precision), o.device.name, fusion::QueueOrderName(plan.order),
-                 o.fusion.legality.max_group_size);
+                 ir::PrecisionName(o.precision), o.device.name, fusion::QueueOrderName(plan.order),
+                 o.legality.max_group_size);
   fmt::format_to(out, "kernels: {} before fusion -> {} after; estimated {:.1f} us (unfused {:.1f} us); DPOF {:.0f} ms\n\n",
                  plan.num_ops, plan.phases.size(), plan.total_us, plan.unfused_us, plan.solve_ms);
   auto task_of = TaskByPhase(tasks);
@@ -79,7 +79,7 @@ std::string FusionReportText(const ir::Graph& g, const FusionPlan& plan, const s
 }
 
 std::string FusionReportJson(const ir::Graph& g, const FusionPlan& plan, const std::vector<Task>& tasks,
-                             const FusionReportOptions& o) {
+                             const PlanOptions& o) {
   using nlohmann::json;
   auto labels = [](const std::vector<const ir::Node*>& nodes) {
     json a = json::array();
@@ -94,10 +94,10 @@ std::string FusionReportJson(const ir::Graph& g, const FusionPlan& plan, const s
   auto task_of = TaskByPhase(tasks);
   json j;
   j["model"] = g.name();
-  j["precision"] = ir::PrecisionName(o.fusion.precision);
+  j["precision"] = ir::PrecisionName(o.precision);
   j["device"] = o.device.name;
   j["queue_order"] = fusion::QueueOrderName(plan.order);
-  j["max_group_size"] = o.fusion.legality.max_group_size;
+  j["max_group_size"] = o.legality.max_group_size;
   j["kernels_before"] = plan.num_ops;
   j["kernels_after"] = plan.phases.size();
   j["estimated_us"] = plan.total_us;
@@ -140,7 +140,7 @@ std::string FusionReportJson(const ir::Graph& g, const FusionPlan& plan, const s
   return j.dump(2) + "\n";
 }
 
-std::string FusionReportDot(const ir::Graph& g, const FusionPlan& plan, const FusionReportOptions& o) {
+std::string FusionReportDot(const ir::Graph& g, const FusionPlan& plan, const PlanOptions& o) {
   std::string s;
   auto out = std::back_inserter(s);
   auto quote = [](std::string_view t) {
@@ -152,7 +152,7 @@ std::string FusionReportDot(const ir::Graph& g, const FusionPlan& plan, const Fu
     return r;
   };
   fmt::format_to(out, "digraph \"{}\" {{\n  label=\"{}: {} kernels, {:.1f} us estimated ({})\";\n", quote(g.name()),
-                 quote(g.name()), plan.phases.size(), plan.total_us, ir::PrecisionName(o.fusion.precision));
+                 quote(g.name()), plan.phases.size(), plan.total_us, ir::PrecisionName(o.precision));
   fmt::format_to(out, "  node [shape=box, fontsize=10];\n");
   std::unordered_map<const ir::Node*, int> id;
   int next = 0;
@@ -177,13 +177,20 @@ std::string FusionReportDot(const ir::Graph& g, const FusionPlan& plan, const Fu
   return s;
 }
 
-Expected<std::string> RenderFusionReport(const ir::Graph& g, const FusionReportOptions& o) {
-  fusion::AnalyticalCostModel model(o.device);
-  AGT_ASSIGN_OR_RETURN(FusionPlan plan, fusion::RunDpof(g, o.cost != nullptr ? *o.cost : model, o.fusion));
-  if (o.format == ReportFormat::kDot) return FusionReportDot(g, plan, o);
-  AGT_ASSIGN_OR_RETURN(std::vector<Task> tasks, ExtractTasks(g, plan, o.fusion.precision));
-  if (o.format == ReportFormat::kJson) return FusionReportJson(g, plan, tasks, o);
-  return FusionReportText(g, plan, tasks, o);
+std::optional<ReportFormat> ParseReportFormat(std::string_view name) {
+  if (name == "text") return ReportFormat::kText;
+  if (name == "json") return ReportFormat::kJson;
+  if (name == "dot") return ReportFormat::kDot;
+  return std::nullopt;
 }
 
-}  // namespace agt::tasks
+std::string RenderPlanReport(const ir::Graph& g, const ModelPlan& p, ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kDot: return FusionReportDot(g, p.plan, p.options);
+    case ReportFormat::kJson: return FusionReportJson(g, p.plan, p.tasks, p.options);
+    case ReportFormat::kText: break;
+  }
+  return FusionReportText(g, p.plan, p.tasks, p.options);
+}
+
+}  // namespace agt::planner

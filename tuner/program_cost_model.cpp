@@ -1,5 +1,5 @@
 // Labels, the random model and rank correlation (the XGBoost model is in xgboost_cost_model.cpp).
-#include "tuner/cost_model.h"
+#include "tuner/program_cost_model.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,18 +1,16 @@
-// DPOF with codegen-aware pricing (see plan_tasks.h).
-#include "tuner/plan_tasks.h"
+// Codegen-aware pricing of DPOF's groups (see sketch_aware_cost.h).
+#include "compiler/planner/sketch_aware_cost.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "codegen/compile.h"
+#include "compiler/planner/plan_model.h"
+#include "compiler/tasks/task.h"
 #include "ir/subgraph.h"
 
-namespace agt::tuner {
+namespace agt::planner {
 
-bool ExpectsFastSketch(fusion::GroupKind kind) {
-  return kind == fusion::GroupKind::kGemm || kind == fusion::GroupKind::kConv || kind == fusion::GroupKind::kAttention ||
-         kind == fusion::GroupKind::kReduction;
-}
 
 SketchAwareCostModel::Verdict SketchAwareCostModel::Judge(const fusion::FusionGroup& group) const {
   if (!ExpectsFastSketch(group.kind) || group.nodes.size() <= 1) return {};   // a lone op: nothing to split off
@@ -78,31 +76,4 @@ std::vector<std::string> SketchAwareCostModel::LoaderPenalised() const {
   return penalised_;
 }
 
-Expected<PlannedTasks> PlanTasks(const ir::Graph& g, fusion::MeasuredCostModel& cost, const fusion::FusionOptions& options,
-                                 ir::Precision precision, const std::string& arch) {
-  SketchAwareCostModel aware(g, cost, precision, arch);
-  if (cost.num_measured() > 0) {
-    cost.Calibrate([&] { (void)fusion::RunDpof(g, aware, options); });
-    spdlog::info("DPOF: analytical estimates of unmeasured groups scaled by measured/estimated: gemm {:.2f}, conv {:.2f}, "
-                 "attention {:.2f}, reduction {:.2f}, element-wise {:.2f}",
-                 cost.scale(fusion::GroupKind::kGemm), cost.scale(fusion::GroupKind::kConv),
-                 cost.scale(fusion::GroupKind::kAttention), cost.scale(fusion::GroupKind::kReduction),
-                 cost.scale(fusion::GroupKind::kElementwise));
-  }
-  PlannedTasks out;
-  AGT_ASSIGN_OR_RETURN(out.plan, fusion::RunDpof(g, aware, options));
-  AGT_ASSIGN_OR_RETURN(out.tasks, tasks::ExtractTasks(g, out.plan, options.precision));
-  out.priced_out = aware.PricedOut();
-  out.penalised = aware.LoaderPenalised();
-  if (!out.penalised.empty()) {
-    spdlog::debug("DPOF: {} candidate GEMM groups stage an operand element by element (estimates x{}), e.g. {}",
-                  out.penalised.size(), SketchAwareCostModel::kElementLoaderFactor, out.penalised.front());
-  }
-  if (!out.priced_out.empty()) {
-    spdlog::info("DPOF: {} candidate groups have only the generic sketch and were priced out (e.g. {})",
-                 out.priced_out.size(), out.priced_out.front());
-  }
-  return out;
-}
-
-}  // namespace agt::tuner
+}  // namespace agt::planner

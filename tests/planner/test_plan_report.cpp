@@ -4,28 +4,40 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compiler/tasks/fusion_report.h"
+#include "compiler/planner/plan_report.h"
 #include "tests/fusion/fusion_test_graphs.h"
+
+#include <optional>
 
 using namespace agt;
 
-TEST_CASE("report: text, json and dot agree on a 2-layer ViT encoder", "[fusion][report]") {
+namespace {
+
+// The plan on the plain analytical model of the H100 (the report renders whatever plan it is given).
+std::string Report(const ir::Graph& g, planner::PlanOptions o, planner::ReportFormat format) {
+  o.sketch_aware = false;
+  o.explain = true;
+  auto plan = planner::PlanModel(g, o);
+  REQUIRE(plan.ok());
+  return planner::RenderPlanReport(g, *plan, format);
+}
+
+}  // namespace
+
+TEST_CASE("report: text, json and dot agree on a 2-layer ViT encoder", "[planner][report]") {
   test::VitConfig c;
   c.layers = 2;
   auto g = test::BuildVitEncoder(c);
-  tasks::FusionReportOptions o;
-  o.fusion.legality.allow_norm_prologue = true;   // the counts below are those of the norm-prologue plan
-  auto text = tasks::RenderFusionReport(*g, o);
-  REQUIRE(text.ok());
+  planner::PlanOptions o;
+  o.legality.allow_norm_prologue = true;   // the counts below are those of the norm-prologue plan
+  auto text = std::optional<std::string>(Report(*g, o, planner::ReportFormat::kText));
   CHECK_THAT(*text, Catch::Contains("kernels: 42 before fusion -> 10 after"));
   CHECK_THAT(*text, Catch::Contains("attention"));
   CHECK_THAT(*text, Catch::Contains("[1,197,768] -> [1,197,2304]"));
   CHECK_THAT(*text, Catch::Contains("tasks: 5 distinct groups for 10 kernels"));
   CHECK_THAT(*text, Catch::Contains("attention / LayerNorm fusion: 6 fused, 0 not fused"));
 
-  o.format = tasks::ReportFormat::kJson;
-  auto js = tasks::RenderFusionReport(*g, o);
-  REQUIRE(js.ok());
+  auto js = std::optional<std::string>(Report(*g, o, planner::ReportFormat::kJson));
   auto j = nlohmann::json::parse(*js);
   CHECK(j["kernels_before"] == 42);
   CHECK(j["kernels_after"] == 10);
@@ -36,22 +48,18 @@ TEST_CASE("report: text, json and dot agree on a 2-layer ViT encoder", "[fusion]
   CHECK(sum == Approx(j["estimated_us"].get<double>()));
   for (const auto& t : j["tasks"]) CHECK(t["weight"] == 2);
 
-  o.format = tasks::ReportFormat::kDot;
-  auto dot = tasks::RenderFusionReport(*g, o);
-  REQUIRE(dot.ok());
+  auto dot = std::optional<std::string>(Report(*g, o, planner::ReportFormat::kDot));
   size_t clusters = 0;
   for (size_t pos = 0; (pos = dot->find("subgraph cluster_", pos)) != std::string::npos; ++pos) ++clusters;
   CHECK(clusters == 10);
   CHECK(dot->rfind("}\n") == dot->size() - 2);
 }
 
-TEST_CASE("report: an attention that did not fuse is named with its reason", "[fusion][report]") {
+TEST_CASE("report: an attention that did not fuse is named with its reason", "[planner][report]") {
   auto g = std::make_unique<ir::Graph>("bad");
   test::GraphBuilder b(*g);
   ir::Value* x = g->AddInput("x", {ir::DType::kF32, {1, 50, 64}});
   g->SetOutputs({b.Mha(x, x, x, 4, "attn", -2)});
-  tasks::FusionReportOptions o;
-  auto text = tasks::RenderFusionReport(*g, o);
-  REQUIRE(text.ok());
+  auto text = std::optional<std::string>(Report(*g, planner::PlanOptions{}, planner::ReportFormat::kText));
   CHECK_THAT(*text, Catch::Contains("not fused: attention attn.qk / attn.softmax / attn.pv: softmax axis is not the key axis"));
 }

@@ -1,9 +1,9 @@
 // Names of the measurement errors, as the tuning log writes them.
-#include "tuner/measure_result.h"
+#include "records/measure_result.h"
 
 #include <iterator>
 
-namespace agt::tuner {
+namespace agt::records {
 
 namespace {
 constexpr std::string_view kErrorNames[] = {"none", "compile_error", "launch_error", "wrong_answer", "timeout", "no_device"};
@@ -18,4 +18,4 @@ std::optional<MeasureError> ParseMeasureError(std::string_view name) {
   return std::nullopt;
 }
 
-}  // namespace agt::tuner
+}  // namespace agt::records

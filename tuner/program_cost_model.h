@@ -14,7 +14,7 @@
 
 #include "ir/status.h"
 #include "tuner/features.h"
-#include "tuner/measure_result.h"
+#include "records/measure_result.h"
 
 namespace agt::tuner {
 
