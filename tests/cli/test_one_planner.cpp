@@ -170,8 +170,9 @@ TEST_CASE("one planner: --arch sm_80 prices the plan on the A100's description",
   nlohmann::json p90 = nlohmann::json::parse(h100.plan_json), p80 = nlohmann::json::parse(sm80.plan_json);
   CHECK(p90["device"] == "NVIDIA H100 80GB HBM3");
   CHECK(p80["device"] == "NVIDIA A100-SXM4-80GB");
-  // The A100 has a third of the H100's tensor rate and about half its bandwidth: every estimate grows.
-  CHECK(sm80.summary.estimated_us > 1.5 * h100.summary.estimated_us);
+  // The A100 has 40% of the H100's tensor rate and 57% of its bandwidth; the tiny model's estimate is
+  // mostly the per-kernel launch cost, which the two share, so the total grows by about 15%.
+  CHECK(sm80.summary.estimated_us > 1.1 * h100.summary.estimated_us);
   CHECK(sm80.contents.metadata.arch == "sm_80");
   CHECK(PlanPart(p80) == InspectPlan(model, "--arch sm_80", dir));
   // Without a GPU, --arch native is refused with one clear line (skipped where a GPU is present).
