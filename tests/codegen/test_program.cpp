@@ -104,12 +104,12 @@ TEST_CASE("annotation validity rejects what cannot run", "[codegen]") {
   CHECK_FALSE(ValidateAnnotation(*ctx, missing).ok());
 
   // On sm_89 (99 KB) the 108 KB configuration no longer fits.
-  auto ada = GetArchInfo("sm_89");
+  auto ada = ir::DeviceForArch("sm_89");
   REQUIRE(ada.ok());
   SpaceContext ctx89 = *ctx;
   ctx89.arch = *ada;
   CHECK_FALSE(ValidateAnnotation(ctx89, big).ok());
-  CHECK_FALSE(GetArchInfo("sm_70").ok());
+  CHECK_FALSE(ir::DeviceForArch("sm_70").ok());
 }
 
 TEST_CASE("sampled annotations are always valid and default annotations too", "[codegen]") {
