@@ -94,6 +94,14 @@ Expected<ProblemDims> AnalyzeRowReduce(const ir::Graph& g) {
   return d;
 }
 
+Status RowReduceFits(int64_t row_len, int64_t num_reductions, int64_t threads_per_row) {
+  int64_t items = (row_len + threads_per_row - 1) / threads_per_row;
+  if (items * num_reductions > 128) {
+    return Status::Errorf("rows of {} do not fit in registers with {} threads per row", row_len, threads_per_row);
+  }
+  return Status::Ok();
+}
+
 Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
   AGT_ASSIGN_OR_RETURN(RowPlan p, PlanRows(g));
   int64_t warps = prog.annotation.get(Knob::kWarps, 4);
@@ -102,7 +110,7 @@ Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
   int64_t T = block_mode ? warps * 32 : 32;
   int64_t items = (p.len + T - 1) / T;
   int64_t nred = static_cast<int64_t>(p.reductions.size());
-  if (items * nred > 128) return Status::Errorf("rows of {} do not fit in registers with {} threads per row", p.len, T);
+  AGT_RETURN_IF_ERROR(RowReduceFits(p.len, nred, T));
   ExprEmitter e(g, prog.task.precision);
   std::set<const Value*> red_outs;
   for (const Node* r : p.reductions) red_outs.insert(r->output(0));
