@@ -22,13 +22,6 @@ namespace {
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-std::vector<int64_t> Ints(const ir::Attrs& a, ir::AttrKey k, std::vector<int64_t> def) {
-  const ir::AttrValue* v = a.find(k);
-  if (v == nullptr) return def;
-  if (const auto* i = std::get_if<std::vector<int64_t>>(v)) return *i;
-  return def;
-}
-
 struct GemmPlan {
   const Node* anchor = nullptr;
   ir::Shape batch_shape;
@@ -98,10 +91,9 @@ Expected<GemmPlan> PlanGemm(const ir::Graph& g) {
   } else {
     const ir::Shape& xs = a.input(0)->shape();
     const ir::Shape& ws = a.input(1)->shape();
-    const ir::AttrValue* gv = a.attrs().find(ir::AttrKey::kGroup);
-    if (gv != nullptr && std::get<int64_t>(*gv) != 1) return Status::Error("grouped convolution");
-    std::vector<int64_t> s = Ints(a.attrs(), ir::AttrKey::kStrides, {1, 1}), pd = Ints(a.attrs(), ir::AttrKey::kPads, {0, 0, 0, 0}),
-                         dl = Ints(a.attrs(), ir::AttrKey::kDilations, {1, 1});
+    if (a.attrs().i(ir::AttrKey::kGroup) != 1) return Status::Error("grouped convolution");
+    const std::vector<int64_t>& s = a.attrs().ints(ir::AttrKey::kStrides), &pd = a.attrs().ints(ir::AttrKey::kPads),
+                                &dl = a.attrs().ints(ir::AttrKey::kDilations);
     p.C = xs[1];
     p.H = xs[2];
     p.W = xs[3];
