@@ -14,12 +14,6 @@ std::vector<int64_t> IntsOf(const ir::Attrs& a, ir::AttrKey k) {
   if (const auto* i = std::get_if<std::vector<int64_t>>(v)) return *i;
   return {};
 }
-int64_t IntOf(const ir::Attrs& a, ir::AttrKey k, int64_t def) {
-  const ir::AttrValue* v = a.find(k);
-  if (v == nullptr) return def;
-  if (const auto* i = std::get_if<int64_t>(v)) return *i;
-  return def;
-}
 // The strides of `to` as a view of a tensor of shape `from` with strides `strides`, when a reshape
 // needs no copy: `from` splits into runs of dims that are contiguous with each other (a dim's stride
 // is the next one's times its size, size-1 dims aside), and every run is a product of consecutive
@@ -106,7 +100,7 @@ std::optional<AffineView> AffineOf(const ir::Graph& g, const ir::Value* v) {
     case OpKind::kSplit: {
       auto src = AffineOf(g, n->input(0));
       if (!src) return std::nullopt;
-      int64_t axis = IntOf(n->attrs(), ir::AttrKey::kAxis, 0);
+      int64_t axis = n->attrs().i(ir::AttrKey::kAxis);
       if (axis < 0) axis += static_cast<int64_t>(os.size());
       std::vector<int64_t> split = IntsOf(n->attrs(), ir::AttrKey::kSplit);
       int64_t off = 0;
@@ -120,7 +114,7 @@ std::optional<AffineView> AffineOf(const ir::Graph& g, const ir::Value* v) {
       if (!idx->is_constant() || idx->data().num_elements() != 1 || !idx->shape().empty()) return std::nullopt;
       auto src = AffineOf(g, n->input(0));
       if (!src) return std::nullopt;
-      int64_t axis = IntOf(n->attrs(), ir::AttrKey::kAxis, 0);
+      int64_t axis = n->attrs().i(ir::AttrKey::kAxis);
       const ir::Shape& ds = n->input(0)->shape();
       if (axis < 0) axis += static_cast<int64_t>(ds.size());
       int64_t i = idx->data().GetI64(0);

@@ -41,8 +41,7 @@ Expected<AttnPlan> PlanAttention(const ir::Graph& g) {
   }
   const Value* sm_in = p.softmax->input(0);
   if (p.softmax->output(0)->shape().size() != ss.size()) return Status::Error("softmax rank differs from the scores");
-  const ir::AttrValue* av = p.softmax->attrs().find(ir::AttrKey::kAxis);
-  int64_t axis = av ? std::get<int64_t>(*av) : -1;
+  int64_t axis = p.softmax->attrs().i(ir::AttrKey::kAxis);
   if (axis < 0) axis += static_cast<int64_t>(ss.size());
   if (axis != static_cast<int64_t>(ss.size()) - 1) return Status::Error("softmax is not over the keys");
   if (sm_in->shape() != ss || !DependsOn(sm_in, {s})) return Status::Error("softmax does not read the scores");

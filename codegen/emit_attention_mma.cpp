@@ -19,64 +19,13 @@
 #include <algorithm>
 
 #include "codegen/emit_attention.h"
+#include "codegen/ptx/ptx_sm80.h"
 
 namespace agt::codegen {
 
 namespace {
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-constexpr const char* kMmaHelpers = R"(__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool pred) {
-  unsigned s = (unsigned)__cvta_generic_to_shared(smem);
-  int n = pred ? 16 : 0;   // 0 source bytes: the 16 bytes are zero-filled
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(s), "l"(gmem), "r"(n));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int N>
-__device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(N)); }
-__device__ __forceinline__ void ldmatrix_x4(unsigned* r, const void* p) {
-  unsigned s = (unsigned)__cvta_generic_to_shared(p);
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(unsigned* r, const void* p) {
-  unsigned s = (unsigned)__cvta_generic_to_shared(p);
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
-}
-__device__ __forceinline__ unsigned to_tf32(float x) {
-  unsigned u;
-  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(u) : "f"(x));
-  return u;
-}
-)";
-
-// mma.sync wrappers: c (4 floats) += a (4 regs) * b (2 regs).
-std::string MmaHelper(Precision p) {
-  std::string shape = p == Precision::kTF32 ? "m16n8k8" : "m16n8k16";
-  std::string ty = p == Precision::kTF32 ? "tf32" : p == Precision::kBF16 ? "bf16" : "f16";
-  std::string s = fmt::format(R"(__device__ __forceinline__ void mma_acc(float* c, const unsigned* a, unsigned b0, unsigned b1) {{
-  asm volatile("mma.sync.aligned.{}.row.col.f32.{}.{}.f32 {{%0,%1,%2,%3}}, {{%4,%5,%6,%7}}, {{%8,%9}}, {{%0,%1,%2,%3}};\n"
-               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}}
-)",
-                              shape, ty, ty);
-  if (p == Precision::kFP16) {
-    s += R"(__device__ __forceinline__ unsigned pack2(float lo, float hi) {
-  __half2 h = __floats2half2_rn(lo, hi);
-  return *reinterpret_cast<unsigned*>(&h);
-}
-)";
-  } else if (p == Precision::kBF16) {
-    s += R"(__device__ __forceinline__ unsigned pack2(float lo, float hi) {
-  __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<unsigned*>(&h);
-}
-)";
-  }
-  return s;
-}
 
 // One operand's tile copier: `rows` rows of `cols` elements, from global row `row0` on, into shared
 // memory with row pitch `ld`; rows at or past `limit` are zero. Through cp.async when `view` allows,
@@ -342,8 +291,9 @@ Expected<KernelSource> EmitAttentionMma(const ir::Graph& g, const Program& prog,
   CudaWriter w;
   w.Raw(KernelHeader(g, prog));
   w.Raw(ExprEmitter::Prelude(prec));
-  w.Raw(kMmaHelpers);
-  w.Raw(MmaHelper(prec));
+  w.Raw(ptx_sm80::Preamble({ptx_sm80::Wrapper::kCpAsync16, ptx_sm80::Wrapper::kCpAsyncCommit, ptx_sm80::Wrapper::kCpAsyncWait,
+                             ptx_sm80::Wrapper::kLdmatrixX4, ptx_sm80::Wrapper::kLdmatrixX4Trans, ptx_sm80::Wrapper::kToTf32}));
+  w.Raw(ptx_sm80::MmaAccWrapper(prec));
   e.EmitParamsStruct(w);
   AGT_RETURN_IF_ERROR(e.EmitLoaders(w));
   w.Raw(body.str());

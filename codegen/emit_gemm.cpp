@@ -10,6 +10,7 @@
 #include "codegen/affine_view.h"
 #include "codegen/expr_emitter.h"
 #include "codegen/kernel_source.h"
+#include "codegen/ptx/ptx_sm80.h"
 
 namespace agt::codegen {
 
@@ -20,13 +21,6 @@ using ir::Value;
 namespace {
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-std::vector<int64_t> Ints(const ir::Attrs& a, ir::AttrKey k, std::vector<int64_t> def) {
-  const ir::AttrValue* v = a.find(k);
-  if (v == nullptr) return def;
-  if (const auto* i = std::get_if<std::vector<int64_t>>(v)) return *i;
-  return def;
-}
 
 struct GemmPlan {
   const Node* anchor = nullptr;
@@ -97,10 +91,9 @@ Expected<GemmPlan> PlanGemm(const ir::Graph& g) {
   } else {
     const ir::Shape& xs = a.input(0)->shape();
     const ir::Shape& ws = a.input(1)->shape();
-    const ir::AttrValue* gv = a.attrs().find(ir::AttrKey::kGroup);
-    if (gv != nullptr && std::get<int64_t>(*gv) != 1) return Status::Error("grouped convolution");
-    std::vector<int64_t> s = Ints(a.attrs(), ir::AttrKey::kStrides, {1, 1}), pd = Ints(a.attrs(), ir::AttrKey::kPads, {0, 0, 0, 0}),
-                         dl = Ints(a.attrs(), ir::AttrKey::kDilations, {1, 1});
+    if (a.attrs().i(ir::AttrKey::kGroup) != 1) return Status::Error("grouped convolution");
+    const std::vector<int64_t>& s = a.attrs().ints(ir::AttrKey::kStrides), &pd = a.attrs().ints(ir::AttrKey::kPads),
+                                &dl = a.attrs().ints(ir::AttrKey::kDilations);
     p.C = xs[1];
     p.H = xs[2];
     p.W = xs[3];
@@ -250,29 +243,6 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
   w.Close();
   return Status::Ok();
 }
-
-constexpr const char* kGemmHelpers = R"(__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool pred) {
-  unsigned s = (unsigned)__cvta_generic_to_shared(smem);
-  int n = pred ? 16 : 0;
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(s), "l"(gmem), "r"(n));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-__device__ __forceinline__ void ldmatrix_x4(unsigned* r, const void* p) {
-  unsigned s = (unsigned)__cvta_generic_to_shared(p);
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(unsigned* r, const void* p) {
-  unsigned s = (unsigned)__cvta_generic_to_shared(p);
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
-}
-__device__ __forceinline__ unsigned to_tf32(float x) {
-  unsigned u;
-  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(u) : "f"(x));
-  return u;
-}
-)";
 
 // Which operands can go by 16-byte cp.async: aligned affine views, innermost stride 1.
 GemmStaging StagingOf(const GemmPlan& p, int64_t vec) {
@@ -451,7 +421,7 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   k.Line("cp_async_commit();");
   k.Close();
   k.Open("for (int kt = kt_begin; kt < kt_end; ++kt)");
-  k.Linef("asm volatile(\"cp.async.wait_group {};\\n\" ::);", S - 2);
+  k.Line(ptx_sm80::CpAsyncWaitGroupStmt(S - 2));
   k.Line("__syncthreads();");
   k.Comment("The stage refilled here was read in the previous iteration, which every thread has finished.");
   k.Line("const int nk = kt + STAGES - 1;");
@@ -461,7 +431,6 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   k.Linef("const st_t* as = As + stage * {};", a_stage);
   k.Linef("const st_t* bs = Bs + stage * {};", b_stage);
   if (mma16) {
-    std::string ty = prec == Precision::kBF16 ? "bf16" : "f16";
     k.Line("#pragma unroll");
     k.Open("for (int kk = 0; kk < BK; kk += 16)");
     k.Line("unsigned af[MI][4], bf[NI][2];");
@@ -481,7 +450,7 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
     k.Line("for (int mi = 0; mi < MI; ++mi)");
     k.Line("#pragma unroll");
     k.Line("for (int ni = 0; ni < NI; ++ni)");
-    k.Linef("  asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32.{0}.{0}.f32 {{%0,%1,%2,%3}}, {{%4,%5,%6,%7}}, {{%8,%9}}, {{%0,%1,%2,%3}};\\n\"", ty);
+    k.Line("  asm volatile(\"" + ptx_sm80::MmaSyncPtx(prec) + "\"");
     k.Line("      : \"+f\"(acc[mi][ni][0]), \"+f\"(acc[mi][ni][1]), \"+f\"(acc[mi][ni][2]), \"+f\"(acc[mi][ni][3])");
     k.Line("      : \"r\"(af[mi][0]), \"r\"(af[mi][1]), \"r\"(af[mi][2]), \"r\"(af[mi][3]), \"r\"(bf[ni][0]), \"r\"(bf[ni][1]));");
     k.Close();
@@ -507,7 +476,7 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
     k.Line("for (int mi = 0; mi < MI; ++mi)");
     k.Line("#pragma unroll");
     k.Line("for (int ni = 0; ni < NI; ++ni)");
-    k.Line("  asm volatile(\"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\\n\"");
+    k.Line("  asm volatile(\"" + ptx_sm80::MmaSyncPtx(prec) + "\"");
     k.Line("      : \"+f\"(acc[mi][ni][0]), \"+f\"(acc[mi][ni][1]), \"+f\"(acc[mi][ni][2]), \"+f\"(acc[mi][ni][3])");
     k.Line("      : \"r\"(af[mi][0]), \"r\"(af[mi][1]), \"r\"(af[mi][2]), \"r\"(af[mi][3]), \"r\"(bf[ni][0]), \"r\"(bf[ni][1]));");
     k.Close();
@@ -526,7 +495,7 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
     k.Close();
   }
   k.Close();
-  k.Line("asm volatile(\"cp.async.wait_group 0;\\n\" ::);");
+  k.Line(ptx_sm80::CpAsyncWaitGroupStmt(0));
   // Element visitor over this thread's accumulators.
   auto for_each_acc = [&](const std::string& stmt) {
     if (tc) {
@@ -577,7 +546,8 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   CudaWriter w;
   w.Raw(KernelHeader(g, prog));
   w.Raw(ExprEmitter::Prelude(prec));
-  w.Raw(kGemmHelpers);
+  w.Raw(ptx_sm80::Preamble({ptx_sm80::Wrapper::kCpAsync16, ptx_sm80::Wrapper::kCpAsyncCommit, ptx_sm80::Wrapper::kLdmatrixX4,
+                             ptx_sm80::Wrapper::kLdmatrixX4Trans, ptx_sm80::Wrapper::kToTf32}));
   e.EmitParamsStruct(w);
   AGT_RETURN_IF_ERROR(e.EmitLoaders(w));
   w.Raw(body.str());

@@ -25,8 +25,7 @@ struct RowPlan {
 };
 
 int64_t AxisOf(const Node& n, size_t rank) {
-  const ir::AttrValue* v = n.attrs().find(ir::AttrKey::kAxis);
-  int64_t a = v ? std::get<int64_t>(*v) : -1;
+  int64_t a = n.attrs().i(ir::AttrKey::kAxis);
   return a < 0 ? a + static_cast<int64_t>(rank) : a;
 }
 
@@ -57,8 +56,7 @@ Expected<RowPlan> PlanRows(const ir::Graph& g) {
     } else if (n.op() == OpKind::kLayerNorm) {
       a = AxisOf(n, r);
     } else {
-      const ir::AttrValue* av = n.attrs().find(ir::AttrKey::kAxes);
-      std::vector<int64_t> axes = av ? std::get<std::vector<int64_t>>(*av) : std::vector<int64_t>{};
+      const std::vector<int64_t>& axes = n.attrs().ints(ir::AttrKey::kAxes);
       std::vector<bool> mask(r, axes.empty());
       for (int64_t x : axes) mask[x < 0 ? x + static_cast<int64_t>(r) : x] = true;
       a = static_cast<int64_t>(r);
@@ -94,6 +92,14 @@ Expected<ProblemDims> AnalyzeRowReduce(const ir::Graph& g) {
   return d;
 }
 
+Status RowReduceFits(int64_t row_len, int64_t num_reductions, int64_t threads_per_row) {
+  int64_t items = (row_len + threads_per_row - 1) / threads_per_row;
+  if (items * num_reductions > 128) {
+    return Status::Errorf("rows of {} do not fit in registers with {} threads per row", row_len, threads_per_row);
+  }
+  return Status::Ok();
+}
+
 Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
   AGT_ASSIGN_OR_RETURN(RowPlan p, PlanRows(g));
   int64_t warps = prog.annotation.get(Knob::kWarps, 4);
@@ -102,7 +108,7 @@ Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
   int64_t T = block_mode ? warps * 32 : 32;
   int64_t items = (p.len + T - 1) / T;
   int64_t nred = static_cast<int64_t>(p.reductions.size());
-  if (items * nred > 128) return Status::Errorf("rows of {} do not fit in registers with {} threads per row", p.len, T);
+  AGT_RETURN_IF_ERROR(RowReduceFits(p.len, nred, T));
   ExprEmitter e(g, prog.task.precision);
   std::set<const Value*> red_outs;
   for (const Node* r : p.reductions) red_outs.insert(r->output(0));
@@ -213,8 +219,7 @@ Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
         k.Line("#pragma unroll");
         k.Linef("for (int it = 0; it < ITEMS; ++it) if ((long long)it * T + tr < LEN) {{ float d = x{0}[it] - mean{0}; var{0} += d * d; }}", r);
         reduce(fmt::format("var{}", r), false);
-        const ir::AttrValue* ev = n.attrs().find(ir::AttrKey::kEpsilon);
-        double eps = ev ? std::get<double>(*ev) : 1e-5;
+        double eps = n.attrs().f(ir::AttrKey::kEpsilon);
         k.Linef("const float rstd{0} = 1.0f / sqrtf(var{0} / (float)LEN + {1:.9g}f);", r, eps);
       } else if (n.op() == OpKind::kReduceMean) {
         k.Linef("const float red{0} = sum{0} / (float)LEN;", r);

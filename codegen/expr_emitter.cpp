@@ -25,24 +25,6 @@ std::vector<int64_t> Ints(const ir::Attrs& a, ir::AttrKey k) {
   if (const auto* i = std::get_if<std::vector<int64_t>>(v)) return *i;
   return {};
 }
-int64_t Int(const ir::Attrs& a, ir::AttrKey k, int64_t def) {
-  const ir::AttrValue* v = a.find(k);
-  if (v == nullptr) return def;
-  if (const auto* i = std::get_if<int64_t>(v)) return *i;
-  return def;
-}
-double Float(const ir::Attrs& a, ir::AttrKey k, double def) {
-  const ir::AttrValue* v = a.find(k);
-  if (v == nullptr) return def;
-  if (const auto* d = std::get_if<double>(v)) return *d;
-  return def;
-}
-std::string Str(const ir::Attrs& a, ir::AttrKey k, std::string def) {
-  const ir::AttrValue* v = a.find(k);
-  if (v == nullptr) return def;
-  if (const auto* s = std::get_if<std::string>(v)) return *s;
-  return def;
-}
 
 std::string FloatLit(double d) {
   float f = static_cast<float>(d);
@@ -326,7 +308,7 @@ Expected<std::string> ExprEmitter::ElementExpr(const Node& n, const std::vector<
     case OpKind::kRelu: return u("fmaxf({}, 0.0f)", "agt_max({}, 0LL)");
     case OpKind::kSigmoid: return u("(1.0f / (1.0f + expf(-({}))))", "");
     case OpKind::kGelu:
-      if (Str(n.attrs(), ir::AttrKey::kApproximate, "none") == "tanh") {
+      if (n.attrs().s(ir::AttrKey::kApproximate) == "tanh") {
         return fmt::format("([&](float x) {{ return 0.5f * x * (1.0f + tanhf(0.7978845608f * (x + 0.044715f * x * x * x))); }}({}))", a[0]);
       }
       return fmt::format("([&](float x) {{ return 0.5f * x * (1.0f + erff(x * 0.7071067812f)); }}({}))", a[0]);
@@ -387,7 +369,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
   auto bidx = [&](size_t k) { return BroadcastIndex(in(k)->shape(), os, idx); };
   switch (n.op()) {
     case OpKind::kBatchNorm: {
-      double eps = Float(at, ir::AttrKey::kEpsilon, 1e-5);
+      double eps = at.f(ir::AttrKey::kEpsilon);
       std::vector<std::string> c = {idx[1]};
       w.Linef("float x = {};", LoadCall(in(0), idx));
       w.Linef("return (x - {}) * ({} / sqrtf({} + {})) + {};", LoadCall(in(3), c), LoadCall(in(1), c), LoadCall(in(4), c),
@@ -411,7 +393,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       return Status::Ok();
     }
     case OpKind::kConcat: {
-      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, 0), os.size());
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
       int64_t off = 0;
       for (size_t k = 0; k < n.num_inputs(); ++k) {
         std::vector<std::string> src = idx;
@@ -438,7 +420,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
     }
     case OpKind::kGather: {
       const ir::Shape& ds = in(0)->shape();
-      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, 0), ds.size());
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), ds.size());
       size_t ri = in(1)->shape().size();
       std::vector<std::string> iidx(idx.begin() + a, idx.begin() + a + static_cast<int64_t>(ri));
       w.Linef("long long g = {};", LoadCall(in(1), iidx));
@@ -450,7 +432,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       return Status::Ok();
     }
     case OpKind::kSplit: {
-      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, 0), os.size());
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
       std::vector<int64_t> split = Ints(at, ir::AttrKey::kSplit);
       int64_t off = 0;
       for (int k = 0; k < v->output_index(); ++k) off += split[k];
@@ -470,7 +452,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
     }
     case OpKind::kPad: {
       std::vector<int64_t> pads = Ints(at, ir::AttrKey::kPads);
-      std::string mode = Str(at, ir::AttrKey::kMode, "constant");
+      const std::string& mode = at.s(ir::AttrKey::kMode);
       const ir::Shape& xs = in(0)->shape();
       size_t r = xs.size();
       std::vector<std::string> src;
@@ -478,7 +460,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
         std::string s = fmt::format("s{}", d);
         w.Linef("long long {} = {} - {}LL;", s, idx[d], pads[d]);
         if (mode == "constant") {
-          w.Linef("if ({0} < 0 || {0} >= {1}LL) return ({2}){3};", s, xs[d], rt, FloatLit(Float(at, ir::AttrKey::kValue, 0.0)));
+          w.Linef("if ({0} < 0 || {0} >= {1}LL) return ({2}){3};", s, xs[d], rt, FloatLit(at.f(ir::AttrKey::kValue)));
         } else if (mode == "edge" || xs[d] == 1) {
           w.Linef("{0} = {0} < 0 ? 0 : ({0} >= {1}LL ? {1}LL - 1 : {0});", s, xs[d]);
         } else {
@@ -491,9 +473,9 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       return Status::Ok();
     }
     case OpKind::kResize: {
-      bool linear = Str(at, ir::AttrKey::kMode, "nearest") == "linear";
-      std::string coord = Str(at, ir::AttrKey::kCoordMode, "half_pixel");
-      std::string nearest = Str(at, ir::AttrKey::kNearestMode, "round_prefer_floor");
+      bool linear = at.s(ir::AttrKey::kMode) == "linear";
+      const std::string& coord = at.s(ir::AttrKey::kCoordMode);
+      const std::string& nearest = at.s(ir::AttrKey::kNearestMode);
       const ir::Shape& xs = in(0)->shape();
       std::vector<std::string> lo = idx, hi = idx;
       std::vector<size_t> resized;
@@ -553,7 +535,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
     case OpKind::kReduceMax: {
       const ir::Shape& xs = in(0)->shape();
       std::vector<int64_t> axes = Ints(at, ir::AttrKey::kAxes);
-      bool keep = Int(at, ir::AttrKey::kKeepDims, 1) != 0;
+      bool keep = at.i(ir::AttrKey::kKeepDims) != 0;
       std::vector<bool> mask(xs.size(), axes.empty());
       for (int64_t a : axes) mask[NormAxis(a, xs.size())] = true;
       ir::Shape red;
@@ -595,7 +577,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
   }
   switch (n.op()) {
     case OpKind::kSoftmax: {
-      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, -1), os.size());
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
       std::vector<std::string> src = idx;
       src[a] = "k";
       std::string ld = LoadCall(in(0), src);
@@ -606,7 +588,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       return Status::Ok();
     }
     case OpKind::kLayerNorm: {
-      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, -1), os.size());
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
       ir::Shape tail(os.begin() + a, os.end());
       int64_t len = ir::NumElements(tail);
       std::vector<std::string> src(idx.begin(), idx.begin() + a), tidx = Unravel("j", tail);
@@ -619,13 +601,13 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       w.Linef("var /= {}.0f;", len);
       std::vector<std::string> own(idx.begin() + a, idx.end());
       std::string bias = n.num_inputs() > 2 ? LoadCall(in(2), own) : "0.0f";
-      w.Linef("return ({} - mean) / sqrtf(var + {}) * {} + {};", LoadCall(in(0), idx), FloatLit(Float(at, ir::AttrKey::kEpsilon, 1e-5)),
+      w.Linef("return ({} - mean) / sqrtf(var + {}) * {} + {};", LoadCall(in(0), idx), FloatLit(at.f(ir::AttrKey::kEpsilon)),
               LoadCall(in(1), own), bias);
       return Status::Ok();
     }
     case OpKind::kCumSum: {
-      int64_t a = NormAxis(Int(at, ir::AttrKey::kAxis, 0), os.size());
-      bool excl = Int(at, ir::AttrKey::kExclusive, 0) != 0, rev = Int(at, ir::AttrKey::kReverse, 0) != 0;
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
+      bool excl = at.i(ir::AttrKey::kExclusive) != 0, rev = at.i(ir::AttrKey::kReverse) != 0;
       std::vector<std::string> src = idx;
       src[a] = "k";
       std::string lo = rev ? fmt::format("{}{}", idx[a], excl ? " + 1" : "") : "0";
@@ -677,16 +659,14 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
     case OpKind::kMaxPool: {
       bool conv = n.op() == OpKind::kConv2d;
       const ir::Shape& xs = in(0)->shape();
-      std::vector<int64_t> s = Ints(at, ir::AttrKey::kStrides), p = Ints(at, ir::AttrKey::kPads), dl = Ints(at, ir::AttrKey::kDilations);
-      if (s.empty()) s = {1, 1};
-      if (p.empty()) p = {0, 0, 0, 0};
-      if (dl.empty()) dl = {1, 1};
+      // The verifier's window check guarantees two strides and dilations and four pads.
+      const std::vector<int64_t>& s = at.ints(ir::AttrKey::kStrides), &p = at.ints(ir::AttrKey::kPads), &dl = at.ints(ir::AttrKey::kDilations);
       int64_t kh, kw, cg = 1, og = 1;
       if (conv) {
         kh = in(1)->shape()[2];
         kw = in(1)->shape()[3];
         cg = in(1)->shape()[1];
-        og = in(1)->shape()[0] / std::max<int64_t>(1, Int(at, ir::AttrKey::kGroup, 1));
+        og = in(1)->shape()[0] / std::max<int64_t>(1, at.i(ir::AttrKey::kGroup));
       } else {
         std::vector<int64_t> ks = Ints(at, ir::AttrKey::kKernelShape);
         kh = ks[0];

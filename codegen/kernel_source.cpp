@@ -1,38 +1,16 @@
-// Dispatch from a program's sketch to its emitter, the shared kernel header, and problem analysis.
+// Problem analysis and emission through the sketch table, and the header every kernel starts with.
 #include "codegen/kernel_source.h"
 
 #include <set>
 
 #include "codegen/cuda_writer.h"
+#include "codegen/sketches/sketch.h"
 
 namespace agt::codegen {
 
-Expected<ProblemDims> AnalyzeGemm(const ir::Graph& g);
-Expected<ProblemDims> AnalyzeAttention(const ir::Graph& g);
-Expected<ProblemDims> AnalyzeRowReduce(const ir::Graph& g);
-Expected<ProblemDims> AnalyzePointwise(const ir::Graph& g, bool generic);
+Expected<ProblemDims> AnalyzeProblem(const ir::Graph& g, SketchKind kind) { return GetSketch(kind).Analyze(g); }
 
-Expected<ProblemDims> AnalyzeProblem(const ir::Graph& g, SketchKind kind) {
-  switch (kind) {
-    case SketchKind::kGemm: return AnalyzeGemm(g);
-    case SketchKind::kAttention: return AnalyzeAttention(g);
-    case SketchKind::kRowReduce: return AnalyzeRowReduce(g);
-    case SketchKind::kElementwise: return AnalyzePointwise(g, false);
-    case SketchKind::kGeneric: return AnalyzePointwise(g, true);
-  }
-  return Status::Error("unknown sketch kind");
-}
-
-Expected<KernelSource> EmitKernel(const ir::Graph& g, const Program& p) {
-  switch (p.sketch.kind) {
-    case SketchKind::kGemm: return EmitGemm(g, p);
-    case SketchKind::kAttention: return EmitAttention(g, p);
-    case SketchKind::kRowReduce: return EmitRowReduce(g, p);
-    case SketchKind::kElementwise: return EmitElementwise(g, p);
-    case SketchKind::kGeneric: return EmitGeneric(g, p);
-  }
-  return Status::Error("unknown sketch kind");
-}
+Expected<KernelSource> EmitKernel(const ir::Graph& g, const Program& p) { return GetSketch(p.sketch.kind).Emit(g, p); }
 
 std::string KernelHeader(const ir::Graph& g, const Program& p) {
   CudaWriter w;

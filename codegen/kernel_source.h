@@ -1,6 +1,7 @@
 // What an emitter produces for one program: the CUDA source, its kernel's name and the launch spec
-// the runtime needs (grid, block, dynamic shared memory, argument order, workspace). The emitters,
-// one per sketch kind, are declared here; EmitKernel dispatches on the program's sketch.
+// the runtime needs (grid, block, dynamic shared memory, argument order, workspace). The emitters
+// and group analyses, one per sketch, are declared here; each sketch's entry in the sketch table
+// (codegen/sketches/) calls them, and EmitKernel / AnalyzeProblem look the sketch up there.
 #pragma once
 
 #include <array>
@@ -48,6 +49,16 @@ struct ProblemDims {
 // Checks that `kind` fits the group and returns the sizes its search space needs.
 Expected<ProblemDims> AnalyzeProblem(const ir::Graph& g, SketchKind kind);
 
+// The group analyses of the sketches (emit_*.cpp), each also the first check of its emitter.
+Expected<ProblemDims> AnalyzeGemm(const ir::Graph& g);
+Expected<ProblemDims> AnalyzeAttention(const ir::Graph& g);
+Expected<ProblemDims> AnalyzeRowReduce(const ir::Graph& g);
+// Element-wise/injective ops only, unless `generic`.
+Expected<ProblemDims> AnalyzePointwise(const ir::Graph& g, bool generic);
+// Whether rows of `row_len` elements, `num_reductions` of them per row, fit in the registers of
+// `threads_per_row` threads (the row-reduction emitter's limit).
+Status RowReduceFits(int64_t row_len, int64_t num_reductions, int64_t threads_per_row);
+
 // How the GEMM sketch stages each operand into shared memory: by 16-byte cp.async straight from
 // the group input (an aligned affine view with innermost stride 1), or element by element through
 // the loader that evaluates prologue ops and index arithmetic in registers. The second is the slow
@@ -64,7 +75,7 @@ Expected<KernelSource> EmitAttention(const ir::Graph& g, const Program& p);
 Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& p);
 Expected<KernelSource> EmitElementwise(const ir::Graph& g, const Program& p);
 Expected<KernelSource> EmitGeneric(const ir::Graph& g, const Program& p);
-// Dispatches on p.sketch.kind.
+// The emitter of p.sketch.kind's entry in the sketch table.
 Expected<KernelSource> EmitKernel(const ir::Graph& g, const Program& p);
 
 // The comment block every kernel starts with: task (ops and shapes), precision, sketch, annotation.

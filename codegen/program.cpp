@@ -11,16 +11,14 @@ constexpr std::string_view kKnobNames[] = {
 #include "codegen/knobs.def"
 #undef KNOB
 };
-constexpr std::string_view kSketchNames[] = {"gemm", "attention", "row_reduce", "elementwise", "generic"};
+constexpr std::string_view kSketchNames[] = {
+#define SKETCH(Enum, name, Accessor) name,
+#include "codegen/sketches/sketches.def"
+#undef SKETCH
+};
 }  // namespace
 
 std::string_view SketchKindName(SketchKind k) { return kSketchNames[static_cast<size_t>(k)]; }
-int SketchEmitterVersion(SketchKind k) {
-  switch (k) {
-    case SketchKind::kAttention: return 2;
-    default: return 1;
-  }
-}
 
 std::optional<SketchKind> ParseSketchKind(std::string_view name) {
   for (size_t i = 0; i < std::size(kSketchNames); ++i) {

@@ -31,18 +31,18 @@ struct Task {
   bool operator==(const Task&) const = default;
 };
 
+// The sketches, in rule order, from the sketch table (codegen/sketches/sketches.def).
 enum class SketchKind : uint8_t {
-  kGemm,         // tiled matrix product (matmul, linear, batched matmul, conv2d as implicit GEMM)
-  kAttention,    // matmul -> [element-wise] -> softmax -> matmul fused, flash-attention style
-  kRowReduce,    // softmax / layer_norm / reduce_* over trailing axes with element-wise chains
-  kElementwise,  // element-wise / broadcast / injective: one output element per thread slot
-  kGeneric,      // anything else: one thread per output element, loops for reductions
+#define SKETCH(Enum, name, Accessor) Enum,
+#include "codegen/sketches/sketches.def"
+#undef SKETCH
 };
 std::string_view SketchKindName(SketchKind k);
 std::optional<SketchKind> ParseSketchKind(std::string_view name);
 // The version of a sketch's emitter: raised whenever the code it emits for the same program changes
 // speed, so that tuning records measured on older code are not trusted (tuner/tuning_log.h).
 // 1 for every sketch when logs started; attention 2 since K/V/Q views through strided reshapes.
+// Each sketch's file says its version (codegen/sketches/).
 int SketchEmitterVersion(SketchKind k);
 
 // The structural choices of a sketch (what a rule fixed), separate from the tunable numbers.

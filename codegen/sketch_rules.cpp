@@ -1,54 +1,24 @@
-// The sketch rules (see sketch_rules.h).
+// The sketch rules (see sketch_rules.h), one per entry of the sketch table, in its order.
 #include "codegen/sketch_rules.h"
 
-#include "codegen/kernel_source.h"
-#include "codegen/search_space.h"
+#include "codegen/sketches/sketch.h"
 
 namespace agt::codegen {
 
 namespace {
 
-// A rule for one sketch kind: it applies when the problem analysis accepts the group and the emitter
-// succeeds at the default annotation of each sketch it would offer.
-class KindRule : public SketchRule {
+// The rule of one sketch: it applies when any of the sketch's variants does.
+class TableRule : public SketchRule {
  public:
-  explicit KindRule(SketchKind kind) : kind_(kind) {}
-  std::string_view name() const override { return SketchKindName(kind_); }
+  explicit TableRule(const SketchDef& def) : def_(def) {}
+  std::string_view name() const override { return def_.name(); }
 
-  std::vector<Sketch> Candidates(const Task& task) const {
-    // GEMM and attention: tensor cores first where the precision has them, SIMT (exact fp32) too.
-    if (kind_ != SketchKind::kGemm && kind_ != SketchKind::kAttention) return {Sketch{kind_, false}};
-    if (task.precision == Precision::kFP32) return {Sketch{kind_, false}};
-    return {Sketch{kind_, true}, Sketch{kind_, false}};
-  }
-
-  bool Try(const ir::Graph& g, const Task& task, const Sketch& s, std::string* why) const {
-    auto dims = AnalyzeProblem(g, kind_);
-    if (!dims.ok()) {
-      if (why) *why = dims.status().message();
-      return false;
-    }
-    auto arch = ir::DeviceForArch(task.arch);
-    if (!arch.ok()) {
-      if (why) *why = arch.status().message();
-      return false;
-    }
-    SpaceContext ctx{s, task.precision, *arch, *dims};
-    Program p{task, s, DefaultAnnotation(ctx)};
-    auto src = EmitKernel(g, p);
-    if (!src.ok()) {
-      if (why) *why = src.status().message();
-      return false;
-    }
-    return true;
-  }
-
-  // Applies when any of its sketches can be emitted (a head dim the tensor-core attention cannot
-  // tile still gets the SIMT one); `why` is the first sketch's reason.
+  // Applies when any of its variants can be emitted (a head dim the tensor-core attention cannot
+  // tile still gets the SIMT one); `why` is the first variant's reason.
   bool MeetCondition(const ir::Graph& g, const Task& task, std::string* why) const override {
     bool first = true;
-    for (const Sketch& s : Candidates(task)) {
-      if (Try(g, task, s, first ? why : nullptr)) return true;
+    for (const Sketch& s : def_.Variants(task)) {
+      if (def_.Applies(g, task, s, first ? why : nullptr)) return true;
       first = false;
     }
     return false;
@@ -56,14 +26,14 @@ class KindRule : public SketchRule {
 
   std::vector<Sketch> Apply(const ir::Graph& g, const Task& task) const override {
     std::vector<Sketch> out;
-    for (const Sketch& s : Candidates(task)) {
-      if (Try(g, task, s, nullptr)) out.push_back(s);
+    for (const Sketch& s : def_.Variants(task)) {
+      if (def_.Applies(g, task, s, nullptr)) out.push_back(s);
     }
     return out;
   }
 
  private:
-  SketchKind kind_;
+  const SketchDef& def_;
 };
 
 }  // namespace
@@ -71,10 +41,7 @@ class KindRule : public SketchRule {
 const std::vector<std::unique_ptr<SketchRule>>& SketchRules() {
   static const std::vector<std::unique_ptr<SketchRule>> rules = [] {
     std::vector<std::unique_ptr<SketchRule>> r;
-    for (SketchKind k : {SketchKind::kAttention, SketchKind::kGemm, SketchKind::kRowReduce, SketchKind::kElementwise,
-                         SketchKind::kGeneric}) {
-      r.push_back(std::make_unique<KindRule>(k));
-    }
+    for (const SketchDef* def : SketchTable()) r.push_back(std::make_unique<TableRule>(*def));
     return r;
   }();
   return rules;

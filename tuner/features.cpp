@@ -1,8 +1,13 @@
-// Program features for the cost model (see features.h).
+// Program features for the cost model (see features.h). What is common to every sketch is computed
+// here (the sketch one-hot, the knob values, FLOPs, bytes, intensities, occupancy and waves); how an
+// annotation tiles its problem (blocks, bytes staged, padding, loop trips) each sketch says itself
+// (SketchDef::Features in codegen/sketches/).
 #include "tuner/features.h"
 
 #include <algorithm>
 #include <cmath>
+
+#include "codegen/sketches/sketch.h"
 
 namespace agt::tuner {
 
@@ -18,7 +23,6 @@ constexpr std::string_view kFeatureNames[] = {
 };
 static_assert(std::size(kFeatureNames) == kNumFeatures);
 
-double CeilDiv(double a, double b) { return std::ceil(a / b); }
 float Log2p(double x) { return static_cast<float>(std::log2(1.0 + std::max(0.0, x))); }
 
 // Knob -> the feature holding its raw value.
@@ -31,6 +35,14 @@ constexpr std::pair<Knob, Feature> kKnobFeatures[] = {
     {Knob::kVector, Feature::kVector},   {Knob::kUnroll, Feature::kUnroll},
 };
 static_assert(std::size(kKnobFeatures) == codegen::kNumKnobs);
+
+// Sketch -> its one-hot feature (the order of the vector is the trained model's, not the rules').
+constexpr std::pair<SketchKind, Feature> kSketchFeatures[] = {
+    {SketchKind::kGemm, Feature::kSketchGemm},           {SketchKind::kAttention, Feature::kSketchAttention},
+    {SketchKind::kRowReduce, Feature::kSketchRowReduce}, {SketchKind::kElementwise, Feature::kSketchElementwise},
+    {SketchKind::kGeneric, Feature::kSketchGeneric},
+};
+static_assert(std::size(kSketchFeatures) == codegen::kNumSketches);
 
 }  // namespace
 
@@ -66,10 +78,7 @@ const codegen::SpaceContext* FeatureExtractor::Space(const codegen::Sketch& s) c
 double FeatureExtractor::matrix_flops(const codegen::Sketch& s) const {
   const codegen::SpaceContext* sp = Space(s);
   if (sp == nullptr) return 0;
-  const codegen::ProblemDims& d = sp->dims;
-  if (s.kind == SketchKind::kGemm) return 2.0 * d.batch * d.m * d.n * d.k;
-  if (s.kind == SketchKind::kAttention) return 2.0 * d.batch * d.q_len * d.kv_len * (d.head_dim + d.v_dim);
-  return 0;
+  return codegen::GetSketch(s.kind).MatrixFlops(sp->dims);
 }
 
 FeatureVector FeatureExtractor::Extract(const codegen::Sketch& sketch, const codegen::Annotation& a) const {
@@ -77,76 +86,18 @@ FeatureVector FeatureExtractor::Extract(const codegen::Sketch& sketch, const cod
   auto set = [&](Feature k, double v) { f[static_cast<size_t>(k)] = static_cast<float>(v); };
   const codegen::SpaceContext* sp = Space(sketch);
   if (sp == nullptr) return f;
-  const codegen::ProblemDims& d = sp->dims;
   const double esz = ir::FloatStorageBytes(task_->task.precision);
 
-  set(Feature::kSketchGemm, sketch.kind == SketchKind::kGemm);
-  set(Feature::kSketchAttention, sketch.kind == SketchKind::kAttention);
-  set(Feature::kSketchRowReduce, sketch.kind == SketchKind::kRowReduce);
-  set(Feature::kSketchElementwise, sketch.kind == SketchKind::kElementwise);
-  set(Feature::kSketchGeneric, sketch.kind == SketchKind::kGeneric);
+  for (const auto& [kind, feat] : kSketchFeatures) set(feat, sketch.kind == kind);
   set(Feature::kTensorCores, sketch.tensor_cores);
   set(Feature::kStorageBytes, esz);
   for (const auto& [knob, feat] : kKnobFeatures) set(feat, static_cast<double>(a.get(knob, 0)));
 
   codegen::ResourceEstimate r = codegen::EstimateResources(*sp, a);
   const double threads = static_cast<double>(std::max<int64_t>(1, r.threads));
-  double blocks = 1, global_load = dram_bytes_, smem_read = 0, padding = 1, k_iters = 0;
-  switch (sketch.kind) {
-    case SketchKind::kGemm: {
-      double bm = static_cast<double>(a.get(Knob::kBlockM, 1)), bn = static_cast<double>(a.get(Knob::kBlockN, 1));
-      double bk = static_cast<double>(a.get(Knob::kBlockK, 1)), split = static_cast<double>(a.get(Knob::kSplitK, 1));
-      double gm = CeilDiv(static_cast<double>(d.m), bm), gn = CeilDiv(static_cast<double>(d.n), bn);
-      double kk = static_cast<double>(d.k);
-      blocks = gm * gn * static_cast<double>(d.batch) * split;
-      // Every block streams its A rows and B columns over the whole K (its 1/split share with split-K).
-      global_load = gm * gn * static_cast<double>(d.batch) * (bm * kk + kk * bn) * esz;
-      if (sketch.tensor_cores) {
-        double wm = static_cast<double>(a.get(Knob::kWarpsM, 1)), wn = static_cast<double>(a.get(Knob::kWarpsN, 1));
-        // Each warp reads its (bm/wm) rows of A and (bn/wn) columns of B from shared memory per k.
-        smem_read = gm * gn * static_cast<double>(d.batch) * (wn * bm + wm * bn) * kk * esz;
-      } else {
-        double tm = static_cast<double>(a.get(Knob::kThreadM, 1)), tn = static_cast<double>(a.get(Knob::kThreadN, 1));
-        smem_read = gm * gn * static_cast<double>(d.batch) * threads * (tm + tn) * kk * esz;
-      }
-      padding = static_cast<double>(d.m * d.n) / (gm * bm * gn * bn);
-      k_iters = CeilDiv(CeilDiv(kk, bk), split);
-      break;
-    }
-    case SketchKind::kAttention: {
-      double bq = static_cast<double>(a.get(Knob::kBlockQ, 1)), bkv = static_cast<double>(a.get(Knob::kBlockKV, 1));
-      double warps = static_cast<double>(a.get(Knob::kWarps, 1));
-      double gq = CeilDiv(static_cast<double>(d.q_len), bq);
-      double kv = static_cast<double>(d.kv_len), hd = static_cast<double>(d.head_dim), vd = static_cast<double>(d.v_dim);
-      blocks = gq * static_cast<double>(d.batch);
-      // Each query block streams all keys and values; each warp reads them from shared memory (fp32).
-      global_load = blocks * (bq * hd + kv * (hd + vd)) * esz;
-      smem_read = blocks * warps * kv * (hd + vd) * 4;
-      padding = static_cast<double>(d.q_len) / (gq * bq);
-      k_iters = CeilDiv(kv, bkv);
-      break;
-    }
-    case SketchKind::kRowReduce: {
-      double warps = static_cast<double>(a.get(Knob::kWarps, 1));
-      bool block_mode = a.get(Knob::kRowMode) == 1;
-      blocks = block_mode ? static_cast<double>(d.rows) : CeilDiv(static_cast<double>(d.rows), warps);
-      double lanes = block_mode ? warps * 32 : 32;
-      k_iters = CeilDiv(static_cast<double>(d.row_len), lanes);
-      padding = static_cast<double>(d.row_len) / (k_iters * lanes);
-      break;
-    }
-    case SketchKind::kElementwise: {
-      double per_block = threads * static_cast<double>(a.get(Knob::kVector, 1)) * static_cast<double>(a.get(Knob::kUnroll, 1));
-      blocks = std::max(1.0, CeilDiv(static_cast<double>(d.elements), per_block));
-      padding = static_cast<double>(d.elements) / (blocks * per_block);
-      set(Feature::kVectorBytes, static_cast<double>(a.get(Knob::kVector, 1)) * esz);
-      break;
-    }
-    case SketchKind::kGeneric:
-      blocks = std::max(1.0, CeilDiv(static_cast<double>(d.elements), threads));
-      padding = static_cast<double>(d.elements) / (blocks * threads);
-      break;
-  }
+  const codegen::SketchFeatures sf = codegen::GetSketch(sketch.kind).Features(*sp, a, {esz, dram_bytes_, threads});
+  const double blocks = sf.blocks, global_load = sf.global_load_bytes, smem_read = sf.smem_read_bytes;
+  set(Feature::kVectorBytes, sf.vector_bytes);
   double flops = matrix_flops(sketch) + pointwise_ops_;
   set(Feature::kLogFlops, Log2p(flops));
   set(Feature::kLogDramBytes, Log2p(dram_bytes_));
@@ -174,8 +125,8 @@ FeatureVector FeatureExtractor::Extract(const codegen::Sketch& sketch, const cod
   set(Feature::kOccupancy, per_sm * warps / (device_.max_threads_per_sm / 32.0));
   set(Feature::kWaves, waves);
   set(Feature::kWaveEfficiency, waves > 0 ? waves / std::ceil(waves) : 0.0);
-  set(Feature::kPaddingEfficiency, padding);
-  set(Feature::kKIterations, k_iters);
+  set(Feature::kPaddingEfficiency, sf.padding_efficiency);
+  set(Feature::kKIterations, sf.k_iterations);
   set(Feature::kLogFlopsPerThread, Log2p(flops / (blocks * threads)));
   return f;
 }
