@@ -66,8 +66,13 @@ __device__ __forceinline__ bool mbar_try_wait(u32 bar, u32 parity) {
                : "=r"(done) : "r"(bar), "r"(parity) : "memory");
   return done != 0;
 }
+// Spins on try_wait. A wait past 2^34 cycles (several seconds) traps: a barrier-phase bug then shows
+// as a launch error instead of a GPU that never finishes.
 __device__ __forceinline__ void mbar_wait(u32 bar, u32 parity) {
+  if (mbar_try_wait(bar, parity)) return;
+  const long long start = clock64();
   while (!mbar_try_wait(bar, parity)) {
+    if (clock64() - start > (1ll << 34)) __trap();
   }
 }
 
