@@ -53,9 +53,9 @@ for s in "${steps[@]}"; do
     sm90)
       # The cubins pack.sh carried (compiled here would take NVRTC a few seconds each).
       export AGT_NVRTC_CACHE="$PWD/$CARRY/nvrtc-cache-sm90"
-      timeout 180 "$CARRY/bin/test_codegen" "[sm90]" --durations yes 2>&1 | tee "$OUT/sm90_tests.txt" | tail -n 45
-      timeout 180 "$CARRY/bin/bench_gemm_sm90" > "$OUT/sm90_ours.txt" 2> "$OUT/sm90_ours.err"; cat "$OUT/sm90_ours.txt" "$OUT/sm90_ours.err"
-      timeout 150 python3 scripts/gpu/bench_linear_torch.py --ours "$OUT/sm90_ours.txt" 2>&1 | tee "$OUT/sm90_vs_torch.txt"
+      timeout 90 "$CARRY/bin/test_codegen" "[sm90]" --durations yes 2>&1 | tee "$OUT/sm90_tests.txt" | tail -n 45
+      timeout 100 "$CARRY/bin/bench_gemm_sm90" > "$OUT/sm90_ours.txt" 2> "$OUT/sm90_ours.err"; cat "$OUT/sm90_ours.txt" "$OUT/sm90_ours.err"
+      timeout 80 python3 scripts/gpu/bench_linear_torch.py --ours "$OUT/sm90_ours.txt" 2>&1 | tee "$OUT/sm90_vs_torch.txt"
       for f in "$AGT_NVRTC_CACHE"/*.cubin; do
         sass=$(cuobjdump -sass "$f")
         echo "$(grep -m1 -o 'agt_gemm_sm90[A-Za-z0-9_]*' <<< "$sass"): $(grep -c HGMMA <<< "$sass") HGMMA, $(grep -c UTMALDG <<< "$sass") UTMALDG, $(grep -c -E 'LDL|STL' <<< "$sass") LDL/STL"
