@@ -47,7 +47,11 @@ int64_t NvrtcCompiler::cache_hits() const {
 
 Expected<std::shared_ptr<const CompileOutput>> NvrtcCompiler::Compile(const std::string& source, const std::string& arch,
                                                                      const std::string& name) {
-  if (arch != "sm_90" && arch != "sm_80" && arch != "sm_89") return Status::Errorf("unsupported arch '{}'", arch);
+  // sm_90a: Hopper's arch-specific target (wgmma, setmaxnreg), which the sm_90 GEMM core compiles for;
+  // its cubins run only on compute capability 9.0. Artifacts stay keyed "sm_90".
+  if (arch != "sm_90" && arch != "sm_90a" && arch != "sm_80" && arch != "sm_89") {
+    return Status::Errorf("unsupported arch '{}'", arch);
+  }
   std::vector<std::string> opts = {"-arch=" + arch, "-std=c++17", "-I" + include_dir_, "-default-device"};
   std::string key_text = arch + "\n" + source;
   uint64_t key = SourceHash(key_text);

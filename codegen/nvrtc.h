@@ -1,4 +1,5 @@
-// The NVRTC wrapper: CUDA C++ source -> cubin for a target arch (sm_90 by default; sm_80, sm_89),
+// The NVRTC wrapper: CUDA C++ source -> cubin for a target arch (sm_90 by default; sm_80, sm_89, and
+// sm_90a for the Hopper GEMM core's wgmma / setmaxnreg),
 // with the compiler's log. Results are cached by a hash of the source and options, in memory and,
 // when a cache folder is given, on disk (one .cubin per hash), so re-tuning and rebuilding skip
 // compiles. Thread-safe: the tuner and the tests compile from several threads.
@@ -27,7 +28,7 @@ class NvrtcCompiler {
   // (default /usr/local/cuda/include).
   explicit NvrtcCompiler(std::string cache_dir = "");
 
-  // Compiles `source` for `arch` ("sm_90"); `name` names the program in logs.
+  // Compiles `source` for `arch` ("sm_90", "sm_90a", ...); `name` names the program in logs.
   Expected<std::shared_ptr<const CompileOutput>> Compile(const std::string& source, const std::string& arch,
                                                          const std::string& name = "kernel.cu");
 

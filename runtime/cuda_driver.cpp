@@ -79,6 +79,8 @@ Result<std::unique_ptr<CudaDriver>> Load(const std::string& library) {
     return Status::Error(AGT_ERROR_NO_DRIVER, "the CUDA driver in " + library + " lacks " + missing +
                                                   " (driver too old; CUDA 12 or newer is needed)");
   }
+  // Optional entry points: an artifact without sm_90 kernels must still load on a driver that lacks them.
+  d->cuTensorMapEncodeTiled = reinterpret_cast<decltype(d->cuTensorMapEncodeTiled)>(dlsym(lib, "cuTensorMapEncodeTiled"));
   // The library stays loaded for the life of the process: unloading a driver is never safe.
   CUresult r = d->cuInit(0);
   if (r != kCudaSuccess) {

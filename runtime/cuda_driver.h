@@ -34,6 +34,8 @@ inline constexpr CUresult kCudaErrorInvalidDevice = 101;
 inline constexpr CUresult kCudaErrorNoBinaryForGpu = 209;
 inline constexpr CUresult kCudaErrorInvalidPtx = 218;
 inline constexpr CUresult kCudaErrorUnsupportedPtxVersion = 222;
+inline constexpr CUresult kCudaErrorInvalidValue = 1;
+inline constexpr CUresult kCudaErrorNotSupported = 801;
 inline constexpr int kAttrComputeCapabilityMajor = 75;
 inline constexpr int kAttrComputeCapabilityMinor = 76;
 inline constexpr int kAttrMultiprocessorCount = 16;
@@ -86,6 +88,12 @@ struct CudaDriver {
   CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream);
   CUresult (*cuGraphExecDestroy)(CUgraphExec exec);
   CUresult (*cuGraphDestroy)(CUgraph graph);
+  // Optional (null when the driver lacks it): TMA tensor maps for the sm_90 kernels
+  // (runtime/tensor_map.h). `map` is a CUtensorMap (128 bytes); enums are passed as their int values.
+  CUresult (*cuTensorMapEncodeTiled)(void* map, int data_type, unsigned rank, void* global_address,
+                                     const unsigned long long* global_dim, const unsigned long long* global_strides,  // NOLINT
+                                     const unsigned* box_dim, const unsigned* element_strides, int interleave,
+                                     int swizzle, int l2_promotion, int oob_fill);
 
   // "cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY (out of memory)" with a status code that keeps the
   // category: out of memory, no device, wrong arch (no binary for this GPU), or a CUDA error.

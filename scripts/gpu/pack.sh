@@ -28,6 +28,9 @@ for b in "$BUILD"/bin/*; do
   cp "$b" "$CARRY/bin/"
 done
 cp "$BUILD"/lib/*.so "$CARRY/lib/" 2>/dev/null || true
+# The sm_90a GEMM core's cubins compiled here (test_codegen "[sm90]", bench_gemm_sm90 --compile-only):
+# the GPU machine loads them instead of compiling again (AGT_NVRTC_CACHE, or beside bin/).
+[ -d "$BUILD/nvrtc-cache-sm90" ] && cp -r "$BUILD/nvrtc-cache-sm90" "$CARRY/"
 # Shared libraries from Debian that the remote machine may not have (fmt, spdlog, xgboost, ...).
 for f in "$CARRY"/bin/* "$CARRY"/lib/*.so; do
   ldd "$f" 2>/dev/null | awk '/=> \//{print $3}' | while read -r lib; do

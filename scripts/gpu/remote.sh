@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench export e2e benchmodels tune curve profile compare torchvit all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 export e2e benchmodels tune curve profile compare torchvit all
+# (sm90: the Hopper GEMM core's tests, its Linear-shape table beside torch's F.linear, HGMMA in its SASS)
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
@@ -49,6 +50,16 @@ for s in "${steps[@]}"; do
         | tee "$OUT/bench_codegen.txt" ;;
     torchbench)
       python3 scripts/bench_torch_ops.py --ours /tmp/ours_attention.csv 2>&1 | tee "$OUT/bench_torch.txt" ;;
+    sm90)
+      # The cubins pack.sh carried (compiled here would take NVRTC a few seconds each).
+      export AGT_NVRTC_CACHE="$PWD/$CARRY/nvrtc-cache-sm90"
+      timeout 90 "$CARRY/bin/test_codegen" "[sm90]" --durations yes 2>&1 | tee "$OUT/sm90_tests.txt" | tail -n 45
+      timeout 100 "$CARRY/bin/bench_gemm_sm90" > "$OUT/sm90_ours.txt" 2> "$OUT/sm90_ours.err"; cat "$OUT/sm90_ours.txt" "$OUT/sm90_ours.err"
+      timeout 80 python3 scripts/gpu/bench_linear_torch.py --ours "$OUT/sm90_ours.txt" 2>&1 | tee "$OUT/sm90_vs_torch.txt"
+      for f in "$AGT_NVRTC_CACHE"/*.cubin; do
+        sass=$(cuobjdump -sass "$f")
+        echo "$(grep -m1 -o 'agt_gemm_sm90[A-Za-z0-9_]*' <<< "$sass"): $(grep -c HGMMA <<< "$sass") HGMMA, $(grep -c UTMALDG <<< "$sass") UTMALDG, $(grep -c -E 'LDL|STL' <<< "$sass") LDL/STL"
+      done | tee "$OUT/sm90_sass.txt" ;;
     export)
       mkdir -p "$OUT/fixtures"
       for m in vit-base-16 setr-pup detr-resnet50-e6; do

@@ -1,0 +1,328 @@
+// Emits the warp-specialised TMA + wgmma GEMM (see gemm_sm90.h). The synchronisation, in order:
+//   1. thread 0 initialises 2*stages mbarriers, fence.mbarrier_init, __syncthreads (the only CTA-wide
+//      barrier: after it the warpgroups take their roles and never meet again).
+//   2. producer, k-block kb in stage s = kb % stages, use u = kb / stages: for u >= 1 wait empty[s] at
+//      parity (u-1)&1 (the consumers released the previous use), arrive.expect_tx(full[s], bytes of
+//      the boxes it is about to issue), issue the boxes; TMA completes the bytes on full[s].
+//   3. consumer, same kb: wait full[s] at parity u&1 (acquire: the TMA bytes are visible),
+//      wgmma.fence, tile_k/16 wgmmas per m64 slab, commit; wait_group 1 (the group of kb-1 has read
+//      its stage) and lane 0 of each warp arrives on empty[(kb-1) % stages].
+//   4. after the last k-block: wait_group 0, then the epilogue reads the accumulators (fence_operand
+//      pins those reads after the wait) and stores with row / column predicates.
+// Shared memory: [stages x A tile][stages x B tile][full bars][empty bars], from a 1024-byte aligned
+// base (128-byte swizzle atoms are 8 rows x 128 bytes, and the descriptors carry base offset 0).
+#include "codegen/hopper/gemm_sm90.h"
+
+#include <fmt/format.h>
+
+#include "codegen/cuda_writer.h"
+#include "codegen/hopper/ptx_sm90.h"
+
+namespace agt::codegen::hopper {
+
+namespace {
+
+// 227 KiB: the most dynamic shared memory one block may opt into on sm_90.
+constexpr int64_t kMaxSmemBytes = 232448;
+// Registers per thread after setmaxnreg (two consumers: 384 threads enter with 168 each): the
+// producer keeps few, consumers take the rest, and the pool balances: 128 * (168 - 40) == 256 * (232 - 168).
+constexpr int kProducerRegs = 40;
+constexpr int kConsumerRegs = 232;
+
+int MSlabs(const GemmSm90Config& c) { return c.tile_m / (64 * c.consumers); }  // m64 slabs per consumer
+
+const char* InType(const GemmSm90Config& c) { return c.input == GemmInput::kF16 ? "__half" : "__nv_bfloat16"; }
+const char* OutType(const GemmSm90Config& c) { return c.out_f32 ? "float" : InType(c); }
+
+int64_t StageBytes(const GemmSm90Config& c) { return static_cast<int64_t>(c.tile_m + c.tile_n) * c.tile_k * 2; }
+int64_t SmemBytes(const GemmSm90Config& c) { return c.stages * StageBytes(c) + 16 * c.stages + 1024; }
+
+}  // namespace
+
+std::string GemmSm90Config::Describe() const {
+  std::string epi;
+  if (bias) epi += " +bias";
+  if (gelu) epi += " gelu";
+  if (residual) epi += " +residual";
+  if (out_f32) epi += " ->f32";
+  return fmt::format("{} {} {}x{}x{} s{} c{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
+                     b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers, epi);
+}
+
+std::string GemmSm90Config::KernelName() const {
+  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
+                     b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
+                     bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "");
+}
+
+Status ValidateGemmSm90(const GemmSm90Config& c) {
+  if (c.consumers != 1 && c.consumers != 2) return Status::Errorf("consumers must be 1 or 2, not {}", c.consumers);
+  if (c.tile_m != 64 && c.tile_m != 128) return Status::Errorf("tile_m must be 64 or 128, not {}", c.tile_m);
+  if (c.tile_m % (64 * c.consumers) != 0) {
+    return Status::Errorf("tile_m {} does not split into m64 slabs over {} consumer warpgroups", c.tile_m, c.consumers);
+  }
+  if (c.tile_k != 64) return Status::Errorf("tile_k must be 64 (one 128-byte swizzle row of 16-bit values), not {}", c.tile_k);
+  int n_step = c.b_layout == BLayout::kKN ? 64 : 16;
+  if (c.tile_n < 16 || c.tile_n > 256 || c.tile_n % n_step != 0) {
+    return Status::Errorf("tile_n must be a multiple of {} in [{}, 256] for this B layout, not {}", n_step,
+                          std::max(n_step, 16), c.tile_n);
+  }
+  if (c.stages < 2 || c.stages > 6) return Status::Errorf("stages must be in [2, 6], not {}", c.stages);
+  // Accumulators per consumer thread: slabs * tile_n / 2 floats; beyond 128 they do not fit beside
+  // the addresses and epilogue temporaries in kConsumerRegs registers.
+  int acc = MSlabs(c) * c.tile_n / 2;
+  if (acc > 128) {
+    return Status::Errorf("{} f32 accumulators per consumer thread (tile {}x{} over {} warpgroups): at most 128", acc,
+                          c.tile_m, c.tile_n, c.consumers);
+  }
+  if (SmemBytes(c) > kMaxSmemBytes) {
+    return Status::Errorf("{} bytes of shared memory ({} stages of {} bytes): at most {}", SmemBytes(c), c.stages,
+                          StageBytes(c), kMaxSmemBytes);
+  }
+  return Status::Ok();
+}
+
+Status ValidateGemmSm90Problem(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K) {
+  if (M <= 0 || N <= 0 || K <= 0) return Status::Errorf("empty product {}x{}x{}", M, N, K);
+  // TMA: every row stride a multiple of 16 bytes (8 16-bit elements).
+  if (K % 8 != 0) return Status::Errorf("K = {}: A's rows (and B's in [N, K] layout) need 16-byte strides, K % 8 == 0", K);
+  if (c.b_layout == BLayout::kKN && N % 8 != 0) {
+    return Status::Errorf("N = {}: a [K, N] weight needs 16-byte row strides, N % 8 == 0 (or pack it as [N, K])", N);
+  }
+  if (M > (int64_t{1} << 31) - 1 || N > (int64_t{1} << 31) - 1 || K > (int64_t{1} << 31) - 1) {
+    return Status::Errorf("product {}x{}x{} exceeds 32-bit coordinates", M, N, K);
+  }
+  return Status::Ok();
+}
+
+std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& c, int64_t M, int64_t N) {
+  return {static_cast<uint32_t>((N + c.tile_n - 1) / c.tile_n), static_cast<uint32_t>((M + c.tile_m - 1) / c.tile_m), 1};
+}
+
+namespace {
+
+void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
+  const char* t = InType(c);
+  w.Line("namespace agt_gemm {");
+  w.Line("__device__ __forceinline__ float agt_ld(__half x) { return __half2float(x); }");
+  w.Line("__device__ __forceinline__ float agt_ld(__nv_bfloat16 x) { return __bfloat162float(x); }");
+  w.Line("__device__ __forceinline__ float agt_ld(float x) { return x; }");
+  w.Line("__device__ __forceinline__ void agt_st(__half* p, float v) { *p = __float2half_rn(v); }");
+  w.Line("__device__ __forceinline__ void agt_st(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }");
+  w.Line("__device__ __forceinline__ void agt_st(float* p, float v) { *p = v; }");
+  w.Line("// Two adjacent outputs in one store (the caller checked alignment).");
+  w.Line("__device__ __forceinline__ void agt_st2(__half* p, float a, float b) { *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b); }");
+  w.Line("__device__ __forceinline__ void agt_st2(__nv_bfloat16* p, float a, float b) { *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b); }");
+  w.Line("__device__ __forceinline__ void agt_st2(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }");
+  if (c.gelu) w.Line("__device__ __forceinline__ float agt_gelu(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }");
+  w.Linef("typedef {} InT;", t);
+  w.Linef("typedef {} OutT;", OutType(c));
+  w.Line("}  // namespace agt_gemm");
+  w.Line("using namespace agt_gemm;");
+  w.Blank();
+}
+
+void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.consumers == 2) {
+    w.Comment("Producer warpgroup: registers back to the pool, then one elected thread of warp 0 issues TMA.");
+    w.Linef("setmaxnreg_dec<{}>();", kProducerRegs);
+  } else {
+    w.Comment("Producer warpgroup: one elected thread of warp 0 issues TMA. (No setmaxnreg with one consumer:\n"
+              "256 threads may hold 255 registers each anyway, and ptxas raises the kernel's entry count to\n"
+              "the largest setmaxnreg value, so a lone dec would only waste registers.)");
+  }
+  auto elected = w.Block("if (threadIdx.x < 32 && elect_one_sync())");
+  w.Line("prefetch_tensormap(&tm_a);");
+  w.Line("prefetch_tensormap(&tm_b);");
+  auto loop = w.Block("for (int kb = 0; kb < k_blocks; ++kb)");
+  w.Line("const int s = kb % kStages;");
+  w.Comment("Use u = kb / kStages of this stage: wait until the consumers released use u-1.");
+  w.Line("if (kb >= kStages) mbar_wait(empty_bar(s), ((kb / kStages) - 1) & 1);");
+  w.Line("const int k0 = kb * kBK;");
+  if (c.b_layout == BLayout::kKN) {
+    w.Comment("B [K, N]: one 64-column box per 64 columns of the tile; boxes wholly past N are skipped\n"
+              "(their columns are never stored, so stale shared memory there is harmless).");
+    w.Line("const int b_boxes = min(kBN / 64, (N - n0 + 63) / 64);");
+    w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(b_boxes) * (64 * kBK * 2));");
+    w.Line("tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);");
+    w.Line("for (int j = 0; j < b_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);");
+  } else {
+    w.Comment("B [N, K]: one box of tile_n rows; rows past N arrive as zeros.");
+    w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + kStageBytesB);");
+    w.Line("tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);");
+    w.Line("tma_load_2d(sB + s * kStageBytesB, &tm_b, full_bar(s), k0, n0);");
+  }
+}
+
+// fence_operand on every accumulator (no instruction: a compiler-ordering point).
+void FenceAccumulators(CudaWriter& w) {
+  w.Line("#pragma unroll");
+  w.Line("for (int t = 0; t < kSlabs; ++t) {");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);");
+  w.Line("}");
+}
+
+void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
+  const std::string mma = WgmmaWrapperName(c.tile_n, c.input == GemmInput::kF16 ? WgmmaInput::kF16 : WgmmaInput::kBF16);
+  const int trans_b = c.b_layout == BLayout::kKN ? 1 : 0;
+  if (c.consumers == 2) {
+    w.Comment(fmt::format("Entry: 168 registers each (384 threads, one CTA per SM); the producer's {} -> {} frees what\n"
+                          "the two consumers' 168 -> {} takes: 128 * {} == 256 * {}.",
+                          168, kProducerRegs, kConsumerRegs, 168 - kProducerRegs, kConsumerRegs - 168));
+    w.Linef("setmaxnreg_inc<{}>();", kConsumerRegs);
+  }
+  w.Line("const int cw = wg - 1;                 // consumer index: rows [cw * kSlabs * 64, +kSlabs * 64) of the tile");
+  w.Line("const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;");
+  w.Line("float acc[kSlabs][kBN / 2];");
+  w.Line("#pragma unroll");
+  w.Line("for (int t = 0; t < kSlabs; ++t) {");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;");
+  w.Line("}");
+  {
+    auto loop = w.Block("for (int kb = 0; kb < k_blocks; ++kb)");
+    w.Line("const int s = kb % kStages;");
+    w.Line("mbar_wait(full_bar(s), (kb / kStages) & 1);");
+    w.Line("const u32 a_stage = sA + s * kStageBytesA + cw * (kSlabs * 64 * 128);");
+    w.Line("const u32 b_stage = sB + s * kStageBytesB;");
+  FenceAccumulators(w);
+    w.Line("wgmma_fence();");
+    w.Line("#pragma unroll");
+    {
+      auto kk = w.Block("for (int kk = 0; kk < kBK / 16; ++kk)");
+      if (c.b_layout == BLayout::kKN) {
+        w.Comment("B MN-major: 16 k-rows of 128 bytes per step; 8-row groups 1024 bytes apart (SBO), the\n"
+                  "next 64-column box 64 * 128 bytes on (LBO).");
+        w.Line("const u64 db = smem_desc(b_stage + kk * (16 * 128), 64 * kBK * 2, 1024, 1);");
+      } else {
+        w.Comment("B K-major: 16 values = 32 bytes along the swizzled row per step; 8-row groups 1024 apart.");
+        w.Line("const u64 db = smem_desc(b_stage + kk * 32, 16, 1024, 1);");
+      }
+      w.Line("#pragma unroll");
+      auto slab = w.Block("for (int t = 0; t < kSlabs; ++t)");
+      w.Comment("A K-major, m64 slab t: 8-row groups 1024 bytes apart, 32 bytes per k16 step.");
+      w.Line("const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * 32, 16, 1024, 1);");
+      w.Linef("{}<{}>(acc[t], da, db, 1);", mma, trans_b);
+    }
+    w.Line("wgmma_commit_group();");
+    w.Comment("One group stays in flight; the group of kb-1 has finished reading its stage: release it.");
+    w.Line("wgmma_wait_group<1>();");
+  FenceAccumulators(w);
+    w.Line("if (kb > 0 && lane == 0) mbar_arrive(empty_bar((kb - 1) % kStages));");
+  }
+  w.Line("wgmma_wait_group<0>();");
+  FenceAccumulators(w);
+}
+
+void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
+  w.Comment("Epilogue from registers. Accumulator layout of m64nN: warp w of the warpgroup holds rows\n"
+            "16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in acc[4j + 2h + {0,1}], h = the +8 row half.");
+  w.Line("const int row0 = m0 + cw * (kSlabs * 64) + warp * 16 + lane / 4;");
+  w.Line("const int col0 = n0 + 2 * (lane % 4);");
+  w.Line("const bool vec_ok = (ldc % 2) == 0 && (reinterpret_cast<unsigned long long>(c) % (2 * sizeof(OutT))) == 0;");
+  w.Line("#pragma unroll");
+  auto j = w.Block("for (int j = 0; j < kBN / 8; ++j)");
+  w.Line("const int col = col0 + 8 * j;");
+  w.Line("if (col >= N) continue;");
+  w.Line("const bool pair = col + 1 < N;");
+  if (c.bias) {
+    w.Line("const float b0 = agt_ld(bias[col]);");
+    w.Line("const float b1 = pair ? agt_ld(bias[col + 1]) : 0.0f;");
+  }
+  w.Line("#pragma unroll");
+  auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
+  w.Line("#pragma unroll");
+  auto h = w.Block("for (int h = 0; h < 2; ++h)");
+  w.Line("const int row = row0 + t * 64 + h * 8;");
+  w.Line("if (row >= M) continue;");
+  w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
+  if (c.bias) w.Line("v0 += b0; v1 += b1;");
+  if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
+  w.Line("OutT* p = c + static_cast<long long>(row) * ldc + col;");
+  if (c.residual) {
+    w.Line("const OutT* r = residual + static_cast<long long>(row) * ldc + col;");
+    w.Line("v0 += agt_ld(r[0]);");
+    w.Line("if (pair) v1 += agt_ld(r[1]);");
+  }
+  w.Line("if (pair && vec_ok) {");
+  w.Line("  agt_st2(p, v0, v1);");
+  w.Line("} else {");
+  w.Line("  agt_st(p, v0);");
+  w.Line("  if (pair) agt_st(p + 1, v1);");
+  w.Line("}");
+}
+
+}  // namespace
+
+Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
+  AGT_RETURN_IF_ERROR(ValidateGemmSm90(c));
+  GemmSm90Kernel k;
+  k.kernel_name = c.KernelName();
+  k.threads = 128 * (1 + c.consumers);
+  k.smem_bytes = SmemBytes(c);
+  k.a_box = {static_cast<uint32_t>(c.tile_k), static_cast<uint32_t>(c.tile_m)};
+  k.b_box = c.b_layout == BLayout::kKN ? std::array<uint32_t, 2>{64u, static_cast<uint32_t>(c.tile_k)}
+                                       : std::array<uint32_t, 2>{static_cast<uint32_t>(c.tile_k), static_cast<uint32_t>(c.tile_n)};
+  CudaWriter w;
+  w.Comment(fmt::format(
+      "AutoGTCO Hopper GEMM core (codegen/hopper/gemm_sm90.cpp), compiled for sm_90a.\n"
+      "config: {}\n"
+      "C[M,N] = A[M,K] (row-major) * B ({}){}{}{}; {} consumer warpgroup(s) + 1 producer warpgroup,\n"
+      "{} threads, {} bytes of dynamic shared memory, TMA boxes A {{{}, {}}} B {{{}, {}}}.",
+      c.Describe(), c.b_layout == BLayout::kKN ? "[K, N], N contiguous" : "[N, K], K contiguous",
+      c.bias ? " + bias[N]" : "", c.gelu ? " -> gelu" : "", c.residual ? " + residual[M, N]" : "", c.consumers,
+      k.threads, k.smem_bytes, k.a_box[0], k.a_box[1], k.b_box[0], k.b_box[1]));
+  w.Raw(PtxSm90Header());
+  w.Raw(WgmmaWrapper(c.tile_n, c.input == GemmInput::kF16 ? WgmmaInput::kF16 : WgmmaInput::kBF16));
+  w.Blank();
+  EmitHelpers(w, c);
+  w.Linef("extern \"C\" __global__ void __launch_bounds__({}, 1) {}(", k.threads, k.kernel_name);
+  w.Line("    const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,");
+  w.Line("    const InT* __restrict__ bias, const OutT* __restrict__ residual, OutT* __restrict__ c,");
+  w.Line("    int M, int N, int K, int ldc) {");
+  w.Indent();
+  w.Line("using namespace agt_sm90;");
+  w.Linef("constexpr int kBM = {}, kBN = {}, kBK = {}, kStages = {}, kSlabs = {};", c.tile_m, c.tile_n, c.tile_k,
+          c.stages, MSlabs(c));
+  w.Line("constexpr u32 kStageBytesA = kBM * kBK * 2, kStageBytesB = kBN * kBK * 2;");
+  w.Line("extern __shared__ unsigned char smem_raw[];");
+  w.Comment("Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.");
+  w.Line("const u32 sA = (smem_u32(smem_raw) + 1023u) & ~1023u;");
+  w.Line("const u32 sB = sA + kStages * kStageBytesA;");
+  w.Line("const u32 bars = sB + kStages * kStageBytesB;");
+  w.Line("auto full_bar = [&](int s) { return bars + 8u * s; };");
+  w.Line("auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };");
+  w.Blank();
+  w.Comment("Tile schedule: one CTA per output tile, all of K. Stage (c) makes this a persistent loop\n"
+            "(for tile = blockIdx.x; tile < tiles; tile += gridDim.x) with split-K ranges [kb_begin, kb_end);\n"
+            "producer and consumers walk the same sequence and the barrier phases carry on across tiles.");
+  w.Line("const int m0 = blockIdx.y * kBM, n0 = blockIdx.x * kBN;");
+  w.Line("const int k_blocks = (K + kBK - 1) / kBK;");
+  w.Line("const int wg = warpgroup_index();");
+  w.Blank();
+  {
+    auto init = w.Block("if (threadIdx.x == 0)");
+    w.Line("for (int s = 0; s < kStages; ++s) {");
+    w.Line("  mbar_init(full_bar(s), 1);                       // the producer's arrive.expect_tx");
+    w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp", 4 * c.consumers);
+    w.Line("}");
+    w.Line("fence_barrier_init();");
+  }
+  w.Line("__syncthreads();");
+  w.Blank();
+  w.Open("if (wg == 0)");
+  EmitProducer(w, c);   // its scopes close when it returns
+  w.Dedent();
+  w.Line("} else {");
+  w.Indent();
+  EmitMainloop(w, c);
+  w.Blank();
+  EmitEpilogue(w, c);
+  w.Close();   // else
+  w.Close();   // kernel
+  k.source = w.str();
+  return k;
+}
+
+}  // namespace agt::codegen::hopper

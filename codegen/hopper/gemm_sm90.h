@@ -1,0 +1,76 @@
+// The Hopper GEMM core's emitter: CUDA source of a warp-specialised TMA + wgmma kernel for
+// C[M,N] = A[M,K] * B (+ bias[N]) (-> GELU) (+ residual[M,N]), from a small configuration.
+//
+// Layouts. A is row-major [M, K] (the activation). B is the Linear weight as the artifact stores it
+// today: ir's linear takes w in ONNX MatMul layout [K, N] (compiler/passes/matmul_to_linear.cpp) and
+// the driver packs it unchanged (compiler/driver/launch_list.cpp), so B is N-contiguous: an MN-major
+// wgmma operand, which wgmma reads for 16-bit inputs with its transpose bit (BLayout::kKN). A weight
+// transposed at pack time to [N, K] (torch's layout; what tf32 will need, since wgmma transposes
+// only 16-bit types) is the K-major operand (BLayout::kNK). TMA needs 16-byte row strides: K % 8 == 0
+// for A (and for B in kNK), N % 8 == 0 for B in kKN. C is written with predicated stores, so any N.
+//
+// Kernel shape. One producer warpgroup (warpgroup 0) gives registers up with setmaxnreg and one
+// elected thread issues TMA loads of A and B tiles into a `stages`-deep ring of shared-memory buffers,
+// each guarded by a "full" mbarrier (TMA transaction bytes) and an "empty" mbarrier (one arrival per
+// consumer warp). One or two consumer warpgroups take the freed registers, wait on "full", issue
+// m64nNk16 wgmmas from shared memory (128-byte swizzle, descriptors built from run-time shared
+// addresses), keep one wgmma group in flight, release the previous stage, and run the epilogue from
+// registers. One CTA per output tile today; the tile loop is where stage (c)'s persistent scheduler
+// and split-K go (see TileSchedule in the emitted source).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "ir/status.h"
+
+namespace agt::codegen::hopper {
+
+enum class GemmInput { kF16, kBF16 };
+enum class BLayout { kKN, kNK };
+
+struct GemmSm90Config {
+  GemmInput input = GemmInput::kF16;
+  BLayout b_layout = BLayout::kKN;
+  int tile_m = 128;       // 64 or 128 (split over the consumer warpgroups in m64 slabs)
+  int tile_n = 128;       // 64..256: a multiple of 64 for kKN (one TMA box per 64 columns), of 16 for kNK
+  int tile_k = 64;        // 64: one 128-byte swizzle span of 16-bit elements
+  int stages = 4;         // 2..6 shared-memory buffers
+  int consumers = 2;      // consumer warpgroups: 1 or 2
+  bool bias = true;       // + bias[N] (input type)
+  bool gelu = false;      // GELU (erf form) after the bias
+  bool residual = false;  // + residual[M, N] (output type, row stride ldc) after GELU
+  bool out_f32 = false;   // C in f32 instead of the input type
+
+  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias"
+  std::string KernelName() const; // a C identifier that encodes the configuration
+};
+
+// What the host needs to launch an emitted kernel.
+struct GemmSm90Kernel {
+  std::string source;        // the full translation unit (wrappers prepended)
+  std::string kernel_name;
+  int threads = 0;           // 128 * (1 + consumers)
+  int64_t smem_bytes = 0;    // dynamic shared memory (stages, barriers, 1 KiB for alignment)
+  // TMA boxes (elements, innermost first) the tensor maps must be encoded with.
+  std::array<uint32_t, 2> a_box{};   // A [M, K]: {tile_k, tile_m}
+  std::array<uint32_t, 2> b_box{};   // kKN [K, N]: {64, tile_k}; kNK [N, K]: {tile_k, tile_n}
+};
+
+// The parameter list every emitted kernel takes, in order:
+//   (const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,
+//    const T* bias, const OT* residual, OT* c, int M, int N, int K, int ldc)
+// bias / residual may be null when the configuration does not use them. Grid: GemmSm90Grid.
+
+// Checks the configuration (tile shapes, register and shared-memory budgets on an H100/H200).
+Status ValidateGemmSm90(const GemmSm90Config& cfg);
+// Checks a problem against the configuration's layout rules (16-byte TMA strides, sizes > 0).
+Status ValidateGemmSm90Problem(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K);
+
+Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& cfg);
+
+// Launch grid for an M x N problem: one CTA per tile today (x over N tiles, y over M tiles).
+std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& cfg, int64_t M, int64_t N);
+
+}  // namespace agt::codegen::hopper

@@ -1,0 +1,33 @@
+// The Hopper (sm_90a) PTX wrappers that generated kernels include: every instruction the TMA + wgmma
+// GEMM core uses is wrapped once, as a small inline device function, in the text this file returns
+// (mbarrier, cp.async.bulk.tensor loads and stores, the async-proxy fence, wgmma fence / commit /
+// wait, shared-memory matrix descriptors, setmaxnreg, elect.sync, named barriers). Emitters prepend
+// the text to a kernel and compose the wrappers; no emitter writes its own asm for these.
+//
+// wgmma has one shape per N (m64nNk16): its accumulator list has N/2 registers, which C++ templates
+// cannot spell inside an asm string, so those wrappers are generated here, one per (N, input type),
+// and a kernel asks only for the shapes it issues. The sm_80 wrappers (cp.async, ldmatrix, mma.sync)
+// live in a sibling header under codegen/ptx/.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace agt::codegen::hopper {
+
+// Input type of a wgmma with f32 accumulation (tf32 comes later: it needs K-major B).
+enum class WgmmaInput { kF16, kBF16 };
+
+// The fixed part of the header: everything except the wgmma shapes. Self-contained (it includes
+// cuda_fp16.h and cuda_bf16.h) and guarded, so it can be prepended to any kernel.
+std::string_view PtxSm90Header();
+
+// The name of the wrapper for m64nNk16 with f32 accumulators, e.g. "agt_sm90::wgmma_m64n128k16_f16".
+std::string WgmmaWrapperName(int n, WgmmaInput in);
+
+// The wrapper's definition: `template <int kTransB> void NAME(float (&d)[N/2], u64 desc_a, u64 desc_b,
+// int accumulate)`, A and B from shared memory through descriptors, A K-major, B K-major (kTransB 0)
+// or MN-major (kTransB 1, allowed for 16-bit inputs only). `n` is a multiple of 8 in [8, 256].
+std::string WgmmaWrapper(int n, WgmmaInput in);
+
+}  // namespace agt::codegen::hopper

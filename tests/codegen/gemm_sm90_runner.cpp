@@ -1,0 +1,331 @@
+// The GPU runner of the Hopper GEMM core; see gemm_sm90_runner.h.
+#include "tests/codegen/gemm_sm90_runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "ir/tensor.h"
+#include "runtime/tensor_map.h"
+
+namespace agt::test {
+
+using codegen::hopper::BLayout;
+using codegen::hopper::GemmInput;
+using codegen::hopper::GemmSm90Config;
+using runtime::CUdeviceptr;
+
+namespace {
+
+float RoundIn(GemmInput in, float v) {
+  return in == GemmInput::kF16 ? ir::HalfToFloat(ir::FloatToHalf(v)) : ir::BFloat16ToFloat(ir::FloatToBFloat16(v));
+}
+
+// f32 values -> device bytes of the input type (2 bytes) or of f32.
+std::vector<uint8_t> Pack(const std::vector<float>& v, GemmInput in, bool f32) {
+  std::vector<uint8_t> out(v.size() * (f32 ? 4 : 2));
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (f32) {
+      std::memcpy(out.data() + 4 * i, &v[i], 4);
+    } else {
+      uint16_t h = in == GemmInput::kF16 ? ir::FloatToHalf(v[i]) : ir::FloatToBFloat16(v[i]);
+      std::memcpy(out.data() + 2 * i, &h, 2);
+    }
+  }
+  return out;
+}
+
+float Unpack(const uint8_t* p, GemmInput in, bool f32) {
+  if (f32) {
+    float v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return in == GemmInput::kF16 ? ir::HalfToFloat(h) : ir::BFloat16ToFloat(h);
+}
+
+// A device allocation freed on scope exit.
+struct DeviceBuffer {
+  const runtime::CudaDriver* d = nullptr;
+  CUdeviceptr ptr = 0;
+  DeviceBuffer() = default;
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  ~DeviceBuffer() {
+    if (ptr != 0) d->cuMemFree(ptr);
+  }
+};
+
+}  // namespace
+
+Sm90Operands RandomSm90Operands(const GemmSm90Config& cfg, const Sm90Problem& p, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  auto fill = [&](size_t n, bool out_type) {
+    std::vector<float> v(n);
+    for (float& x : v) x = out_type && cfg.out_f32 ? u(rng) : RoundIn(cfg.input, u(rng));
+    return v;
+  };
+  Sm90Operands o;
+  o.a = fill(static_cast<size_t>(p.M * p.K), false);
+  o.b = fill(static_cast<size_t>(p.K * p.N), false);
+  if (cfg.bias) o.bias = fill(static_cast<size_t>(p.N), false);
+  if (cfg.residual) o.residual = fill(static_cast<size_t>(p.M * p.N), true);
+  return o;
+}
+
+std::vector<float> ReferenceSm90(const GemmSm90Config& cfg, const Sm90Problem& p, const Sm90Operands& o) {
+  std::vector<float> c(static_cast<size_t>(p.M * p.N));
+  // B as [K, N] either way, so that the inner loop runs over contiguous memory.
+  std::vector<float> bt;
+  if (cfg.b_layout == BLayout::kNK) {
+    bt.resize(o.b.size());
+    for (int64_t n = 0; n < p.N; ++n) {
+      for (int64_t k = 0; k < p.K; ++k) bt[static_cast<size_t>(k * p.N + n)] = o.b[static_cast<size_t>(n * p.K + k)];
+    }
+  }
+  const std::vector<float>& bkn = cfg.b_layout == BLayout::kKN ? o.b : bt;
+  std::vector<double> row(static_cast<size_t>(p.N));
+  for (int64_t m = 0; m < p.M; ++m) {
+    std::fill(row.begin(), row.end(), 0.0);
+    for (int64_t k = 0; k < p.K; ++k) {
+      const double a = o.a[static_cast<size_t>(m * p.K + k)];
+      const float* b = &bkn[static_cast<size_t>(k * p.N)];
+      for (int64_t n = 0; n < p.N; ++n) row[static_cast<size_t>(n)] += a * b[n];
+    }
+    for (int64_t n = 0; n < p.N; ++n) {
+      double v = row[static_cast<size_t>(n)];
+      if (cfg.bias) v += o.bias[static_cast<size_t>(n)];
+      if (cfg.gelu) v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+      if (cfg.residual) v += o.residual[static_cast<size_t>(m * p.N + n)];
+      c[static_cast<size_t>(m * p.N + n)] = static_cast<float>(v);
+    }
+  }
+  return c;
+}
+
+double RelativeL2(const std::vector<float>& got, const std::vector<float>& want) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    double d = static_cast<double>(got[i]) - want[i];
+    num += d * d;
+    den += static_cast<double>(want[i]) * want[i];
+  }
+  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);   // NaN in `got` gives NaN: fails any bound
+}
+
+struct Sm90GemmRunner::Kernel {
+  GemmSm90Config cfg;
+  codegen::hopper::GemmSm90Kernel source;
+  runtime::CUmodule module = nullptr;
+  runtime::CUfunction fn = nullptr;
+};
+
+Status Sm90GemmRunner::Check(runtime::CUresult r, const char* what) const {
+  runtime::Status s = d_->Check(r, what);
+  return s.ok() ? Status::Ok() : Status::Error(s.message());
+}
+
+std::unique_ptr<Sm90GemmRunner> Sm90GemmRunner::Create(std::string* why_not) {
+  auto drv = runtime::GetCudaDriver();
+  if (!drv.ok()) {
+    *why_not = drv.status().message();
+    return nullptr;
+  }
+  auto r = std::unique_ptr<Sm90GemmRunner>(new Sm90GemmRunner());
+  r->d_ = drv.value();
+  int n = 0;
+  if (r->d_->cuDeviceGetCount(&n) != 0 || n == 0) {
+    *why_not = "no CUDA device";
+    return nullptr;
+  }
+  r->d_->cuDeviceGet(&r->dev_, 0);
+  int major = 0, minor = 0;
+  r->d_->cuDeviceGetAttribute(&major, runtime::kAttrComputeCapabilityMajor, r->dev_);
+  r->d_->cuDeviceGetAttribute(&minor, runtime::kAttrComputeCapabilityMinor, r->dev_);
+  if (major != 9 || minor != 0) {
+    *why_not = "device 0 is compute capability " + std::to_string(major) + "." + std::to_string(minor) +
+               ", sm_90a kernels need 9.0";
+    return nullptr;
+  }
+  if (r->d_->cuTensorMapEncodeTiled == nullptr) {
+    *why_not = "the driver lacks cuTensorMapEncodeTiled";
+    return nullptr;
+  }
+  if (r->d_->cuDevicePrimaryCtxRetain(&r->ctx_, r->dev_) != 0 || r->d_->cuCtxSetCurrent(r->ctx_) != 0) {
+    *why_not = "cannot create a CUDA context";
+    r->ctx_ = nullptr;
+    return nullptr;
+  }
+  char name[256] = {0};
+  r->d_->cuDeviceGetName(name, sizeof(name), r->dev_);
+  r->name_ = name;
+  return r;
+}
+
+Sm90GemmRunner::~Sm90GemmRunner() {
+  for (auto& k : kernels_) {
+    if (k->module != nullptr) d_->cuModuleUnload(k->module);
+  }
+  if (ctx_ != nullptr) d_->cuDevicePrimaryCtxRelease(dev_);
+}
+
+Expected<int> Sm90GemmRunner::Load(const GemmSm90Config& cfg, codegen::NvrtcCompiler& nvrtc) {
+  auto k = std::make_unique<Kernel>();
+  k->cfg = cfg;
+  AGT_ASSIGN_OR_RETURN(k->source, codegen::hopper::EmitGemmSm90(cfg));
+  AGT_ASSIGN_OR_RETURN(auto bin, nvrtc.Compile(k->source.source, "sm_90a", k->source.kernel_name + ".cu"));
+  d_->cuCtxSetCurrent(ctx_);
+  AGT_RETURN_IF_ERROR(Check(d_->cuModuleLoadData(&k->module, bin->cubin.data()), "cuModuleLoadData"));
+  AGT_RETURN_IF_ERROR(Check(d_->cuModuleGetFunction(&k->fn, k->module, k->source.kernel_name.c_str()), "cuModuleGetFunction"));
+  AGT_RETURN_IF_ERROR(Check(d_->cuFuncSetAttribute(k->fn, runtime::kFuncAttrMaxDynamicSharedSizeBytes,
+                                                   static_cast<int>(k->source.smem_bytes)),
+                            "cuFuncSetAttribute(max dynamic shared memory)"));
+  kernels_.push_back(std::move(k));
+  return static_cast<int>(kernels_.size() - 1);
+}
+
+namespace {
+
+// Tensor maps of A [M, K] and of one copy of B, with the kernel's boxes: maps[0] and maps[1].
+Status Maps(const runtime::CudaDriver& d, const GemmSm90Config& cfg, const codegen::hopper::GemmSm90Kernel& k,
+            const Sm90Problem& p, CUdeviceptr a, CUdeviceptr b, runtime::TensorMap* maps) {
+  runtime::TensorMap2DSpec sa;
+  sa.base = a;
+  sa.element = cfg.input == GemmInput::kF16 ? runtime::TmaElement::kF16 : runtime::TmaElement::kBF16;
+  sa.rows = static_cast<uint64_t>(p.M);
+  sa.cols = static_cast<uint64_t>(p.K);
+  sa.row_stride_bytes = static_cast<uint64_t>(p.K) * 2;
+  sa.box_cols = k.a_box[0];
+  sa.box_rows = k.a_box[1];
+  runtime::TensorMap2DSpec sb = sa;
+  sb.base = b;
+  const bool kn = cfg.b_layout == BLayout::kKN;
+  sb.rows = static_cast<uint64_t>(kn ? p.K : p.N);
+  sb.cols = static_cast<uint64_t>(kn ? p.N : p.K);
+  sb.row_stride_bytes = sb.cols * 2;
+  sb.box_cols = k.b_box[0];
+  sb.box_rows = k.b_box[1];
+  runtime::Status sta = runtime::EncodeTensorMap2D(d, sa, &maps[0]);
+  if (!sta.ok()) return Status::Error("A: " + sta.message());
+  runtime::Status stb = runtime::EncodeTensorMap2D(d, sb, &maps[1]);
+  if (!stb.ok()) return Status::Error("B: " + stb.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Problem& p, const Sm90Operands& o) {
+  const Kernel& k = *kernels_.at(static_cast<size_t>(kernel));
+  AGT_RETURN_IF_ERROR(codegen::hopper::ValidateGemmSm90Problem(k.cfg, p.M, p.N, p.K));
+  d_->cuCtxSetCurrent(ctx_);
+  const int out_bytes = k.cfg.out_f32 ? 4 : 2;
+  const size_t c_elems = static_cast<size_t>(p.M * p.N);
+  const size_t guard_elems = static_cast<size_t>(p.N) + 64;   // one more row and a bit
+  DeviceBuffer a, b, bias, res, c;
+  for (DeviceBuffer* buf : {&a, &b, &bias, &res, &c}) buf->d = d_;
+  auto upload = [&](DeviceBuffer& buf, const std::vector<uint8_t>& bytes) -> Status {
+    AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&buf.ptr, std::max<size_t>(bytes.size(), 16)), "cuMemAlloc"));
+    return Check(d_->cuMemcpyHtoD(buf.ptr, bytes.data(), bytes.size()), "cuMemcpyHtoD");
+  };
+  AGT_RETURN_IF_ERROR(upload(a, Pack(o.a, k.cfg.input, false)));
+  AGT_RETURN_IF_ERROR(upload(b, Pack(o.b, k.cfg.input, false)));
+  if (k.cfg.bias) AGT_RETURN_IF_ERROR(upload(bias, Pack(o.bias, k.cfg.input, false)));
+  if (k.cfg.residual) AGT_RETURN_IF_ERROR(upload(res, Pack(o.residual, k.cfg.input, k.cfg.out_f32)));
+  // 0xFF bytes are NaN in f16, bf16 and f32: an element the kernel skips fails the comparison, and
+  // one it writes past C's end shows in the guard.
+  std::vector<uint8_t> poison((c_elems + guard_elems) * static_cast<size_t>(out_bytes), 0xFF);
+  AGT_RETURN_IF_ERROR(upload(c, poison));
+  runtime::TensorMap maps[2];
+  AGT_RETURN_IF_ERROR(Maps(*d_, k.cfg, k.source, p, a.ptr, b.ptr, maps));
+  int M = static_cast<int>(p.M), N = static_cast<int>(p.N), K = static_cast<int>(p.K), ldc = N;
+  void* args[] = {&maps[0], &maps[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc};
+  auto grid = codegen::hopper::GemmSm90Grid(k.cfg, p.M, p.N);
+  AGT_RETURN_IF_ERROR(Check(d_->cuLaunchKernel(k.fn, grid[0], grid[1], grid[2], static_cast<unsigned>(k.source.threads), 1, 1,
+                                               static_cast<unsigned>(k.source.smem_bytes), nullptr, args, nullptr),
+                            "cuLaunchKernel"));
+  AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
+  std::vector<uint8_t> back(poison.size());
+  AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoH(back.data(), c.ptr, back.size()), "cuMemcpyDtoH"));
+  RunResult r;
+  r.c.resize(c_elems);
+  for (size_t i = 0; i < c_elems; ++i) r.c[i] = Unpack(back.data() + i * out_bytes, k.cfg.input, k.cfg.out_f32);
+  r.guard_intact = std::all_of(back.begin() + static_cast<std::ptrdiff_t>(c_elems * out_bytes), back.end(),
+                               [](uint8_t x) { return x == 0xFF; });
+  return r;
+}
+
+Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copies, int per_graph, int samples) {
+  const Kernel& k = *kernels_.at(static_cast<size_t>(kernel));
+  AGT_RETURN_IF_ERROR(codegen::hopper::ValidateGemmSm90Problem(k.cfg, p.M, p.N, p.K));
+  d_->cuCtxSetCurrent(ctx_);
+  Sm90Operands o = RandomSm90Operands(k.cfg, p, 7);
+  const int out_bytes = k.cfg.out_f32 ? 4 : 2;
+  DeviceBuffer a, bias, res, c;
+  std::vector<DeviceBuffer> b(static_cast<size_t>(copies));
+  for (DeviceBuffer* buf : {&a, &bias, &res, &c}) buf->d = d_;
+  for (DeviceBuffer& buf : b) buf.d = d_;
+  auto upload = [&](DeviceBuffer& buf, const std::vector<uint8_t>& bytes) -> Status {
+    AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&buf.ptr, std::max<size_t>(bytes.size(), 16)), "cuMemAlloc"));
+    return Check(d_->cuMemcpyHtoD(buf.ptr, bytes.data(), bytes.size()), "cuMemcpyHtoD");
+  };
+  AGT_RETURN_IF_ERROR(upload(a, Pack(o.a, k.cfg.input, false)));
+  std::vector<uint8_t> wbytes = Pack(o.b, k.cfg.input, false);
+  for (DeviceBuffer& buf : b) AGT_RETURN_IF_ERROR(upload(buf, wbytes));
+  AGT_RETURN_IF_ERROR(upload(bias, Pack(o.bias.empty() ? std::vector<float>(static_cast<size_t>(p.N), 0.5f) : o.bias, k.cfg.input, false)));
+  AGT_RETURN_IF_ERROR(upload(res, std::vector<uint8_t>(static_cast<size_t>(p.M * p.N) * out_bytes, 0)));
+  AGT_RETURN_IF_ERROR(upload(c, std::vector<uint8_t>(static_cast<size_t>(p.M * p.N) * out_bytes, 0)));
+  std::vector<runtime::TensorMap> maps(2 * b.size());   // one pair (A, B copy i) per weight copy
+  for (size_t i = 0; i < b.size(); ++i) AGT_RETURN_IF_ERROR(Maps(*d_, k.cfg, k.source, p, a.ptr, b[i].ptr, &maps[2 * i]));
+  int M = static_cast<int>(p.M), N = static_cast<int>(p.N), K = static_cast<int>(p.K), ldc = N;
+  auto grid = codegen::hopper::GemmSm90Grid(k.cfg, p.M, p.N);
+  runtime::CUstream s = nullptr;
+  runtime::CUgraph gr = nullptr;
+  runtime::CUgraphExec ge = nullptr;
+  runtime::CUevent e0 = nullptr, e1 = nullptr;
+  AGT_RETURN_IF_ERROR(Check(d_->cuStreamCreate(&s, runtime::kStreamNonBlocking), "cuStreamCreate"));
+  d_->cuEventCreate(&e0, runtime::kEventDefault);
+  d_->cuEventCreate(&e1, runtime::kEventDefault);
+  std::vector<double> times;
+  Status st = [&]() -> Status {
+    AGT_RETURN_IF_ERROR(Check(d_->cuStreamBeginCapture(s, runtime::kStreamCaptureModeThreadLocal), "cuStreamBeginCapture"));
+    for (int i = 0; i < per_graph; ++i) {
+      runtime::TensorMap* m = &maps[2 * static_cast<size_t>(i % copies)];
+      void* args[] = {&m[0], &m[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc};
+      Status ls = Check(d_->cuLaunchKernel(k.fn, grid[0], grid[1], grid[2], static_cast<unsigned>(k.source.threads), 1, 1,
+                                           static_cast<unsigned>(k.source.smem_bytes), s, args, nullptr),
+                        "cuLaunchKernel");
+      if (!ls.ok()) {
+        d_->cuStreamEndCapture(s, &gr);
+        return ls;
+      }
+    }
+    AGT_RETURN_IF_ERROR(Check(d_->cuStreamEndCapture(s, &gr), "cuStreamEndCapture"));
+    AGT_RETURN_IF_ERROR(Check(d_->cuGraphInstantiateWithFlags(&ge, gr, 0), "cuGraphInstantiate"));
+    for (int i = 0; i < 5; ++i) AGT_RETURN_IF_ERROR(Check(d_->cuGraphLaunch(ge, s), "cuGraphLaunch"));
+    AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(s), "graph warm-up"));
+    for (int i = 0; i < samples; ++i) {
+      d_->cuEventRecord(e0, s);
+      AGT_RETURN_IF_ERROR(Check(d_->cuGraphLaunch(ge, s), "cuGraphLaunch"));
+      d_->cuEventRecord(e1, s);
+      AGT_RETURN_IF_ERROR(Check(d_->cuEventSynchronize(e1), "timed graph"));
+      float ms = 0;
+      d_->cuEventElapsedTime(&ms, e0, e1);
+      times.push_back(ms * 1000.0 / per_graph);
+    }
+    return Status::Ok();
+  }();
+  if (ge != nullptr) d_->cuGraphExecDestroy(ge);
+  if (gr != nullptr) d_->cuGraphDestroy(gr);
+  d_->cuEventDestroy(e0);
+  d_->cuEventDestroy(e1);
+  d_->cuStreamDestroy(s);
+  AGT_RETURN_IF_ERROR(st);
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace agt::test

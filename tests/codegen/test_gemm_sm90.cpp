@@ -1,0 +1,369 @@
+// The Hopper GEMM core (codegen/hopper/, runtime/tensor_map.h). CPU: the emitted kernels compile
+// through NVRTC for sm_90a across tiles, stages, warpgroups, epilogues and both input types; the
+// configuration, problem and tensor-map validators refuse what the kernel or TMA cannot take.
+// [gpu]: the kernels against a double-precision CPU reference (relative L2 < 2e-2) at M = 1, 7, 197,
+// 257, 577, 1050 and N, K off the tile, every epilogue, outputs poisoned with NaN and a guard past
+// their end; and tensor maps checked against the real driver's return codes.
+//
+// The NVRTC cache lives in the build folder (nvrtc-cache-sm90, or $AGT_NVRTC_CACHE), so the GPU
+// machine, given that folder, reuses what the CPU run compiled.
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "codegen/hopper/gemm_sm90.h"
+#include "codegen/hopper/ptx_sm90.h"
+#include "codegen/nvrtc.h"
+#include "runtime/tensor_map.h"
+#include "tests/codegen/gemm_sm90_runner.h"
+#include "tests/support/test_support.h"
+
+namespace agt::codegen::hopper {
+namespace {
+
+// $AGT_NVRTC_CACHE when set (the GPU machine's copy, e.g. .carry/nvrtc-cache-sm90), else the build folder's.
+std::string CacheDir() {
+  const char* env = std::getenv("AGT_NVRTC_CACHE");
+  return env != nullptr && *env != '\0' ? std::string(env) : std::string(AGT_BINARY_DIR "/nvrtc-cache-sm90");
+}
+
+GemmSm90Config Cfg(GemmInput in, BLayout b, int tm, int tn, int stages, int consumers, bool bias, bool gelu, bool res,
+                   bool out_f32 = false) {
+  GemmSm90Config c;
+  c.input = in;
+  c.b_layout = b;
+  c.tile_m = tm;
+  c.tile_n = tn;
+  c.stages = stages;
+  c.consumers = consumers;
+  c.bias = bias;
+  c.gelu = gelu;
+  c.residual = res;
+  c.out_f32 = out_f32;
+  return c;
+}
+
+constexpr GemmInput kH = GemmInput::kF16, kB = GemmInput::kBF16;
+constexpr BLayout kKN = BLayout::kKN, kNK = BLayout::kNK;
+
+// The kernels the [gpu] test runs; the CPU test compiles the same ones (and so fills the cache).
+std::vector<GemmSm90Config> GpuConfigs() {
+  return {
+      Cfg(kH, kKN, 128, 128, 4, 2, true, false, false),   // 0: ViT-B-like default
+      Cfg(kH, kKN, 64, 256, 4, 1, true, true, false),     // 1: fc1 (+gelu), one consumer
+      Cfg(kH, kKN, 128, 256, 3, 2, true, false, true),    // 2: fc2 / proj (+residual), widest tile
+      Cfg(kB, kKN, 128, 128, 4, 2, true, false, false),   // 3: bf16
+      Cfg(kB, kNK, 128, 128, 4, 1, true, true, true),     // 4: [N, K] weight, two slabs, all epilogues
+      Cfg(kH, kNK, 64, 64, 6, 1, false, false, false, true),  // 5: no bias, f32 out, deep ring
+      Cfg(kH, kKN, 128, 192, 4, 2, true, false, false),   // 6: n192
+      Cfg(kH, kNK, 64, 144, 2, 1, true, false, true),     // 7: n144 (kNK allows multiples of 16), 2 stages
+      Cfg(kB, kKN, 64, 128, 2, 1, false, true, false, true),  // 8: bf16 gelu -> f32
+  };
+}
+
+TEST_CASE("sm90 gemm: emitted kernels compile through NVRTC for sm_90a", "[codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = GpuConfigs();
+  // And a few more corners of the space: 6 stages at 128x128, one consumer with two slabs, bf16 n64.
+  cfgs.push_back(Cfg(kH, kKN, 128, 128, 6, 2, true, true, true));
+  cfgs.push_back(Cfg(kH, kKN, 128, 64, 5, 1, true, false, false));
+  cfgs.push_back(Cfg(kB, kNK, 128, 256, 4, 2, true, false, false));
+  NvrtcCompiler nvrtc(CacheDir());
+  std::vector<std::string> errors(cfgs.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 2; ++t) {
+    pool.emplace_back([&]() {
+      for (size_t i = next++; i < cfgs.size(); i = next++) {
+        auto k = EmitGemmSm90(cfgs[i]);
+        if (!k.ok()) {
+          errors[i] = k.status().message();
+          continue;
+        }
+        auto out = nvrtc.Compile(k->source, "sm_90a", k->kernel_name + ".cu");
+        if (!out.ok()) {
+          errors[i] = out.status().message();
+        } else if (out.value()->log.find("C7508") != std::string::npos ||
+                   out.value()->log.find("serializ") != std::string::npos) {
+          errors[i] = "ptxas ignored setmaxnreg or serialised wgmma: " + out.value()->log;
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  for (size_t i = 0; i < cfgs.size(); ++i) {
+    INFO(cfgs[i].Describe());
+    CHECK(errors[i] == "");
+  }
+}
+
+TEST_CASE("sm90 gemm: plain sm_90 rejects wgmma, which is why the core compiles for sm_90a", "[codegen][sm90]") {
+  auto k = EmitGemmSm90(Cfg(kH, kKN, 64, 64, 2, 1, false, false, false));
+  REQUIRE(k.ok());
+  NvrtcCompiler nvrtc;
+  CHECK_FALSE(nvrtc.Compile(k->source, "sm_90", "plain.cu").ok());
+  CHECK_FALSE(nvrtc.Compile(k->source, "sm_91", "bad.cu").ok());
+}
+
+TEST_CASE("sm90 gemm: the configuration validator", "[codegen][sm90]") {
+  CHECK(ValidateGemmSm90(GemmSm90Config{}).ok());
+  auto bad = [](auto mutate) {
+    GemmSm90Config c;
+    mutate(c);
+    return ValidateGemmSm90(c);
+  };
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.consumers = 3; }).ok());
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.tile_m = 96; }).ok());
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.tile_m = 64; }).ok());               // 64 rows over 2 consumers
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.tile_k = 128; }).ok());
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.tile_n = 96; }).ok());               // kKN: multiples of 64
+  CHECK(bad([](GemmSm90Config& c) { c.tile_n = 96; c.b_layout = BLayout::kNK; }).ok());
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.tile_n = 320; }).ok());
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.stages = 1; }).ok());
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.stages = 7; }).ok());
+  // 128x256 on one consumer: 256 accumulators per thread.
+  Status regs = bad([](GemmSm90Config& c) { c.consumers = 1; c.tile_n = 256; });
+  CHECK_THAT(regs.message(), Catch::Contains("accumulators"));
+  // 128x256, 6 stages: 288 KiB of shared memory.
+  Status smem = bad([](GemmSm90Config& c) { c.tile_n = 256; c.stages = 6; });
+  CHECK_THAT(smem.message(), Catch::Contains("shared memory"));
+  GemmSm90Config nine;
+  nine.stages = 9;
+  CHECK_FALSE(EmitGemmSm90(nine).ok());
+}
+
+TEST_CASE("sm90 gemm: problems must keep TMA's 16-byte strides", "[codegen][sm90]") {
+  GemmSm90Config kn;
+  GemmSm90Config nk;
+  nk.b_layout = BLayout::kNK;
+  CHECK(ValidateGemmSm90Problem(kn, 197, 768, 768).ok());
+  CHECK(ValidateGemmSm90Problem(kn, 1, 152, 776).ok());
+  CHECK_THAT(ValidateGemmSm90Problem(kn, 197, 150, 776).message(), Catch::Contains("N % 8"));
+  CHECK(ValidateGemmSm90Problem(nk, 197, 150, 776).ok());          // [N, K]: only K's stride matters
+  CHECK_THAT(ValidateGemmSm90Problem(nk, 197, 150, 770).message(), Catch::Contains("K % 8"));
+  CHECK_FALSE(ValidateGemmSm90Problem(kn, 0, 64, 64).ok());
+  auto grid = GemmSm90Grid(kn, 197, 2304);
+  CHECK(grid[0] == 18);
+  CHECK(grid[1] == 2);
+}
+
+TEST_CASE("sm90 gemm: PTX wrappers are defined once and wgmma wrappers list N/2 accumulators", "[codegen][sm90]") {
+  std::string h(PtxSm90Header());
+  auto count = [&](const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+    return n;
+  };
+  for (const char* insn : {"wgmma.fence.sync.aligned", "wgmma.commit_group", "wgmma.wait_group", "fence.proxy.async",
+                           "mbarrier.init", "mbarrier.try_wait.parity", "mbarrier.arrive.expect_tx",
+                           "cp.async.bulk.tensor.2d.shared::cluster.global", "cp.async.bulk.tensor.2d.global.shared::cta",
+                           "setmaxnreg.inc", "setmaxnreg.dec", "elect.sync"}) {
+    INFO(insn);
+    CHECK(count(h, insn) == 1);
+  }
+  std::string w = WgmmaWrapper(256, WgmmaInput::kBF16);
+  CHECK(count(w, "\"+f\"(d[") == 128);
+  CHECK_THAT(w, Catch::Contains("m64n256k16.f32.bf16.bf16"));
+  CHECK_THAT(w, Catch::Contains("%127}, %128, %129, p, 1, 1, 0, %131;"));
+  CHECK(WgmmaWrapperName(64, WgmmaInput::kF16) == "agt_sm90::wgmma_m64n64k16_f16");
+  // The emitted kernel composes the wrappers and writes no asm of its own.
+  auto k = EmitGemmSm90(GemmSm90Config{});
+  REQUIRE(k.ok());
+  std::string body = k->source.substr(k->source.find("extern \"C\""));
+  CHECK(body.find("asm") == std::string::npos);
+}
+
+// docs/hopper/ holds one emitted kernel for reviewers; this keeps it in step with the emitter.
+TEST_CASE("sm90 gemm: the example kernel in docs/hopper is current", "[codegen][sm90]") {
+  auto k = EmitGemmSm90(GemmSm90Config{});
+  REQUIRE(k.ok());
+  const std::string path = std::string(AGT_TEST_DATA_DIR) + "/../../docs/hopper/" + k->kernel_name + ".cu";
+  if (std::getenv("AGT_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path) << k->source;
+  }
+  std::ifstream f(path);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  INFO("regenerate with: AGT_UPDATE_GOLDEN=1 build/bin/test_codegen \"sm90 gemm: the example kernel in docs/hopper is current\"");
+  CHECK(text == k->source);
+}
+
+runtime::TensorMap2DSpec GoodSpec() {
+  runtime::TensorMap2DSpec s;
+  s.base = 0x10000;
+  s.rows = 197;
+  s.cols = 768;
+  s.row_stride_bytes = 768 * 2;
+  s.box_rows = 128;
+  s.box_cols = 64;
+  return s;
+}
+
+// Specs TMA must refuse, with the rule each breaks; shared by the CPU and [gpu] tests.
+std::vector<std::pair<const char*, runtime::TensorMap2DSpec>> BadSpecs() {
+  std::vector<std::pair<const char*, runtime::TensorMap2DSpec>> v;
+  auto add = [&](const char* rule, auto mutate) {
+    runtime::TensorMap2DSpec s = GoodSpec();
+    mutate(s);
+    v.emplace_back(rule, s);
+  };
+  add("16-byte aligned", [](auto& s) { s.base += 8; });
+  add("multiple of 16 bytes", [](auto& s) { s.cols = 150; s.row_stride_bytes = 300; });
+  add("[1, 256]", [](auto& s) { s.box_rows = 512; });
+  add("[1, 256]", [](auto& s) { s.box_rows = 0; });
+  add("swizzle span", [](auto& s) { s.box_cols = 128; });                     // 256 B inner, 128 B swizzle
+  add("swizzle span", [](auto& s) { s.box_cols = 64; s.swizzle = runtime::TmaSwizzle::k64B; });
+  add("inner extent must be a multiple of 16", [](auto& s) { s.box_cols = 4; });
+  add("[1, 2^32]", [](auto& s) { s.rows = 0; });
+  return v;
+}
+
+TEST_CASE("tensor maps: the validator applies TMA's rules before the driver sees them", "[runtime][sm90]") {
+  CHECK(runtime::ValidateTensorMap2D(GoodSpec()).ok());
+  runtime::TensorMap2DSpec f32 = GoodSpec();
+  f32.element = runtime::TmaElement::kF32;
+  f32.row_stride_bytes = 768 * 4;
+  f32.box_cols = 32;   // 128 bytes
+  CHECK(runtime::ValidateTensorMap2D(f32).ok());
+  for (const auto& [rule, spec] : BadSpecs()) {
+    runtime::Status st = runtime::ValidateTensorMap2D(spec);
+    INFO(rule);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.code() == AGT_ERROR_INVALID_ARGUMENT);
+    CHECK_THAT(st.message(), Catch::Contains(rule));
+  }
+  runtime::TensorMap2DSpec short_stride = GoodSpec();
+  short_stride.row_stride_bytes = 512;
+  CHECK_THAT(runtime::ValidateTensorMap2D(short_stride).message(), Catch::Contains("shorter than a row"));
+}
+
+// ---- [gpu] ----
+
+struct GpuCase {
+  int cfg;
+  test::Sm90Problem p;
+};
+
+TEST_CASE("sm90 gemm: kernels match the fp32 reference", "[gpu][codegen][sm90]") {
+  if (!test::HasGpuDriver()) {
+    WARN("no GPU driver on this machine: skipping the sm90 GEMM numerics");
+    return;
+  }
+  std::string why;
+  auto gpu = test::Sm90GemmRunner::Create(&why);
+  if (!gpu) {
+    WARN("no usable sm_90 GPU (" << why << "): skipping");
+    return;
+  }
+  std::vector<GemmSm90Config> cfgs = GpuConfigs();
+  NvrtcCompiler nvrtc(CacheDir());
+  std::vector<int> handle;
+  for (const auto& c : cfgs) {
+    auto h = gpu->Load(c, nvrtc);
+    INFO(c.Describe());
+    REQUIRE(h.ok());
+    handle.push_back(h.value());
+  }
+  // M = 1, 7, 197, 257, 577, 1050; N and K off the tile (K % 64 != 0 with K % 8 == 0; N = 150 needs
+  // the [N, K] layout, N = 152 is the [K, N] layout's nearest legal width).
+  // Simplest first (one consumer, K-major B, no setmaxnreg), so that if one kernel traps (its
+  // watchdog, or a bad access) and poisons the context, the lines printed before it still tell.
+  const std::vector<GpuCase> cases = {
+      {5, {7, 150, 776}},    {5, {257, 1000, 1280}},
+      {7, {1050, 150, 256}}, {7, {197, 2304, 776}},
+      {4, {197, 150, 776}},  {4, {1, 150, 776}},     {4, {577, 1024, 264}},
+      {8, {197, 152, 776}},  {8, {1050, 768, 8}},
+      {1, {257, 1280, 512}}, {1, {577, 1024, 1024}}, {1, {7, 152, 776}},
+      {0, {197, 768, 768}},  {0, {1, 768, 768}},     {0, {7, 2304, 768}},    {0, {1050, 256, 256}},
+      {6, {577, 1152, 384}}, {6, {197, 200, 200}},
+      {2, {197, 768, 3072}}, {2, {1050, 256, 2048}}, {2, {1, 320, 72}},
+      {3, {1050, 2048, 256}}, {3, {100, 256, 2048}}, {3, {257, 152, 776}},
+  };
+  std::printf("\nsm90 GEMM numerics on %s\n%-48s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(), "config", "M",
+              "N", "K", "rel_l2", "guard");
+  uint64_t seed = 1;
+  for (const GpuCase& gc : cases) {
+    const GemmSm90Config& c = cfgs[static_cast<size_t>(gc.cfg)];
+    test::Sm90Operands ops = test::RandomSm90Operands(c, gc.p, seed++);
+    std::printf("%-48s %6lld %6lld %6lld ", c.Describe().c_str(), static_cast<long long>(gc.p.M),
+                static_cast<long long>(gc.p.N), static_cast<long long>(gc.p.K));
+    std::fflush(stdout);
+    auto r = gpu->Run(handle[static_cast<size_t>(gc.cfg)], gc.p, ops);
+    if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
+    INFO(c.Describe() << " M=" << gc.p.M << " N=" << gc.p.N << " K=" << gc.p.K);
+    REQUIRE(r.ok());
+    double err = test::RelativeL2(r->c, test::ReferenceSm90(c, gc.p, ops));
+    std::printf("%10.2e %s\n", err, r->guard_intact ? "ok" : "OVERWRITTEN");
+    CHECK(err < 2e-2);
+    CHECK(r->guard_intact);
+  }
+}
+
+TEST_CASE("tensor maps: the driver agrees with the validator", "[gpu][runtime][sm90]") {
+  if (!test::HasGpuDriver()) {
+    WARN("no GPU driver on this machine: skipping");
+    return;
+  }
+  std::string why;
+  auto gpu = test::Sm90GemmRunner::Create(&why);   // a current context on the first device
+  if (!gpu) {
+    WARN("no usable sm_90 GPU (" << why << "): skipping");
+    return;
+  }
+  const runtime::CudaDriver& d = gpu->driver();
+  runtime::CUdeviceptr base = 0;
+  REQUIRE(d.cuMemAlloc(&base, 64 << 20) == runtime::kCudaSuccess);
+  // Every Linear of the nine models, as the core maps them: A [M, K] in {64, 128} boxes, B [K, N] in
+  // {64, 64} boxes and B [N, K] in {64, 256} boxes.
+  struct Shape {
+    int64_t M, K, N;
+  };
+  std::vector<Shape> shapes;
+  for (int64_t m : {197, 257, 577, 1050, 100}) {
+    for (auto [k, n] : std::vector<std::pair<int64_t, int64_t>>{{768, 2304}, {768, 768}, {768, 3072}, {3072, 768},
+                                                                 {1024, 3072}, {1024, 1024}, {1024, 4096}, {4096, 1024},
+                                                                 {1280, 3840}, {1280, 1280}, {1280, 5120}, {5120, 1280},
+                                                                 {256, 768}, {256, 256}, {256, 2048}, {2048, 256}}) {
+      shapes.push_back({m, k, n});
+    }
+  }
+  // Tensors smaller than a box, which the kernels rely on for M = 1 and K = 8 (the box's rest reads as
+  // zeros): A [1, 768] in {64, 128} boxes, A [1050, 8] and B [8, 768] in 64-wide boxes.
+  shapes.push_back({1, 768, 768});
+  shapes.push_back({1050, 8, 768});
+  int checked = 0;
+  for (const Shape& s : shapes) {
+    for (int which = 0; which < 3; ++which) {
+      runtime::TensorMap2DSpec spec;
+      spec.base = base;
+      spec.rows = static_cast<uint64_t>(which == 0 ? s.M : which == 1 ? s.K : s.N);
+      spec.cols = static_cast<uint64_t>(which == 0 ? s.K : which == 1 ? s.N : s.K);
+      spec.row_stride_bytes = spec.cols * 2;
+      spec.box_cols = 64;
+      spec.box_rows = which == 0 ? 128 : which == 1 ? 64 : 256;
+      runtime::TensorMap m;
+      INFO("M=" << s.M << " K=" << s.K << " N=" << s.N << " map " << which);
+      CHECK(runtime::ValidateTensorMap2D(spec).ok());
+      CHECK(runtime::EncodeTensorMap2DUnchecked(d, spec, &m) == runtime::kCudaSuccess);
+      ++checked;
+    }
+  }
+  for (auto [rule, spec] : BadSpecs()) {
+    spec.base += base;
+    runtime::TensorMap m;
+    runtime::CUresult rc = runtime::EncodeTensorMap2DUnchecked(d, spec, &m);
+    INFO(rule << ": the driver returned " << rc);
+    CHECK_FALSE(runtime::ValidateTensorMap2D(spec).ok());
+    CHECK(rc != runtime::kCudaSuccess);
+    CHECK_FALSE(runtime::EncodeTensorMap2D(d, spec, &m).ok());
+  }
+  std::printf("tensor maps: %d valid maps encoded by the driver, %zu invalid ones refused by both\n", checked,
+              BadSpecs().size());
+  d.cuMemFree(base);
+}
+
+}  // namespace
+}  // namespace agt::codegen::hopper
