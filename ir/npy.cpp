@@ -4,6 +4,8 @@
 // newline), so that files we write are byte-identical to NumPy's.
 #include "ir/npy.h"
 
+#include "ir/input_file.h"
+
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -222,6 +224,7 @@ Expected<std::vector<uint8_t>> EncodeNpy(const Tensor& t) {
 }
 
 Expected<Tensor> ReadNpy(const std::string& path) {
+  AGT_RETURN_IF_ERROR(CheckRegularFile(path));   // a folder throws in the stream, a pipe blocks it
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::Errorf("cannot open '{}'", path);
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());

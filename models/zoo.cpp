@@ -2,6 +2,7 @@
 #include "models/zoo.h"
 
 #include <array>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -84,7 +85,22 @@ DetrConfig DetrFor(std::string_view name, bool tiny) {
 
 std::span<const ZooEntry> ZooEntries() { return kZoo; }
 
-Expected<BuiltModel> BuildZooModel(std::string_view name, const ZooOptions& o) {
+std::optional<std::string_view> CanonicalZooName(std::string_view name) {
+  auto same = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    }
+    return true;
+  };
+  for (const ZooEntry& e : kZoo) {
+    if (same(name, e.name) || same(name, e.title)) return e.name;
+  }
+  return std::nullopt;
+}
+
+Expected<BuiltModel> BuildZooModel(std::string_view requested, const ZooOptions& o) {
+  const std::string_view name = CanonicalZooName(requested).value_or(requested);
   std::string graph = std::string(name) + (o.tiny ? "-tiny" : "");
   if (name.starts_with("vit-")) {
     for (std::string_view n : {"vit-base-16", "vit-large-16", "vit-huge-14"}) {
@@ -101,7 +117,7 @@ Expected<BuiltModel> BuildZooModel(std::string_view name, const ZooOptions& o) {
   }
   std::string known;
   for (const ZooEntry& e : kZoo) known += (known.empty() ? "" : ", ") + std::string(e.name);
-  return Status::Errorf("unknown zoo model '{}' (known: {})", name, known);
+  return Status::Errorf("unknown zoo model '{}' (known: {})", requested, known);
 }
 
 std::string InputShapes(const onnx::ModelProto& model) {

@@ -8,6 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include <optional>
+#include <string_view>
+
 #include "ir/status.h"
 #include "models/onnx_builder.h"
 
@@ -30,7 +33,12 @@ struct ZooOptions {
 // The nine entries, in BASELINES.md's order.
 std::span<const ZooEntry> ZooEntries();
 
-// Builds a zoo model by name; an unknown name is an error listing the known ones.
+// The command-line name of a zoo model given by that name or by its title ("ViT-Base-16", as
+// `zoo list` prints it), in any case; nullopt for an unknown name.
+std::optional<std::string_view> CanonicalZooName(std::string_view name);
+
+// Builds a zoo model by name (anything CanonicalZooName accepts); an unknown name is an error listing
+// the known ones.
 Expected<BuiltModel> BuildZooModel(std::string_view name, const ZooOptions& options);
 
 // "1x3x224x224" for each graph input, comma-separated.

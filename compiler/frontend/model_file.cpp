@@ -7,6 +7,8 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include "ir/input_file.h"
+
 namespace agt::frontend {
 
 Expected<std::unique_ptr<onnx::ModelProto>> ParseModelBytes(std::span<const uint8_t> bytes, const std::string& what) {
@@ -27,6 +29,8 @@ Expected<std::unique_ptr<onnx::ModelProto>> ParseModelBytes(std::span<const uint
 }
 
 Expected<std::unique_ptr<onnx::ModelProto>> ReadModelFile(const std::string& path) {
+  // A folder's stream "size" is 2^63-1 (an allocation abort); a named pipe blocks the open forever.
+  AGT_RETURN_IF_ERROR(ir::CheckRegularFile(path));
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) return Status::Errorf("{}: cannot open the file", path);
   std::streamoff size = f.tellg();

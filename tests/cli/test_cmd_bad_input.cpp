@@ -4,6 +4,7 @@
 // value, and .npy inputs of the wrong dtype or shape or that are not .npy at all. Each must end
 // with exit code 2 and exactly one line on stderr that names the file and the problem.
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -225,5 +226,41 @@ TEST_CASE("cli bad input: compile --tune without its log, budgets without --tune
   }
   CheckCases(cases, dir);
   CHECK_FALSE(fs::exists(so));
+  fs::remove_all(dir);
+}
+
+// A folder, a named pipe or a device given as the model or as an input: one line and exit 2, before
+// anything is read (a folder's stream size aborted an allocation; a pipe blocked the open forever).
+// Each run is bounded by timeout(1), so a regression fails here instead of hanging the suite.
+TEST_CASE("cli bad input: a folder, a named pipe or a device as the model or an .npy", "[cli][errors]") {
+  fs::path dir = FreshDir("kinds");
+  std::string model = SmallModel().Write(dir, "small.onnx");
+  fs::create_directories(dir / "folder.onnx");
+  fs::create_directories(dir / "folder.npy");
+  REQUIRE(::mkfifo((dir / "pipe.onnx").c_str(), 0600) == 0);
+  REQUIRE(::mkfifo((dir / "pipe.npy").c_str(), 0600) == 0);
+  const std::string d = dir.string() + "/";
+  const std::string run = "run " + model + " --out-dir " + d + "out --input x=" + d;
+  const std::vector<Case> cases = {
+      {"folder as model (inspect)", "inspect " + d + "folder.onnx", {"folder.onnx", "is a folder"}},
+      {"folder as model (compile)", "compile " + d + "folder.onnx -o " + d + "x.so", {"folder.onnx", "is a folder"}},
+      {"pipe as model", "inspect " + d + "pipe.onnx", {"pipe.onnx", "not a regular file"}},
+      {"device as model", "inspect /dev/zero", {"/dev/zero", "not a regular file"}},
+      {"folder as npy", run + "folder.npy", {"folder.npy", "is a folder"}},
+      {"pipe as npy", run + "pipe.npy", {"pipe.npy", "not a regular file"}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what << ": autogtco " << c.args);
+    std::string cmd = "timeout 30 " + kBinary + " " + c.args + " >" + (dir / "stdout.txt").string() + " 2>" +
+                      (dir / "stderr.txt").string();
+    int st = std::system(cmd.c_str());
+    std::string err = Slurp(dir / "stderr.txt");
+    INFO("stderr: " << err);
+    REQUIRE(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 2);   // timeout(1) exits 124 on a hang
+    CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+    CHECK_THAT(err, Catch::StartsWith("error: "));
+    for (const std::string& f : c.fragments) CHECK_THAT(err, Catch::Contains(f));
+  }
   fs::remove_all(dir);
 }

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -72,6 +73,30 @@ TEST_CASE("zoo lists the nine paper models", "[models]") {
   auto bad = BuildZooModel("vit-gigantic", {});
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("vit-base-16") != std::string::npos);
+}
+
+TEST_CASE("zoo names: the listed name or the printed title, in any case; others refused", "[models]") {
+  for (const ZooEntry& e : ZooEntries()) {
+    std::string upper(e.name);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (std::string_view n : {e.name, e.title, std::string_view(upper)}) {
+      auto c = CanonicalZooName(n);
+      REQUIRE(c.has_value());
+      CHECK(*c == e.name);
+    }
+  }
+  CHECK_FALSE(CanonicalZooName("vit-base").has_value());
+  CHECK_FALSE(CanonicalZooName("ViT-Base-16 ").has_value());
+  ZooOptions tiny;
+  tiny.tiny = true;
+  auto by_title = BuildZooModel("ViT-Base-16", tiny);
+  REQUIRE(by_title.ok());
+  auto by_name = BuildZooModel("vit-base-16", tiny);
+  REQUIRE(by_name.ok());
+  CHECK(by_title->proto.SerializeAsString() == by_name->proto.SerializeAsString());
+  auto unknown = BuildZooModel("ViT-Base", tiny);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK_THAT(unknown.status().message(), Catch::Contains("unknown zoo model 'ViT-Base'"));
 }
 
 TEST_CASE("parameter counts and FLOPs match BASELINES.md within 0.5%", "[models]") {
