@@ -64,8 +64,6 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
   s.precision = std::string(ir::PrecisionName(options.plan.precision));
   s.arch = options.plan.device.arch;
   s.nodes = static_cast<int>(g.num_nodes());
-  AGT_RETURN_IF_ERROR(ir::DeviceForArch(options.plan.device.arch).status().WithContext("--arch"));
-
   // The plan, from the one planner: DPOF on the device's analytical model, with the tuning log's
   // measured kernel times in place of its estimates for the groups the log has (as tune plans).
   const std::map<std::string, double> measured = options.programs ? options.programs->MeasuredKernelUs()

@@ -17,7 +17,7 @@ bool ExpectsFastSketch(fusion::GroupKind kind) {
 
 Expected<ModelPlan> PlanModel(const ir::Graph& g, const PlanOptions& options,
                               const std::map<std::string, double>& measured_kernel_us) {
-  AGT_RETURN_IF_ERROR(ir::DeviceForArch(options.device.arch).status().WithContext("the plan's device"));
+  AGT_RETURN_IF_ERROR(ir::DeviceForArch(options.device.arch).status().WithContext("--arch"));
   if (options.legality.max_group_size < 1) {
     return Status::Errorf("the largest fused group must hold at least 1 op, got {}", options.legality.max_group_size);
   }
