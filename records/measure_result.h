@@ -27,6 +27,9 @@ struct MeasureResult {
   double median_us = 0;            // median of `times_us` (valid when error == kNone)
   std::vector<double> times_us;    // one per repeat
   double rel_error = 0;            // relative L2 error against the reference (when checked)
+  // The early cut (tuner/worker_protocol.h: EarlyCut): timed only for its first repeats, because their
+  // median was already far above its task's best. The median is of those repeats.
+  bool cut = false;
   bool ok() const { return error == MeasureError::kNone; }
 };
 

@@ -18,6 +18,7 @@ std::string RecordToLine(const TuningRecord& r) {
                            {"repeats", r.result.times_us.size()},
                            {"rel_error", r.result.rel_error}};
   if (!r.result.message.empty()) result["message"] = r.result.message;
+  if (r.result.cut) result["cut"] = true;
   nlohmann::json j = {{"v", kTuningLogVersion},
                       {"task", r.task_key},
                       {"ops", r.task_ops},
@@ -53,6 +54,7 @@ Expected<TuningRecord> RecordFromLine(std::string_view line) {
     r.result.times_us = res.value("times_us", std::vector<double>{});
     r.result.rel_error = res.value("rel_error", 0.0);
     r.result.message = res.value("message", "");
+    r.result.cut = res.value("cut", false);
     if (r.result.ok() && !(r.result.median_us > 0)) return Status::Error("a successful record without a positive median_us");
     const auto& env = j.at("env");
     r.env.gpu = env.value("gpu", "");

@@ -267,6 +267,10 @@ class GpuSession {
       float ms = 0;
       d_->cuEventElapsedTime(&ms, e0_, e1_);
       times.push_back(static_cast<double>(ms) * 1000.0);
+      if (static_cast<int>(times.size()) < req.repeats && EarlyCut(times, req.cut_us, req.cut_after)) {
+        resp.result.cut = true;
+        break;
+      }
     }
     cleanup();
     if (r != 0) return fail(records::MeasureError::kLaunchError, what, r);

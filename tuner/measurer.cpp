@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -185,8 +186,10 @@ records::MeasureResult Measurer::RunOnWorker(const MeasureRequest& req) {
   return resp->result;
 }
 
-std::vector<records::MeasureResult> Measurer::Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) {
+std::vector<records::MeasureResult> Measurer::Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs,
+                                                     double best_us) {
   std::vector<records::MeasureResult> out(programs.size());
+  double reference = best_us > 0 ? best_us : INFINITY;   // the early cut's: the best so far, this batch included
   auto compiled = CompileParallel(task, programs, nvrtc_, options_.compile_threads);
   for (size_t i = 0; i < programs.size(); ++i) {
     if (!compiled[i].ok()) {
@@ -205,7 +208,10 @@ std::vector<records::MeasureResult> Measurer::Measure(const codegen::TaskContext
     req.repeats = options_.repeats;
     req.check = options_.check;
     req.input_seed = 1;
+    req.cut_after = options_.early_cut_after;
+    req.cut_us = options_.early_cut_factor > 0 && std::isfinite(reference) ? options_.early_cut_factor * reference : 0;
     out[i] = RunOnWorker(req);
+    if (out[i].ok() && !out[i].cut) reference = std::min(reference, out[i].median_us);
     if (out[i].error == records::MeasureError::kTimeout || out[i].error == records::MeasureError::kLaunchError) {
       spdlog::debug("program {} of task: {} ({})", i, records::MeasureErrorName(out[i].error), out[i].message);
     }

@@ -32,6 +32,11 @@ struct MeasurerOptions {
   double hello_timeout_s = 60;
   int warmup = 3;
   int repeats = 20;
+  // The early cut: a program whose median over its first `early_cut_after` repeats exceeds
+  // early_cut_factor x the task's best so far (the tuner's, or the batch's) gets no more repeats
+  // (worker_protocol.h: EarlyCut). 0: every program gets all repeats.
+  double early_cut_factor = 3.0;
+  int early_cut_after = 3;
   bool check = true;
   std::string driver_library;              // empty: libcuda.so.1 (or $AGT_CUDA_DRIVER); tests name a missing file
 };
@@ -50,7 +55,9 @@ class Measurer {
   Measurer& operator=(const Measurer&) = delete;
 
   // Compiles and measures `programs` (all of task `task`); one result per program, in order.
-  std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs);
+  // `best_us`: the task's best time so far (0 or infinity: none), the early cut's reference.
+  std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs,
+                                              double best_us = 0);
 
   // Where measurements run (filled in once the worker has said hello).
   const records::MeasureEnvironment& environment() const { return env_; }

@@ -37,8 +37,19 @@ double TaskScheduler::Gradient(int i) const {
     if (std::isfinite(best_[j]) && best_[j] > 0 && tasks_[j].flops > 0) best_flops = std::max(best_flops, tasks_[j].flops / best_[j]);
   }
   if (similar > 1 && best_flops > 0 && tasks_[k].flops > 0) next = std::min(next, options_.beta * tasks_[k].flops / best_flops);
-  double forward = next - g;
+  double forward = (next - g) * std::pow(options_.stall_decay, StalledRounds(i));
   return weight * (options_.alpha * backward + (1 - options_.alpha) * forward);
+}
+
+int TaskScheduler::StalledRounds(int i) const {
+  const std::vector<double>& h = history_[static_cast<size_t>(i)];
+  int stalled = 0;
+  for (size_t r = h.size(); r >= 2; --r) {
+    const double before = h[r - 2], after = h[r - 1];
+    if (!std::isfinite(before) || after < before * (1.0 - options_.stall_tolerance)) break;
+    ++stalled;
+  }
+  return stalled;
 }
 
 int TaskScheduler::NextTask() const {

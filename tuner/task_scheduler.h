@@ -6,7 +6,11 @@
 //   - an optimistic forward guess: the smaller of "another round helps as much as the average
 //     round so far" (best - best / rounds) and "it reaches beta times the time it would take at the
 //     best FLOP/s achieved by a similar task" (beta * flops / best_similar_throughput),
-// weighted alpha : (1 - alpha) and multiplied by the task's weight. Tasks that can give no more
+// weighted alpha : (1 - alpha) and multiplied by the task's weight. Both forward guesses are
+// optimistic, and a task whose shape cannot reach a similar task's FLOP/s would draw rounds forever
+// (ViT-B, 2026-11-30: 2960 of 4846 trials on one projection GEMM). So the forward guess decays for a
+// stalled task: multiplied by stall_decay^s, s = rounds since its best last fell by more than
+// stall_tolerance (relative); one improvement restores it. Tasks that can give no more
 // (space exhausted, always failing) are marked and skipped. No GPU, no clock: it only does arithmetic
 // on what it is told, so it is tested on synthetic latency curves.
 #pragma once
@@ -28,6 +32,8 @@ struct SchedulerOptions {
   double alpha = 0.2;
   double beta = 2.0;
   int window = 3;
+  double stall_decay = 0.5;        // 1: no decay (Ansor's rule)
+  double stall_tolerance = 0.005;  // a best that fell by less than this share did not improve
 };
 
 class TaskScheduler {
@@ -49,6 +55,8 @@ class TaskScheduler {
   // sum weight_i * best_i over tasks; tasks without a measurement count `fallback_us[i]` when given.
   double EstimatedLatencyUs(const std::vector<double>& fallback_us = {}) const;
   double Gradient(int i) const;
+  // Rounds since task i's best last improved by more than stall_tolerance (0 after an improvement).
+  int StalledRounds(int i) const;
   int rounds(int i) const { return static_cast<int>(history_[static_cast<size_t>(i)].size()); }
   double best(int i) const { return best_[static_cast<size_t>(i)]; }
   size_t size() const { return tasks_.size(); }

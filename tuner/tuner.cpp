@@ -212,7 +212,7 @@ class Tuner {
         continue;
       }
       std::vector<double> predicted = model_.Predict(s.features->Extract(batch));
-      std::vector<records::MeasureResult> results = measurer_.Measure(*s.ctx, batch);
+      std::vector<records::MeasureResult> results = measurer_.Measure(*s.ctx, batch, s.best_us);
       records::MeasureEnvironment env = measurer_.environment();
       bool any_ok = false;
       std::vector<double> pred_ok, thr_ok;

@@ -30,7 +30,9 @@ namespace agt::tuner {
 class ProgramMeasurer {
  public:
   virtual ~ProgramMeasurer() = default;
-  virtual std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) = 0;
+  // `best_us`: the task's best time so far (infinity: none), for the early cut.
+  virtual std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs,
+                                                      double best_us) = 0;
   virtual records::MeasureEnvironment environment() const = 0;
 };
 
@@ -38,8 +40,9 @@ class ProgramMeasurer {
 class GpuProgramMeasurer : public ProgramMeasurer {
  public:
   explicit GpuProgramMeasurer(std::unique_ptr<Measurer> m) : m_(std::move(m)) {}
-  std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs) override {
-    return m_->Measure(task, programs);
+  std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs,
+                                              double best_us) override {
+    return m_->Measure(task, programs, best_us);
   }
   records::MeasureEnvironment environment() const override { return m_->environment(); }
 

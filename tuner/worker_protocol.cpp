@@ -1,6 +1,8 @@
 // JSON lines of the measurer <-> worker protocol (see worker_protocol.h).
 #include "tuner/worker_protocol.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace agt::tuner {
@@ -47,6 +49,15 @@ auto Parse(std::string_view line, const char* what, F&& f) -> decltype(f(std::de
 
 }  // namespace
 
+bool EarlyCut(const std::vector<double>& times_us, double cut_us, int cut_after) {
+  if (!(cut_us > 0) || cut_after < 1 || times_us.size() < static_cast<size_t>(cut_after)) return false;
+  std::vector<double> t = times_us;
+  std::sort(t.begin(), t.end());
+  const size_t n = t.size();
+  const double median = n % 2 == 1 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+  return median > cut_us;
+}
+
 double Tolerance(ir::Precision p) {
   switch (p) {
     case ir::Precision::kFP32: return 1e-4;
@@ -87,7 +98,9 @@ std::string RequestToLine(const MeasureRequest& r) {
                         {"warmup", r.warmup},
                         {"repeats", r.repeats},
                         {"check", r.check},
-                        {"seed", r.input_seed}}
+                        {"seed", r.input_seed},
+                        {"cut_us", r.cut_us},
+                        {"cut_after", r.cut_after}}
       .dump();
 }
 
@@ -111,6 +124,8 @@ Expected<MeasureRequest> RequestFromLine(std::string_view line) {
     r.repeats = j.at("repeats").get<int>();
     r.check = j.at("check").get<bool>();
     r.input_seed = j.at("seed").get<uint64_t>();
+    r.cut_us = j.value("cut_us", 0.0);
+    r.cut_after = j.value("cut_after", 3);
     return r;
   });
 }
@@ -122,6 +137,7 @@ std::string ResponseToLine(const MeasureResponse& r) {
                         {"median_us", r.result.median_us},
                         {"times_us", r.result.times_us},
                         {"rel_error", r.result.rel_error},
+                        {"cut", r.result.cut},
                         {"fatal", r.fatal}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -137,6 +153,7 @@ Expected<MeasureResponse> ResponseFromLine(std::string_view line) {
     r.result.median_us = j.value("median_us", 0.0);
     r.result.times_us = j.value("times_us", std::vector<double>{});
     r.result.rel_error = j.value("rel_error", 0.0);
+    r.result.cut = j.value("cut", false);
     r.fatal = j.value("fatal", false);
     return r;
   });

@@ -34,6 +34,9 @@ struct MeasureRequest {
   int repeats = 20;
   bool check = true;                // compare with the reference before timing
   uint64_t input_seed = 1;
+  // The early cut: after `cut_after` timed repeats, stop if their median exceeds cut_us (0: never).
+  double cut_us = 0;
+  int cut_after = 3;
 };
 
 struct MeasureResponse {
@@ -48,6 +51,11 @@ std::string RequestToLine(const MeasureRequest& r);
 Expected<MeasureRequest> RequestFromLine(std::string_view line);
 std::string ResponseToLine(const MeasureResponse& r);
 Expected<MeasureResponse> ResponseFromLine(std::string_view line);
+
+// The early cut's rule, applied by the worker after each timed repeat: true once `times_us` holds at
+// least `cut_after` repeats (and fewer than all) and their median exceeds `cut_us` (> 0). A candidate
+// that far behind its task's best is recorded from those repeats; the rest are not run.
+bool EarlyCut(const std::vector<double>& times_us, double cut_us, int cut_after);
 
 // Relative L2 tolerance of DESIGN.md per precision: fp32 1e-4, tf32 5e-3, fp16/bf16 2e-2.
 double Tolerance(ir::Precision p);

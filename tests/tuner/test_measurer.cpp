@@ -67,6 +67,8 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   r.launch.workspace_bytes = 1 << 20;
   r.repeats = 7;
   r.input_seed = 9;
+  r.cut_us = 30.5;
+  r.cut_after = 4;
   auto back = RequestFromLine(RequestToLine(r));
   REQUIRE(back.ok());
   CHECK(back->id == 42);
@@ -78,6 +80,8 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   CHECK(back->launch.workspace_bytes == (1u << 20));
   CHECK(back->repeats == 7);
   CHECK(back->input_seed == 9);
+  CHECK(back->cut_us == 30.5);
+  CHECK(back->cut_after == 4);
 
   MeasureResponse resp;
   resp.id = 42;
@@ -85,14 +89,37 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   resp.result.message = "relative L2 error 0.5 exceeds 0.02";
   resp.result.rel_error = 0.5;
   resp.fatal = true;
+  resp.result.cut = true;
   auto rb = ResponseFromLine(ResponseToLine(resp));
   REQUIRE(rb.ok());
+  CHECK(rb->result.cut);
   CHECK(rb->result.error == records::MeasureError::kWrongAnswer);
   CHECK(rb->result.rel_error == 0.5);
   CHECK(rb->fatal);
   CHECK_FALSE(RequestFromLine("{\"id\": 1}").ok());
   CHECK(Tolerance(ir::Precision::kFP32) == 1e-4);
   CHECK(Tolerance(ir::Precision::kFP16) == 2e-2);
+}
+
+TEST_CASE("the early cut stops the repeats of a candidate far slower than its task's best", "[tuner][measurer]") {
+  // cut_us = 3 x a best of 10 us, checked from the third repeat on.
+  CHECK_FALSE(EarlyCut({400.0, 410.0}, 30.0, 3));          // too few repeats yet
+  CHECK(EarlyCut({400.0, 410.0, 405.0}, 30.0, 3));          // median 405 > 30: stop
+  CHECK_FALSE(EarlyCut({25.0, 400.0, 20.0}, 30.0, 3));     // median 25: one slow repeat is no reason
+  CHECK(EarlyCut({25.0, 400.0, 31.0, 40.0}, 30.0, 3));     // median 35.5 once the fourth is in
+  CHECK_FALSE(EarlyCut({400.0, 410.0, 405.0}, 0.0, 3));    // no reference: never
+  CHECK_FALSE(EarlyCut({400.0, 410.0, 405.0}, 30.0, 0));   // disabled
+  // A repeat loop that follows the rule runs 3 of 20 repeats for the slow candidate, 20 for a fast one.
+  auto repeats_run = [](double us) {
+    std::vector<double> t;
+    for (int i = 0; i < 20; ++i) {
+      t.push_back(us);
+      if (static_cast<int>(t.size()) < 20 && EarlyCut(t, 30.0, 3)) break;
+    }
+    return t.size();
+  };
+  CHECK(repeats_run(500.0) == 3);
+  CHECK(repeats_run(12.0) == 20);
 }
 
 TEST_CASE("candidates compile in parallel; an invalid one is a compile error", "[tuner][measurer]") {

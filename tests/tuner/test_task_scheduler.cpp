@@ -33,7 +33,7 @@ TEST_CASE("every task gets a warm-up round first, in order", "[tuner][scheduler]
 }
 
 TEST_CASE("at the same latency, the task whose curve is still falling goes first", "[tuner][scheduler]") {
-  TaskScheduler s({{"flat", 1, 0, "a"}, {"steep", 1, 0, "b"}});
+  TaskScheduler s({{"flat", 1, 0, "a"}, {"steep", 1, 0, "b"}}, {.stall_decay = 1.0});
   for (double v : {50.0, 50.0, 50.0, 50.0}) s.Update(0, v);
   for (double v : {80.0, 70.0, 60.0, 50.0}) s.Update(1, v);
   // Same forward guess (50 - 50/4 - 50 = -12.5); backward slopes 0 and (50 - 80) / 3 = -10.
@@ -50,7 +50,7 @@ TEST_CASE("rounds go where the latency is: a steep slow task gets more than a fa
   CHECK(got[1] > got[0]);
   CHECK(got[0] >= 1);
   // A task stuck at 200 us takes nearly everything from one at 20 us.
-  TaskScheduler s2({{"fast", 1, 0, "a"}, {"stuck", 1, 0, "b"}});
+  TaskScheduler s2({{"fast", 1, 0, "a"}, {"stuck", 1, 0, "b"}}, {.stall_decay = 1.0});   // the base rule
   std::vector<int> got2 = Simulate(s2, {[](int) { return 20.0; }, [](int) { return 200.0; }}, 40);
   CHECK(got2[1] > 4 * got2[0]);
 }
@@ -65,7 +65,7 @@ TEST_CASE("weights matter: the task that occurs 12 times gets more rounds", "[tu
 
 TEST_CASE("a task far below the FLOP/s of a similar task is pushed by the optimistic guess", "[tuner][scheduler]") {
   // Two GEMMs of the same FLOPs: `fast` reached 10 us, `slow` sits at 100 us with a flat curve so far.
-  TaskScheduler s({{"fast", 1, 1e9, "gemm"}, {"slow", 1, 1e9, "gemm"}});
+  TaskScheduler s({{"fast", 1, 1e9, "gemm"}, {"slow", 1, 1e9, "gemm"}}, {.stall_decay = 1.0});
   for (int r = 0; r < 4; ++r) {
     s.Update(0, 10.0);
     s.Update(1, 100.0);
@@ -76,8 +76,36 @@ TEST_CASE("a task far below the FLOP/s of a similar task is pushed by the optimi
   CHECK(s.NextTask() == 1);
 }
 
+TEST_CASE("a stalled task's forward guess decays per stalled round and recovers on an improvement", "[tuner][scheduler]") {
+  TaskScheduler s({{"fast", 1, 1e9, "gemm"}, {"slow", 1, 1e9, "gemm"}});   // stall_decay 0.5
+  s.Update(0, 10.0);
+  for (double v : {100.0, 100.0, 99.8, 100.0}) s.Update(1, v);   // 99.8: within the 0.5% tolerance
+  CHECK(s.StalledRounds(1) == 3);
+  CHECK(s.StalledRounds(0) == 0);
+  // forward(slow) = (20 - 100) * 0.5^3; backward over the window (100 - 100) / 3 = 0.
+  CHECK(s.Gradient(1) == Approx(0.8 * -80.0 * 0.125));
+  s.Update(1, 90.0);
+  CHECK(s.StalledRounds(1) == 0);
+  CHECK(s.Gradient(1) < 0.8 * -60.0);
+}
+
+TEST_CASE("the decay moves rounds from a stalled task pulled by a similar task's FLOP/s to one that still gains", "[tuner][scheduler]") {
+  // `stuck` has the FLOPs of `fast` but sits at 100 us whatever is tried (its shape cannot reach
+  // fast's FLOP/s); `gaining` (another kind) falls slowly from 60 us.
+  std::vector<Curve> curves = {[](int) { return 10.0; }, [](int) { return 100.0; },
+                               [](int n) { return 30.0 + 30.0 * std::pow(0.97, n - 1); }};
+  auto run = [&](double decay) {
+    TaskScheduler s({{"fast", 1, 1e9, "gemm"}, {"stuck", 1, 1e9, "gemm"}, {"gaining", 1, 1e8, "attn"}}, {.stall_decay = decay});
+    return Simulate(s, curves, 60);
+  };
+  std::vector<int> with = run(0.5), without = run(1.0);
+  INFO("with decay: stuck " << with[1] << ", gaining " << with[2] << "; without: stuck " << without[1] << ", gaining " << without[2]);
+  CHECK(without[1] > without[2]);   // Ansor's rule: the optimistic guess keeps pulling `stuck`
+  CHECK(with[2] > 3 * with[1]);     // decayed: the rounds go where the latency still falls
+}
+
 TEST_CASE("the backward slope uses the last `window` rounds", "[tuner][scheduler]") {
-  TaskScheduler s({{"a", 2, 0, "x"}}, {.alpha = 0.2, .beta = 2.0, .window = 3});
+  TaskScheduler s({{"a", 2, 0, "x"}}, {.alpha = 0.2, .beta = 2.0, .window = 3, .stall_decay = 1.0});
   for (double v : {100.0, 90.0, 60.0, 50.0, 45.0}) s.Update(0, v);
   // backward = (45 - 90) / 3 = -15; forward = (45 - 45/5) - 45 = -9; weight 2.
   CHECK(s.Gradient(0) == Approx(2 * (0.2 * -15.0 + 0.8 * -9.0)));

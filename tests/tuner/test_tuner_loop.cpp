@@ -16,7 +16,7 @@ namespace {
 // Deterministic fake times from the annotation; every 7th program gives a wrong answer.
 class SimulatedMeasurer : public ProgramMeasurer {
  public:
-  std::vector<records::MeasureResult> Measure(const codegen::TaskContext&, const std::vector<codegen::Program>& ps) override {
+  std::vector<records::MeasureResult> Measure(const codegen::TaskContext&, const std::vector<codegen::Program>& ps, double) override {
     std::vector<records::MeasureResult> out;
     for (const codegen::Program& p : ps) {
       records::MeasureResult r;

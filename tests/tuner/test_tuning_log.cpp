@@ -65,6 +65,14 @@ TEST_CASE("a record survives the line format unchanged", "[tuner][log]") {
   CHECK(back->result.times_us == std::vector<double>{12.375, 12.875, 12.125});
   CHECK(back->env == r.env);
   CHECK(back->timestamp == 1700000000);
+  CHECK_FALSE(back->result.cut);
+  records::TuningRecord cut = MakeRecord("00aa", 64, 405.0);
+  cut.result.cut = true;   // the early cut: only its first repeats were timed
+  auto cut_back = records::RecordFromLine(records::RecordToLine(cut));
+  REQUIRE(cut_back.ok());
+  CHECK(cut_back->result.cut);
+  CHECK(records::RecordToLine(cut).find("\"cut\":true") != std::string::npos);
+  CHECK(line.find("\"cut\"") == std::string::npos);   // uncut records are written as before
   auto failed = records::RecordFromLine(records::RecordToLine(MakeRecord("00aa", 64, 0, records::MeasureError::kWrongAnswer)));
   REQUIRE(failed.ok());
   CHECK(failed->result.error == records::MeasureError::kWrongAnswer);
