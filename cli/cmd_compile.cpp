@@ -24,6 +24,7 @@ struct CompileArgs {
   std::string output;
   PlanArgs plan;   // --precision, --arch, --input-shape, --max-group-size
   std::string tuning_log;
+  std::string cost_model;
   std::string weights = "embedded";
   int jobs = 0;
   std::string nvrtc_cache;
@@ -49,6 +50,7 @@ Status Compile(const CompileArgs& a) {
   if (a.jobs < 0) return Status::Errorf("-j must be at least 0, got {}", a.jobs);
   o.jobs = a.jobs;
   o.nvrtc_cache_dir = a.nvrtc_cache;
+  o.cost_model = a.cost_model;
   if (!a.dump_kernels.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(a.dump_kernels, ec);
@@ -92,6 +94,9 @@ void AddCompileCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("-o,--output", args->output, "The artifact (default: MODEL.so beside the .onnx)");
   AddPlanOptions(cmd, args->plan);
   cmd->add_option("--tuning-log", args->tuning_log, "Take each task's best program from this tuning log");
+  cmd->add_option("--cost-model", args->cost_model,
+                  "Programs of tasks the log lacks: this model file's pick, or 'none' for default annotations "
+                  "(default: the model shipped for the arch)");
   cmd->add_option("--weights", args->weights, "embedded (default, in the .so) or external (MODEL.weights beside it)");
   cmd->add_option("-j,--jobs", args->jobs, "NVRTC threads (default: all cores)");
   cmd->add_flag("-v,--verbose", args->verbosity, "Log each stage (-v), and each task's program (-vv)");

@@ -76,6 +76,7 @@ Status Tune(const TuneArgs& a) {
   fmt::print("trials {} ({} failed) in {}, DPOF runs {}{}, cost-model rank correlation {:.3f} over {} rounds\n", s->trials,
              s->failures, Clock(s->elapsed_s), s->plans, s->plan_converged ? " (plan converged)" : "", s->rank_correlation,
              s->correlation_rounds);
+  for (const tuner::ReplanReport& r : s->replans) fmt::print("DPOF rerun {} ({} groups measured): {}\n", r.plan, r.measured_groups, r.Why());
   fmt::print("tuning log: {}\n", a.log);
   return Status::Ok();
 }

@@ -18,5 +18,6 @@ void AddRunCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_run.cpp
 void AddCompileCommand(CLI::App& app, CommandContext& ctx);   // cli/cmd_compile.cpp
 void AddBenchCommand(CLI::App& app, CommandContext& ctx);     // cli/cmd_bench.cpp
 void AddTuneCommand(CLI::App& app, CommandContext& ctx);      // cli/cmd_tune.cpp: tune, tune-worker, tune-merge
+void AddCostModelCommand(CLI::App& app, CommandContext& ctx); // cli/cmd_cost_model.cpp: cost-model train
 
 }  // namespace agt::cli

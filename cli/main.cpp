@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   agt::cli::AddCompileCommand(app, ctx);
   agt::cli::AddBenchCommand(app, ctx);
   agt::cli::AddTuneCommand(app, ctx);
+  agt::cli::AddCostModelCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -4,13 +4,13 @@
 # allowed edges are probed the same way and must compile, so that a broken probe cannot pass as a
 # refusal. The probes are object libraries outside `all`; each test builds one.
 #
-#   ir <- frontend, passes <- fusion, tasks <- codegen <- planner <- records <- driver, tuner <- cli
+#   ir <- frontend, passes <- fusion, tasks <- codegen <- planner <- records <- costmodel <- driver, tuner <- cli
 #   runtime stands alone; plan (the memory plan) sits on ir; models (the zoo) on ir.
 
 # One header of each library, and its rank in the order (same rank: siblings that may not see each
 # other, except the listed allowed pairs).
 set(AGT_LAYER_LIBS agt_ir agt_passes agt_frontend agt_fusion agt_tasks agt_plan agt_codegen agt_planner agt_records
-    agt_driver agt_tuner agt_runtime)
+    agt_costmodel agt_driver agt_tuner agt_runtime)
 set(AGT_LAYER_HEADER_agt_ir ir/graph.h)
 set(AGT_LAYER_HEADER_agt_passes compiler/passes/pipeline.h)
 set(AGT_LAYER_HEADER_agt_frontend compiler/frontend/onnx_loader.h)
@@ -20,6 +20,7 @@ set(AGT_LAYER_HEADER_agt_plan compiler/plan/memory_plan.h)
 set(AGT_LAYER_HEADER_agt_codegen codegen/program.h)
 set(AGT_LAYER_HEADER_agt_planner compiler/planner/plan_model.h)
 set(AGT_LAYER_HEADER_agt_records records/tuning_log.h)
+set(AGT_LAYER_HEADER_agt_costmodel costmodel/model_file.h)
 set(AGT_LAYER_HEADER_agt_driver compiler/driver/driver.h)
 set(AGT_LAYER_HEADER_agt_tuner tuner/tuner.h)
 set(AGT_LAYER_HEADER_agt_runtime runtime/cuda_driver.h)
@@ -36,8 +37,9 @@ set(AGT_LAYER_SEES_agt_codegen agt_ir agt_passes agt_frontend agt_fusion agt_tas
 set(AGT_LAYER_SEES_agt_planner agt_ir agt_passes agt_frontend agt_fusion agt_tasks agt_codegen agt_plan agt_runtime)
 set(AGT_LAYER_SEES_agt_records agt_ir agt_passes agt_frontend agt_fusion agt_tasks agt_codegen agt_plan agt_planner
     agt_runtime)
+set(AGT_LAYER_SEES_agt_costmodel ${AGT_LAYER_SEES_agt_records} agt_records)
 set(AGT_LAYER_SEES_agt_driver agt_ir agt_passes agt_frontend agt_fusion agt_tasks agt_codegen agt_plan agt_planner
-    agt_records agt_runtime)
+    agt_records agt_costmodel agt_runtime)
 set(AGT_LAYER_SEES_agt_tuner ${AGT_LAYER_SEES_agt_driver})
 list(REMOVE_ITEM AGT_LAYER_SEES_agt_tuner agt_plan)
 
@@ -84,5 +86,6 @@ endforeach()
 # Allowed edges, which must compile: the probe mechanism itself works.
 agt_layer_probe(agt_driver compiler/planner/plan_model.h FALSE)
 agt_layer_probe(agt_tuner records/tuning_log.h FALSE)
+agt_layer_probe(agt_driver costmodel/model_file.h FALSE)
 agt_layer_probe(agt_planner codegen/program.h FALSE)
 agt_layer_probe(agt_tasks compiler/fusion/dpof.h FALSE)

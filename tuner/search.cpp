@@ -64,7 +64,7 @@ Annotation Crossover(const SpaceContext& ctx, const Annotation& a, const Annotat
   return Mutate(ctx, a, rng);
 }
 
-EvolutionarySearch::EvolutionarySearch(const codegen::TaskContext& task, const FeatureExtractor& features, SearchOptions options)
+EvolutionarySearch::EvolutionarySearch(const codegen::TaskContext& task, const costmodel::FeatureExtractor& features, SearchOptions options)
     : task_(&task), features_(&features), options_(options) {
   for (const codegen::Sketch& s : task.sketches) {
     auto space = task.Space(s);
@@ -89,7 +89,7 @@ std::vector<Candidate> EvolutionarySearch::RandomCandidates(int count, std::mt19
   return out;
 }
 
-std::vector<codegen::Program> EvolutionarySearch::NextBatch(CostModel& model, const std::vector<codegen::Program>& best_measured,
+std::vector<codegen::Program> EvolutionarySearch::NextBatch(costmodel::CostModel& model, const std::vector<codegen::Program>& best_measured,
                                                             const std::set<std::string>& measured, int batch, std::mt19937_64& rng) {
   std::vector<codegen::Program> out;
   if (spaces_.empty() || batch <= 0) return out;
@@ -107,7 +107,7 @@ std::vector<codegen::Program> EvolutionarySearch::NextBatch(CostModel& model, co
   // Every distinct candidate seen, with its latest score.
   std::map<std::string, std::pair<Candidate, double>> seen;
   auto score = [&](const std::vector<Candidate>& cs) {
-    std::vector<FeatureVector> f;
+    std::vector<costmodel::FeatureVector> f;
     f.reserve(cs.size());
     for (const Candidate& c : cs) f.push_back(features_->Extract(c.sketch, c.annotation));
     std::vector<double> s = model.Predict(f);

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "codegen/compile.h"
-#include "tuner/program_cost_model.h"
-#include "tuner/features.h"
+#include "costmodel/program_cost_model.h"
+#include "costmodel/features.h"
 
 namespace agt::tuner {
 
@@ -47,11 +47,11 @@ codegen::Annotation Crossover(const codegen::SpaceContext& ctx, const codegen::A
 
 class EvolutionarySearch {
  public:
-  EvolutionarySearch(const codegen::TaskContext& task, const FeatureExtractor& features, SearchOptions options = {});
+  EvolutionarySearch(const codegen::TaskContext& task, const costmodel::FeatureExtractor& features, SearchOptions options = {});
 
   // Up to `batch` valid programs not in `measured` (candidate keys), best predicted first, with
   // round(eps * batch) random ones among them. `best_measured`: measured programs, fastest first.
-  std::vector<codegen::Program> NextBatch(CostModel& model, const std::vector<codegen::Program>& best_measured,
+  std::vector<codegen::Program> NextBatch(costmodel::CostModel& model, const std::vector<codegen::Program>& best_measured,
                                           const std::set<std::string>& measured, int batch, std::mt19937_64& rng);
 
   // Random valid candidates spread over the sketches.
@@ -62,7 +62,7 @@ class EvolutionarySearch {
   codegen::Program ToProgram(const Candidate& c) const { return codegen::Program{task_->task, c.sketch, c.annotation}; }
 
   const codegen::TaskContext* task_;
-  const FeatureExtractor* features_;
+  const costmodel::FeatureExtractor* features_;
   SearchOptions options_;
   std::vector<std::pair<codegen::Sketch, codegen::SpaceContext>> spaces_;
 };

@@ -13,8 +13,8 @@
 
 #include "compiler/planner/plan_model.h"
 #include "compiler/tasks/task.h"
-#include "tuner/program_cost_model.h"
-#include "tuner/features.h"
+#include "costmodel/program_cost_model.h"
+#include "costmodel/features.h"
 #include "tuner/task_scheduler.h"
 
 namespace agt::tuner {
@@ -30,7 +30,7 @@ struct TaskState {
   double flops = 0;
   bool tunable = false;
   std::unique_ptr<codegen::TaskContext> ctx;
-  std::unique_ptr<FeatureExtractor> features;
+  std::unique_ptr<costmodel::FeatureExtractor> features;
   std::unique_ptr<EvolutionarySearch> search;
   std::set<std::string> measured;                              // candidate keys
   std::vector<std::pair<double, codegen::Program>> successes;  // (time, program)
@@ -60,15 +60,25 @@ class Tuner {
     writer_ = std::make_unique<records::TuningLogWriter>(std::move(w));
 
     std::string previous_plan;
+    std::vector<tasks::Task> previous;
+    double previous_estimate = 0;
     for (int plan_no = 0;; ++plan_no) {
-      AGT_ASSIGN_OR_RETURN(std::vector<tasks::Task> tasks, Plan(plan_no == 0));
+      const int measured_groups = static_cast<int>(best_log_.size());
+      double estimate = 0;
+      AGT_ASSIGN_OR_RETURN(std::vector<tasks::Task> tasks, Plan(plan_no == 0, &estimate));
       std::string signature = PlanSignature(tasks);
       bool same = signature == previous_plan;
       previous_plan = signature;
       if (plan_no > 0) {
-        spdlog::info("co-optimisation: DPOF rerun {} with {} measured groups: plan {}", plan_no, best_log_.size(),
-                     same ? "unchanged" : "changed");
+        ReplanReport r = ComparePlans(previous, tasks);
+        r.plan = plan_no;
+        r.measured_groups = measured_groups;
+        r.estimate_before_us = previous_estimate;
+        r.estimate_after_us = estimate;
+        spdlog::info("co-optimisation: DPOF rerun {} with {} measured groups: {}", plan_no, measured_groups, r.Why());
+        summary_.replans.push_back(r);
       }
+      previous_estimate = estimate;
       summary_.plan_converged = same;
       bool last = same || plan_no >= o_.max_replans;
       AGT_RETURN_IF_ERROR(TunePlan(tasks, last));
@@ -76,14 +86,15 @@ class Tuner {
         FillSummary(tasks);
         break;
       }
+      previous = std::move(tasks);
     }
     summary_.elapsed_s = Elapsed();
     return summary_;
   }
 
  private:
-  static XGBoostOptions MakeModelOptions(const TuneOptions& o) {
-    XGBoostOptions x;
+  static costmodel::XGBoostOptions MakeModelOptions(const TuneOptions& o) {
+    costmodel::XGBoostOptions x;
     x.threads = o.model_threads;
     x.seed = o.seed;
     return x;
@@ -116,11 +127,40 @@ class Tuner {
   }
 
   // DPOF with the measured times of tuned groups (analytical estimates for the rest), then tasks.
-  Expected<std::vector<tasks::Task>> Plan(bool first) {
+  Expected<std::vector<tasks::Task>> Plan(bool first, double* estimate_us) {
     AGT_ASSIGN_OR_RETURN(planner::ModelPlan planned, planner::PlanModel(g_, o_.plan, best_log_));
     if (first) summary_.initial_estimate_us = planned.plan.total_us;
+    *estimate_us = planned.plan.total_us;
     ++summary_.plans;
     return std::move(planned.tasks);
+  }
+
+  // The groups a rerun dropped and added, at measured times where known, else at the plan's price.
+  ReplanReport ComparePlans(const std::vector<tasks::Task>& before, const std::vector<tasks::Task>& after) const {
+    ReplanReport r;
+    std::map<std::string, const tasks::Task*> b, a;
+    for (const tasks::Task& t : before) b[fmt::format("{}x{}", t.id, t.weight)] = &t;
+    for (const tasks::Task& t : after) a[fmt::format("{}x{}", t.id, t.weight)] = &t;
+    auto price = [&](const tasks::Task& t, bool* measured) {
+      auto it = best_log_.find(t.id);
+      *measured = it != best_log_.end();
+      return t.weight * (*measured ? it->second + o_.plan.device.graph_launch_us : t.estimated_us);
+    };
+    for (const auto& [k, t] : b) {
+      if (a.count(k)) continue;
+      bool m = false;
+      r.dropped_us += price(*t, &m);
+      ++r.dropped;
+      r.dropped_measured += m;
+    }
+    for (const auto& [k, t] : a) {
+      if (b.count(k)) continue;
+      bool m = false;
+      r.added_us += price(*t, &m);
+      ++r.added;
+      r.added_measured += m;
+    }
+    return r;
   }
 
   static std::string PlanSignature(const std::vector<tasks::Task>& tasks) {
@@ -141,7 +181,7 @@ class Tuner {
     auto ctx = codegen::MakeTaskContext(*t.graph, o_.plan.precision, o_.plan.device.arch);
     if (ctx.ok() && !ctx->sketches.empty()) {
       s->ctx = std::make_unique<codegen::TaskContext>(std::move(ctx).value());
-      s->features = std::make_unique<FeatureExtractor>(*s->ctx, o_.plan.device);
+      s->features = std::make_unique<costmodel::FeatureExtractor>(*s->ctx, o_.plan.device);
       s->search = std::make_unique<EvolutionarySearch>(*s->ctx, *s->features, o_.search);
       s->tunable = true;
     } else {
@@ -234,7 +274,7 @@ class Tuner {
         }
       }
       if (model_.trained() && pred_ok.size() >= 4) {
-        double rho = SpearmanCorrelation(pred_ok, thr_ok);
+        double rho = costmodel::SpearmanCorrelation(pred_ok, thr_ok);
         summary_.rank_correlation += rho;
         ++summary_.correlation_rounds;
       }
@@ -289,18 +329,26 @@ class Tuner {
   ProgramMeasurer& measurer_;
   const TuneOptions& o_;
   std::mt19937_64 rng_;
-  XGBoostCostModel model_;
+  costmodel::XGBoostCostModel model_;
   bool model_dirty_ = false;
   Clock::time_point start_;
   std::unique_ptr<records::TuningLogWriter> writer_;
   std::map<std::string, std::vector<records::TuningRecord>> logged_;   // by task key, this arch and precision
   std::map<std::string, double> best_log_;                    // best measured time per task key
   std::map<std::string, std::unique_ptr<TaskState>> states_;
-  std::vector<CostSample> samples_;
+  std::vector<costmodel::CostSample> samples_;
   TuneSummary summary_;
 };
 
 }  // namespace
+
+std::string ReplanReport::Why() const {
+  if (!changed()) return fmt::format("plan unchanged (estimate {:.1f} us): settled", estimate_after_us);
+  return fmt::format("{} groups changed: {} dropped ({} measured) costing {:.1f} us, {} added ({} measured, the rest "
+                     "priced with the unmeasured margin) costing {:.1f} us; estimate {:.1f} -> {:.1f} us",
+                     dropped + added, dropped, dropped_measured, dropped_us, added, added_measured, added_us,
+                     estimate_before_us, estimate_after_us);
+}
 
 Expected<TuneSummary> TuneGraph(const ir::Graph& graph, ProgramMeasurer& measurer, const TuneOptions& options) {
   Tuner t(graph, measurer, options);

@@ -72,7 +72,10 @@ struct TuneOptions {
   planner::PlanOptions plan;
   uint64_t seed = 0;
   int batch = 16;                         // programs measured per round
-  int max_replans = 3;                    // DPOF reruns with measured costs
+  // DPOF reruns with measured costs. Settling rule: a rerun that changes no task ends re-planning,
+  // and none runs after this many; in between, unmeasured groups are priced up by the plan's
+  // unmeasured_margin, so a rerun moves only groups whose measured cost says so.
+  int max_replans = 3;
   int failed_rounds_to_give_up = 3;       // a task whose programs never succeed is dropped after this many rounds
   int model_threads = 0;                  // XGBoost threads (0: its default)
   SearchOptions search;
@@ -87,6 +90,20 @@ struct TunedTask {
   int64_t trials = 0;         // measured in this run and logged before
 };
 
+// What one DPOF rerun changed, and the prices behind it (all per model, us, weights applied).
+// Groups are tasks: `dropped` were in the plan before and are not now, `added` the reverse.
+struct ReplanReport {
+  int plan = 0;                        // the DPOF run (1: the first rerun)
+  int measured_groups = 0;             // tasks with a measured time when it ran
+  int dropped = 0, dropped_measured = 0;
+  int added = 0, added_measured = 0;
+  double dropped_us = 0;               // the dropped groups at their measured (else estimated) times
+  double added_us = 0;                 // the added groups at their measured (else margin-priced) times
+  double estimate_before_us = 0, estimate_after_us = 0;   // DPOF's totals, previous plan and this one
+  bool changed() const { return dropped + added > 0; }
+  std::string Why() const;             // one line: "unchanged" or what moved and what the prices said
+};
+
 struct TuneSummary {
   double initial_estimate_us = 0;   // DPOF's estimate of the first plan (analytical)
   double best_e2e_us = 0;           // estimated end-to-end latency with the tuned programs
@@ -94,6 +111,7 @@ struct TuneSummary {
   int64_t failures = 0;
   int plans = 0;                    // DPOF runs
   bool plan_converged = false;      // the last replanning gave the same tasks
+  std::vector<ReplanReport> replans;
   double rank_correlation = 0;      // mean Spearman of model score vs measured throughput over rounds
   int correlation_rounds = 0;
   double elapsed_s = 0;

@@ -84,15 +84,25 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
 
   // One kernel per task.
   static const DefaultProgramSource kDefaults;
-  s.program_source = options.programs ? options.programs->Describe() : kDefaults.Describe();
+  auto opened = OpenCostModelSource(options.cost_model, options.plan.device);
+  if (!opened.ok()) return opened.status().WithContext("--cost-model");
+  std::shared_ptr<ProgramSource> predicted = std::move(opened).value();
+  s.program_source = options.programs && predicted ? options.programs->Describe() + ", then " + predicted->Describe()
+                     : options.programs           ? options.programs->Describe()
+                     : predicted                  ? predicted->Describe()
+                                                  : kDefaults.Describe();
   std::vector<std::string> where;
   for (const tasks::Task& t : tasks) where.push_back(DescribeTask(t, plan));
   codegen::NvrtcCompiler nvrtc(options.nvrtc_cache_dir);
-  AGT_ASSIGN_OR_RETURN(std::vector<TaskKernel> kernels, CompileTaskKernels(tasks, where, options, nvrtc));
+  AGT_ASSIGN_OR_RETURN(std::vector<TaskKernel> kernels, CompileTaskKernels(tasks, where, options, predicted.get(), nvrtc));
   std::map<std::string, int> by_sketch;
-  for (const TaskKernel& k : kernels) {
+  for (size_t t = 0; t < kernels.size(); ++t) {
+    const TaskKernel& k = kernels[t];
     by_sketch[std::string(codegen::SketchKindName(k.compiled.program.sketch.kind))]++;
-    s.tuned_tasks += k.from_source ? 1 : 0;
+    s.tuned_tasks += k.origin == ProgramOrigin::kMeasured ? 1 : 0;
+    s.predicted_tasks += k.origin == ProgramOrigin::kPredicted ? 1 : 0;
+    s.task_programs.push_back({tasks[t].id, tasks[t].ops, tasks[t].weight, std::string(ProgramOriginName(k.origin)),
+                               std::string(codegen::SketchKindName(k.compiled.program.sketch.kind))});
     s.fallback_tasks += k.fallback ? 1 : 0;
   }
   s.sketches.assign(by_sketch.begin(), by_sketch.end());

@@ -1,8 +1,12 @@
 // The default program source, the tuning-log source and the choice between them.
 #include "compiler/driver/program_source.h"
 
+#include <mutex>
+
 #include <spdlog/spdlog.h>
 
+#include "costmodel/model_file.h"
+#include "costmodel/predicted_program.h"
 #include "records/best_programs.h"
 
 namespace agt::driver {
@@ -20,10 +24,32 @@ class TuningLogSource final : public ProgramSource {
     return std::optional<codegen::Program>(records::RebindProgram(b->program, task.task));
   }
   std::map<std::string, double> MeasuredKernelUs() const override { return records::MeasuredKernelUs(best_); }
+  ProgramOrigin origin() const override { return ProgramOrigin::kMeasured; }
 
  private:
   std::string path_;
   records::BestPrograms best_;
+};
+
+class CostModelSource final : public ProgramSource {
+ public:
+  CostModelSource(std::string name, std::unique_ptr<costmodel::XGBoostCostModel> model, ir::DeviceInfo device)
+      : name_(std::move(name)), model_(std::move(model)), device_(std::move(device)) {}
+  std::string Describe() const override { return "cost model " + name_; }
+  Expected<std::optional<codegen::Program>> Lookup(const std::string& task_key, const codegen::TaskContext& task) const override {
+    std::lock_guard<std::mutex> lock(mu_);   // XGBoost's predictor is not shared across threads
+    AGT_ASSIGN_OR_RETURN(costmodel::PredictedProgram p, costmodel::PredictProgram(task, device_, *model_));
+    spdlog::debug("task {}: cost model score {:.3f} (default {:.3f}){}", task_key, p.score, p.default_score,
+                  p.is_default ? ": the default" : "");
+    return std::optional<codegen::Program>(std::move(p.program));
+  }
+  ProgramOrigin origin() const override { return ProgramOrigin::kPredicted; }
+
+ private:
+  std::string name_;
+  std::unique_ptr<costmodel::XGBoostCostModel> model_;
+  ir::DeviceInfo device_;
+  mutable std::mutex mu_;
 };
 
 }  // namespace
@@ -34,10 +60,31 @@ Expected<std::shared_ptr<ProgramSource>> OpenTuningLogSource(const std::string& 
   return std::shared_ptr<ProgramSource>(std::make_shared<TuningLogSource>(path, std::move(best)));
 }
 
+std::string_view ProgramOriginName(ProgramOrigin o) {
+  switch (o) {
+    case ProgramOrigin::kMeasured: return "measured";
+    case ProgramOrigin::kPredicted: return "predicted";
+    case ProgramOrigin::kDefault: return "default";
+  }
+  return "?";
+}
+
+Expected<std::shared_ptr<ProgramSource>> OpenCostModelSource(const std::string& spec, const ir::DeviceInfo& device) {
+  if (spec == "none") return std::shared_ptr<ProgramSource>();
+  if (spec.empty()) {
+    if (costmodel::ShippedModelText(device.arch).empty()) return std::shared_ptr<ProgramSource>();
+    AGT_ASSIGN_OR_RETURN(auto model, costmodel::LoadShippedModel(device.arch));
+    return std::shared_ptr<ProgramSource>(std::make_shared<CostModelSource>("(shipped, " + device.arch + ")", std::move(model), device));
+  }
+  AGT_ASSIGN_OR_RETURN(auto model, costmodel::LoadModelFile(spec));
+  return std::shared_ptr<ProgramSource>(std::make_shared<CostModelSource>(spec, std::move(model), device));
+}
+
 Expected<codegen::Program> ChooseProgram(const std::string& task_key, const codegen::TaskContext& task,
-                                         const ProgramSource* source, bool* from_source) {
-  *from_source = false;
-  if (source != nullptr) {
+                                         const std::vector<const ProgramSource*>& sources, ProgramOrigin* origin) {
+  *origin = ProgramOrigin::kDefault;
+  for (const ProgramSource* source : sources) {
+    if (source == nullptr) continue;
     AGT_ASSIGN_OR_RETURN(std::optional<codegen::Program> p, source->Lookup(task_key, task));
     if (p.has_value()) {
       Status fits = p->task == task.task ? Status::Ok() : Status::Error("it belongs to another task");
@@ -46,10 +93,10 @@ Expected<codegen::Program> ChooseProgram(const std::string& task_key, const code
         fits = space.ok() ? codegen::ValidateAnnotation(*space, p->annotation) : space.status();
       }
       if (fits.ok()) {
-        *from_source = true;
+        *origin = source->origin();
         return *p;
       }
-      spdlog::warn("task {}: the tuning log's program does not fit ({}); using the default annotation", task_key,
+      spdlog::warn("task {}: the {}'s program does not fit ({}); trying the next source", task_key, source->Describe(),
                    fits.message());
     }
   }

@@ -1,18 +1,25 @@
-// Where the program (sketch + annotation) of each task comes from. The driver asks a ProgramSource
-// for a task's program; with no answer it takes the default annotation of the first sketch
-// (codegen::DefaultProgram). The tuning log plugs in here: its source answers with the best
-// measured record of the task, so a tuned build and an untuned one differ only in this object.
+// Where the program (sketch + annotation) of each task comes from. The driver asks its sources in
+// order for a task's program: the tuning log (the task's best measured record), then the cost model
+// (its predicted best among sampled programs, costmodel/predicted_program.h), and with no answer takes
+// the default annotation of the first sketch (codegen::DefaultProgram). A tuned build and an untuned
+// one differ only in these objects; compile reports each task's origin: measured, predicted or default.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "codegen/compile.h"
+#include "ir/device.h"
 #include "ir/status.h"
 
 namespace agt::driver {
+
+enum class ProgramOrigin : uint8_t { kMeasured, kPredicted, kDefault };
+std::string_view ProgramOriginName(ProgramOrigin o);   // "measured", "predicted", "default"
 
 class ProgramSource {
  public:
@@ -27,6 +34,8 @@ class ProgramSource {
   // The measured kernel time (us) of each task the source knows, by task key: DPOF plans with these
   // in place of its analytical estimates, as the tuner did, so that the groups built are the ones tuned.
   virtual std::map<std::string, double> MeasuredKernelUs() const { return {}; }
+  // What its answers are: measured (a tuning log) or predicted (a cost model).
+  virtual ProgramOrigin origin() const = 0;
 };
 
 // Never answers: every task gets its default annotation.
@@ -36,15 +45,22 @@ class DefaultProgramSource final : public ProgramSource {
   Expected<std::optional<codegen::Program>> Lookup(const std::string&, const codegen::TaskContext&) const override {
     return std::optional<codegen::Program>();
   }
+  ProgramOrigin origin() const override { return ProgramOrigin::kDefault; }
 };
 
 // The source for `--tuning-log FILE` (tuner/best_programs.h): each task's fastest record for `arch`.
 // A missing file is an error.
 Expected<std::shared_ptr<ProgramSource>> OpenTuningLogSource(const std::string& path, const std::string& arch);
 
-// The program for a task: the source's answer when it fits the task (a record whose annotation the
-// current search space rejects is dropped with a warning), else the default. `from_source` tells which.
+// The source for `--cost-model`: `spec` "" is the model shipped for device.arch (nullptr where none
+// is shipped), "none" nullptr, anything else a model file (costmodel/model_file.h). Its answer for a
+// task is the model's best-scored program (costmodel::PredictProgram, seeded: deterministic).
+Expected<std::shared_ptr<ProgramSource>> OpenCostModelSource(const std::string& spec, const ir::DeviceInfo& device);
+
+// The program for a task: the first source's answer that fits the task (a record whose annotation
+// the current search space rejects is dropped with a warning), else the default. `origin` tells which.
+// Null sources are skipped.
 Expected<codegen::Program> ChooseProgram(const std::string& task_key, const codegen::TaskContext& task,
-                                         const ProgramSource* source, bool* from_source);
+                                         const std::vector<const ProgramSource*>& sources, ProgramOrigin* origin);
 
 }  // namespace agt::driver

@@ -25,8 +25,11 @@ std::string FormatSummary(const CompileSummary& s) {
   for (const auto& [k, n] : s.sketches) sk += fmt::format("{}{} {}", sk.empty() ? "" : ", ", n, k);
   line("tasks", fmt::format("{} distinct ({}){}", s.tasks, sk,
                             s.fallback_tasks > 0 ? fmt::format(", {} slow: left to the generic sketch", s.fallback_tasks) : ""));
-  line("programs", fmt::format("{}{}", s.program_source,
-                               s.tuned_tasks > 0 ? fmt::format(" ({} of {} tasks tuned)", s.tuned_tasks, s.tasks) : ""));
+  line("programs", fmt::format("{}: {} measured, {} predicted, {} default", s.program_source, s.tuned_tasks, s.predicted_tasks,
+                               s.tasks - s.tuned_tasks - s.predicted_tasks));
+  for (const CompileSummary::TaskProgram& t : s.task_programs) {
+    out += fmt::format("    {:<9} {} x{:<3} {:<12} {}\n", t.origin, t.id, t.weight, t.sketch, t.ops.substr(0, 60));
+  }
   line("kernels", fmt::format("{} ({} tasks + {} edge casts); NVRTC compiles {}, cache hits {}", s.kernels, s.tasks,
                               s.kernels - s.tasks, s.nvrtc_compiles, s.nvrtc_cache_hits));
   line("launches", fmt::format("{} per run", s.launches));

@@ -20,7 +20,8 @@ struct CompileSummary {
   int tasks = 0;                    // distinct groups = compiled model kernels
   int kernels = 0;                  // tasks + edge cast kernels
   int launches = 0;                 // kernels launched per run, casts, memsets and copies included
-  int tuned_tasks = 0;              // programs from the tuning log
+  int tuned_tasks = 0;              // programs from the tuning log (measured)
+  int predicted_tasks = 0;          // programs the cost model chose
   int fallback_tasks = 0;           // GEMM/conv/attention/reduction groups left to the generic sketch
   std::vector<std::pair<std::string, int>> sketches;   // sketch kind -> tasks
   uint64_t arena_bytes = 0;         // the memory plan's peak
@@ -28,6 +29,13 @@ struct CompileSummary {
   uint64_t weight_bytes = 0;
   uint64_t workspace_bytes = 0;
   std::string program_source;
+  struct TaskProgram {
+    std::string id, ops;
+    int weight = 0;
+    std::string origin;             // "measured", "predicted", "default"
+    std::string sketch;
+  };
+  std::vector<TaskProgram> task_programs;   // in task order
   std::string weights_mode;         // "embedded", "external"
   std::string output;               // the artifact's path ("" before packing)
   std::string weights_file;         // external mode

@@ -49,7 +49,8 @@ Status DumpKernel(const std::string& dir, const tasks::Task& task, const codegen
   return Status::Ok();
 }
 
-Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& options, codegen::NvrtcCompiler& nvrtc) {
+Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& options, const ProgramSource* predicted,
+                                codegen::NvrtcCompiler& nvrtc) {
   AGT_ASSIGN_OR_RETURN(codegen::TaskContext ctx, codegen::MakeTaskContext(*task.graph, options.plan.precision, options.plan.device.arch));
   TaskKernel k;
   k.rule = ctx.rule;
@@ -58,11 +59,20 @@ Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& o
     spdlog::warn("task {} ({}, a {} group) fell back to the generic sketch: expect a slow kernel", task.id, task.ops,
                  fusion::GroupKindName(task.kind));
   }
-  AGT_ASSIGN_OR_RETURN(codegen::Program program, ChooseProgram(task.id, ctx, options.programs.get(), &k.from_source));
-  AGT_ASSIGN_OR_RETURN(k.compiled, codegen::CompileProgram(ctx, program, nvrtc));
+  AGT_ASSIGN_OR_RETURN(codegen::Program program, ChooseProgram(task.id, ctx, {options.programs.get(), predicted}, &k.origin));
+  auto compiled = codegen::CompileProgram(ctx, program, nvrtc);
+  if (!compiled.ok() && k.origin == ProgramOrigin::kPredicted) {
+    // The model's pick is a sampled program: one that does not compile costs the task its prediction only.
+    spdlog::warn("task {} ({}): the cost model's program does not compile ({}); using the default annotation", task.id,
+                 task.ops, compiled.status().message());
+    k.origin = ProgramOrigin::kDefault;
+    AGT_ASSIGN_OR_RETURN(program, codegen::DefaultProgram(ctx));
+    compiled = codegen::CompileProgram(ctx, program, nvrtc);
+  }
+  AGT_ASSIGN_OR_RETURN(k.compiled, std::move(compiled));
   if (!options.dump_kernels_dir.empty()) AGT_RETURN_IF_ERROR(DumpKernel(options.dump_kernels_dir, task, k.compiled));
-  spdlog::debug("task {} ({}): {} sketch, {}{}", task.id, task.ops, codegen::SketchKindName(program.sketch.kind),
-                program.annotation.ToString(), k.from_source ? " (tuning log)" : "");
+  spdlog::debug("task {} ({}): {} sketch, {} ({})", task.id, task.ops, codegen::SketchKindName(program.sketch.kind),
+                program.annotation.ToString(), ProgramOriginName(k.origin));
   return k;
 }
 
@@ -70,9 +80,10 @@ Expected<TaskKernel> CompileOne(const tasks::Task& task, const CompileOptions& o
 
 Expected<std::vector<TaskKernel>> CompileTaskKernels(const std::vector<tasks::Task>& tasks,
                                                      const std::vector<std::string>& where,
-                                                     const CompileOptions& options, codegen::NvrtcCompiler& nvrtc) {
+                                                     const CompileOptions& options, const ProgramSource* predicted,
+                                                     codegen::NvrtcCompiler& nvrtc) {
   std::vector<Expected<TaskKernel>> results(tasks.size(), Status::Error("not compiled"));
-  ParallelFor(tasks.size(), options.jobs, [&](size_t i) { results[i] = CompileOne(tasks[i], options, nvrtc); });
+  ParallelFor(tasks.size(), options.jobs, [&](size_t i) { results[i] = CompileOne(tasks[i], options, predicted, nvrtc); });
   std::vector<TaskKernel> out;
   out.reserve(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i) {

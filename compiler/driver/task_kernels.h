@@ -10,6 +10,7 @@
 
 #include "codegen/compile.h"
 #include "compiler/driver/compile_options.h"
+#include "compiler/driver/program_source.h"
 #include "compiler/tasks/task.h"
 #include "ir/status.h"
 
@@ -18,15 +19,17 @@ namespace agt::driver {
 struct TaskKernel {
   codegen::CompiledProgram compiled;
   std::string rule;          // the sketch rule that applied ("gemm", "generic", ...)
-  bool from_source = false;  // the program came from the ProgramSource (tuning log)
+  ProgramOrigin origin = ProgramOrigin::kDefault;   // measured (tuning log), predicted (cost model) or default
   bool fallback = false;     // a GEMM/conv/attention/reduction group that only the generic sketch takes (slow)
 };
 
 // `where[i]` describes task i for errors (its ops and the ONNX nodes of its first occurrence).
 // Results are in task order; the first failing task (in task order) is the error, whatever the threads did.
+// `predicted`: the cost model's source (null: none), asked for the tasks the log does not cover.
 Expected<std::vector<TaskKernel>> CompileTaskKernels(const std::vector<tasks::Task>& tasks,
                                                      const std::vector<std::string>& where,
-                                                     const CompileOptions& options, codegen::NvrtcCompiler& nvrtc);
+                                                     const CompileOptions& options, const ProgramSource* predicted,
+                                                     codegen::NvrtcCompiler& nvrtc);
 
 // Runs fn(0..n-1) on `threads` threads (0: hardware concurrency).
 void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn);

@@ -167,7 +167,8 @@ double MeasuredCostModel::EstimateUs(const FusionGroup& group, ir::Precision pre
       return it->second;
     }
   }
-  return fallback_.EstimateUs(group, precision) * scale_[static_cast<size_t>(group.kind)];
+  const double margin = measured_.empty() ? 1.0 : 1.0 + margin_;
+  return fallback_.EstimateUs(group, precision) * scale_[static_cast<size_t>(group.kind)] * margin;
 }
 
 void MeasuredCostModel::Calibrate(const std::function<void()>& sample) {

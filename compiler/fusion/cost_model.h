@@ -86,6 +86,10 @@ class MeasuredCostModel : public GroupCostModel {
   // analytical model steers DPOF away from every group that has been measured. `sample` runs the
   // caller's search (DPOF) once to meet the measured groups; the factors apply from then on.
   void Calibrate(const std::function<void()>& sample);
+  // Hysteresis against estimate noise: once anything is measured, an unmeasured group is priced at
+  // (1 + margin) x its calibrated estimate, so DPOF leaves a measured group for an estimated one only
+  // when the estimate beats it by more than the margin. 0: estimates at face value.
+  void set_unmeasured_margin(double margin) { margin_ = margin; }
   double scale(GroupKind kind) const { return scale_[static_cast<size_t>(kind)]; }
   size_t num_measured() const { return measured_.size(); }
   double EstimateUs(const FusionGroup& group, ir::Precision precision) const override;
@@ -99,6 +103,7 @@ class MeasuredCostModel : public GroupCostModel {
   const GroupCostModel& fallback_;
   KeyFn key_of_;
   double overhead_us_ = 0;
+  double margin_ = 0;
   static constexpr size_t kKinds = static_cast<size_t>(GroupKind::kOpaque) + 1;   // kOpaque: the last kind
   std::array<double, kKinds> scale_ = [] {   // by GroupKind
     std::array<double, kKinds> a{};

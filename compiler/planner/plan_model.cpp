@@ -30,6 +30,7 @@ Expected<ModelPlan> PlanModel(const ir::Graph& g, const PlanOptions& options,
   fusion::AnalyticalCostModel analytical(device);
   fusion::MeasuredCostModel measured(analytical, fusion::TaskIdKeyFn(g), device.graph_launch_us);
   for (const auto& [key, us] : measured_kernel_us) measured.SetMeasured(key, us);
+  measured.set_unmeasured_margin(options.unmeasured_margin);
   SketchAwareCostModel aware(g, measured, options.precision, device.arch);
   const fusion::GroupCostModel& cost = !options.sketch_aware
                                            ? static_cast<const fusion::GroupCostModel&>(measured)

@@ -2,6 +2,7 @@
 // not the default, so that taking it shows), and its measured times replace DPOF's estimates, so the
 // plan compiled is the one the tuner tuned (tuner/tuner.cpp plans with the same cost model and legality).
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -54,6 +55,7 @@ class TimesOnly final : public driver::ProgramSource {
     return std::optional<codegen::Program>();
   }
   std::map<std::string, double> MeasuredKernelUs() const override { return us_; }
+  driver::ProgramOrigin origin() const override { return driver::ProgramOrigin::kMeasured; }
 
  private:
   std::map<std::string, double> us_;
@@ -147,4 +149,68 @@ TEST_CASE("driver: compile takes each task's fastest program from a tuning log f
   auto first = compile_with("first.jsonl", {{0, 0.02}});
   CHECK((both == second));
   CHECK((both != first));
+}
+
+TEST_CASE("driver: compile says for each task whether its program is measured, predicted or default", "[driver][tuning]") {
+  auto g = ZooGraph("vit-base-16", /*tiny=*/true);
+  std::vector<tasks::Task> ts = UntunedTasks(*g);
+  const tasks::Task& attention = AttentionTask(ts);
+  auto ctx = codegen::MakeTaskContext(*attention.graph, Precision::kFP16, "sm_90");
+  REQUIRE(ctx.ok());
+  auto dflt = codegen::DefaultProgram(*ctx);
+  REQUIRE(dflt.ok());
+  TempDir dir;
+  const std::string log = dir.File("attention.jsonl");
+  {
+    auto w = records::TuningLogWriter::Open(log);
+    REQUIRE(w.ok());
+    records::TuningRecord r;
+    r.task_key = attention.id;
+    r.task_ops = attention.ops;
+    r.program = *dflt;
+    r.result.median_us = 0.01;   // below the estimate: DPOF keeps the group
+    r.env.arch = "sm_90";
+    r.emitter = codegen::SketchEmitterVersion(r.program.sketch.kind);
+    REQUIRE(w->Append(r).ok());
+  }
+  auto origins = [&](const std::string& cost_model) {
+    driver::CompileOptions o = Options(Precision::kFP16);
+    auto src = driver::OpenTuningLogSource(log, "sm_90");
+    REQUIRE(src.ok());
+    o.programs = *src;
+    o.cost_model = cost_model;
+    auto r = driver::CompileGraph(*g, o, "vit.onnx");
+    REQUIRE(r.ok());
+    std::map<std::string, std::string> by_task;
+    for (const auto& t : r->summary.task_programs) by_task[t.id] = t.origin;
+    CHECK(by_task.size() == static_cast<size_t>(r->summary.tasks));
+    return std::make_pair(by_task, std::move(r).value());
+  };
+  auto [shipped, r1] = origins("");
+  CHECK(shipped.at(attention.id) == "measured");
+  for (const auto& [id, origin] : shipped) {
+    if (id != attention.id) CHECK(origin == "predicted");
+  }
+  CHECK(r1.summary.tuned_tasks == 1);
+  CHECK(r1.summary.predicted_tasks == r1.summary.tasks - 1);
+  CHECK_THAT(driver::FormatSummary(r1.summary), Catch::Contains("1 measured, " + std::to_string(r1.summary.tasks - 1) + " predicted, 0 default"));
+  CHECK_THAT(r1.summary.program_source, Catch::Contains("cost model (shipped, sm_90)"));
+
+  auto [none, r2] = origins("none");
+  CHECK(none.at(attention.id) == "measured");
+  for (const auto& [id, origin] : none) {
+    if (id != attention.id) CHECK(origin == "default");
+  }
+  // Deterministic: the same model picks the same programs, compile after compile.
+  auto [again, r3] = origins("");
+  REQUIRE(r3.contents.modules.size() == r1.contents.modules.size());
+  for (size_t i = 0; i < r1.contents.modules.size(); ++i) CHECK((r3.contents.modules[i].image == r1.contents.modules[i].image));
+  // A model file that is not one is refused with its name.
+  const std::string bad = dir.File("bad.json");
+  { std::ofstream(bad) << "not a model"; }
+  driver::CompileOptions o = Options(Precision::kFP16);
+  o.cost_model = bad;
+  auto r4 = driver::CompileGraph(*g, o, "vit.onnx");
+  REQUIRE_FALSE(r4.ok());
+  CHECK_THAT(r4.status().message(), Catch::Contains("--cost-model") && Catch::Contains("bad.json"));
 }

@@ -88,12 +88,12 @@ TEST_CASE("mutation moves exactly one knob when that alone stays valid", "[tuner
 }
 
 // A model that prefers large block_m: the search should find such programs.
-class PreferLargeBlocks : public CostModel {
+class PreferLargeBlocks : public costmodel::CostModel {
  public:
-  Status Update(const std::vector<CostSample>&) override { return Status::Ok(); }
-  std::vector<double> Predict(const std::vector<FeatureVector>& ps) override {
+  Status Update(const std::vector<costmodel::CostSample>&) override { return Status::Ok(); }
+  std::vector<double> Predict(const std::vector<costmodel::FeatureVector>& ps) override {
     std::vector<double> out;
-    for (const FeatureVector& f : ps) out.push_back(Get(f, Feature::kBlockM) + Get(f, Feature::kBlockN) / 1000.0);
+    for (const costmodel::FeatureVector& f : ps) out.push_back(costmodel::Get(f, costmodel::Feature::kBlockM) + costmodel::Get(f, costmodel::Feature::kBlockN) / 1000.0);
     return out;
   }
   std::string name() const override { return "prefer-large"; }
@@ -101,7 +101,7 @@ class PreferLargeBlocks : public CostModel {
 
 TEST_CASE("a batch is valid, distinct, unmeasured, and follows the model", "[tuner][search]") {
   codegen::TaskContext t = test::LinearTask(197, 768, 2304);
-  FeatureExtractor fx(t, ir::H100());
+  costmodel::FeatureExtractor fx(t, ir::H100());
   SearchOptions so;
   so.population = 128;
   EvolutionarySearch search(t, fx, so);

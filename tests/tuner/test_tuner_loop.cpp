@@ -63,6 +63,17 @@ TEST_CASE("the tuner spends its trial budget, logs every trial and resumes witho
   CHECK(sim.calls == 40);
   CHECK(s->failures == 40 / 7);
   CHECK(s->plans >= 2);   // DPOF ran again with the measured times
+  // One report per rerun, saying what changed; the settling rule ends re-planning at an unchanged one.
+  REQUIRE(s->replans.size() == static_cast<size_t>(s->plans - 1));
+  for (size_t k = 0; k < s->replans.size(); ++k) {
+    const ReplanReport& r = s->replans[k];
+    CHECK(r.plan == static_cast<int>(k) + 1);
+    CHECK(r.measured_groups > 0);
+    CHECK_FALSE(r.Why().empty());
+    if (r.changed()) CHECK_THAT(r.Why(), Catch::Contains("groups changed"));
+    if (!r.changed()) CHECK(k + 1 == s->replans.size());
+  }
+  if (s->plan_converged) CHECK_FALSE(s->replans.back().changed());
   REQUIRE_FALSE(s->tasks.empty());
   for (const TunedTask& t : s->tasks) CHECK(t.best_us > 0);
   REQUIRE_FALSE(progress.empty());

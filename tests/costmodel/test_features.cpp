@@ -5,21 +5,21 @@
 #include <catch2/catch.hpp>
 
 #include "tests/tuner/tuner_test_util.h"
-#include "tuner/features.h"
+#include "costmodel/features.h"
 
-namespace agt::tuner {
+namespace agt::costmodel {
 namespace {
 
 using codegen::Knob;
 
-TEST_CASE("feature names are distinct and the vector has fixed length", "[tuner][features]") {
+TEST_CASE("feature names are distinct and the vector has fixed length", "[costmodel][features]") {
   std::set<std::string_view> names;
   for (size_t i = 0; i < kNumFeatures; ++i) names.insert(FeatureName(static_cast<Feature>(i)));
   CHECK(names.size() == kNumFeatures);
   CHECK(FeatureName(Feature::kLogFlops) == "log2_flops");
 }
 
-TEST_CASE("features of a 64x128x256 fp16 GEMM match hand-computed values", "[tuner][features]") {
+TEST_CASE("features of a 64x128x256 fp16 GEMM match hand-computed values", "[costmodel][features]") {
   codegen::TaskContext t = test::LinearTask(64, 128, 256);
   REQUIRE(t.sketches.front().kind == codegen::SketchKind::kGemm);
   REQUIRE(t.sketches.front().tensor_cores);
@@ -83,7 +83,7 @@ TEST_CASE("features of a 64x128x256 fp16 GEMM match hand-computed values", "[tun
   CHECK(Get(f2, Feature::kKIterations) == 2);
 }
 
-TEST_CASE("a ragged GEMM reports its padding", "[tuner][features]") {
+TEST_CASE("a ragged GEMM reports its padding", "[costmodel][features]") {
   codegen::TaskContext t = test::LinearTask(197, 64, 96);
   codegen::Annotation a;
   a.set(Knob::kBlockM, 64);
@@ -102,4 +102,4 @@ TEST_CASE("a ragged GEMM reports its padding", "[tuner][features]") {
 }
 
 }  // namespace
-}  // namespace agt::tuner
+}  // namespace agt::costmodel

@@ -10,13 +10,14 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ir/status.h"
-#include "tuner/features.h"
+#include "costmodel/features.h"
 #include "records/measure_result.h"
 
-namespace agt::tuner {
+namespace agt::costmodel {
 
 // One measured program as the model sees it.
 struct CostSample {
@@ -61,6 +62,11 @@ class XGBoostCostModel : public CostModel {
   std::string name() const override { return "xgboost"; }
   bool trained() const { return booster_ != nullptr; }
 
+  // The trained booster as XGBoost's JSON model text; an error before the first Update.
+  Expected<std::string> SaveJson() const;
+  // A trained model from that text, for prediction (an Update retrains from scratch as usual).
+  static Expected<std::unique_ptr<XGBoostCostModel>> LoadJson(std::string_view json, XGBoostOptions options = {});
+
  private:
   XGBoostOptions options_;
   void* booster_ = nullptr;   // BoosterHandle
@@ -81,4 +87,4 @@ class RandomCostModel : public CostModel {
 // is constant or shorter than 2.
 double SpearmanCorrelation(const std::vector<double>& a, const std::vector<double>& b);
 
-}  // namespace agt::tuner
+}  // namespace agt::costmodel

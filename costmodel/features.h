@@ -15,7 +15,7 @@
 #include "codegen/compile.h"
 #include "ir/device.h"
 
-namespace agt::tuner {
+namespace agt::costmodel {
 
 // FEATURE(Enum, "name"): the order of the vector.
 enum class Feature : uint8_t {
@@ -71,4 +71,4 @@ class FeatureExtractor {
   std::vector<std::pair<codegen::Sketch, codegen::SpaceContext>> spaces_;
 };
 
-}  // namespace agt::tuner
+}  // namespace agt::costmodel

@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <xgboost/c_api.h>
 
-#include "tuner/program_cost_model.h"
+#include "costmodel/program_cost_model.h"
 
-namespace agt::tuner {
+namespace agt::costmodel {
 
 namespace {
 
@@ -76,6 +76,36 @@ Status XGBoostCostModel::Update(const std::vector<CostSample>& samples) {
   return Status::Ok();
 }
 
+Expected<std::string> XGBoostCostModel::SaveJson() const {
+  if (booster_ == nullptr) return Status::Error("the cost model has not been trained");
+  bst_ulong len = 0;
+  const char* buf = nullptr;
+  AGT_RETURN_IF_ERROR(XgbCheck(XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_), R"({"format": "json"})", &len, &buf),
+                               "XGBoosterSaveModelToBuffer"));
+  return std::string(buf, len);
+}
+
+Expected<std::unique_ptr<XGBoostCostModel>> XGBoostCostModel::LoadJson(std::string_view json, XGBoostOptions options) {
+  if (json.empty() || json.front() != '{') return Status::Error("not an XGBoost JSON model");
+  BoosterHandle b = nullptr;
+  AGT_RETURN_IF_ERROR(XgbCheck(XGBoosterCreate(nullptr, 0, &b), "XGBoosterCreate"));
+  Status st = XgbCheck(XGBoosterLoadModelFromBuffer(b, json.data(), json.size()), "XGBoosterLoadModelFromBuffer");
+  bst_ulong features = 0;
+  if (st.ok()) st = XgbCheck(XGBoosterGetNumFeature(b, &features), "XGBoosterGetNumFeature");
+  if (st.ok() && features != kNumFeatures) {
+    st = Status::Errorf("the model was trained on {} features, this build computes {}: train it again (autogtco cost-model train)",
+                        features, kNumFeatures);
+  }
+  if (st.ok() && options.threads > 0) st = XgbCheck(XGBoosterSetParam(b, "nthread", std::to_string(options.threads).c_str()), "XGBoosterSetParam");
+  if (!st.ok()) {
+    XGBoosterFree(b);
+    return st;
+  }
+  auto m = std::make_unique<XGBoostCostModel>(options);
+  m->booster_ = b;
+  return m;
+}
+
 std::vector<double> XGBoostCostModel::Predict(const std::vector<FeatureVector>& programs) {
   std::vector<double> out(programs.size(), 0.0);
   if (booster_ == nullptr || programs.empty()) return out;
@@ -88,4 +118,4 @@ std::vector<double> XGBoostCostModel::Predict(const std::vector<FeatureVector>& 
   return out;
 }
 
-}  // namespace agt::tuner
+}  // namespace agt::costmodel

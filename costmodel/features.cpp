@@ -2,14 +2,14 @@
 // here (the sketch one-hot, the knob values, FLOPs, bytes, intensities, occupancy and waves); how an
 // annotation tiles its problem (blocks, bytes staged, padding, loop trips) each sketch says itself
 // (SketchDef::Features in codegen/sketches/).
-#include "tuner/features.h"
+#include "costmodel/features.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "codegen/sketches/sketch.h"
 
-namespace agt::tuner {
+namespace agt::costmodel {
 
 using codegen::Knob;
 using codegen::SketchKind;
@@ -138,4 +138,4 @@ std::vector<FeatureVector> FeatureExtractor::Extract(const std::vector<codegen::
   return out;
 }
 
-}  // namespace agt::tuner
+}  // namespace agt::costmodel

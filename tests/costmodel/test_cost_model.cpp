@@ -5,12 +5,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "tuner/program_cost_model.h"
+#include "costmodel/program_cost_model.h"
 
-namespace agt::tuner {
+namespace agt::costmodel {
 namespace {
 
-TEST_CASE("Spearman correlation with ties, by hand", "[tuner][cost]") {
+TEST_CASE("Spearman correlation with ties, by hand", "[costmodel]") {
   // ranks of b: 1, 2, 3.5, 5, 3.5 -> rho = 8 / sqrt(10 * 9.5).
   CHECK(SpearmanCorrelation({1, 2, 3, 4, 5}, {5, 6, 7, 8, 7}) == Approx(8.0 / std::sqrt(95.0)));
   CHECK(SpearmanCorrelation({1, 2, 3}, {30, 20, 10}) == Approx(-1.0));
@@ -18,7 +18,7 @@ TEST_CASE("Spearman correlation with ties, by hand", "[tuner][cost]") {
   CHECK(SpearmanCorrelation({1}, {2}) == 0.0);
 }
 
-TEST_CASE("labels are throughput normalised per task, failures zero", "[tuner][cost]") {
+TEST_CASE("labels are throughput normalised per task, failures zero", "[costmodel]") {
   std::vector<CostSample> s = {{"a", {}, 10, true}, {"a", {}, 20, true}, {"b", {}, 1000, true}, {"b", {}, 0, false},
                                {"b", {}, 4000, true}};
   std::vector<float> y = NormalizedThroughput(s);
@@ -50,7 +50,7 @@ std::vector<CostSample> Synthetic(int n, uint64_t seed) {
   return out;
 }
 
-TEST_CASE("XGBoost learns to rank held-out programs", "[tuner][cost]") {
+TEST_CASE("XGBoost learns to rank held-out programs", "[costmodel]") {
   std::vector<CostSample> train = Synthetic(600, 1), test = Synthetic(300, 2);
   XGBoostOptions o;
   o.threads = 2;
@@ -83,4 +83,4 @@ TEST_CASE("XGBoost learns to rank held-out programs", "[tuner][cost]") {
 }
 
 }  // namespace
-}  // namespace agt::tuner
+}  // namespace agt::costmodel

@@ -1,12 +1,12 @@
 // Labels, the random model and rank correlation (the XGBoost model is in xgboost_cost_model.cpp).
-#include "tuner/program_cost_model.h"
+#include "costmodel/program_cost_model.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
 
-namespace agt::tuner {
+namespace agt::costmodel {
 
 std::vector<float> NormalizedThroughput(const std::vector<CostSample>& samples) {
   std::map<std::string, double> best;
@@ -64,4 +64,4 @@ double SpearmanCorrelation(const std::vector<double>& a, const std::vector<doubl
   return sab / std::sqrt(saa * sbb);
 }
 
-}  // namespace agt::tuner
+}  // namespace agt::costmodel

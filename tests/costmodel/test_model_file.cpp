@@ -1,0 +1,145 @@
+// The cost model as data: the shipped file is what the committed logs and seed 0 train to, byte for
+// byte (retrain it with `autogtco cost-model train`, models/cost_model/README.md, when logs, features or
+// emitters change); it loads, and it ranks; the predicted program is the best-scored valid candidate,
+// the same on every call.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "costmodel/features.h"
+#include "costmodel/model_file.h"
+#include "costmodel/predicted_program.h"
+#include "tests/tuner/tuner_test_util.h"
+
+namespace agt::costmodel {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path RepoRoot() { return fs::path(AGT_TEST_DATA_DIR).parent_path().parent_path(); }
+
+// The logs the shipped model is trained from: every committed sm_90 log, in name order.
+std::vector<std::string> CommittedLogs() {
+  std::vector<std::string> logs;
+  for (const auto& e : fs::directory_iterator(RepoRoot() / "models" / "tuning" / "h100")) {
+    if (e.path().extension() == ".jsonl") logs.push_back(e.path().string());
+  }
+  std::sort(logs.begin(), logs.end());
+  return logs;
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_CASE("the shipped cost model is reproducible from the committed logs and its seed", "[costmodel][shipped]") {
+  std::vector<std::string> logs = CommittedLogs();
+  REQUIRE_FALSE(logs.empty());
+  auto set = TrainingSetFromLogs(logs, "sm_90");
+  REQUIRE(set.ok());
+  CHECK(set->samples.size() > 1000);
+  CHECK(set->tasks >= 10);
+  auto text = TrainModelText(*set, /*seed=*/0);
+  REQUIRE(text.ok());
+  const std::string committed = ReadFile(RepoRoot() / "models" / "cost_model" / "sm_90.json");
+  INFO("retrain: build/bin/autogtco cost-model train models/tuning/h100/*.jsonl -o models/cost_model/sm_90.json");
+  CHECK(text->size() == committed.size());
+  CHECK((*text == committed));
+  // What is linked into the library is that file.
+  CHECK((std::string(ShippedModelText("sm_90")) == committed));
+  CHECK(ShippedModelText("sm_80").empty());
+  // Trained twice, the same bytes.
+  auto again = TrainModelText(*set, 0);
+  REQUIRE(again.ok());
+  CHECK((*again == *text));
+}
+
+TEST_CASE("the shipped model loads and ranks a task's programs", "[costmodel][shipped]") {
+  auto model = LoadShippedModel("sm_90");
+  REQUIRE(model.ok());
+  codegen::TaskContext task = test::LinearTask(197, 768, 2304);
+  std::mt19937_64 rng(3);
+  auto programs = codegen::SampleProgram(task, 64, rng);
+  REQUIRE(programs.ok());
+  FeatureExtractor fx(task, ir::H100());
+  std::vector<double> s = (*model)->Predict(fx.Extract(*programs));
+  REQUIRE(s.size() == programs->size());
+  CHECK(*std::max_element(s.begin(), s.end()) > *std::min_element(s.begin(), s.end()));
+  CHECK_FALSE(LoadShippedModel("sm_80").ok());
+}
+
+TEST_CASE("a model file that is not one, or of another feature set, is refused", "[costmodel]") {
+  CHECK_FALSE(XGBoostCostModel::LoadJson("not json").ok());
+  CHECK_FALSE(XGBoostCostModel::LoadJson("").ok());
+  auto missing = LoadModelFile("/nonexistent/model.json");
+  REQUIRE_FALSE(missing.ok());
+  CHECK_THAT(missing.status().message(), Catch::Contains("/nonexistent/model.json"));
+  // A model trained on fewer features than this build computes.
+  std::string text = ReadFile(RepoRoot() / "models" / "cost_model" / "sm_90.json");
+  const std::string key = "\"num_feature\":\"" + std::to_string(kNumFeatures) + "\"";
+  REQUIRE(text.find(key) != std::string::npos);
+  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) text.replace(at, key.size(), "\"num_feature\":\"7\"");
+  auto fewer = XGBoostCostModel::LoadJson(text);
+  REQUIRE_FALSE(fewer.ok());
+  CHECK_THAT(fewer.status().message(), Catch::Contains("train it again"));
+}
+
+// Scores each program by one knob (times `sign`): the predicted program must be the candidate with
+// the largest score.
+class KnobModel final : public CostModel {
+ public:
+  KnobModel(Feature f, double sign) : f_(f), sign_(sign) {}
+  Status Update(const std::vector<CostSample>&) override { return Status::Ok(); }
+  std::vector<double> Predict(const std::vector<FeatureVector>& ps) override {
+    std::vector<double> out;
+    for (const FeatureVector& p : ps) out.push_back(sign_ * Get(p, f_));
+    return out;
+  }
+  std::string name() const override { return "knob"; }
+
+ private:
+  Feature f_;
+  double sign_;
+};
+
+class ConstantModel final : public CostModel {
+ public:
+  Status Update(const std::vector<CostSample>&) override { return Status::Ok(); }
+  std::vector<double> Predict(const std::vector<FeatureVector>& ps) override { return std::vector<double>(ps.size(), 0.5); }
+  std::string name() const override { return "constant"; }
+};
+
+TEST_CASE("the predicted program is the best-scored valid candidate, the default on ties, the same every call",
+          "[costmodel][predict]") {
+  codegen::TaskContext task = test::LinearTask(197, 768, 768);
+  KnobModel by_stages(Feature::kStages, -1.0);   // fewest stages first (the default has the most)
+  auto p = PredictProgram(task, ir::H100(), by_stages);
+  REQUIRE(p.ok());
+  auto space = task.Space(p->program.sketch);
+  REQUIRE(space.ok());
+  CHECK(codegen::ValidateAnnotation(*space, p->program.annotation).ok());
+  FeatureExtractor fx(task, ir::H100());
+  CHECK(p->score == -Get(fx.Extract(p->program), Feature::kStages));
+  CHECK(p->score >= p->default_score);
+  auto def = codegen::DefaultProgram(task);
+  REQUIRE(def.ok());
+  CHECK(p->score > -Get(fx.Extract(*def), Feature::kStages));
+  CHECK_FALSE(p->is_default);
+  auto again = PredictProgram(task, ir::H100(), by_stages);
+  REQUIRE(again.ok());
+  CHECK((again->program == p->program));
+
+  ConstantModel flat;
+  auto tie = PredictProgram(task, ir::H100(), flat);
+  REQUIRE(tie.ok());
+  CHECK(tie->is_default);
+  CHECK((tie->program == *def));
+}
+
+}  // namespace
+}  // namespace agt::costmodel
