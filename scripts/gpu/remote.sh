@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 export e2e benchmodels tune curve profile compare torchvit all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 export e2e benchmodels tune tunefresh loo curve profile compare torchvit all
+# (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
+#  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (sm90: the Hopper GEMM core's tests, its Linear-shape table beside torch's F.linear, HGMMA in its SASS)
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
@@ -87,6 +89,40 @@ for s in "${steps[@]}"; do
         --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/tune-stderr.log | tee "$OUT/tune.txt"
       cp "$log" "/tmp/agt-tune/tuning-$TUNE_MODEL.jsonl"
       echo "== tune stderr (last 40 lines)" >> "$OUT/tune.txt"; tail -n 40 /tmp/tune-stderr.log | tee -a "$OUT/tune.txt" ;;
+    tunefresh)
+      # $TUNE_MODEL fp16 tuned for $TUNE_SECONDS from an empty log (the tuner's rules, not a resumed log's
+      # luck): the run's summary, its re-plan reports, how many records the early cut stopped, then the
+      # model compiled from that log and timed. The log comes back as $OUT/fresh-$TUNE_MODEL.jsonl.
+      secs=${TUNE_SECONDS:-300}
+      log="$OUT/fresh-$TUNE_MODEL.jsonl"; rm -f "$log"
+      tune_model_onnx
+      autogtco -v tune "/tmp/$TUNE_MODEL.onnx" --tuning-log "$log" --precision fp16 --time-budget "${secs}s" \
+        --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/fresh-stderr.log | tee "$OUT/fresh-$TUNE_MODEL.txt"
+      { grep -E "co-optimisation|giving up" /tmp/fresh-stderr.log
+        echo "records $(wc -l < "$log"), early-cut $(grep -c '"cut":true' "$log"), failed $(grep -vc '"error":"none"' "$log")"; } \
+        | tee -a "$OUT/fresh-$TUNE_MODEL.txt"
+      autogtco compile "/tmp/$TUNE_MODEL.onnx" -o "/tmp/fresh-$TUNE_MODEL.so" --precision fp16 --tuning-log "$log" \
+        --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "graph|programs|error" | tee -a "$OUT/fresh-$TUNE_MODEL.txt"
+      for i in 1 2; do autogtco bench "/tmp/fresh-$TUNE_MODEL.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error"; done \
+        | tee -a "$OUT/fresh-$TUNE_MODEL.txt" ;;
+    loo)
+      # Leave-one-out: $LOO_MODEL (default vit-large-16) compiled untuned twice, with default annotations and
+      # with a cost model trained on every committed log but its own; both timed, alternately.
+      m=${LOO_MODEL:-vit-large-16}
+      [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" >/dev/null
+      others=$(ls models/tuning/h100/*.jsonl | grep -v "/$m.jsonl$")
+      # shellcheck disable=SC2086
+      autogtco cost-model train $others -o /tmp/loo.json | tee "$OUT/loo-$m.txt"
+      for cm in none /tmp/loo.json; do
+        tag=$(basename "$cm" .json)
+        autogtco compile "/tmp/$m.onnx" -o "/tmp/loo-$m-$tag.so" --precision fp16 --cost-model "$cm" \
+          --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "graph|programs|error" | tee -a "$OUT/loo-$m.txt"
+      done
+      for i in 1 2 3; do
+        for tag in none loo; do
+          echo "$tag: $(autogtco bench "/tmp/loo-$m-$tag.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+        done
+      done | tee -a "$OUT/loo-$m.txt" ;;
     curve)
       # The tuning curve of $TUNE_MODEL fp16: its log (from this call's tune step, else the longer of the
       # warm machine's copy and the committed one) cut at $CURVE seconds of cumulative tuning time
