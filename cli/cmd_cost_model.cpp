@@ -31,7 +31,7 @@ Status Train(const TrainArgs& a) {
     return Status::Errorf("no usable {} records in {} logs ({} read: {} of another arch, {} stale, {} unbuildable)", a.arch,
                           a.logs.size(), set.records, set.skipped_arch, set.skipped_stale, set.skipped_unbuildable);
   }
-  AGT_ASSIGN_OR_RETURN(std::string text, costmodel::TrainModelText(set, a.seed));
+  AGT_ASSIGN_OR_RETURN(std::string text, costmodel::TrainModelText(set, a.arch, a.seed));
   std::ofstream out(a.output, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();

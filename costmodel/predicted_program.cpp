@@ -10,7 +10,7 @@
 namespace agt::costmodel {
 
 Expected<PredictedProgram> PredictProgram(const codegen::TaskContext& task, const ir::DeviceInfo& device, CostModel& model,
-                                          uint64_t seed, int candidates) {
+                                          const std::vector<codegen::Program>& carried, uint64_t seed, int candidates) {
   AGT_ASSIGN_OR_RETURN(codegen::Program def, codegen::DefaultProgram(task));
   std::mt19937_64 rng(codegen::SourceHash(task.task.graph_text) ^ (seed * 0x9e3779b97f4a7c15ull));
   AGT_ASSIGN_OR_RETURN(std::vector<codegen::Program> drawn, codegen::SampleProgram(task, candidates, rng));
@@ -19,7 +19,15 @@ Expected<PredictedProgram> PredictProgram(const codegen::TaskContext& task, cons
   };
   std::vector<codegen::Program> pool = {def};
   std::set<std::string> seen = {key(def)};
+  for (const codegen::Program& c : carried) {
+    if (!(c.sketch == def.sketch)) continue;
+    auto space = task.Space(c.sketch);
+    if (!space.ok() || !codegen::ValidateAnnotation(*space, c.annotation).ok()) continue;
+    codegen::Program p{task.task, c.sketch, c.annotation};
+    if (seen.insert(key(p)).second) pool.push_back(std::move(p));
+  }
   for (codegen::Program& p : drawn) {
+    if (!(p.sketch == def.sketch)) continue;
     if (seen.insert(key(p)).second) pool.push_back(std::move(p));
   }
   FeatureExtractor fx(task, device);
@@ -28,6 +36,7 @@ Expected<PredictedProgram> PredictProgram(const codegen::TaskContext& task, cons
   for (size_t i = 1; i < pool.size(); ++i) {
     if (score[i] > score[best]) best = i;
   }
+  if (score[best] < score[0] + kPredictMargin) best = 0;
   PredictedProgram out;
   out.program = pool[best];
   out.score = score[best];

@@ -33,21 +33,22 @@ class TuningLogSource final : public ProgramSource {
 
 class CostModelSource final : public ProgramSource {
  public:
-  CostModelSource(std::string name, std::unique_ptr<costmodel::XGBoostCostModel> model, ir::DeviceInfo device)
-      : name_(std::move(name)), model_(std::move(model)), device_(std::move(device)) {}
+  CostModelSource(std::string name, costmodel::ModelFile file, ir::DeviceInfo device)
+      : name_(std::move(name)), file_(std::move(file)), device_(std::move(device)) {}
   std::string Describe() const override { return "cost model " + name_; }
   Expected<std::optional<codegen::Program>> Lookup(const std::string& task_key, const codegen::TaskContext& task) const override {
     std::lock_guard<std::mutex> lock(mu_);   // XGBoost's predictor is not shared across threads
-    AGT_ASSIGN_OR_RETURN(costmodel::PredictedProgram p, costmodel::PredictProgram(task, device_, *model_));
+    AGT_ASSIGN_OR_RETURN(costmodel::PredictedProgram p, costmodel::PredictProgram(task, device_, *file_.model, file_.programs));
     spdlog::debug("task {}: cost model score {:.3f} (default {:.3f}){}", task_key, p.score, p.default_score,
-                  p.is_default ? ": the default" : "");
+                  p.is_default ? ": the default stays" : "");
+    if (p.is_default) return std::optional<codegen::Program>();   // reported as default
     return std::optional<codegen::Program>(std::move(p.program));
   }
   ProgramOrigin origin() const override { return ProgramOrigin::kPredicted; }
 
  private:
   std::string name_;
-  std::unique_ptr<costmodel::XGBoostCostModel> model_;
+  costmodel::ModelFile file_;
   ir::DeviceInfo device_;
   mutable std::mutex mu_;
 };

@@ -44,7 +44,7 @@ TEST_CASE("the shipped cost model is reproducible from the committed logs and it
   REQUIRE(set.ok());
   CHECK(set->samples.size() > 1000);
   CHECK(set->tasks >= 10);
-  auto text = TrainModelText(*set, /*seed=*/0);
+  auto text = TrainModelText(*set, "sm_90", /*seed=*/0);
   REQUIRE(text.ok());
   const std::string committed = ReadFile(RepoRoot() / "models" / "cost_model" / "sm_90.json");
   INFO("retrain: build/bin/autogtco cost-model train models/tuning/h100/*.jsonl -o models/cost_model/sm_90.json");
@@ -54,7 +54,7 @@ TEST_CASE("the shipped cost model is reproducible from the committed logs and it
   CHECK((std::string(ShippedModelText("sm_90")) == committed));
   CHECK(ShippedModelText("sm_80").empty());
   // Trained twice, the same bytes.
-  auto again = TrainModelText(*set, 0);
+  auto again = TrainModelText(*set, "sm_90", 0);
   REQUIRE(again.ok());
   CHECK((*again == *text));
 }
@@ -67,7 +67,10 @@ TEST_CASE("the shipped model loads and ranks a task's programs", "[costmodel][sh
   auto programs = codegen::SampleProgram(task, 64, rng);
   REQUIRE(programs.ok());
   FeatureExtractor fx(task, ir::H100());
-  std::vector<double> s = (*model)->Predict(fx.Extract(*programs));
+  std::vector<double> s = model->model->Predict(fx.Extract(*programs));
+  CHECK(model->arch == "sm_90");
+  CHECK(model->seed == 0);
+  CHECK(model->programs.size() >= 10);   // one carried program per logged task
   REQUIRE(s.size() == programs->size());
   CHECK(*std::max_element(s.begin(), s.end()) > *std::min_element(s.begin(), s.end()));
   CHECK_FALSE(LoadShippedModel("sm_80").ok());
@@ -76,6 +79,8 @@ TEST_CASE("the shipped model loads and ranks a task's programs", "[costmodel][sh
 TEST_CASE("a model file that is not one, or of another feature set, is refused", "[costmodel]") {
   CHECK_FALSE(XGBoostCostModel::LoadJson("not json").ok());
   CHECK_FALSE(XGBoostCostModel::LoadJson("").ok());
+  CHECK_FALSE(ParseModelFile("{}").ok());
+  CHECK_FALSE(ParseModelFile(R"({"format": "autogtco-cost-model", "version": 2})").ok());
   auto missing = LoadModelFile("/nonexistent/model.json");
   REQUIRE_FALSE(missing.ok());
   CHECK_THAT(missing.status().message(), Catch::Contains("/nonexistent/model.json"));
@@ -84,7 +89,7 @@ TEST_CASE("a model file that is not one, or of another feature set, is refused",
   const std::string key = "\"num_feature\":\"" + std::to_string(kNumFeatures) + "\"";
   REQUIRE(text.find(key) != std::string::npos);
   for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) text.replace(at, key.size(), "\"num_feature\":\"7\"");
-  auto fewer = XGBoostCostModel::LoadJson(text);
+  auto fewer = ParseModelFile(text);
   REQUIRE_FALSE(fewer.ok());
   CHECK_THAT(fewer.status().message(), Catch::Contains("train it again"));
 }
@@ -139,6 +144,37 @@ TEST_CASE("the predicted program is the best-scored valid candidate, the default
   REQUIRE(tie.ok());
   CHECK(tie->is_default);
   CHECK((tie->program == *def));
+
+  // A gain below the margin keeps the default.
+  KnobModel nearly_flat(Feature::kStages, -0.001);
+  auto small = PredictProgram(task, ir::H100(), nearly_flat);
+  REQUIRE(small.ok());
+  CHECK(small->is_default);
+  CHECK(small->score - small->default_score < kPredictMargin);
+}
+
+TEST_CASE("programs carried from logged tasks are candidates where they are valid", "[costmodel][predict]") {
+  codegen::TaskContext task = test::LinearTask(197, 768, 768);
+  auto def = codegen::DefaultProgram(task);
+  REQUIRE(def.ok());
+  auto space = task.Space(def->sketch);
+  REQUIRE(space.ok());
+  codegen::Program fewer_stages = *def;
+  fewer_stages.task = codegen::Task{};   // as the model file stores them: no task
+  fewer_stages.annotation.set(codegen::Knob::kStages, 2);
+  REQUIRE(codegen::ValidateAnnotation(*space, fewer_stages.annotation).ok());
+  codegen::Program wrong_sketch = fewer_stages;
+  wrong_sketch.sketch.kind = codegen::SketchKind::kAttention;   // no such sketch for a Linear: skipped
+  KnobModel by_stages(Feature::kStages, -1.0);
+  // No random draw: the pool is the default and the carried programs.
+  auto p = PredictProgram(task, ir::H100(), by_stages, {wrong_sketch, fewer_stages}, 0, /*candidates=*/0);
+  REQUIRE(p.ok());
+  CHECK_FALSE(p->is_default);
+  CHECK(p->program.annotation == fewer_stages.annotation);
+  CHECK((p->program.task == task.task));   // rebound to this task
+  auto only_wrong = PredictProgram(task, ir::H100(), by_stages, {wrong_sketch}, 0, 0);
+  REQUIRE(only_wrong.ok());
+  CHECK(only_wrong->is_default);
 }
 
 }  // namespace

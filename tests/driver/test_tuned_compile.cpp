@@ -188,12 +188,17 @@ TEST_CASE("driver: compile says for each task whether its program is measured, p
   };
   auto [shipped, r1] = origins("");
   CHECK(shipped.at(attention.id) == "measured");
+  int predicted = 0;
   for (const auto& [id, origin] : shipped) {
-    if (id != attention.id) CHECK(origin == "predicted");
+    if (id == attention.id) continue;
+    // The model's pick, or the default where no candidate beats it by the margin.
+    CHECK((origin == "predicted" || origin == "default"));
+    predicted += origin == "predicted";
   }
   CHECK(r1.summary.tuned_tasks == 1);
-  CHECK(r1.summary.predicted_tasks == r1.summary.tasks - 1);
-  CHECK_THAT(driver::FormatSummary(r1.summary), Catch::Contains("1 measured, " + std::to_string(r1.summary.tasks - 1) + " predicted, 0 default"));
+  CHECK(r1.summary.predicted_tasks == predicted);
+  CHECK_THAT(driver::FormatSummary(r1.summary),
+             Catch::Contains(fmt::format("1 measured, {} predicted, {} default", predicted, r1.summary.tasks - 1 - predicted)));
   CHECK_THAT(r1.summary.program_source, Catch::Contains("cost model (shipped, sm_90)"));
 
   auto [none, r2] = origins("none");
