@@ -78,7 +78,7 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
     return Status::Errorf("tile_n must be a multiple of {} in [{}, 256] for this B layout, not {}", n_step,
                           std::max(n_step, 16), c.tile_n);
   }
-  if (c.stages < 2 || c.stages > 6) return Status::Errorf("stages must be in [2, 6], not {}", c.stages);
+  if (c.stages < 2 || c.stages > 8) return Status::Errorf("stages must be in [2, 8], not {}", c.stages);
   // The ticket counter keeps arrivals in 16 bits; 16 ranges is already far past what pays.
   if (c.split_k < 1 || c.split_k > 16) return Status::Errorf("split_k must be in [1, 16], not {}", c.split_k);
   // Accumulators per consumer thread: slabs * tile_n / 2 floats; beyond 128 they do not fit beside
@@ -126,6 +126,23 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   if (c.gelu) w.Line("__device__ __forceinline__ float agt_gelu(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }");
   w.Linef("typedef {} InT;", t);
   w.Linef("typedef {} OutT;", OutType(c));
+  if (c.bias) {
+    w.Line("// Two consecutive 16-bit bias values (column col in the low half), zero past N: loaded at the start of a");
+    w.Line("// unit, converted in its epilogue.");
+    w.Line("__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {");
+    w.Line("  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);");
+    w.Line("  const unsigned lo = col < N ? __ldg(raw + col) : 0u;");
+    w.Line("  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;");
+    w.Line("  return lo | (hi << 16);");
+    w.Line("}");
+    if (c.input == GemmInput::kF16) {
+      w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }");
+      w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }");
+    } else {
+      w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __uint_as_float(p << 16); }");
+      w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __uint_as_float(p & 0xFFFF0000u); }");
+    }
+  }
   EmitWorkUnitDecode(w, c);
   w.Line("}  // namespace agt_gemm");
   w.Line("using namespace agt_gemm;");
@@ -201,6 +218,13 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("  #pragma unroll");
   w.Line("  for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;");
   w.Line("}");
+  if (c.bias) {
+    w.Comment("This thread's bias pairs (columns n0 + 2 * (lane % 4) + 8j and +1), issued before the k-loop so that\n"
+              "their latency hides behind it: loaded in the epilogue, each column group waited on its own load.");
+    w.Line("unsigned bias_pk[kBN / 8];");
+    w.Line("#pragma unroll");
+    w.Line("for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);");
+  }
   {
     auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
     w.Line("const int s = it % kStages;");
@@ -250,8 +274,7 @@ void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("if (col >= N) continue;");
   w.Line("const bool pair = col + 1 < N;");
   if (c.bias) {
-    w.Line("const float b0 = agt_ld(bias[col]);");
-    w.Line("const float b1 = pair ? agt_ld(bias[col + 1]) : 0.0f;");
+    w.Line("const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);");
   }
   w.Line("#pragma unroll");
   auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");

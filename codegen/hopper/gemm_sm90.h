@@ -46,7 +46,7 @@ struct GemmSm90Config {
   int tile_m = 128;       // 64 or 128 (split over the consumer warpgroups in m64 slabs)
   int tile_n = 128;       // 64..256: a multiple of 64 for kKN (one TMA box per 64 columns), of 16 for kNK
   int tile_k = 64;        // 64: one 128-byte swizzle span of 16-bit elements
-  int stages = 4;         // 2..6 shared-memory buffers
+  int stages = 4;         // 2..8 shared-memory buffers
   int consumers = 2;      // consumer warpgroups: 1 or 2
   bool bias = true;       // + bias[N] (input type)
   bool gelu = false;      // GELU (erf form) after the bias

@@ -41,13 +41,20 @@ const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices() {
   return kChoices;
 }
 
-// The model's constants, read off stage b's measurements (H200, docs/perf-notes.md): the 64x64-tile
-// fc2s streamed about 40 bytes per SM cycle from L2; m64nNk16 wgmma does 4096 flop per SM cycle
-// (dense f16, 132 SMs at ~1.8 GHz); a unit costs about 1.5 us of fill, drain and epilogue besides.
+// The model's constants, fitted to the stage (c) sweep on an H200 (docs/perf-notes.md, 24 shapes x
+// 32 configurations): a k-block costs max(wgmma, loads) at 3790 flop and 60 bytes of L2 traffic per SM
+// cycle (128x128 and 128x256 tiles ran at the wgmma rate, 64x64 at the load rate); a unit costs
+// about 2 us besides (launch, pipeline fill, epilogue drain; after the bias loads moved ahead of the
+// k-loop); and split-K's chain (partials stored, the counter published, polled, the partials read
+// back) about 1.8 us more plus S times the partial tile's bytes at 32 bytes per cycle (each further
+// split added ~1 us per 64 KB of partial tile). A CTA that runs a
+// second unit overlaps half of that unit's fixed cost with the first one's epilogue.
 namespace {
-constexpr double kL2BytesPerCycle = 40.0;
-constexpr double kFlopPerCycle = 4096.0;
-constexpr double kUnitCycles = 2500.0;
+constexpr double kL2BytesPerCycle = 60.0;
+constexpr double kFlopPerCycle = 3790.0;
+constexpr double kUnitCycles = 4000.0;
+constexpr double kSplitCycles = 3500.0;
+constexpr double kPartialBytesPerCycle = 32.0;
 }  // namespace
 
 double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K, int sms) {
@@ -56,9 +63,10 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   const int64_t kb = CeilDiv(s.k_blocks, c.split_k);           // k-blocks of its longest unit
   const double load = static_cast<double>(kb) * (c.tile_m + c.tile_n) * c.tile_k * 2 / kL2BytesPerCycle;
   const double mma = static_cast<double>(kb) * c.tile_m * c.tile_n * c.tile_k * 2 / kFlopPerCycle;
-  // Split-K: the S-1 partials are written, then the last split reads them (one after the other).
-  const double partial = c.split_k > 1 ? 2.0 * c.tile_m * c.tile_n * 4 / kL2BytesPerCycle : 0.0;
-  return static_cast<double>(rounds) * (std::max(load, mma) + partial + kUnitCycles);
+  const double split =
+      c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
+  return static_cast<double>(rounds) * (std::max(load, mma) + split) + kUnitCycles +
+         static_cast<double>(rounds - 1) * kUnitCycles / 2;
 }
 
 GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, const GemmSm90Config& epilogue) {
@@ -138,8 +146,8 @@ void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("                    acc[t][4 * g + 2], acc[t][4 * g + 3]);");
     w.Line("  }");
     w.Line("}");
-    w.Comment("Each writer fences, the barrier gathers them, one release publishes all (CUTLASS's pattern).");
-    w.Line("fence_acq_rel_gpu();");
+    w.Comment("The barrier orders every consumer thread's stores before thread 0's release, which is cumulative:\n"
+              "it publishes them all (CUTLASS's semaphore pattern; a fence in every thread only adds latency).");
     w.Line("named_barrier_sync(1, kConsumerThreads);");
     w.Line("if (ctid == 0) red_add_release_gpu(counter, 1u << 16);");
     w.Line("continue;");
@@ -148,8 +156,8 @@ void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("  wait_count_high(counter, kSplits - 1);");
   w.Line("  st_relaxed_gpu(counter, 0u);                   // ready for the next launch");
   w.Line("}");
+  w.Comment("Thread 0's acquire, then the barrier: every consumer thread's loads below see the partials.");
   w.Line("named_barrier_sync(1, kConsumerThreads);");
-  w.Line("fence_acq_rel_gpu();");
   w.Line("#pragma unroll");
   w.Line("for (int t = 0; t < kSlabs; ++t) {");
   w.Line("  #pragma unroll");

@@ -197,6 +197,16 @@ __device__ __forceinline__ void agt_st2(__nv_bfloat16* p, float a, float b) { *r
 __device__ __forceinline__ void agt_st2(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }
 typedef __half InT;
 typedef __half OutT;
+// Two consecutive 16-bit bias values (column col in the low half), zero past N: loaded at the start of a
+// unit, converted in its epilogue.
+__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {
+  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);
+  const unsigned lo = col < N ? __ldg(raw + col) : 0u;
+  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;
+  return lo | (hi << 16);
+}
+__device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }
+__device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }
 // Work unit u: tile u / 1 in raster order along M, split u % 1 of its k-blocks.
 struct WorkUnit { int m0, n0, tile, split, kb_begin, kb_end; };
 __device__ __forceinline__ WorkUnit agt_work_unit(int u, int tiles_m, int tiles_n, int k_blocks) {
@@ -283,6 +293,11 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
         #pragma unroll
         for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;
       }
+      // This thread's bias pairs (columns n0 + 2 * (lane % 4) + 8j and +1), issued before the k-loop so that
+      // their latency hides behind it: loaded in the epilogue, each column group waited on its own load.
+      unsigned bias_pk[kBN / 8];
+      #pragma unroll
+      for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);
       for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it) {
         const int s = it % kStages;
         mbar_wait(full_bar(s), (it / kStages) & 1);
@@ -335,8 +350,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
         const int col = col0 + 8 * j;
         if (col >= N) continue;
         const bool pair = col + 1 < N;
-        const float b0 = agt_ld(bias[col]);
-        const float b1 = pair ? agt_ld(bias[col + 1]) : 0.0f;
+        const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);
         #pragma unroll
         for (int t = 0; t < kSlabs; ++t) {
           #pragma unroll

@@ -3,8 +3,10 @@
 // configuration (DefaultGemmSm90Config: tile, stages, split-K on this GPU's SM count), timed as the
 // median of 60 replays of a CUDA graph of 20 launches that cycle through 4 copies of the weight (so
 // L2 does not keep it), inputs random. With --sweep, also every configuration of the sweep space
-// (GemmSm90TileChoices x split 1..4, and raster along N for two tiles) on each shape, the best printed
-// beside the default and every timing written to --sweep-log FILE (default: stderr).
+// (GemmSm90TileChoices x split 1..4, raster along N for two tiles, 8-stage rings for three small
+// tiles) on each shape, the best printed
+// beside the default and every timing written to --sweep-log FILE (default: stderr), with probes of
+// each tile's fixed and per-k-block cost (K = 64 and 768, with and without the bias).
 // scripts/gpu/bench_linear_torch.py times torch.nn.functional.linear the same way and joins the tables
 // (--ours FILE).
 //
@@ -87,6 +89,18 @@ std::vector<GemmSm90Config> Sweep() {
       }
     }
   }
+  // Deeper rings for the load-bound small tiles (8 stages; not yet among the default's choices).
+  for (const auto& t : std::vector<agt::codegen::hopper::GemmSm90TileChoice>{{64, 64, 8, 1}, {128, 64, 8, 2}, {64, 128, 8, 1}}) {
+    for (int split = 1; split <= 2; ++split) {
+      GemmSm90Config c = Epilogue();
+      c.tile_m = t.tile_m;
+      c.tile_n = t.tile_n;
+      c.stages = t.stages;
+      c.consumers = t.consumers;
+      c.split_k = split;
+      v.push_back(c);
+    }
+  }
   return v;
 }
 
@@ -129,6 +143,15 @@ int main(int argc, char** argv) {
   agt::codegen::NvrtcCompiler nvrtc(cache);
   if (compile_only) {
     std::vector<GemmSm90Config> cfgs = Sweep();
+    for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {   // the probes' bias-free kernels
+      GemmSm90Config c = Epilogue();
+      c.tile_m = t.tile_m;
+      c.tile_n = t.tile_n;
+      c.stages = t.stages;
+      c.consumers = t.consumers;
+      c.bias = false;
+      cfgs.push_back(c);
+    }
     std::printf("# defaults on %d SMs (no GPU: the cost model's choice and estimate)\n%-14s %5s %5s %5s %-24s %6s %9s\n",
                 sms_arg, "name", "M", "N", "K", "default_config", "units", "est_cyc");
     for (const Shape& s : Shapes()) {
@@ -241,6 +264,27 @@ int main(int argc, char** argv) {
                 best, flop / best * 1e-6, best_cfg.c_str());
     std::fflush(stdout);
     std::fflush(log);
+  }
+  if (sweep) {
+    // Probes of each tile's fixed and per-k-block cost (S = 1, ViT-B qkv's 197 x 2304): K = 64 is one
+    // k-block, K = 768 twelve; and the default configuration without its bias (what the epilogue's
+    // bias loads cost).
+    for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {
+      GemmSm90Config c = Epilogue();
+      c.tile_m = t.tile_m;
+      c.tile_n = t.tile_n;
+      c.stages = t.stages;
+      c.consumers = t.consumers;
+      for (bool bias : {true, false}) {
+        c.bias = bias;
+        int h = load(c);
+        if (h < 0) continue;
+        for (int64_t k : {64, 768}) {
+          auto tm = gpu->Time(h, agt::test::Sm90Problem{197, 2304, k});
+          if (tm.ok()) std::fprintf(log, "probe 197x2304x%-5lld %-24s %8.2f%s\n", static_cast<long long>(k), Short(c).c_str(), tm.value(), bias ? "" : " nobias");
+        }
+      }
+    }
   }
   if (log != stderr) std::fclose(log);
   return 0;
