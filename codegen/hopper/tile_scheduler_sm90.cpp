@@ -35,24 +35,26 @@ int64_t GemmSm90WorkspaceBytes(const GemmSm90Config& c, int64_t M, int64_t N) {
 
 const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices() {
   static const std::vector<GemmSm90TileChoice> kChoices = {
-      {128, 128, 4, 2}, {128, 64, 6, 2}, {64, 128, 6, 1}, {64, 64, 6, 1},
+      {128, 128, 4, 2}, {128, 64, 8, 2}, {64, 128, 8, 1}, {64, 64, 6, 1},
       {128, 192, 4, 2}, {128, 256, 3, 2}, {64, 256, 4, 1},
   };
   return kChoices;
 }
 
-// The model's constants, fitted to the stage (c) sweep on an H200 (docs/perf-notes.md, 24 shapes x
-// 32 configurations): a k-block costs max(wgmma, loads) at 3790 flop and 60 bytes of L2 traffic per SM
-// cycle (128x128 and 128x256 tiles ran at the wgmma rate, 64x64 at the load rate); a unit costs
-// about 2 us besides (launch, pipeline fill, epilogue drain; after the bias loads moved ahead of the
-// k-loop); and split-K's chain (partials stored, the counter published, polled, the partials read
-// back) about 1.8 us more plus S times the partial tile's bytes at 32 bytes per cycle (each further
-// split added ~1 us per 64 KB of partial tile). A CTA that runs a
-// second unit overlaps half of that unit's fixed cost with the first one's epilogue.
+// The model's constants, fitted to the stage (c) sweeps on an H200 (docs/perf-notes.md: 24 shapes x
+// 38 configurations, and probes at K = 64 and 768): a k-block costs max(wgmma, loads) at 3790 flop
+// and 60 bytes of L2 traffic per SM cycle (128x128 and 128x256 tiles ran at the wgmma rate, 64-wide
+// ones at the load rate). A unit costs ~2.2 us besides (launch, pipeline fill, drain) plus ~0.3
+// cycles per output element (the epilogue's 4-byte stores, 8 rows per warp instruction: +1.2 us per
+// 64 columns of a 128-row tile). Split-K's chain (partials stored, the counter published, polled,
+// the partials read back) costs ~1.8 us more plus S times the partial tile's bytes at 32 bytes per
+// cycle (each further split added ~1 us per 64 KB of partial tile). A CTA that runs a second unit
+// overlaps half of that unit's fixed cost with the first one's epilogue.
 namespace {
 constexpr double kL2BytesPerCycle = 60.0;
 constexpr double kFlopPerCycle = 3790.0;
-constexpr double kUnitCycles = 4000.0;
+constexpr double kUnitCycles = 4400.0;
+constexpr double kEpilogueCyclesPerOutput = 0.3;
 constexpr double kSplitCycles = 3500.0;
 constexpr double kPartialBytesPerCycle = 32.0;
 }  // namespace
@@ -65,8 +67,8 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   const double mma = static_cast<double>(kb) * c.tile_m * c.tile_n * c.tile_k * 2 / kFlopPerCycle;
   const double split =
       c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
-  return static_cast<double>(rounds) * (std::max(load, mma) + split) + kUnitCycles +
-         static_cast<double>(rounds - 1) * kUnitCycles / 2;
+  const double fixed = kUnitCycles + kEpilogueCyclesPerOutput * c.tile_m * c.tile_n;
+  return static_cast<double>(rounds) * (std::max(load, mma) + split) + fixed + static_cast<double>(rounds - 1) * fixed / 2;
 }
 
 GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, const GemmSm90Config& epilogue) {
