@@ -394,7 +394,8 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
               sum.x += p.x; sum.y += p.y; sum.z += p.z; sum.w += p.w;   // in split order 0, 1, ..
             }
             acc[t][4 * g] = sum.x; acc[t][4 * g + 1] = sum.y; acc[t][4 * g + 2] = sum.z; acc[t][4 * g + 3] = sum.w;
-            // Loads of later groups may not rise above this point: at most ~64 registers of partials in flight.
+            // A compiler-ordering point every kChunk groups, meant to bound the partials in flight (~64 registers);
+            // ptxas still schedules across it: split 3-4 on 128-wide tiles spill a few registers here.
             if ((t * kGroups + g + 1) % kChunk == 0) fence_operand(acc[t][4 * g]);
           }
         }
