@@ -7,8 +7,11 @@
 //   3. consumer, same kb: wait full[s] at parity u&1 (acquire: the TMA bytes are visible),
 //      wgmma.fence, tile_k/16 wgmmas per m64 slab, commit; wait_group 1 (the group of kb-1 has read
 //      its stage) and lane 0 of each warp arrives on empty[(kb-1) % stages].
-//   4. after the last k-block: wait_group 0, then the epilogue reads the accumulators (fence_operand
-//      pins those reads after the wait) and stores with row / column predicates.
+//   4. after a unit's last k-block: wait_group 0, release that stage too, (split-K: the reduction of
+//      tile_scheduler_sm90.cpp) then the epilogue reads the accumulators (fence_operand pins those
+//      reads after the wait) and stores with row / column predicates.
+// Both roles loop over the same work units (persistent grid) and count k-blocks across them, so the
+// ring's stages and phases run on from one unit to the next; the barriers are initialised once.
 // Shared memory: [stages x A tile][stages x B tile][full bars][empty bars], from a 1024-byte aligned
 // base (128-byte swizzle atoms are 8 rows x 128 bytes, and the descriptors carry base offset 0).
 #include "codegen/hopper/gemm_sm90.h"
@@ -17,6 +20,7 @@
 
 #include "codegen/cuda_writer.h"
 #include "codegen/hopper/ptx_sm90.h"
+#include "codegen/hopper/tile_scheduler_sm90.h"
 
 namespace agt::codegen::hopper {
 
@@ -35,7 +39,10 @@ const char* InType(const GemmSm90Config& c) { return c.input == GemmInput::kF16 
 const char* OutType(const GemmSm90Config& c) { return c.out_f32 ? "float" : InType(c); }
 
 int64_t StageBytes(const GemmSm90Config& c) { return static_cast<int64_t>(c.tile_m + c.tile_n) * c.tile_k * 2; }
+// Dynamic shared memory: ring, barriers, 1 KiB for alignment.
 int64_t SmemBytes(const GemmSm90Config& c) { return c.stages * StageBytes(c) + 16 * c.stages + 1024; }
+// Static shared memory beside it: split-K's ticket.
+int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 ? 16 : 0; }
 
 }  // namespace
 
@@ -45,13 +52,17 @@ std::string GemmSm90Config::Describe() const {
   if (gelu) epi += " gelu";
   if (residual) epi += " +residual";
   if (out_f32) epi += " ->f32";
-  return fmt::format("{} {} {}x{}x{} s{} c{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
-                     b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers, epi);
+  std::string sched;
+  if (split_k > 1) sched += fmt::format(" k{}", split_k);
+  if (raster == Raster::kAlongN) sched += " rn";
+  return fmt::format("{} {} {}x{}x{} s{} c{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
+                     b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers, sched, epi);
 }
 
 std::string GemmSm90Config::KernelName() const {
-  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
+  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
+                     split_k > 1 ? fmt::format("_k{}", split_k) : std::string(), raster == Raster::kAlongN ? "_rn" : "",
                      bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "");
 }
 
@@ -67,7 +78,9 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
     return Status::Errorf("tile_n must be a multiple of {} in [{}, 256] for this B layout, not {}", n_step,
                           std::max(n_step, 16), c.tile_n);
   }
-  if (c.stages < 2 || c.stages > 6) return Status::Errorf("stages must be in [2, 6], not {}", c.stages);
+  if (c.stages < 2 || c.stages > 8) return Status::Errorf("stages must be in [2, 8], not {}", c.stages);
+  // The ticket counter keeps arrivals in 16 bits; 16 ranges is already far past what pays.
+  if (c.split_k < 1 || c.split_k > 16) return Status::Errorf("split_k must be in [1, 16], not {}", c.split_k);
   // Accumulators per consumer thread: slabs * tile_n / 2 floats; beyond 128 they do not fit beside
   // the addresses and epilogue temporaries in kConsumerRegs registers.
   int acc = MSlabs(c) * c.tile_n / 2;
@@ -75,7 +88,7 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
     return Status::Errorf("{} f32 accumulators per consumer thread (tile {}x{} over {} warpgroups): at most 128", acc,
                           c.tile_m, c.tile_n, c.consumers);
   }
-  if (SmemBytes(c) > kMaxSmemBytes) {
+  if (SmemBytes(c) + StaticSmemBytes(c) > kMaxSmemBytes) {
     return Status::Errorf("{} bytes of shared memory ({} stages of {} bytes): at most {}", SmemBytes(c), c.stages,
                           StageBytes(c), kMaxSmemBytes);
   }
@@ -93,10 +106,6 @@ Status ValidateGemmSm90Problem(const GemmSm90Config& c, int64_t M, int64_t N, in
     return Status::Errorf("product {}x{}x{} exceeds 32-bit coordinates", M, N, K);
   }
   return Status::Ok();
-}
-
-std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& c, int64_t M, int64_t N) {
-  return {static_cast<uint32_t>((N + c.tile_n - 1) / c.tile_n), static_cast<uint32_t>((M + c.tile_m - 1) / c.tile_m), 1};
 }
 
 namespace {
@@ -117,6 +126,24 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   if (c.gelu) w.Line("__device__ __forceinline__ float agt_gelu(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }");
   w.Linef("typedef {} InT;", t);
   w.Linef("typedef {} OutT;", OutType(c));
+  if (c.bias) {
+    w.Line("// Two consecutive 16-bit bias values (column col in the low half), zero past N: loaded at the start of a");
+    w.Line("// unit, converted in its epilogue.");
+    w.Line("__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {");
+    w.Line("  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);");
+    w.Line("  const unsigned lo = col < N ? __ldg(raw + col) : 0u;");
+    w.Line("  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;");
+    w.Line("  return lo | (hi << 16);");
+    w.Line("}");
+    if (c.input == GemmInput::kF16) {
+      w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }");
+      w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }");
+    } else {
+      w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __uint_as_float(p << 16); }");
+      w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __uint_as_float(p & 0xFFFF0000u); }");
+    }
+  }
+  EmitWorkUnitDecode(w, c);
   w.Line("}  // namespace agt_gemm");
   w.Line("using namespace agt_gemm;");
   w.Blank();
@@ -134,15 +161,21 @@ void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
   auto elected = w.Block("if (threadIdx.x < 32 && elect_one_sync())");
   w.Line("prefetch_tensormap(&tm_a);");
   w.Line("prefetch_tensormap(&tm_b);");
-  auto loop = w.Block("for (int kb = 0; kb < k_blocks; ++kb)");
-  w.Line("const int s = kb % kStages;");
-  w.Comment("Use u = kb / kStages of this stage: wait until the consumers released use u-1.");
-  w.Line("if (kb >= kStages) mbar_wait(empty_bar(s), ((kb / kStages) - 1) & 1);");
-  w.Line("const int k0 = kb * kBK;");
+  w.Line("int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages");
+  auto units = w.Block("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
+  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
+  w.Line("const int m0 = u.m0, n0 = u.n0;");
   if (c.b_layout == BLayout::kKN) {
     w.Comment("B [K, N]: one 64-column box per 64 columns of the tile; boxes wholly past N are skipped\n"
               "(their columns are never stored, so stale shared memory there is harmless).");
     w.Line("const int b_boxes = min(kBN / 64, (N - n0 + 63) / 64);");
+  }
+  auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
+  w.Line("const int s = it % kStages;");
+  w.Comment("Use it / kStages of this stage: wait until the consumers released the use before.");
+  w.Line("if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);");
+  w.Line("const int k0 = kb * kBK;");
+  if (c.b_layout == BLayout::kKN) {
     w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(b_boxes) * (64 * kBK * 2));");
     w.Line("tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);");
     w.Line("for (int j = 0; j < b_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);");
@@ -163,6 +196,7 @@ void FenceAccumulators(CudaWriter& w) {
   w.Line("}");
 }
 
+// Opens the consumers' unit loop and leaves it open: the split-K step and the epilogue go inside.
 void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
   const std::string mma = WgmmaWrapperName(c.tile_n, c.input == GemmInput::kF16 ? WgmmaInput::kF16 : WgmmaInput::kBF16);
   const int trans_b = c.b_layout == BLayout::kKN ? 1 : 0;
@@ -175,15 +209,26 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("const int cw = wg - 1;                 // consumer index: rows [cw * kSlabs * 64, +kSlabs * 64) of the tile");
   w.Line("const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;");
   w.Line("float acc[kSlabs][kBN / 2];");
+  w.Line("int it = 0;   // k-blocks consumed by this CTA across its units, in step with the producer's");
+  w.Open("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
+  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
+  w.Line("const int m0 = u.m0, n0 = u.n0;");
   w.Line("#pragma unroll");
   w.Line("for (int t = 0; t < kSlabs; ++t) {");
   w.Line("  #pragma unroll");
   w.Line("  for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;");
   w.Line("}");
+  if (c.bias) {
+    w.Comment("This thread's bias pairs (columns n0 + 2 * (lane % 4) + 8j and +1), issued before the k-loop so that\n"
+              "their latency hides behind it: loaded in the epilogue, each column group waited on its own load.");
+    w.Line("unsigned bias_pk[kBN / 8];");
+    w.Line("#pragma unroll");
+    w.Line("for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);");
+  }
   {
-    auto loop = w.Block("for (int kb = 0; kb < k_blocks; ++kb)");
-    w.Line("const int s = kb % kStages;");
-    w.Line("mbar_wait(full_bar(s), (kb / kStages) & 1);");
+    auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
+    w.Line("const int s = it % kStages;");
+    w.Line("mbar_wait(full_bar(s), (it / kStages) & 1);");
     w.Line("const u32 a_stage = sA + s * kStageBytesA + cw * (kSlabs * 64 * 128);");
     w.Line("const u32 b_stage = sB + s * kStageBytesB;");
   FenceAccumulators(w);
@@ -206,13 +251,15 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
       w.Linef("{}<{}>(acc[t], da, db, 1);", mma, trans_b);
     }
     w.Line("wgmma_commit_group();");
-    w.Comment("One group stays in flight; the group of kb-1 has finished reading its stage: release it.");
+    w.Comment("One group stays in flight; the group of the k-block before has finished reading its stage: release it.");
     w.Line("wgmma_wait_group<1>();");
   FenceAccumulators(w);
-    w.Line("if (kb > 0 && lane == 0) mbar_arrive(empty_bar((kb - 1) % kStages));");
+    w.Line("if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
   }
   w.Line("wgmma_wait_group<0>();");
   FenceAccumulators(w);
+  w.Comment("The unit's last stage is read too: release it (the producer may be filling the next unit's).");
+  w.Line("if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
 }
 
 void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
@@ -227,8 +274,7 @@ void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("if (col >= N) continue;");
   w.Line("const bool pair = col + 1 < N;");
   if (c.bias) {
-    w.Line("const float b0 = agt_ld(bias[col]);");
-    w.Line("const float b1 = pair ? agt_ld(bias[col + 1]) : 0.0f;");
+    w.Line("const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);");
   }
   w.Line("#pragma unroll");
   auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
@@ -280,11 +326,12 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Linef("extern \"C\" __global__ void __launch_bounds__({}, 1) {}(", k.threads, k.kernel_name);
   w.Line("    const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,");
   w.Line("    const InT* __restrict__ bias, const OutT* __restrict__ residual, OutT* __restrict__ c,");
-  w.Line("    int M, int N, int K, int ldc) {");
+  w.Line("    int M, int N, int K, int ldc, float* __restrict__ workspace) {");
   w.Indent();
   w.Line("using namespace agt_sm90;");
-  w.Linef("constexpr int kBM = {}, kBN = {}, kBK = {}, kStages = {}, kSlabs = {};", c.tile_m, c.tile_n, c.tile_k,
-          c.stages, MSlabs(c));
+  w.Linef("constexpr int kBM = {}, kBN = {}, kBK = {}, kStages = {}, kSlabs = {}, kSplits = {};", c.tile_m, c.tile_n,
+          c.tile_k, c.stages, MSlabs(c), c.split_k);
+  if (c.split_k > 1) w.Linef("constexpr int kConsumerThreads = {};", 128 * c.consumers);
   w.Line("constexpr u32 kStageBytesA = kBM * kBK * 2, kStageBytesB = kBN * kBK * 2;");
   w.Line("extern __shared__ unsigned char smem_raw[];");
   w.Comment("Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.");
@@ -294,11 +341,12 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Line("auto full_bar = [&](int s) { return bars + 8u * s; };");
   w.Line("auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };");
   w.Blank();
-  w.Comment("Tile schedule: one CTA per output tile, all of K. Stage (c) makes this a persistent loop\n"
-            "(for tile = blockIdx.x; tile < tiles; tile += gridDim.x) with split-K ranges [kb_begin, kb_end);\n"
-            "producer and consumers walk the same sequence and the barrier phases carry on across tiles.");
-  w.Line("const int m0 = blockIdx.y * kBM, n0 = blockIdx.x * kBN;");
+  w.Comment("Tile schedule (tile_scheduler_sm90.h): a persistent grid walks the work units (tile, k-range).");
+  w.Line("const int tiles_m = (M + kBM - 1) / kBM, tiles_n = (N + kBN - 1) / kBN;");
   w.Line("const int k_blocks = (K + kBK - 1) / kBK;");
+  w.Line("const int units = tiles_m * tiles_n * kSplits;");
+  if (c.split_k > 1) w.Line("__shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket");
+  else w.Line("(void)workspace;   // split_k 1: no workspace");
   w.Line("const int wg = warpgroup_index();");
   w.Blank();
   {
@@ -318,7 +366,9 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Indent();
   EmitMainloop(w, c);
   w.Blank();
+  EmitSplitKReduce(w, c);
   EmitEpilogue(w, c);
+  w.Close();   // unit loop
   w.Close();   // else
   w.Close();   // kernel
   k.source = w.str();

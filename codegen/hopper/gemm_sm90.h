@@ -15,8 +15,15 @@
 // consumer warp). One or two consumer warpgroups take the freed registers, wait on "full", issue
 // m64nNk16 wgmmas from shared memory (128-byte swizzle, descriptors built from run-time shared
 // addresses), keep one wgmma group in flight, release the previous stage, and run the epilogue from
-// registers. One CTA per output tile today; the tile loop is where stage (c)'s persistent scheduler
-// and split-K go (see TileSchedule in the emitted source).
+// registers.
+//
+// Tile schedule (codegen/hopper/tile_scheduler_sm90.h). The product is cut into work units (output
+// tile, k-range): split_k ranges per tile, tiles in raster order along M or N. The grid is persistent
+// (at most one CTA per SM); each CTA walks units blockIdx.x, +gridDim.x, ...; producer and consumers
+// walk the same sequence, and the ring's stage / phase counters run on across units. With split_k > 1
+// each unit's fp32 partial goes to a workspace and the last split of a tile to finish (a per-tile
+// ticket counter) adds the partials in split order 0..S-1 and runs the epilogue: deterministic, and
+// the epilogue runs once per tile.
 #pragma once
 
 #include <array>
@@ -29,6 +36,9 @@ namespace agt::codegen::hopper {
 
 enum class GemmInput { kF16, kBF16 };
 enum class BLayout { kKN, kNK };
+// Order of the output tiles in the work-unit sequence: consecutive tiles walk M (the tiles of one
+// weight column block run together, so it is read from HBM once) or N.
+enum class Raster { kAlongM, kAlongN };
 
 struct GemmSm90Config {
   GemmInput input = GemmInput::kF16;
@@ -36,14 +46,16 @@ struct GemmSm90Config {
   int tile_m = 128;       // 64 or 128 (split over the consumer warpgroups in m64 slabs)
   int tile_n = 128;       // 64..256: a multiple of 64 for kKN (one TMA box per 64 columns), of 16 for kNK
   int tile_k = 64;        // 64: one 128-byte swizzle span of 16-bit elements
-  int stages = 4;         // 2..6 shared-memory buffers
+  int stages = 4;         // 2..8 shared-memory buffers
   int consumers = 2;      // consumer warpgroups: 1 or 2
   bool bias = true;       // + bias[N] (input type)
   bool gelu = false;      // GELU (erf form) after the bias
   bool residual = false;  // + residual[M, N] (output type, row stride ldc) after GELU
   bool out_f32 = false;   // C in f32 instead of the input type
+  int split_k = 1;        // 1..16 k-ranges per output tile (1: none), reduced in a fixed order
+  Raster raster = Raster::kAlongM;
 
-  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias"
+  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" when split / along N
   std::string KernelName() const; // a C identifier that encodes the configuration
 };
 
@@ -60,8 +72,10 @@ struct GemmSm90Kernel {
 
 // The parameter list every emitted kernel takes, in order:
 //   (const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,
-//    const T* bias, const OT* residual, OT* c, int M, int N, int K, int ldc)
-// bias / residual may be null when the configuration does not use them. Grid: GemmSm90Grid.
+//    const T* bias, const OT* residual, OT* c, int M, int N, int K, int ldc, float* workspace)
+// bias / residual may be null when the configuration does not use them; workspace too with split_k 1,
+// else GemmSm90WorkspaceBytes, zeroed once when allocated (the kernel leaves it ready for the next
+// launch; launches sharing one workspace must be stream-ordered). Grid: GemmSm90Grid.
 
 // Checks the configuration (tile shapes, register and shared-memory budgets on an H100/H200).
 Status ValidateGemmSm90(const GemmSm90Config& cfg);
@@ -69,8 +83,5 @@ Status ValidateGemmSm90(const GemmSm90Config& cfg);
 Status ValidateGemmSm90Problem(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K);
 
 Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& cfg);
-
-// Launch grid for an M x N problem: one CTA per tile today (x over N tiles, y over M tiles).
-std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& cfg, int64_t M, int64_t N);
 
 }  // namespace agt::codegen::hopper

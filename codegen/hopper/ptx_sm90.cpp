@@ -1,5 +1,6 @@
 // The text of the sm_90a PTX wrappers (see ptx_sm90.h). The instruction forms follow the PTX ISA
-// (8.0+): mbarrier, cp.async.bulk.tensor, fence.proxy.async, wgmma.*, setmaxnreg, elect.sync; the
+// (8.0+): mbarrier, cp.async.bulk.tensor, fence.proxy.async, wgmma.*, setmaxnreg, elect.sync, and the
+// gpu-scope atomics, fences and acquire / release accesses of split-K's reduction; the
 // matrix-descriptor bit layout is the ISA's "Matrix Descriptor Format" for wgmma.
 #include "codegen/hopper/ptx_sm90.h"
 
@@ -99,6 +100,43 @@ template <int kN> __device__ __forceinline__ void bulk_wait_group_read() {
 }
 // Orders this thread's generic-proxy shared-memory accesses before later async-proxy ones (TMA, wgmma).
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+// ---- global memory: split-K partials and per-tile counters (gpu scope) ----
+// Partial tiles go through L2 only (st.global.cg / ld.global.cg): another SM reads them, and L1 is
+// not coherent. Written with the compiler's own cache-hint intrinsics rather than asm, so that it
+// may schedule the loads freely (many in flight) between the fences, which it never crosses.
+__device__ __forceinline__ void st_global_cg_v4(float* p, float a, float b, float c, float d) {
+  __stcg(reinterpret_cast<float4*>(p), make_float4(a, b, c, d));
+}
+__device__ __forceinline__ float4 ld_global_cg_v4(const float* p) { return __ldcg(reinterpret_cast<const float4*>(p)); }
+// Returns the old value; relaxed: it only hands out tickets, ordering comes from the fences below.
+__device__ __forceinline__ unsigned atom_add_relaxed_gpu(unsigned* p, unsigned v) {
+  unsigned old;
+  asm volatile("atom.relaxed.gpu.global.add.u32 %0, [%1], %2;\n" : "=r"(old) : "l"(p), "r"(v) : "memory");
+  return old;
+}
+// Release: this thread's earlier writes (and, through a preceding CTA barrier, its block's) are
+// visible to whoever acquires the new value.
+__device__ __forceinline__ void red_add_release_gpu(unsigned* p, unsigned v) {
+  asm volatile("red.release.gpu.global.add.u32 [%0], %1;\n" :: "l"(p), "r"(v) : "memory");
+}
+__device__ __forceinline__ unsigned ld_acquire_gpu(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+__device__ __forceinline__ void st_relaxed_gpu(unsigned* p, unsigned v) {
+  asm volatile("st.relaxed.gpu.global.u32 [%0], %1;\n" :: "l"(p), "r"(v) : "memory");
+}
+// A gpu-scope fence: orders this thread's accesses before and after it for every SM.
+__device__ __forceinline__ void fence_acq_rel_gpu() { asm volatile("fence.acq_rel.gpu;\n" ::: "memory"); }
+// Spins (acquire) until the high 16 bits of *p read `want`; traps after 2^34 cycles, like mbar_wait.
+__device__ __forceinline__ void wait_count_high(const unsigned* p, unsigned want) {
+  const long long start = clock64();
+  while ((ld_acquire_gpu(p) >> 16) != want) {
+    if (clock64() - start > (1ll << 34)) __trap();
+  }
+}
 
 // ---- wgmma ----
 // Shared-memory matrix descriptor: start address, leading / stride byte offsets (16-byte units, 14

@@ -94,6 +94,43 @@ template <int kN> __device__ __forceinline__ void bulk_wait_group_read() {
 // Orders this thread's generic-proxy shared-memory accesses before later async-proxy ones (TMA, wgmma).
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
+// ---- global memory: split-K partials and per-tile counters (gpu scope) ----
+// Partial tiles go through L2 only (st.global.cg / ld.global.cg): another SM reads them, and L1 is
+// not coherent. Written with the compiler's own cache-hint intrinsics rather than asm, so that it
+// may schedule the loads freely (many in flight) between the fences, which it never crosses.
+__device__ __forceinline__ void st_global_cg_v4(float* p, float a, float b, float c, float d) {
+  __stcg(reinterpret_cast<float4*>(p), make_float4(a, b, c, d));
+}
+__device__ __forceinline__ float4 ld_global_cg_v4(const float* p) { return __ldcg(reinterpret_cast<const float4*>(p)); }
+// Returns the old value; relaxed: it only hands out tickets, ordering comes from the fences below.
+__device__ __forceinline__ unsigned atom_add_relaxed_gpu(unsigned* p, unsigned v) {
+  unsigned old;
+  asm volatile("atom.relaxed.gpu.global.add.u32 %0, [%1], %2;\n" : "=r"(old) : "l"(p), "r"(v) : "memory");
+  return old;
+}
+// Release: this thread's earlier writes (and, through a preceding CTA barrier, its block's) are
+// visible to whoever acquires the new value.
+__device__ __forceinline__ void red_add_release_gpu(unsigned* p, unsigned v) {
+  asm volatile("red.release.gpu.global.add.u32 [%0], %1;\n" :: "l"(p), "r"(v) : "memory");
+}
+__device__ __forceinline__ unsigned ld_acquire_gpu(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+__device__ __forceinline__ void st_relaxed_gpu(unsigned* p, unsigned v) {
+  asm volatile("st.relaxed.gpu.global.u32 [%0], %1;\n" :: "l"(p), "r"(v) : "memory");
+}
+// A gpu-scope fence: orders this thread's accesses before and after it for every SM.
+__device__ __forceinline__ void fence_acq_rel_gpu() { asm volatile("fence.acq_rel.gpu;\n" ::: "memory"); }
+// Spins (acquire) until the high 16 bits of *p read `want`; traps after 2^34 cycles, like mbar_wait.
+__device__ __forceinline__ void wait_count_high(const unsigned* p, unsigned want) {
+  const long long start = clock64();
+  while ((ld_acquire_gpu(p) >> 16) != want) {
+    if (clock64() - start > (1ll << 34)) __trap();
+  }
+}
+
 // ---- wgmma ----
 // Shared-memory matrix descriptor: start address, leading / stride byte offsets (16-byte units, 14
 // bits each), base offset 0 (tiles are 1024-byte aligned), layout in bits 62-63 (1 = 128-byte swizzle).
@@ -160,15 +197,37 @@ __device__ __forceinline__ void agt_st2(__nv_bfloat16* p, float a, float b) { *r
 __device__ __forceinline__ void agt_st2(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }
 typedef __half InT;
 typedef __half OutT;
+// Two consecutive 16-bit bias values (column col in the low half), zero past N: loaded at the start of a
+// unit, converted in its epilogue.
+__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {
+  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);
+  const unsigned lo = col < N ? __ldg(raw + col) : 0u;
+  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;
+  return lo | (hi << 16);
+}
+__device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }
+__device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }
+// Work unit u: tile u / 1 in raster order along M, split u % 1 of its k-blocks.
+struct WorkUnit { int m0, n0, tile, split, kb_begin, kb_end; };
+__device__ __forceinline__ WorkUnit agt_work_unit(int u, int tiles_m, int tiles_n, int k_blocks) {
+  WorkUnit r;
+  r.tile = u / 1;
+  r.split = u - r.tile * 1;
+  r.m0 = (r.tile % tiles_m) * 128;
+  r.n0 = (r.tile / tiles_m) * 128;
+  r.kb_begin = r.split * k_blocks / 1;
+  r.kb_end = (r.split + 1) * k_blocks / 1;
+  return r;
+}
 }  // namespace agt_gemm
 using namespace agt_gemm;
 
 extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x128x64_s4_c2_bias(
     const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,
     const InT* __restrict__ bias, const OutT* __restrict__ residual, OutT* __restrict__ c,
-    int M, int N, int K, int ldc) {
+    int M, int N, int K, int ldc, float* __restrict__ workspace) {
   using namespace agt_sm90;
-  constexpr int kBM = 128, kBN = 128, kBK = 64, kStages = 4, kSlabs = 1;
+  constexpr int kBM = 128, kBN = 128, kBK = 64, kStages = 4, kSlabs = 1, kSplits = 1;
   constexpr u32 kStageBytesA = kBM * kBK * 2, kStageBytesB = kBN * kBK * 2;
   extern __shared__ unsigned char smem_raw[];
   // Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.
@@ -178,11 +237,11 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
   auto full_bar = [&](int s) { return bars + 8u * s; };
   auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };
 
-  // Tile schedule: one CTA per output tile, all of K. Stage (c) makes this a persistent loop
-  // (for tile = blockIdx.x; tile < tiles; tile += gridDim.x) with split-K ranges [kb_begin, kb_end);
-  // producer and consumers walk the same sequence and the barrier phases carry on across tiles.
-  const int m0 = blockIdx.y * kBM, n0 = blockIdx.x * kBN;
+  // Tile schedule (tile_scheduler_sm90.h): a persistent grid walks the work units (tile, k-range).
+  const int tiles_m = (M + kBM - 1) / kBM, tiles_n = (N + kBN - 1) / kBN;
   const int k_blocks = (K + kBK - 1) / kBK;
+  const int units = tiles_m * tiles_n * kSplits;
+  (void)workspace;   // split_k 1: no workspace
   const int wg = warpgroup_index();
 
   if (threadIdx.x == 0) {
@@ -200,17 +259,22 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
     if (threadIdx.x < 32 && elect_one_sync()) {
       prefetch_tensormap(&tm_a);
       prefetch_tensormap(&tm_b);
-      for (int kb = 0; kb < k_blocks; ++kb) {
-        const int s = kb % kStages;
-        // Use u = kb / kStages of this stage: wait until the consumers released use u-1.
-        if (kb >= kStages) mbar_wait(empty_bar(s), ((kb / kStages) - 1) & 1);
-        const int k0 = kb * kBK;
+      int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages
+      for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
+        const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);
+        const int m0 = u.m0, n0 = u.n0;
         // B [K, N]: one 64-column box per 64 columns of the tile; boxes wholly past N are skipped
         // (their columns are never stored, so stale shared memory there is harmless).
         const int b_boxes = min(kBN / 64, (N - n0 + 63) / 64);
-        mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(b_boxes) * (64 * kBK * 2));
-        tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);
-        for (int j = 0; j < b_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);
+        for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it) {
+          const int s = it % kStages;
+          // Use it / kStages of this stage: wait until the consumers released the use before.
+          if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);
+          const int k0 = kb * kBK;
+          mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(b_boxes) * (64 * kBK * 2));
+          tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);
+          for (int j = 0; j < b_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);
+        }
       }
     }
   } else {
@@ -220,77 +284,88 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
     const int cw = wg - 1;                 // consumer index: rows [cw * kSlabs * 64, +kSlabs * 64) of the tile
     const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
     float acc[kSlabs][kBN / 2];
-    #pragma unroll
-    for (int t = 0; t < kSlabs; ++t) {
-      #pragma unroll
-      for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;
-    }
-    for (int kb = 0; kb < k_blocks; ++kb) {
-      const int s = kb % kStages;
-      mbar_wait(full_bar(s), (kb / kStages) & 1);
-      const u32 a_stage = sA + s * kStageBytesA + cw * (kSlabs * 64 * 128);
-      const u32 b_stage = sB + s * kStageBytesB;
+    int it = 0;   // k-blocks consumed by this CTA across its units, in step with the producer's
+    for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
+      const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);
+      const int m0 = u.m0, n0 = u.n0;
       #pragma unroll
       for (int t = 0; t < kSlabs; ++t) {
         #pragma unroll
-        for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
+        for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;
       }
-      wgmma_fence();
+      // This thread's bias pairs (columns n0 + 2 * (lane % 4) + 8j and +1), issued before the k-loop so that
+      // their latency hides behind it: loaded in the epilogue, each column group waited on its own load.
+      unsigned bias_pk[kBN / 8];
       #pragma unroll
-      for (int kk = 0; kk < kBK / 16; ++kk) {
-        // B MN-major: 16 k-rows of 128 bytes per step; 8-row groups 1024 bytes apart (SBO), the
-        // next 64-column box 64 * 128 bytes on (LBO).
-        const u64 db = smem_desc(b_stage + kk * (16 * 128), 64 * kBK * 2, 1024, 1);
+      for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);
+      for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it) {
+        const int s = it % kStages;
+        mbar_wait(full_bar(s), (it / kStages) & 1);
+        const u32 a_stage = sA + s * kStageBytesA + cw * (kSlabs * 64 * 128);
+        const u32 b_stage = sB + s * kStageBytesB;
         #pragma unroll
         for (int t = 0; t < kSlabs; ++t) {
-          // A K-major, m64 slab t: 8-row groups 1024 bytes apart, 32 bytes per k16 step.
-          const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * 32, 16, 1024, 1);
-          agt_sm90::wgmma_m64n128k16_f16<1>(acc[t], da, db, 1);
+          #pragma unroll
+          for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
         }
+        wgmma_fence();
+        #pragma unroll
+        for (int kk = 0; kk < kBK / 16; ++kk) {
+          // B MN-major: 16 k-rows of 128 bytes per step; 8-row groups 1024 bytes apart (SBO), the
+          // next 64-column box 64 * 128 bytes on (LBO).
+          const u64 db = smem_desc(b_stage + kk * (16 * 128), 64 * kBK * 2, 1024, 1);
+          #pragma unroll
+          for (int t = 0; t < kSlabs; ++t) {
+            // A K-major, m64 slab t: 8-row groups 1024 bytes apart, 32 bytes per k16 step.
+            const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * 32, 16, 1024, 1);
+            agt_sm90::wgmma_m64n128k16_f16<1>(acc[t], da, db, 1);
+          }
+        }
+        wgmma_commit_group();
+        // One group stays in flight; the group of the k-block before has finished reading its stage: release it.
+        wgmma_wait_group<1>();
+        #pragma unroll
+        for (int t = 0; t < kSlabs; ++t) {
+          #pragma unroll
+          for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
+        }
+        if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));
       }
-      wgmma_commit_group();
-      // One group stays in flight; the group of kb-1 has finished reading its stage: release it.
-      wgmma_wait_group<1>();
+      wgmma_wait_group<0>();
       #pragma unroll
       for (int t = 0; t < kSlabs; ++t) {
         #pragma unroll
         for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
       }
-      if (kb > 0 && lane == 0) mbar_arrive(empty_bar((kb - 1) % kStages));
-    }
-    wgmma_wait_group<0>();
-    #pragma unroll
-    for (int t = 0; t < kSlabs; ++t) {
-      #pragma unroll
-      for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
-    }
+      // The unit's last stage is read too: release it (the producer may be filling the next unit's).
+      if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));
 
-    // Epilogue from registers. Accumulator layout of m64nN: warp w of the warpgroup holds rows
-    // 16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in acc[4j + 2h + {0,1}], h = the +8 row half.
-    const int row0 = m0 + cw * (kSlabs * 64) + warp * 16 + lane / 4;
-    const int col0 = n0 + 2 * (lane % 4);
-    const bool vec_ok = (ldc % 2) == 0 && (reinterpret_cast<unsigned long long>(c) % (2 * sizeof(OutT))) == 0;
-    #pragma unroll
-    for (int j = 0; j < kBN / 8; ++j) {
-      const int col = col0 + 8 * j;
-      if (col >= N) continue;
-      const bool pair = col + 1 < N;
-      const float b0 = agt_ld(bias[col]);
-      const float b1 = pair ? agt_ld(bias[col + 1]) : 0.0f;
+      // Epilogue from registers. Accumulator layout of m64nN: warp w of the warpgroup holds rows
+      // 16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in acc[4j + 2h + {0,1}], h = the +8 row half.
+      const int row0 = m0 + cw * (kSlabs * 64) + warp * 16 + lane / 4;
+      const int col0 = n0 + 2 * (lane % 4);
+      const bool vec_ok = (ldc % 2) == 0 && (reinterpret_cast<unsigned long long>(c) % (2 * sizeof(OutT))) == 0;
       #pragma unroll
-      for (int t = 0; t < kSlabs; ++t) {
+      for (int j = 0; j < kBN / 8; ++j) {
+        const int col = col0 + 8 * j;
+        if (col >= N) continue;
+        const bool pair = col + 1 < N;
+        const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);
         #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int row = row0 + t * 64 + h * 8;
-          if (row >= M) continue;
-          float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];
-          v0 += b0; v1 += b1;
-          OutT* p = c + static_cast<long long>(row) * ldc + col;
-          if (pair && vec_ok) {
-            agt_st2(p, v0, v1);
-          } else {
-            agt_st(p, v0);
-            if (pair) agt_st(p + 1, v1);
+        for (int t = 0; t < kSlabs; ++t) {
+          #pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int row = row0 + t * 64 + h * 8;
+            if (row >= M) continue;
+            float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];
+            v0 += b0; v1 += b1;
+            OutT* p = c + static_cast<long long>(row) * ldc + col;
+            if (pair && vec_ok) {
+              agt_st2(p, v0, v1);
+            } else {
+              agt_st(p, v0);
+              if (pair) agt_st(p + 1, v1);
+            }
           }
         }
       }

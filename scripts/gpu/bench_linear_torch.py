@@ -4,8 +4,9 @@ and DETR, under the same conditions as build/bin/bench_gemm_sm90: a CUDA graph o
 through 4 copies of the weight (so L2 does not keep it), random inputs, 5 warm-up replays, then the
 median of 60 timed replays (CUDA events), divided by 20. Prints the same table keys (name M N K).
 
-With --ours FILE (bench_gemm_sm90's output) it prints the joined table instead: ours ([K, N] and
-[N, K] weights) beside torch, with ours/torch ratios and their geometric mean.
+With --ours FILE (bench_gemm_sm90's output) it prints the joined table instead: each of ours (the
+columns its header names: the default configuration, and the sweep's best) beside torch, with
+ours/torch ratios, their geometric mean and worst.
 
     build/bin/bench_gemm_sm90 > ours.txt && python3 scripts/gpu/bench_linear_torch.py --ours ours.txt
 """
@@ -64,30 +65,40 @@ def time_linear(m, k, n):
 
 
 def read_ours(path):
-    rows = {}
+    """bench_gemm_sm90's table: its header names the columns; every `<x>_us` with an `<x>_config`
+    beside it is one of ours (default_us / default_config, best_us / best_config; older tables: kn, nk)."""
+    rows, cols = {}, None
     with open(path) as f:
         for line in f:
-            if line.startswith("#") or line.startswith("name"):
+            if line.startswith("#"):
                 continue
             p = line.split()
-            if len(p) >= 10:
-                rows[p[0]] = {"kn_us": float(p[4]), "kn_cfg": p[6], "nk_us": float(p[7]), "nk_cfg": p[9]}
-    return rows
+            if p and p[0] == "name":
+                cols = p
+                continue
+            if cols is None or len(p) != len(cols):
+                continue
+            rows[p[0]] = dict(zip(cols, p))
+    if cols is None:
+        return {}, []
+    kinds = [c[:-3] for c in cols if c.endswith("_us") and c[:-3] + "_config" in cols]
+    return rows, kinds
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ours", help="bench_gemm_sm90's table, to join")
     args = ap.parse_args()
-    ours = read_ours(args.ours) if args.ours else None
+    ours, kinds = read_ours(args.ours) if args.ours else (None, [])
     print(f"# torch {torch.__version__} F.linear fp16 + bias on {torch.cuda.get_device_name()}, "
           f"median of {SAMPLES} graph replays x {PER_GRAPH} calls, {COPIES} weight copies")
     if ours is None:
         print(f"{'name':<14} {'M':>5} {'N':>5} {'K':>5} {'torch_us':>9} {'TF/s':>7}")
     else:
-        print(f"{'name':<14} {'M':>5} {'N':>5} {'K':>5} {'torch_us':>9} {'kn_us':>8} {'kn/torch':>8} "
-              f"{'nk_us':>8} {'nk/torch':>8} {'kn_config':<14} {'nk_config':<14}")
-    ratios = {"kn": [], "nk": []}
+        head = "".join(f" {k + '_us':>10} {k + '/torch':>13}" for k in kinds)
+        cfgs = "".join(f" {k + '_config':<20}" for k in kinds)
+        print(f"{'name':<14} {'M':>5} {'N':>5} {'K':>5} {'torch_us':>9}{head}{cfgs}")
+    ratios = {k: [] for k in kinds}
     for name, m, k, n in shapes():
         t = time_linear(m, k, n)
         tf = 2.0 * m * n * k / t * 1e-6
@@ -98,18 +109,21 @@ def main():
         if o is None:
             print(f"{name:<14} {m:>5} {n:>5} {k:>5} {t:>9.2f}   (not in {args.ours})", flush=True)
             continue
-        for lay in ("kn", "nk"):
-            if o[lay + "_us"] < 1e29:
-                ratios[lay].append(o[lay + "_us"] / t)
-        print(f"{name:<14} {m:>5} {n:>5} {k:>5} {t:>9.2f} {o['kn_us']:>8.2f} {o['kn_us'] / t:>8.2f} "
-              f"{o['nk_us']:>8.2f} {o['nk_us'] / t:>8.2f} {o['kn_cfg']:<14} {o['nk_cfg']:<14}", flush=True)
-    if ours is not None:
-        for lay in ("kn", "nk"):
-            r = ratios[lay]
-            if r:
-                gm = math.exp(sum(math.log(x) for x in r) / len(r))
-                print(f"# {lay}: geometric mean ours/torch {gm:.3f}, worst {max(r):.2f}, "
-                      f"{sum(1 for x in r if x > 1.0)} of {len(r)} shapes above 1.0")
+        line = f"{name:<14} {m:>5} {n:>5} {k:>5} {t:>9.2f}"
+        for kind in kinds:
+            us = float(o[kind + "_us"])
+            if us < 1e29:
+                ratios[kind].append(us / t)
+            line += f" {us:>10.2f} {us / t:>13.2f}"
+        for kind in kinds:
+            line += f" {o[kind + '_config']:<20}"
+        print(line, flush=True)
+    for kind in kinds:
+        r = ratios[kind]
+        if r:
+            gm = math.exp(sum(math.log(x) for x in r) / len(r))
+            print(f"# {kind}: geometric mean ours/torch {gm:.3f}, worst {max(r):.2f}, "
+                  f"{sum(1 for x in r if x > 1.0)} of {len(r)} shapes above 1.0, {sum(1 for x in r if x > 1.25)} above 1.25")
 
 
 if __name__ == "__main__":

@@ -53,15 +53,25 @@ for s in "${steps[@]}"; do
     torchbench)
       python3 scripts/bench_torch_ops.py --ours /tmp/ours_attention.csv 2>&1 | tee "$OUT/bench_torch.txt" ;;
     sm90)
-      # The cubins pack.sh carried (compiled here would take NVRTC a few seconds each).
+      # The Hopper GEMM core: its [sm90] tests (CPU and [gpu]), the Linear-shape table (the default
+      # configuration, and with SM90_SWEEP=1 the sweep's best; every sweep timing in sm90_sweep.txt)
+      # beside torch's F.linear, and HGMMA / UTMALDG / local-memory counts in each carried cubin's SASS.
+      # The cubins pack.sh (or pack_sm90.sh) carried: compiled here would take NVRTC a few seconds each.
+      # SCRIPTS: where bench_linear_torch.py is (a carried copy when the checkout is another branch's);
+      # SM90_TESTS: the Catch2 filter (from another branch's checkout: "[sm90] ~*docs/hopper*", since
+      # the golden kernels it compares live in this branch's docs/hopper).
       export AGT_NVRTC_CACHE="$PWD/$CARRY/nvrtc-cache-sm90"
-      timeout 90 "$CARRY/bin/test_codegen" "[sm90]" --durations yes 2>&1 | tee "$OUT/sm90_tests.txt" | tail -n 45
-      timeout 100 "$CARRY/bin/bench_gemm_sm90" > "$OUT/sm90_ours.txt" 2> "$OUT/sm90_ours.err"; cat "$OUT/sm90_ours.txt" "$OUT/sm90_ours.err"
-      timeout 80 python3 scripts/gpu/bench_linear_torch.py --ours "$OUT/sm90_ours.txt" 2>&1 | tee "$OUT/sm90_vs_torch.txt"
+      SCRIPTS=${SCRIPTS:-scripts/gpu}
+      timeout 60 "$CARRY/bin/test_codegen" "${SM90_TESTS:-[sm90]}" --durations yes 2>&1 | tee "$OUT/sm90_tests.txt" | tail -n 70
+      sweep=(); [ "${SM90_SWEEP:-1}" = 1 ] && sweep=(--sweep --sweep-log "$OUT/sm90_sweep.txt")
+      timeout 120 "$CARRY/bin/bench_gemm_sm90" "${sweep[@]}" > "$OUT/sm90_ours.txt" 2> "$OUT/sm90_ours.err"; cat "$OUT/sm90_ours.txt"; tail -n 20 "$OUT/sm90_ours.err"
+      # The defaults timed again: the run-to-run spread.
+      timeout 30 "$CARRY/bin/bench_gemm_sm90" > "$OUT/sm90_ours_repeat.txt" 2>&1
+      timeout 60 python3 "$SCRIPTS/bench_linear_torch.py" --ours "$OUT/sm90_ours.txt" 2>&1 | tee "$OUT/sm90_vs_torch.txt"
       for f in "$AGT_NVRTC_CACHE"/*.cubin; do
         sass=$(cuobjdump -sass "$f")
         echo "$(grep -m1 -o 'agt_gemm_sm90[A-Za-z0-9_]*' <<< "$sass"): $(grep -c HGMMA <<< "$sass") HGMMA, $(grep -c UTMALDG <<< "$sass") UTMALDG, $(grep -c -E 'LDL|STL' <<< "$sass") LDL/STL"
-      done | tee "$OUT/sm90_sass.txt" ;;
+      done > "$OUT/sm90_sass.txt"; grep -v " 0 LDL/STL" "$OUT/sm90_sass.txt" | head -n 12 ;;
     export)
       mkdir -p "$OUT/fixtures"
       for m in vit-base-16 setr-pup detr-resnet50-e6; do

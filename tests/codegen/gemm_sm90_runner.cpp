@@ -7,6 +7,7 @@
 #include <random>
 
 #include "ir/tensor.h"
+#include "codegen/hopper/tile_scheduler_sm90.h"
 #include "runtime/tensor_map.h"
 
 namespace agt::test {
@@ -163,10 +164,26 @@ std::unique_ptr<Sm90GemmRunner> Sm90GemmRunner::Create(std::string* why_not) {
   char name[256] = {0};
   r->d_->cuDeviceGetName(name, sizeof(name), r->dev_);
   r->name_ = name;
+  r->d_->cuDeviceGetAttribute(&r->sms_, runtime::kAttrMultiprocessorCount, r->dev_);
+  if (r->sms_ <= 0) r->sms_ = 1;
   return r;
 }
 
+struct Sm90GemmRunner::TimingBuffers {
+  int64_t M = 0, N = 0, K = 0;
+  GemmInput input = GemmInput::kF16;
+  BLayout layout = BLayout::kKN;
+  bool out_f32 = false;
+  DeviceBuffer a, bias, res, c, workspace;
+  std::vector<DeviceBuffer> b;
+  size_t workspace_bytes = 0;
+};
+
+const GemmSm90Config& Sm90GemmRunner::config(int kernel) const { return kernels_.at(static_cast<size_t>(kernel))->cfg; }
+
 Sm90GemmRunner::~Sm90GemmRunner() {
+  if (ctx_ != nullptr) d_->cuCtxSetCurrent(ctx_);
+  timing_.reset();   // its buffers belong to the context released below
   for (auto& k : kernels_) {
     if (k->module != nullptr) d_->cuModuleUnload(k->module);
   }
@@ -218,15 +235,16 @@ Status Maps(const runtime::CudaDriver& d, const GemmSm90Config& cfg, const codeg
 
 }  // namespace
 
-Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Problem& p, const Sm90Operands& o) {
+Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Problem& p, const Sm90Operands& o,
+                                                         const RunOptions& opt) {
   const Kernel& k = *kernels_.at(static_cast<size_t>(kernel));
   AGT_RETURN_IF_ERROR(codegen::hopper::ValidateGemmSm90Problem(k.cfg, p.M, p.N, p.K));
   d_->cuCtxSetCurrent(ctx_);
   const int out_bytes = k.cfg.out_f32 ? 4 : 2;
   const size_t c_elems = static_cast<size_t>(p.M * p.N);
   const size_t guard_elems = static_cast<size_t>(p.N) + 64;   // one more row and a bit
-  DeviceBuffer a, b, bias, res, c;
-  for (DeviceBuffer* buf : {&a, &b, &bias, &res, &c}) buf->d = d_;
+  DeviceBuffer a, b, bias, res, c, ws;
+  for (DeviceBuffer* buf : {&a, &b, &bias, &res, &c, &ws}) buf->d = d_;
   auto upload = [&](DeviceBuffer& buf, const std::vector<uint8_t>& bytes) -> Status {
     AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&buf.ptr, std::max<size_t>(bytes.size(), 16)), "cuMemAlloc"));
     return Check(d_->cuMemcpyHtoD(buf.ptr, bytes.data(), bytes.size()), "cuMemcpyHtoD");
@@ -239,22 +257,36 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   // one it writes past C's end shows in the guard.
   std::vector<uint8_t> poison((c_elems + guard_elems) * static_cast<size_t>(out_bytes), 0xFF);
   AGT_RETURN_IF_ERROR(upload(c, poison));
+  // The split-K workspace, zeroed once, as an artifact would: later launches find what the last left.
+  const int64_t ws_bytes = codegen::hopper::GemmSm90WorkspaceBytes(k.cfg, p.M, p.N);
+  if (ws_bytes > 0) AGT_RETURN_IF_ERROR(upload(ws, std::vector<uint8_t>(static_cast<size_t>(ws_bytes), 0)));
   runtime::TensorMap maps[2];
   AGT_RETURN_IF_ERROR(Maps(*d_, k.cfg, k.source, p, a.ptr, b.ptr, maps));
   int M = static_cast<int>(p.M), N = static_cast<int>(p.N), K = static_cast<int>(p.K), ldc = N;
-  void* args[] = {&maps[0], &maps[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc};
-  auto grid = codegen::hopper::GemmSm90Grid(k.cfg, p.M, p.N);
-  AGT_RETURN_IF_ERROR(Check(d_->cuLaunchKernel(k.fn, grid[0], grid[1], grid[2], static_cast<unsigned>(k.source.threads), 1, 1,
-                                               static_cast<unsigned>(k.source.smem_bytes), nullptr, args, nullptr),
-                            "cuLaunchKernel"));
-  AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
-  std::vector<uint8_t> back(poison.size());
-  AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoH(back.data(), c.ptr, back.size()), "cuMemcpyDtoH"));
+  void* args[] = {&maps[0], &maps[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc, &ws.ptr};
+  const int ctas = opt.max_ctas > 0 ? std::min(opt.max_ctas, sms_) : sms_;
+  auto grid = codegen::hopper::GemmSm90Grid(k.cfg, p.M, p.N, p.K, ctas);
   RunResult r;
+  r.grid = grid[0];
+  std::vector<uint8_t> first;
+  for (int l = 0; l < std::max(1, opt.launches); ++l) {
+    if (l > 0) AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(c.ptr, poison.data(), poison.size()), "cuMemcpyHtoD"));
+    AGT_RETURN_IF_ERROR(Check(d_->cuLaunchKernel(k.fn, grid[0], grid[1], grid[2], static_cast<unsigned>(k.source.threads), 1, 1,
+                                                 static_cast<unsigned>(k.source.smem_bytes), nullptr, args, nullptr),
+                              "cuLaunchKernel"));
+    AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
+    std::vector<uint8_t> back(poison.size());
+    AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoH(back.data(), c.ptr, back.size()), "cuMemcpyDtoH"));
+    r.guard_intact = r.guard_intact && std::all_of(back.begin() + static_cast<std::ptrdiff_t>(c_elems * out_bytes),
+                                                   back.end(), [](uint8_t x) { return x == 0xFF; });
+    if (l == 0) {
+      first = std::move(back);
+    } else if (back != first) {
+      r.identical = false;
+    }
+  }
   r.c.resize(c_elems);
-  for (size_t i = 0; i < c_elems; ++i) r.c[i] = Unpack(back.data() + i * out_bytes, k.cfg.input, k.cfg.out_f32);
-  r.guard_intact = std::all_of(back.begin() + static_cast<std::ptrdiff_t>(c_elems * out_bytes), back.end(),
-                               [](uint8_t x) { return x == 0xFF; });
+  for (size_t i = 0; i < c_elems; ++i) r.c[i] = Unpack(first.data() + i * out_bytes, k.cfg.input, k.cfg.out_f32);
   return r;
 }
 
@@ -262,26 +294,54 @@ Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copi
   const Kernel& k = *kernels_.at(static_cast<size_t>(kernel));
   AGT_RETURN_IF_ERROR(codegen::hopper::ValidateGemmSm90Problem(k.cfg, p.M, p.N, p.K));
   d_->cuCtxSetCurrent(ctx_);
-  Sm90Operands o = RandomSm90Operands(k.cfg, p, 7);
   const int out_bytes = k.cfg.out_f32 ? 4 : 2;
-  DeviceBuffer a, bias, res, c;
-  std::vector<DeviceBuffer> b(static_cast<size_t>(copies));
-  for (DeviceBuffer* buf : {&a, &bias, &res, &c}) buf->d = d_;
-  for (DeviceBuffer& buf : b) buf.d = d_;
   auto upload = [&](DeviceBuffer& buf, const std::vector<uint8_t>& bytes) -> Status {
+    buf.d = d_;
     AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&buf.ptr, std::max<size_t>(bytes.size(), 16)), "cuMemAlloc"));
     return Check(d_->cuMemcpyHtoD(buf.ptr, bytes.data(), bytes.size()), "cuMemcpyHtoD");
   };
-  AGT_RETURN_IF_ERROR(upload(a, Pack(o.a, k.cfg.input, false)));
-  std::vector<uint8_t> wbytes = Pack(o.b, k.cfg.input, false);
-  for (DeviceBuffer& buf : b) AGT_RETURN_IF_ERROR(upload(buf, wbytes));
-  AGT_RETURN_IF_ERROR(upload(bias, Pack(o.bias.empty() ? std::vector<float>(static_cast<size_t>(p.N), 0.5f) : o.bias, k.cfg.input, false)));
-  AGT_RETURN_IF_ERROR(upload(res, std::vector<uint8_t>(static_cast<size_t>(p.M * p.N) * out_bytes, 0)));
-  AGT_RETURN_IF_ERROR(upload(c, std::vector<uint8_t>(static_cast<size_t>(p.M * p.N) * out_bytes, 0)));
-  std::vector<runtime::TensorMap> maps(2 * b.size());   // one pair (A, B copy i) per weight copy
-  for (size_t i = 0; i < b.size(); ++i) AGT_RETURN_IF_ERROR(Maps(*d_, k.cfg, k.source, p, a.ptr, b[i].ptr, &maps[2 * i]));
+  TimingBuffers* tb = timing_.get();
+  if (tb == nullptr || tb->M != p.M || tb->N != p.N || tb->K != p.K || tb->input != k.cfg.input ||
+      tb->layout != k.cfg.b_layout || tb->out_f32 != k.cfg.out_f32 || static_cast<int>(tb->b.size()) != copies) {
+    timing_.reset();
+    timing_ = std::make_unique<TimingBuffers>();
+    tb = timing_.get();
+    tb->M = p.M;
+    tb->N = p.N;
+    tb->K = p.K;
+    tb->input = k.cfg.input;
+    tb->layout = k.cfg.b_layout;
+    tb->out_f32 = k.cfg.out_f32;
+    GemmSm90Config all = k.cfg;
+    all.bias = true;
+    all.residual = true;
+    Sm90Operands o = RandomSm90Operands(all, p, 7);
+    AGT_RETURN_IF_ERROR(upload(tb->a, Pack(o.a, k.cfg.input, false)));
+    std::vector<uint8_t> wbytes = Pack(o.b, k.cfg.input, false);
+    tb->b = std::vector<DeviceBuffer>(static_cast<size_t>(copies));
+    for (DeviceBuffer& buf : tb->b) AGT_RETURN_IF_ERROR(upload(buf, wbytes));
+    AGT_RETURN_IF_ERROR(upload(tb->bias, Pack(o.bias, k.cfg.input, false)));
+    AGT_RETURN_IF_ERROR(upload(tb->res, Pack(o.residual, k.cfg.input, k.cfg.out_f32)));
+    AGT_RETURN_IF_ERROR(upload(tb->c, std::vector<uint8_t>(static_cast<size_t>(p.M * p.N) * out_bytes, 0)));
+  }
+  // The workspace: grown as needed, zeroed before each timing (one per launch would be the same: the
+  // kernel leaves it zeroed).
+  const size_t ws_bytes = static_cast<size_t>(codegen::hopper::GemmSm90WorkspaceBytes(k.cfg, p.M, p.N));
+  if (ws_bytes > tb->workspace_bytes) {
+    if (tb->workspace.ptr != 0) d_->cuMemFree(tb->workspace.ptr);
+    tb->workspace.ptr = 0;
+    AGT_RETURN_IF_ERROR(upload(tb->workspace, std::vector<uint8_t>(ws_bytes, 0)));
+    tb->workspace_bytes = ws_bytes;
+  } else if (ws_bytes > 0) {
+    AGT_RETURN_IF_ERROR(Check(d_->cuMemsetD8Async(tb->workspace.ptr, 0, ws_bytes, nullptr), "cuMemsetD8Async"));
+    AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "workspace memset"));
+  }
+  std::vector<runtime::TensorMap> maps(2 * tb->b.size());   // one pair (A, B copy i) per weight copy
+  for (size_t i = 0; i < tb->b.size(); ++i) {
+    AGT_RETURN_IF_ERROR(Maps(*d_, k.cfg, k.source, p, tb->a.ptr, tb->b[i].ptr, &maps[2 * i]));
+  }
   int M = static_cast<int>(p.M), N = static_cast<int>(p.N), K = static_cast<int>(p.K), ldc = N;
-  auto grid = codegen::hopper::GemmSm90Grid(k.cfg, p.M, p.N);
+  auto grid = codegen::hopper::GemmSm90Grid(k.cfg, p.M, p.N, p.K, sms_);
   runtime::CUstream s = nullptr;
   runtime::CUgraph gr = nullptr;
   runtime::CUgraphExec ge = nullptr;
@@ -294,7 +354,7 @@ Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copi
     AGT_RETURN_IF_ERROR(Check(d_->cuStreamBeginCapture(s, runtime::kStreamCaptureModeThreadLocal), "cuStreamBeginCapture"));
     for (int i = 0; i < per_graph; ++i) {
       runtime::TensorMap* m = &maps[2 * static_cast<size_t>(i % copies)];
-      void* args[] = {&m[0], &m[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc};
+      void* args[] = {&m[0], &m[1], &tb->bias.ptr, &tb->res.ptr, &tb->c.ptr, &M, &N, &K, &ldc, &tb->workspace.ptr};
       Status ls = Check(d_->cuLaunchKernel(k.fn, grid[0], grid[1], grid[2], static_cast<unsigned>(k.source.threads), 1, 1,
                                            static_cast<unsigned>(k.source.smem_bytes), s, args, nullptr),
                         "cuLaunchKernel");

@@ -2,8 +2,10 @@
 // benchmark (tests/codegen/bench/bench_gemm_sm90.cpp): compiles a configuration through NVRTC for
 // sm_90a, loads it through the dlopen'ed driver, encodes the A and B tensor maps
 // (runtime/tensor_map.h), uploads random operands in the input type, poisons the output (and a
-// guard past its end) with NaN bytes, launches, and reads the output back; or times it inside a
-// CUDA graph with the weight rotated among several copies so that L2 does not keep it.
+// guard past its end) with NaN bytes, launches (with a zeroed split-K workspace, on a persistent grid
+// of at most one CTA per SM, or fewer when a test asks), and reads the output back, once per launch
+// (poisoned again in between, the workspace kept: so a counter left dirty shows); or times it inside
+// a CUDA graph with the weight rotated among several copies so that L2 does not keep it.
 #pragma once
 
 #include <cstdint>
@@ -43,17 +45,26 @@ class Sm90GemmRunner {
   // Emits, compiles and loads a configuration; returns its handle.
   Expected<int> Load(const codegen::hopper::GemmSm90Config& cfg, codegen::NvrtcCompiler& nvrtc);
 
-  struct RunResult {
-    std::vector<float> c;     // [M, N]
-    bool guard_intact = true; // the poisoned elements past C's end are still poisoned
+  struct RunOptions {
+    int max_ctas = 0;   // grid cap (0: the SM count); a small cap makes each CTA walk many units
+    int launches = 1;   // back to back on the same buffers and workspace, C poisoned before each
   };
-  Expected<RunResult> Run(int kernel, const Sm90Problem& p, const Sm90Operands& ops);
+  struct RunResult {
+    std::vector<float> c;     // [M, N], the first launch
+    bool guard_intact = true; // the poisoned elements past C's end are still poisoned (every launch)
+    bool identical = true;    // every launch wrote the same bytes as the first
+    unsigned grid = 0;        // CTAs launched
+  };
+  Expected<RunResult> Run(int kernel, const Sm90Problem& p, const Sm90Operands& ops, const RunOptions& opt);
+  Expected<RunResult> Run(int kernel, const Sm90Problem& p, const Sm90Operands& ops) { return Run(kernel, p, ops, RunOptions{}); }
 
   // Median microseconds per launch: a CUDA graph of `per_graph` launches cycling through `copies`
   // copies of the weight (each its own tensor map), replayed `samples` times after warm-up replays.
   Expected<double> Time(int kernel, const Sm90Problem& p, int copies = 4, int per_graph = 20, int samples = 60);
 
   std::string device_name() const { return name_; }
+  int sm_count() const { return sms_; }
+  const codegen::hopper::GemmSm90Config& config(int kernel) const;
   const runtime::CudaDriver& driver() const { return *d_; }
 
  private:
@@ -65,6 +76,10 @@ class Sm90GemmRunner {
   runtime::CUdevice dev_ = 0;
   runtime::CUcontext ctx_ = nullptr;
   std::string name_;
+  int sms_ = 0;
+  // Time()'s operands, kept while consecutive calls time the same problem and types.
+  struct TimingBuffers;
+  std::unique_ptr<TimingBuffers> timing_;
 };
 
 }  // namespace agt::test

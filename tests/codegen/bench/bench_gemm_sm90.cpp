@@ -1,24 +1,34 @@
 // Benchmark of the Hopper GEMM core at every Linear shape of ViT-B/L/H, SETR and DETR (batch 1, fp16,
-// + bias): for each shape, a handful of configurations, each timed as the median of 60 replays of a
-// CUDA graph of 20 launches that cycle through 4 copies of the weight (so L2 does not keep it),
-// inputs random; the best per weight layout is printed with TFLOP/s. scripts/gpu/bench_linear_torch.py
-// times torch.nn.functional.linear the same way and joins the two tables (--ours FILE).
+// + bias, the weight as the artifact stores it, [K, N]): for each shape the shape-based default
+// configuration (DefaultGemmSm90Config: tile, stages, split-K on this GPU's SM count), timed as the
+// median of 60 replays of a CUDA graph of 20 launches that cycle through 4 copies of the weight (so
+// L2 does not keep it), inputs random. With --sweep, also every configuration of the sweep space
+// (GemmSm90TileChoices x split 1..4, raster along N for two tiles, other ring depths for three small
+// tiles) on each shape, the best printed
+// beside the default and every timing written to --sweep-log FILE (default: stderr), with probes of
+// each tile's fixed and per-k-block cost (K = 64 and 768, with and without the bias).
+// scripts/gpu/bench_linear_torch.py times torch.nn.functional.linear the same way and joins the tables
+// (--ours FILE).
 //
-//   bench_gemm_sm90 [--cache DIR] [--compile-only] [--quick]      (cache default: $AGT_NVRTC_CACHE, else ../nvrtc-cache-sm90)
+//   bench_gemm_sm90 [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--sms N]
 //
-// --compile-only fills the NVRTC cache (no GPU needed), so the GPU machine, given the build folder,
-// only loads cubins. Output: one line per shape, whitespace-separated, header first.
+// (cache default: $AGT_NVRTC_CACHE, else ../nvrtc-cache-sm90; --sms: the SM count the defaults are
+// chosen for when there is no GPU, default 132.) --compile-only fills the NVRTC cache (no GPU
+// needed) with the defaults and the sweep, so the GPU machine only loads cubins. Output: one line per
+// shape, whitespace-separated, header first.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "codegen/hopper/gemm_sm90.h"
+#include "codegen/hopper/tile_scheduler_sm90.h"
 #include "codegen/nvrtc.h"
 #include "tests/codegen/gemm_sm90_runner.h"
 
@@ -50,32 +60,56 @@ std::vector<Shape> Shapes() {
   return v;
 }
 
-GemmSm90Config Cfg(BLayout b, int tm, int tn, int stages, int consumers) {
+GemmSm90Config Epilogue() {
   GemmSm90Config c;
-  c.b_layout = b;
-  c.tile_m = tm;
-  c.tile_n = tn;
-  c.stages = stages;
-  c.consumers = consumers;
+  c.b_layout = BLayout::kKN;
   c.bias = true;
   return c;
 }
 
-// The handful of configurations tried per shape: small tiles for more CTAs on these short-M
-// products (no split-K yet), wide tiles for the large-N ones.
-std::vector<GemmSm90Config> Configs(bool quick) {
+GemmSm90Config Default(const Shape& s, int sms) {
+  return agt::codegen::hopper::DefaultGemmSm90Config(s.M, s.N, s.K, sms, Epilogue());
+}
+
+// The sweep: every tile choice x split 1..4, and raster along N for the two most likely tiles.
+std::vector<GemmSm90Config> Sweep() {
   std::vector<GemmSm90Config> v;
-  for (BLayout b : {BLayout::kKN, BLayout::kNK}) {
-    v.push_back(Cfg(b, 128, 128, 4, 2));
-    v.push_back(Cfg(b, 64, 64, 6, 1));
-    if (quick) continue;
-    v.push_back(Cfg(b, 128, 256, 3, 2));
-    v.push_back(Cfg(b, 128, 64, 6, 2));
-    v.push_back(Cfg(b, 64, 128, 6, 1));
-    v.push_back(Cfg(b, 64, 256, 4, 1));
-    v.push_back(Cfg(b, 128, 192, 4, 2));
+  for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {
+    for (int split = 1; split <= 4; ++split) {
+      GemmSm90Config c = Epilogue();
+      c.tile_m = t.tile_m;
+      c.tile_n = t.tile_n;
+      c.stages = t.stages;
+      c.consumers = t.consumers;
+      c.split_k = split;
+      v.push_back(c);
+      if ((t.tile_n == 128 || t.tile_n == 64) && t.tile_m == 128 && split <= 2) {
+        c.raster = agt::codegen::hopper::Raster::kAlongN;
+        v.push_back(c);
+      }
+    }
+  }
+  // Other ring depths for the load-bound small tiles than the default's choices (the second H200
+  // sweep measured 8 stages 1-10% faster than 6 for 128x64 and 64x128, the same for 64x64).
+  for (const auto& t : std::vector<agt::codegen::hopper::GemmSm90TileChoice>{{64, 64, 8, 1}, {128, 64, 6, 2}, {64, 128, 6, 1}}) {
+    for (int split = 1; split <= 2; ++split) {
+      GemmSm90Config c = Epilogue();
+      c.tile_m = t.tile_m;
+      c.tile_n = t.tile_n;
+      c.stages = t.stages;
+      c.consumers = t.consumers;
+      c.split_k = split;
+      v.push_back(c);
+    }
   }
   return v;
+}
+
+std::string Short(const GemmSm90Config& c) {
+  std::string s = std::to_string(c.tile_m) + "x" + std::to_string(c.tile_n) + "_s" + std::to_string(c.stages) + "_c" +
+                  std::to_string(c.consumers) + "_k" + std::to_string(c.split_k);
+  if (c.raster == agt::codegen::hopper::Raster::kAlongN) s += "_rn";
+  return s;
 }
 
 }  // namespace
@@ -86,22 +120,57 @@ int main(int argc, char** argv) {
   std::string cache = env != nullptr && *env != '\0'
                           ? std::string(env)
                           : (std::filesystem::path(argv[0]).parent_path().parent_path() / "nvrtc-cache-sm90").string();
-  bool compile_only = false, quick = false;
+  bool compile_only = false, sweep = false;
+  int sms_arg = 132;
+  std::string sweep_log, emit_dir;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--cache") == 0 && i + 1 < argc) {
       cache = argv[++i];
     } else if (std::strcmp(argv[i], "--compile-only") == 0) {
       compile_only = true;
-    } else if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
+    } else if (std::strcmp(argv[i], "--sweep") == 0) {
+      sweep = true;
+    } else if (std::strcmp(argv[i], "--sweep-log") == 0 && i + 1 < argc) {
+      sweep_log = argv[++i];
+    } else if (std::strcmp(argv[i], "--emit") == 0 && i + 1 < argc) {
+      emit_dir = argv[++i];
+    } else if (std::strcmp(argv[i], "--sms") == 0 && i + 1 < argc) {
+      sms_arg = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: %s [--cache DIR] [--compile-only] [--quick]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--sms N]\n", argv[0]);
       return 2;
     }
   }
-  std::vector<GemmSm90Config> cfgs = Configs(quick);
   agt::codegen::NvrtcCompiler nvrtc(cache);
   if (compile_only) {
+    std::vector<GemmSm90Config> cfgs = Sweep();
+    for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {   // the probes' bias-free kernels
+      GemmSm90Config c = Epilogue();
+      c.tile_m = t.tile_m;
+      c.tile_n = t.tile_n;
+      c.stages = t.stages;
+      c.consumers = t.consumers;
+      c.bias = false;
+      cfgs.push_back(c);
+    }
+    std::printf("# defaults on %d SMs (no GPU: the cost model's choice and estimate)\n%-14s %5s %5s %5s %-24s %6s %9s\n",
+                sms_arg, "name", "M", "N", "K", "default_config", "units", "est_cyc");
+    for (const Shape& s : Shapes()) {
+      GemmSm90Config d = Default(s, sms_arg);
+      std::printf("%-14s %5lld %5lld %5lld %-24s %6lld %9.0f\n", s.name.c_str(), static_cast<long long>(s.M),
+                  static_cast<long long>(s.N), static_cast<long long>(s.K), Short(d).c_str(),
+                  static_cast<long long>(agt::codegen::hopper::ScheduleGemmSm90(d, s.M, s.N, s.K).units),
+                  agt::codegen::hopper::GemmSm90EstimateCycles(d, s.M, s.N, s.K, sms_arg));
+      bool have = false;
+      for (const auto& c : cfgs) have = have || c.KernelName() == d.KernelName();
+      if (!have) cfgs.push_back(d);
+    }
+    if (!emit_dir.empty()) {   // the sources too, for nvcc -Xptxas -v
+      for (const auto& c : cfgs) {
+        auto k = agt::codegen::hopper::EmitGemmSm90(c);
+        if (k.ok()) std::ofstream(emit_dir + "/" + k->kernel_name + ".cu") << k->source;
+      }
+    }
     std::vector<std::thread> pool;
     std::atomic<size_t> next{0};
     std::atomic<int> failed{0};
@@ -129,41 +198,95 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_gemm_sm90: no usable sm_90 GPU: %s\n", why.c_str());
     return 2;
   }
-  std::vector<int> handles;
-  for (const auto& c : cfgs) {
+  const int sms = gpu->sm_count();
+  // Kernels loaded once each, by name.
+  std::vector<std::pair<std::string, int>> loaded;
+  auto load = [&](const GemmSm90Config& c) -> int {
+    for (const auto& [name, h] : loaded) {
+      if (name == c.KernelName()) return h;
+    }
     auto h = gpu->Load(c, nvrtc);
     if (!h.ok()) {
       std::fprintf(stderr, "%s: %s\n", c.Describe().c_str(), h.status().message().c_str());
-      return 1;
+      return -1;
     }
-    handles.push_back(h.value());
+    loaded.emplace_back(c.KernelName(), h.value());
+    return h.value();
+  };
+  FILE* log = stderr;
+  if (!sweep_log.empty()) {
+    log = std::fopen(sweep_log.c_str(), "w");
+    if (log == nullptr) {
+      std::fprintf(stderr, "cannot write %s\n", sweep_log.c_str());
+      return 2;
+    }
   }
-  std::printf("# sm90 GEMM core on %s, fp16 + bias, median of 60 graph replays x 20 launches, 4 weight copies\n",
-              gpu->device_name().c_str());
-  std::printf("%-14s %5s %5s %5s %9s %8s %-24s %9s %8s %-24s\n", "name", "M", "N", "K", "kn_us", "kn_TF/s", "kn_config",
-              "nk_us", "nk_TF/s", "nk_config");
+  std::printf("# sm90 GEMM core on %s (%d SMs), fp16 + bias, [K, N] weight, median of 60 graph replays x 20 launches, "
+              "4 weight copies\n",
+              gpu->device_name().c_str(), sms);
+  std::printf("%-14s %5s %5s %5s %9s %8s %-24s %9s %8s %-24s\n", "name", "M", "N", "K", "default_us", "def_TF/s",
+              "default_config", "best_us", "best_TF/s", "best_config");
+  const std::vector<GemmSm90Config> space = sweep ? Sweep() : std::vector<GemmSm90Config>{};
   for (const Shape& s : Shapes()) {
     agt::test::Sm90Problem p{s.M, s.N, s.K};
-    double best[2] = {1e30, 1e30};
-    std::string best_cfg[2] = {"-", "-"};
-    for (size_t i = 0; i < cfgs.size(); ++i) {
-      auto t = gpu->Time(handles[i], p);
-      if (!t.ok()) {
-        std::fprintf(stderr, "%s %s: %s\n", s.name.c_str(), cfgs[i].Describe().c_str(), t.status().message().c_str());
-        continue;
-      }
-      int l = cfgs[i].b_layout == BLayout::kKN ? 0 : 1;
-      if (t.value() < best[l]) {
-        best[l] = t.value();
-        best_cfg[l] = std::to_string(cfgs[i].tile_m) + "x" + std::to_string(cfgs[i].tile_n) + "_s" +
-                      std::to_string(cfgs[i].stages) + "_c" + std::to_string(cfgs[i].consumers);
+    const double flop = 2.0 * static_cast<double>(s.M) * static_cast<double>(s.N) * static_cast<double>(s.K);
+    const GemmSm90Config d = Default(s, sms);
+    double def_us = 1e30;
+    int hd = load(d);
+    if (hd >= 0) {
+      auto t = gpu->Time(hd, p);
+      if (t.ok()) {
+        def_us = t.value();
+      } else {
+        std::fprintf(stderr, "%s %s: %s\n", s.name.c_str(), d.Describe().c_str(), t.status().message().c_str());
       }
     }
-    const double flop = 2.0 * static_cast<double>(s.M) * static_cast<double>(s.N) * static_cast<double>(s.K);
+    double best = def_us;
+    std::string best_cfg = Short(d);
+    const int64_t k_blocks = (s.K + 63) / 64;
+    for (const GemmSm90Config& c : space) {
+      if (c.split_k > 1 && k_blocks < 2 * c.split_k) continue;
+      int h = load(c);
+      if (h < 0) continue;
+      auto t = gpu->Time(h, p);
+      if (!t.ok()) {
+        std::fprintf(stderr, "%s %s: %s\n", s.name.c_str(), c.Describe().c_str(), t.status().message().c_str());
+        continue;
+      }
+      std::fprintf(log, "sweep %-14s %-24s %8.2f est %8.0f\n", s.name.c_str(), Short(c).c_str(), t.value(),
+                   agt::codegen::hopper::GemmSm90EstimateCycles(c, s.M, s.N, s.K, sms));
+      if (t.value() < best) {
+        best = t.value();
+        best_cfg = Short(c);
+      }
+    }
     std::printf("%-14s %5lld %5lld %5lld %9.2f %8.1f %-24s %9.2f %8.1f %-24s\n", s.name.c_str(), static_cast<long long>(s.M),
-                static_cast<long long>(s.N), static_cast<long long>(s.K), best[0], flop / best[0] * 1e-6,
-                best_cfg[0].c_str(), best[1], flop / best[1] * 1e-6, best_cfg[1].c_str());
+                static_cast<long long>(s.N), static_cast<long long>(s.K), def_us, flop / def_us * 1e-6, Short(d).c_str(),
+                best, flop / best * 1e-6, best_cfg.c_str());
     std::fflush(stdout);
+    std::fflush(log);
   }
+  if (sweep) {
+    // Probes of each tile's fixed and per-k-block cost (S = 1, ViT-B qkv's 197 x 2304): K = 64 is one
+    // k-block, K = 768 twelve; and the default configuration without its bias (what the epilogue's
+    // bias loads cost).
+    for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {
+      GemmSm90Config c = Epilogue();
+      c.tile_m = t.tile_m;
+      c.tile_n = t.tile_n;
+      c.stages = t.stages;
+      c.consumers = t.consumers;
+      for (bool bias : {true, false}) {
+        c.bias = bias;
+        int h = load(c);
+        if (h < 0) continue;
+        for (int64_t k : {64, 768}) {
+          auto tm = gpu->Time(h, agt::test::Sm90Problem{197, 2304, k});
+          if (tm.ok()) std::fprintf(log, "probe 197x2304x%-5lld %-24s %8.2f%s\n", static_cast<long long>(k), Short(c).c_str(), tm.value(), bias ? "" : " nobias");
+        }
+      }
+    }
+  }
+  if (log != stderr) std::fclose(log);
   return 0;
 }

@@ -1,0 +1,187 @@
+// The tile schedule of the Hopper GEMM core: work units, grid, workspace, split-K reduction, and the
+// default configuration (see tile_scheduler_sm90.h).
+#include "codegen/hopper/tile_scheduler_sm90.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace agt::codegen::hopper {
+
+namespace {
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+}  // namespace
+
+GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K) {
+  GemmSm90Schedule s;
+  s.tiles_m = CeilDiv(M, c.tile_m);
+  s.tiles_n = CeilDiv(N, c.tile_n);
+  s.k_blocks = CeilDiv(K, c.tile_k);
+  s.units = s.tiles_m * s.tiles_n * c.split_k;
+  return s;
+}
+
+std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K, int sms) {
+  const int64_t units = ScheduleGemmSm90(c, M, N, K).units;
+  return {static_cast<uint32_t>(std::max<int64_t>(1, std::min<int64_t>(units, sms))), 1, 1};
+}
+
+int64_t GemmSm90WorkspaceBytes(const GemmSm90Config& c, int64_t M, int64_t N) {
+  if (c.split_k <= 1) return 0;
+  const int64_t tiles = CeilDiv(M, c.tile_m) * CeilDiv(N, c.tile_n);
+  return tiles * c.split_k * c.tile_m * c.tile_n * 4 + tiles * 4;
+}
+
+const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices() {
+  static const std::vector<GemmSm90TileChoice> kChoices = {
+      {128, 128, 4, 2}, {128, 64, 8, 2}, {64, 128, 8, 1}, {64, 64, 6, 1},
+      {128, 192, 4, 2}, {128, 256, 3, 2}, {64, 256, 4, 1},
+  };
+  return kChoices;
+}
+
+// The model's constants, fitted to the stage (c) sweeps on an H200 (docs/perf-notes.md: 24 shapes x
+// 38 configurations, and probes at K = 64 and 768): a k-block costs max(wgmma, loads) at 3790 flop
+// and 60 bytes of L2 traffic per SM cycle (128x128 and 128x256 tiles ran at the wgmma rate, 64-wide
+// ones at the load rate). A unit costs ~2.2 us besides (launch, pipeline fill, drain) plus ~0.3
+// cycles per output element (the epilogue's 4-byte stores, 8 rows per warp instruction: +1.2 us per
+// 64 columns of a 128-row tile). Split-K's chain (partials stored, the counter published, polled,
+// the partials read back) costs ~1.8 us more plus S times the partial tile's bytes at 32 bytes per
+// cycle (each further split added ~1 us per 64 KB of partial tile). A CTA that runs a second unit
+// overlaps half of that unit's fixed cost with the first one's epilogue.
+namespace {
+constexpr double kL2BytesPerCycle = 60.0;
+constexpr double kFlopPerCycle = 3790.0;
+constexpr double kUnitCycles = 4400.0;
+constexpr double kEpilogueCyclesPerOutput = 0.3;
+constexpr double kSplitCycles = 3500.0;
+constexpr double kPartialBytesPerCycle = 32.0;
+}  // namespace
+
+double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K, int sms) {
+  const GemmSm90Schedule s = ScheduleGemmSm90(c, M, N, K);
+  const int64_t rounds = CeilDiv(s.units, std::max(1, sms));   // units of the busiest CTA
+  const int64_t kb = CeilDiv(s.k_blocks, c.split_k);           // k-blocks of its longest unit
+  const double load = static_cast<double>(kb) * (c.tile_m + c.tile_n) * c.tile_k * 2 / kL2BytesPerCycle;
+  const double mma = static_cast<double>(kb) * c.tile_m * c.tile_n * c.tile_k * 2 / kFlopPerCycle;
+  const double split =
+      c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
+  const double fixed = kUnitCycles + kEpilogueCyclesPerOutput * c.tile_m * c.tile_n;
+  return static_cast<double>(rounds) * (std::max(load, mma) + split) + fixed + static_cast<double>(rounds - 1) * fixed / 2;
+}
+
+GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, const GemmSm90Config& epilogue) {
+  GemmSm90Config best = epilogue;
+  double best_cycles = 1e300;
+  const int64_t k_blocks = CeilDiv(K, epilogue.tile_k);
+  for (const GemmSm90TileChoice& t : GemmSm90TileChoices()) {
+    for (int split = 1; split <= 4; ++split) {
+      if (split > 1 && k_blocks < 2 * split) break;   // each range at least two k-blocks
+      GemmSm90Config c = epilogue;
+      c.tile_m = t.tile_m;
+      c.tile_n = t.tile_n;
+      c.stages = t.stages;
+      c.consumers = t.consumers;
+      c.split_k = split;
+      if (!ValidateGemmSm90(c).ok()) continue;
+      const double cycles = GemmSm90EstimateCycles(c, M, N, K, sms);
+      // Strictly better only: ties keep the earlier choice (larger tiles, fewer splits).
+      if (cycles < best_cycles * 0.999) {
+        best_cycles = cycles;
+        best = c;
+      }
+    }
+  }
+  return best;
+}
+
+void EmitWorkUnitDecode(CudaWriter& w, const GemmSm90Config& c) {
+  w.Comment(fmt::format("Work unit u: tile u / {0} in raster order along {1}, split u % {0} of its k-blocks.", c.split_k,
+                        c.raster == Raster::kAlongM ? "M" : "N"));
+  w.Line("struct WorkUnit { int m0, n0, tile, split, kb_begin, kb_end; };");
+  w.Line("__device__ __forceinline__ WorkUnit agt_work_unit(int u, int tiles_m, int tiles_n, int k_blocks) {");
+  w.Indent();
+  w.Line("WorkUnit r;");
+  w.Linef("r.tile = u / {};", c.split_k);
+  w.Linef("r.split = u - r.tile * {};", c.split_k);
+  if (c.raster == Raster::kAlongM) {
+    w.Linef("r.m0 = (r.tile % tiles_m) * {};", c.tile_m);
+    w.Linef("r.n0 = (r.tile / tiles_m) * {};", c.tile_n);
+  } else {
+    w.Linef("r.n0 = (r.tile % tiles_n) * {};", c.tile_n);
+    w.Linef("r.m0 = (r.tile / tiles_n) * {};", c.tile_m);
+  }
+  w.Linef("r.kb_begin = r.split * k_blocks / {};", c.split_k);
+  w.Linef("r.kb_end = (r.split + 1) * k_blocks / {};", c.split_k);
+  w.Line("return r;");
+  w.Dedent();
+  w.Line("}");
+}
+
+void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.split_k <= 1) return;
+  w.Comment(fmt::format(
+      "Split-K ({} ranges per tile), deterministic: a ticket from the tile's counter; the first {} to arrive\n"
+      "write their partial and count themselves done (high half); the last waits for them, resets the\n"
+      "counter and adds the partials in split order 0..{}, its own from registers, then runs the epilogue.",
+      c.split_k, c.split_k - 1, c.split_k - 1));
+  auto scope = w.Block("");
+  w.Line("constexpr int kGroups = kBN / 8;                // float4 groups per m64 slab per thread");
+  w.Line("constexpr long long kSlot = static_cast<long long>(kBM) * kBN;   // floats per partial tile");
+  w.Line("constexpr int kChunk = 16 / (kSplits - 1) > 0 ? 16 / (kSplits - 1) : 1;   // float4 groups summed per batch of loads");
+  w.Line("const int ctid = threadIdx.x - 128;             // 0 .. kConsumerThreads-1");
+  w.Line("unsigned* counter = reinterpret_cast<unsigned*>(workspace + static_cast<long long>(tiles_m) * tiles_n * kSplits * kSlot) + u.tile;");
+  w.Line("if (ctid == 0) split_ticket = atom_add_relaxed_gpu(counter, 1u) & 0xFFFFu;");
+  w.Line("named_barrier_sync(1, kConsumerThreads);");
+  w.Line("const bool last = split_ticket == kSplits - 1;");
+  w.Comment("Slot (tile, split); float4 (t, g) of consumer thread ctid at ((t * kGroups + g) * threads + ctid) * 4.");
+  w.Line("auto slot = [&](int sp) { return workspace + (static_cast<long long>(u.tile) * kSplits + sp) * kSlot + 4 * ctid; };");
+  {
+    auto early = w.Block("if (!last)");
+    w.Line("float* mine = slot(u.split);");
+    w.Line("#pragma unroll");
+    w.Line("for (int t = 0; t < kSlabs; ++t) {");
+    w.Line("  #pragma unroll");
+    w.Line("  for (int g = 0; g < kGroups; ++g) {");
+    w.Line("    st_global_cg_v4(mine + (t * kGroups + g) * (4 * kConsumerThreads), acc[t][4 * g], acc[t][4 * g + 1],");
+    w.Line("                    acc[t][4 * g + 2], acc[t][4 * g + 3]);");
+    w.Line("  }");
+    w.Line("}");
+    w.Comment("The barrier orders every consumer thread's stores before thread 0's release, which is cumulative:\n"
+              "it publishes them all (CUTLASS's semaphore pattern; a fence in every thread only adds latency).");
+    w.Line("named_barrier_sync(1, kConsumerThreads);");
+    w.Line("if (ctid == 0) red_add_release_gpu(counter, 1u << 16);");
+    w.Line("continue;");
+  }
+  w.Line("if (ctid == 0) {");
+  w.Line("  wait_count_high(counter, kSplits - 1);");
+  w.Line("  st_relaxed_gpu(counter, 0u);                   // ready for the next launch");
+  w.Line("}");
+  w.Comment("Thread 0's acquire, then the barrier: every consumer thread's loads below see the partials.");
+  w.Line("named_barrier_sync(1, kConsumerThreads);");
+  w.Line("#pragma unroll");
+  w.Line("for (int t = 0; t < kSlabs; ++t) {");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int g = 0; g < kGroups; ++g) {");
+  w.Line("    const float4 own = make_float4(acc[t][4 * g], acc[t][4 * g + 1], acc[t][4 * g + 2], acc[t][4 * g + 3]);");
+  w.Line("    // The other splits' partials, loaded unconditionally (no branch: all in flight at once);");
+  w.Line("    // other[j] is split j below this one's, j + 1 from it on.");
+  w.Line("    float4 other[kSplits - 1];");
+  w.Line("    #pragma unroll");
+  w.Line("    for (int j = 0; j < kSplits - 1; ++j) other[j] = ld_global_cg_v4(slot(j < u.split ? j : j + 1) + (t * kGroups + g) * (4 * kConsumerThreads));");
+  w.Line("    float4 sum = u.split == 0 ? own : other[0];");
+  w.Line("    #pragma unroll");
+  w.Line("    for (int sp = 1; sp < kSplits; ++sp) {");
+  w.Line("      const float4 p = sp == u.split ? own : sp < u.split ? other[sp < kSplits - 1 ? sp : 0] : other[sp - 1];");
+  w.Line("      sum.x += p.x; sum.y += p.y; sum.z += p.z; sum.w += p.w;   // in split order 0, 1, ..");
+  w.Line("    }");
+  w.Line("    acc[t][4 * g] = sum.x; acc[t][4 * g + 1] = sum.y; acc[t][4 * g + 2] = sum.z; acc[t][4 * g + 3] = sum.w;");
+  w.Line("    // A compiler-ordering point every kChunk groups, meant to bound the partials in flight (~64 registers);");
+  w.Line("    // ptxas still schedules across it: split 3-4 on 128-wide tiles spill a few registers here.");
+  w.Line("    if ((t * kGroups + g + 1) % kChunk == 0) fence_operand(acc[t][4 * g]);");
+  w.Line("  }");
+  w.Line("}");
+}
+
+}  // namespace agt::codegen::hopper

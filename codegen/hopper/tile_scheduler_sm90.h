@@ -1,0 +1,65 @@
+// The Hopper GEMM core's tile schedule (issue 13 stage c): how a product is cut into work units and
+// handed to a persistent grid, the split-K reduction, and the shape-based default configuration.
+//
+// Work units. The M x N output is cut into tile_m x tile_n tiles, numbered in raster order (along M:
+// tile t is (t % tiles_m, t / tiles_m); along N: (t / tiles_n, t % tiles_n)); each tile's k-blocks
+// are cut into split_k even ranges (split s covers [s * kb / S, (s + 1) * kb / S)). Unit u is
+// (tile u / S, split u % S): the splits of one tile are neighbours, so they run at the same time.
+// The grid is min(units, SMs) CTAs (one per SM: __launch_bounds__(threads, 1) and most of shared
+// memory); CTA b takes units b, b + grid, b + 2 grid, ...
+//
+// Split-K, deterministic. Each unit accumulates its k-range in registers. With S > 1, at the end of a
+// unit one consumer thread takes a ticket from the tile's counter (the low 16 bits, atom.add). The
+// first S-1 to arrive write their fp32 partial to the workspace (slot = split, in accumulator-fragment
+// order so that each warp's stores are 512 contiguous bytes), fence, and add 1 << 16 (red.release).
+// The last to arrive waits until the high half reads S-1 (ld.acquire; the others are past their
+// ticket, already writing, so nothing waits on a CTA that is not running), resets the counter to 0
+// for the next launch, and sums the partials in split order 0..S-1 (its own from registers), then runs
+// the fused epilogue. The sum's order never depends on which split came last, so the output is
+// bit-identical from run to run and for any grid size.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "codegen/cuda_writer.h"
+#include "codegen/hopper/gemm_sm90.h"
+
+namespace agt::codegen::hopper {
+
+struct GemmSm90Schedule {
+  int64_t tiles_m = 0, tiles_n = 0;
+  int64_t k_blocks = 0;   // ceil(K / tile_k)
+  int64_t units = 0;      // tiles_m * tiles_n * split_k
+};
+GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K);
+
+// Launch grid: {min(units, sms), 1, 1}.
+std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K, int sms);
+
+// Bytes of workspace a launch needs: 0 with split_k 1; else tiles * S partial tiles of fp32, then one
+// 32-bit counter per tile. Zero it once; the kernel leaves it zeroed.
+int64_t GemmSm90WorkspaceBytes(const GemmSm90Config& cfg, int64_t M, int64_t N);
+
+// The default tile, stages, warpgroups and split for a problem on `sms` SMs, keeping `epilogue`'s
+// input type, B layout and fused epilogue. A small cost model (GemmSm90EstimateCycles): per SM,
+// bytes over L2 (A and B tiles of the unit's k-range, plus the fp32 partial written or read with
+// split-K) against the wgmma rate, times the units the busiest CTA runs, plus a fixed cost per unit.
+GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, const GemmSm90Config& epilogue);
+double GemmSm90EstimateCycles(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K, int sms);
+
+// The tile shapes (tile_m, tile_n, stages, consumers) the default and the benchmark's sweep choose from.
+struct GemmSm90TileChoice {
+  int tile_m, tile_n, stages, consumers;
+};
+const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices();
+
+// ---- for the emitter (gemm_sm90.cpp) ----
+// Device helpers: the WorkUnit struct and agt_work_unit(u, tiles_m, tiles_n, k_blocks).
+void EmitWorkUnitDecode(CudaWriter& w, const GemmSm90Config& cfg);
+// The consumer's end-of-unit split-K step (nothing with split_k 1): in a unit loop body, after the
+// accumulators are final; `continue`s for the splits that do not run the epilogue.
+void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& cfg);
+
+}  // namespace agt::codegen::hopper

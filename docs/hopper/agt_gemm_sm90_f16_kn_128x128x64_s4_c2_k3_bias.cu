@@ -1,0 +1,434 @@
+// AutoGTCO Hopper GEMM core (codegen/hopper/gemm_sm90.cpp), compiled for sm_90a.
+// config: f16 kn 128x128x64 s4 c2 k3 +bias
+// C[M,N] = A[M,K] (row-major) * B ([K, N], N contiguous) + bias[N]; 2 consumer warpgroup(s) + 1 producer warpgroup,
+// 384 threads, 132160 bytes of dynamic shared memory, TMA boxes A {64, 128} B {64, 64}.
+// ---- PTX wrappers for sm_90a (codegen/hopper/ptx_sm90.cpp) ----
+#ifndef AGT_PTX_SM90_H
+#define AGT_PTX_SM90_H
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+namespace agt_sm90 {
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+// The driver's CUtensorMap (128 bytes, 64-byte aligned), restated so kernels need no cuda.h.
+// Kernels take it as `const __grid_constant__ TensorMap`: TMA reads it from the parameter space.
+struct __align__(64) TensorMap { u64 opaque[16]; };
+
+// A shared-memory address as the 32-bit offset that PTX's .shared state space uses.
+__device__ __forceinline__ u32 smem_u32(const void* p) { return static_cast<u32>(__cvta_generic_to_shared(p)); }
+
+// ---- warps and warpgroups ----
+// The warpgroup of this thread (4 consecutive warps; wgmma and setmaxnreg act on whole warpgroups).
+// Read through a shuffle so that the compiler knows the value is warp-uniform.
+__device__ __forceinline__ int warpgroup_index() { return __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x) / 128, 0); }
+// One lane of the (fully active) warp: true in exactly one lane.
+__device__ __forceinline__ bool elect_one_sync() {
+  u32 elected = 0;
+  asm volatile("{\n .reg .b32 r;\n .reg .pred p;\n elect.sync r|p, 0xffffffff;\n selp.u32 %0, 1, 0, p;\n}\n" : "=r"(elected));
+  return elected != 0;
+}
+// A named barrier over `threads` threads (a multiple of 32); id 0 is __syncthreads' own.
+__device__ __forceinline__ void named_barrier_sync(u32 id, u32 threads) {
+  asm volatile("bar.sync %0, %1;\n" :: "r"(id), "r"(threads) : "memory");
+}
+// Register reallocation between warpgroups (needs a register cap at entry: __launch_bounds__(T, 1)).
+template <int kRegs> __device__ __forceinline__ void setmaxnreg_inc() {
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" :: "n"(kRegs));
+}
+template <int kRegs> __device__ __forceinline__ void setmaxnreg_dec() {
+  asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" :: "n"(kRegs));
+}
+
+// ---- mbarrier (shared::cta, 8 bytes each) ----
+__device__ __forceinline__ void mbar_init(u32 bar, u32 count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" :: "r"(bar), "r"(count) : "memory");
+}
+// Makes initialised barriers visible to the async proxy (TMA) and other threads; then a CTA barrier.
+__device__ __forceinline__ void fence_barrier_init() { asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory"); }
+// Arrives once and adds `bytes` to the transaction count that the current phase waits for.
+__device__ __forceinline__ void mbar_arrive_expect_tx(u32 bar, u32 bytes) {
+  asm volatile("{\n .reg .b64 st;\n mbarrier.arrive.expect_tx.shared::cta.b64 st, [%0], %1;\n}\n" :: "r"(bar), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(u32 bar) {
+  asm volatile("{\n .reg .b64 st;\n mbarrier.arrive.shared::cta.b64 st, [%0];\n}\n" :: "r"(bar) : "memory");
+}
+// True once the phase of parity `parity` has completed (acquire: the data it guarded is visible).
+__device__ __forceinline__ bool mbar_try_wait(u32 bar, u32 parity) {
+  u32 done = 0;
+  asm volatile("{\n .reg .pred p;\n mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n selp.u32 %0, 1, 0, p;\n}\n"
+               : "=r"(done) : "r"(bar), "r"(parity) : "memory");
+  return done != 0;
+}
+// Spins on try_wait. A wait past 2^34 cycles (several seconds) traps: a barrier-phase bug then shows
+// as a launch error instead of a GPU that never finishes.
+__device__ __forceinline__ void mbar_wait(u32 bar, u32 parity) {
+  if (mbar_try_wait(bar, parity)) return;
+  const long long start = clock64();
+  while (!mbar_try_wait(bar, parity)) {
+    if (clock64() - start > (1ll << 34)) __trap();
+  }
+}
+
+// ---- TMA (cp.async.bulk.tensor) ----
+__device__ __forceinline__ void prefetch_tensormap(const TensorMap* map) {
+  asm volatile("prefetch.tensormap [%0];\n" :: "l"(reinterpret_cast<u64>(map)) : "memory");
+}
+// Global -> shared, box at coordinates (c0 innermost, c1); completes `bar`'s transaction bytes.
+// Out-of-bounds box elements arrive as zeros and still count toward the bytes.
+__device__ __forceinline__ void tma_load_2d(u32 dst, const TensorMap* map, u32 bar, int c0, int c1) {
+  asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%3, %4}], [%2];\n"
+               :: "r"(dst), "l"(reinterpret_cast<u64>(map)), "r"(bar), "r"(c0), "r"(c1) : "memory");
+}
+// Shared -> global, box at (c0, c1); elements outside the tensor are not written. Ordinary stores
+// to `src` must be followed by fence_proxy_async() in each writing thread before this is issued.
+__device__ __forceinline__ void tma_store_2d(const TensorMap* map, u32 src, int c0, int c1) {
+  asm volatile("cp.async.bulk.tensor.2d.global.shared::cta.tile.bulk_group [%0, {%2, %3}], [%1];\n"
+               :: "l"(reinterpret_cast<u64>(map)), "r"(src), "r"(c0), "r"(c1) : "memory");
+}
+__device__ __forceinline__ void bulk_commit_group() { asm volatile("cp.async.bulk.commit_group;\n" ::: "memory"); }
+// Waits until at most kN bulk groups are still reading their shared-memory source.
+template <int kN> __device__ __forceinline__ void bulk_wait_group_read() {
+  asm volatile("cp.async.bulk.wait_group.read %0;\n" :: "n"(kN) : "memory");
+}
+// Orders this thread's generic-proxy shared-memory accesses before later async-proxy ones (TMA, wgmma).
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+// ---- global memory: split-K partials and per-tile counters (gpu scope) ----
+// Partial tiles go through L2 only (st.global.cg / ld.global.cg): another SM reads them, and L1 is
+// not coherent. Written with the compiler's own cache-hint intrinsics rather than asm, so that it
+// may schedule the loads freely (many in flight) between the fences, which it never crosses.
+__device__ __forceinline__ void st_global_cg_v4(float* p, float a, float b, float c, float d) {
+  __stcg(reinterpret_cast<float4*>(p), make_float4(a, b, c, d));
+}
+__device__ __forceinline__ float4 ld_global_cg_v4(const float* p) { return __ldcg(reinterpret_cast<const float4*>(p)); }
+// Returns the old value; relaxed: it only hands out tickets, ordering comes from the fences below.
+__device__ __forceinline__ unsigned atom_add_relaxed_gpu(unsigned* p, unsigned v) {
+  unsigned old;
+  asm volatile("atom.relaxed.gpu.global.add.u32 %0, [%1], %2;\n" : "=r"(old) : "l"(p), "r"(v) : "memory");
+  return old;
+}
+// Release: this thread's earlier writes (and, through a preceding CTA barrier, its block's) are
+// visible to whoever acquires the new value.
+__device__ __forceinline__ void red_add_release_gpu(unsigned* p, unsigned v) {
+  asm volatile("red.release.gpu.global.add.u32 [%0], %1;\n" :: "l"(p), "r"(v) : "memory");
+}
+__device__ __forceinline__ unsigned ld_acquire_gpu(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+__device__ __forceinline__ void st_relaxed_gpu(unsigned* p, unsigned v) {
+  asm volatile("st.relaxed.gpu.global.u32 [%0], %1;\n" :: "l"(p), "r"(v) : "memory");
+}
+// A gpu-scope fence: orders this thread's accesses before and after it for every SM.
+__device__ __forceinline__ void fence_acq_rel_gpu() { asm volatile("fence.acq_rel.gpu;\n" ::: "memory"); }
+// Spins (acquire) until the high 16 bits of *p read `want`; traps after 2^34 cycles, like mbar_wait.
+__device__ __forceinline__ void wait_count_high(const unsigned* p, unsigned want) {
+  const long long start = clock64();
+  while ((ld_acquire_gpu(p) >> 16) != want) {
+    if (clock64() - start > (1ll << 34)) __trap();
+  }
+}
+
+// ---- wgmma ----
+// Shared-memory matrix descriptor: start address, leading / stride byte offsets (16-byte units, 14
+// bits each), base offset 0 (tiles are 1024-byte aligned), layout in bits 62-63 (1 = 128-byte swizzle).
+__device__ __forceinline__ u64 smem_desc(u32 addr, u32 lbo_bytes, u32 sbo_bytes, u32 layout) {
+  u64 d = static_cast<u64>((addr & 0x3FFFFu) >> 4);
+  d |= static_cast<u64>((lbo_bytes >> 4) & 0x3FFFu) << 16;
+  d |= static_cast<u64>((sbo_bytes >> 4) & 0x3FFFu) << 32;
+  d |= static_cast<u64>(layout & 3u) << 62;
+  return d;
+}
+// Before the first wgmma of a batch: orders this warpgroup's register (and shared) accesses before it.
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit_group() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+// Waits until at most kN wgmma groups of this warpgroup are pending.
+template <int kN> __device__ __forceinline__ void wgmma_wait_group() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" :: "n"(kN) : "memory");
+}
+// Keeps the compiler from moving accesses to an accumulator register across a wgmma fence or wait:
+// the asynchronous wgmma writes it behind the compiler's back.
+__device__ __forceinline__ void fence_operand(float& r) { asm volatile("" : "+f"(r) :: "memory"); }
+}  // namespace agt_sm90
+#endif  // AGT_PTX_SM90_H
+#ifndef AGT_WGMMA_M64N128K16_f16
+#define AGT_WGMMA_M64N128K16_f16
+namespace agt_sm90 {
+// D[64 x 128] (+)= A[64 x 16] * B[16 x 128], f16 inputs from shared memory, f32 accumulators.
+template <int kTransB>
+__device__ __forceinline__ void wgmma_m64n128k16_f16(float (&d)[64], u64 desc_a, u64 desc_b, int accumulate) {
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %66, 0;\n"
+      " wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {"
+      "%0, %1, %2, %3, %4, %5, %6, %7,"
+      "%8, %9, %10, %11, %12, %13, %14, %15,"
+      "%16, %17, %18, %19, %20, %21, %22, %23,"
+      "%24, %25, %26, %27, %28, %29, %30, %31,"
+      "%32, %33, %34, %35, %36, %37, %38, %39,"
+      "%40, %41, %42, %43, %44, %45, %46, %47,"
+      "%48, %49, %50, %51, %52, %53, %54, %55,"
+      "%56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, %67;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+      "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+      "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+      "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+      "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+      "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+      "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+      "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "l"(desc_a), "l"(desc_b), "r"(accumulate), "n"(kTransB)
+      : "memory");
+}
+}  // namespace agt_sm90
+#endif
+
+namespace agt_gemm {
+__device__ __forceinline__ float agt_ld(__half x) { return __half2float(x); }
+__device__ __forceinline__ float agt_ld(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float agt_ld(float x) { return x; }
+__device__ __forceinline__ void agt_st(__half* p, float v) { *p = __float2half_rn(v); }
+__device__ __forceinline__ void agt_st(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }
+__device__ __forceinline__ void agt_st(float* p, float v) { *p = v; }
+// Two adjacent outputs in one store (the caller checked alignment).
+__device__ __forceinline__ void agt_st2(__half* p, float a, float b) { *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b); }
+__device__ __forceinline__ void agt_st2(__nv_bfloat16* p, float a, float b) { *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b); }
+__device__ __forceinline__ void agt_st2(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }
+typedef __half InT;
+typedef __half OutT;
+// Two consecutive 16-bit bias values (column col in the low half), zero past N: loaded at the start of a
+// unit, converted in its epilogue.
+__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {
+  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);
+  const unsigned lo = col < N ? __ldg(raw + col) : 0u;
+  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;
+  return lo | (hi << 16);
+}
+__device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }
+__device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }
+// Work unit u: tile u / 3 in raster order along M, split u % 3 of its k-blocks.
+struct WorkUnit { int m0, n0, tile, split, kb_begin, kb_end; };
+__device__ __forceinline__ WorkUnit agt_work_unit(int u, int tiles_m, int tiles_n, int k_blocks) {
+  WorkUnit r;
+  r.tile = u / 3;
+  r.split = u - r.tile * 3;
+  r.m0 = (r.tile % tiles_m) * 128;
+  r.n0 = (r.tile / tiles_m) * 128;
+  r.kb_begin = r.split * k_blocks / 3;
+  r.kb_end = (r.split + 1) * k_blocks / 3;
+  return r;
+}
+}  // namespace agt_gemm
+using namespace agt_gemm;
+
+extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x128x64_s4_c2_k3_bias(
+    const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,
+    const InT* __restrict__ bias, const OutT* __restrict__ residual, OutT* __restrict__ c,
+    int M, int N, int K, int ldc, float* __restrict__ workspace) {
+  using namespace agt_sm90;
+  constexpr int kBM = 128, kBN = 128, kBK = 64, kStages = 4, kSlabs = 1, kSplits = 3;
+  constexpr int kConsumerThreads = 256;
+  constexpr u32 kStageBytesA = kBM * kBK * 2, kStageBytesB = kBN * kBK * 2;
+  extern __shared__ unsigned char smem_raw[];
+  // Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.
+  const u32 sA = (smem_u32(smem_raw) + 1023u) & ~1023u;
+  const u32 sB = sA + kStages * kStageBytesA;
+  const u32 bars = sB + kStages * kStageBytesB;
+  auto full_bar = [&](int s) { return bars + 8u * s; };
+  auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };
+
+  // Tile schedule (tile_scheduler_sm90.h): a persistent grid walks the work units (tile, k-range).
+  const int tiles_m = (M + kBM - 1) / kBM, tiles_n = (N + kBN - 1) / kBN;
+  const int k_blocks = (K + kBK - 1) / kBK;
+  const int units = tiles_m * tiles_n * kSplits;
+  __shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket
+  const int wg = warpgroup_index();
+
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kStages; ++s) {
+      mbar_init(full_bar(s), 1);                       // the producer's arrive.expect_tx
+      mbar_init(empty_bar(s), 8);                      // lane 0 of each consumer warp
+    }
+    fence_barrier_init();
+  }
+  __syncthreads();
+
+  if (wg == 0) {
+    // Producer warpgroup: registers back to the pool, then one elected thread of warp 0 issues TMA.
+    setmaxnreg_dec<40>();
+    if (threadIdx.x < 32 && elect_one_sync()) {
+      prefetch_tensormap(&tm_a);
+      prefetch_tensormap(&tm_b);
+      int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages
+      for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
+        const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);
+        const int m0 = u.m0, n0 = u.n0;
+        // B [K, N]: one 64-column box per 64 columns of the tile; boxes wholly past N are skipped
+        // (their columns are never stored, so stale shared memory there is harmless).
+        const int b_boxes = min(kBN / 64, (N - n0 + 63) / 64);
+        for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it) {
+          const int s = it % kStages;
+          // Use it / kStages of this stage: wait until the consumers released the use before.
+          if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);
+          const int k0 = kb * kBK;
+          mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(b_boxes) * (64 * kBK * 2));
+          tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);
+          for (int j = 0; j < b_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);
+        }
+      }
+    }
+  } else {
+    // Entry: 168 registers each (384 threads, one CTA per SM); the producer's 168 -> 40 frees what
+    // the two consumers' 168 -> 232 takes: 128 * 128 == 256 * 64.
+    setmaxnreg_inc<232>();
+    const int cw = wg - 1;                 // consumer index: rows [cw * kSlabs * 64, +kSlabs * 64) of the tile
+    const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
+    float acc[kSlabs][kBN / 2];
+    int it = 0;   // k-blocks consumed by this CTA across its units, in step with the producer's
+    for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
+      const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);
+      const int m0 = u.m0, n0 = u.n0;
+      #pragma unroll
+      for (int t = 0; t < kSlabs; ++t) {
+        #pragma unroll
+        for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;
+      }
+      // This thread's bias pairs (columns n0 + 2 * (lane % 4) + 8j and +1), issued before the k-loop so that
+      // their latency hides behind it: loaded in the epilogue, each column group waited on its own load.
+      unsigned bias_pk[kBN / 8];
+      #pragma unroll
+      for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);
+      for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it) {
+        const int s = it % kStages;
+        mbar_wait(full_bar(s), (it / kStages) & 1);
+        const u32 a_stage = sA + s * kStageBytesA + cw * (kSlabs * 64 * 128);
+        const u32 b_stage = sB + s * kStageBytesB;
+        #pragma unroll
+        for (int t = 0; t < kSlabs; ++t) {
+          #pragma unroll
+          for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
+        }
+        wgmma_fence();
+        #pragma unroll
+        for (int kk = 0; kk < kBK / 16; ++kk) {
+          // B MN-major: 16 k-rows of 128 bytes per step; 8-row groups 1024 bytes apart (SBO), the
+          // next 64-column box 64 * 128 bytes on (LBO).
+          const u64 db = smem_desc(b_stage + kk * (16 * 128), 64 * kBK * 2, 1024, 1);
+          #pragma unroll
+          for (int t = 0; t < kSlabs; ++t) {
+            // A K-major, m64 slab t: 8-row groups 1024 bytes apart, 32 bytes per k16 step.
+            const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * 32, 16, 1024, 1);
+            agt_sm90::wgmma_m64n128k16_f16<1>(acc[t], da, db, 1);
+          }
+        }
+        wgmma_commit_group();
+        // One group stays in flight; the group of the k-block before has finished reading its stage: release it.
+        wgmma_wait_group<1>();
+        #pragma unroll
+        for (int t = 0; t < kSlabs; ++t) {
+          #pragma unroll
+          for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
+        }
+        if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));
+      }
+      wgmma_wait_group<0>();
+      #pragma unroll
+      for (int t = 0; t < kSlabs; ++t) {
+        #pragma unroll
+        for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
+      }
+      // The unit's last stage is read too: release it (the producer may be filling the next unit's).
+      if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));
+
+      // Split-K (3 ranges per tile), deterministic: a ticket from the tile's counter; the first 2 to arrive
+      // write their partial and count themselves done (high half); the last waits for them, resets the
+      // counter and adds the partials in split order 0..2, its own from registers, then runs the epilogue.
+      {
+        constexpr int kGroups = kBN / 8;                // float4 groups per m64 slab per thread
+        constexpr long long kSlot = static_cast<long long>(kBM) * kBN;   // floats per partial tile
+        constexpr int kChunk = 16 / (kSplits - 1) > 0 ? 16 / (kSplits - 1) : 1;   // float4 groups summed per batch of loads
+        const int ctid = threadIdx.x - 128;             // 0 .. kConsumerThreads-1
+        unsigned* counter = reinterpret_cast<unsigned*>(workspace + static_cast<long long>(tiles_m) * tiles_n * kSplits * kSlot) + u.tile;
+        if (ctid == 0) split_ticket = atom_add_relaxed_gpu(counter, 1u) & 0xFFFFu;
+        named_barrier_sync(1, kConsumerThreads);
+        const bool last = split_ticket == kSplits - 1;
+        // Slot (tile, split); float4 (t, g) of consumer thread ctid at ((t * kGroups + g) * threads + ctid) * 4.
+        auto slot = [&](int sp) { return workspace + (static_cast<long long>(u.tile) * kSplits + sp) * kSlot + 4 * ctid; };
+        if (!last) {
+          float* mine = slot(u.split);
+          #pragma unroll
+          for (int t = 0; t < kSlabs; ++t) {
+            #pragma unroll
+            for (int g = 0; g < kGroups; ++g) {
+              st_global_cg_v4(mine + (t * kGroups + g) * (4 * kConsumerThreads), acc[t][4 * g], acc[t][4 * g + 1],
+                              acc[t][4 * g + 2], acc[t][4 * g + 3]);
+            }
+          }
+          // The barrier orders every consumer thread's stores before thread 0's release, which is cumulative:
+          // it publishes them all (CUTLASS's semaphore pattern; a fence in every thread only adds latency).
+          named_barrier_sync(1, kConsumerThreads);
+          if (ctid == 0) red_add_release_gpu(counter, 1u << 16);
+          continue;
+        }
+        if (ctid == 0) {
+          wait_count_high(counter, kSplits - 1);
+          st_relaxed_gpu(counter, 0u);                   // ready for the next launch
+        }
+        // Thread 0's acquire, then the barrier: every consumer thread's loads below see the partials.
+        named_barrier_sync(1, kConsumerThreads);
+        #pragma unroll
+        for (int t = 0; t < kSlabs; ++t) {
+          #pragma unroll
+          for (int g = 0; g < kGroups; ++g) {
+            const float4 own = make_float4(acc[t][4 * g], acc[t][4 * g + 1], acc[t][4 * g + 2], acc[t][4 * g + 3]);
+            // The other splits' partials, loaded unconditionally (no branch: all in flight at once);
+            // other[j] is split j below this one's, j + 1 from it on.
+            float4 other[kSplits - 1];
+            #pragma unroll
+            for (int j = 0; j < kSplits - 1; ++j) other[j] = ld_global_cg_v4(slot(j < u.split ? j : j + 1) + (t * kGroups + g) * (4 * kConsumerThreads));
+            float4 sum = u.split == 0 ? own : other[0];
+            #pragma unroll
+            for (int sp = 1; sp < kSplits; ++sp) {
+              const float4 p = sp == u.split ? own : sp < u.split ? other[sp < kSplits - 1 ? sp : 0] : other[sp - 1];
+              sum.x += p.x; sum.y += p.y; sum.z += p.z; sum.w += p.w;   // in split order 0, 1, ..
+            }
+            acc[t][4 * g] = sum.x; acc[t][4 * g + 1] = sum.y; acc[t][4 * g + 2] = sum.z; acc[t][4 * g + 3] = sum.w;
+            // A compiler-ordering point every kChunk groups, meant to bound the partials in flight (~64 registers);
+            // ptxas still schedules across it: split 3-4 on 128-wide tiles spill a few registers here.
+            if ((t * kGroups + g + 1) % kChunk == 0) fence_operand(acc[t][4 * g]);
+          }
+        }
+      }
+      // Epilogue from registers. Accumulator layout of m64nN: warp w of the warpgroup holds rows
+      // 16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in acc[4j + 2h + {0,1}], h = the +8 row half.
+      const int row0 = m0 + cw * (kSlabs * 64) + warp * 16 + lane / 4;
+      const int col0 = n0 + 2 * (lane % 4);
+      const bool vec_ok = (ldc % 2) == 0 && (reinterpret_cast<unsigned long long>(c) % (2 * sizeof(OutT))) == 0;
+      #pragma unroll
+      for (int j = 0; j < kBN / 8; ++j) {
+        const int col = col0 + 8 * j;
+        if (col >= N) continue;
+        const bool pair = col + 1 < N;
+        const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);
+        #pragma unroll
+        for (int t = 0; t < kSlabs; ++t) {
+          #pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int row = row0 + t * 64 + h * 8;
+            if (row >= M) continue;
+            float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];
+            v0 += b0; v1 += b1;
+            OutT* p = c + static_cast<long long>(row) * ldc + col;
+            if (pair && vec_ok) {
+              agt_st2(p, v0, v1);
+            } else {
+              agt_st(p, v0);
+              if (pair) agt_st(p + 1, v1);
+            }
+          }
+        }
+      }
+    }
+  }
+}
