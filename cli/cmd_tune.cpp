@@ -123,14 +123,16 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
   merge->add_option("logs", *merge_in, "Logs to merge")->required();
   merge->add_option("-o,--output", *merge_out, "Merged log")->required();
   merge->callback([merge_in, merge_out, &ctx]() {
-    auto records = records::MergeTuningLogs(*merge_in);
-    Status st = records.ok() ? records::WriteTuningLog(*merge_out, *records) : records.status();
+    auto merged = records::MergeTuningLogs(*merge_in);
+    Status st = merged.ok() ? records::WriteTuningLog(*merge_out, merged->records, merged->newer_lines) : merged.status();
     if (!st.ok()) {
       fmt::print(stderr, "error: tune-merge: {}\n", st.message());
       ctx.exit_code = 2;
       return;
     }
-    fmt::print("{} records from {} logs -> {}\n", records->size(), merge_in->size(), *merge_out);
+    fmt::print("{} records from {} logs -> {}{}{}\n", merged->records.size(), merge_in->size(), *merge_out,
+               merged->newer_lines.empty() ? "" : fmt::format(" (and {} records of a newer log version, kept as they were)", merged->newer_lines.size()),
+               merged->malformed == 0 ? "" : fmt::format("; {} malformed lines left out", merged->malformed));
   });
 }
 

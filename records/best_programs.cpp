@@ -1,6 +1,8 @@
 // The best logged program per task, for the compile driver (see best_programs.h).
 #include "records/best_programs.h"
 
+#include <spdlog/spdlog.h>
+
 #include "records/tuning_log.h"
 
 namespace agt::records {
@@ -14,6 +16,8 @@ Expected<BestPrograms> BestProgramsFromLog(const std::string& path, const std::s
   LoadOptions o;
   o.missing_ok = false;
   AGT_ASSIGN_OR_RETURN(LoadedLog log, LoadTuningLog(path, o));
+  const std::string problems = DescribeProblems(log);
+  if (!problems.empty()) spdlog::warn("tuning log {}: {}", path, problems);
   BestPrograms out;
   for (auto& [key, r] : BestRecords(log.records, arch)) {
     out.mutable_all().emplace(key, BestProgram{r.program, r.result.median_us, r.env.gpu});

@@ -1,13 +1,20 @@
 // Reading, appending, merging and choosing from tuning logs (see tuning_log.h).
 #include "records/tuning_log.h"
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "ir/input_file.h"
 
 namespace agt::records {
 
@@ -56,6 +63,10 @@ Expected<TuningRecord> RecordFromLine(std::string_view line) {
     r.result.message = res.value("message", "");
     r.result.cut = res.value("cut", false);
     if (r.result.ok() && !(r.result.median_us > 0)) return Status::Error("a successful record without a positive median_us");
+    if (!(r.result.median_us <= kMaxRecordUs)) return Status::Errorf("median_us {} is not a kernel time", r.result.median_us);
+    for (double t : r.result.times_us) {
+      if (!(t >= 0 && t <= kMaxRecordUs)) return Status::Errorf("times_us holds {}, not a kernel time", t);
+    }
     const auto& env = j.at("env");
     r.env.gpu = env.value("gpu", "");
     r.env.arch = env.value("arch", "");
@@ -70,7 +81,21 @@ Expected<TuningRecord> RecordFromLine(std::string_view line) {
   }
 }
 
+namespace {
+
+// Whether a line is a JSON object whose integer "v" is above this build's log version.
+bool IsNewerVersionLine(std::string_view line) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  auto it = j.find("v");
+  return it != j.end() && it->is_number_integer() && it->get<int64_t>() > kTuningLogVersion;
+}
+
+}  // namespace
+
 Expected<LoadedLog> LoadTuningLog(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) AGT_RETURN_IF_ERROR(ir::CheckRegularFile(path).WithContext("tuning log"));
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (options.missing_ok && errno == ENOENT) return LoadedLog{};
@@ -94,6 +119,10 @@ Expected<LoadedLog> LoadTuningLog(const std::string& path, const LoadOptions& op
       out.records.push_back(std::move(r).value());
       continue;
     }
+    if (IsNewerVersionLine(line)) {
+      out.newer_lines.emplace_back(line);
+      continue;
+    }
     if (last_unterminated) {
       out.truncated_tail = true;
       out.problems.push_back({line_no, "truncated last line (ignored): " + r.status().message()});
@@ -102,7 +131,25 @@ Expected<LoadedLog> LoadTuningLog(const std::string& path, const LoadOptions& op
     if (options.strict) return Status::Errorf("{}:{}: {}", path, line_no, r.status().message());
     out.problems.push_back({line_no, r.status().message()});
   }
+  const size_t real_problems = out.problems.size() - (out.truncated_tail ? 1 : 0);
+  if (out.records.empty() && out.newer_lines.empty() && real_problems > 0) {
+    return Status::Errorf("'{}' is not a tuning log: none of its {} lines is a record (line {}: {})", path, line_no,
+                          out.problems.front().line, out.problems.front().message);
+  }
   return out;
+}
+
+std::string DescribeProblems(const LoadedLog& log) {
+  std::string s;
+  if (!log.problems.empty()) {
+    s = fmt::format("{} malformed line{} skipped (line {}: {})", log.problems.size(), log.problems.size() == 1 ? "" : "s",
+                    log.problems.front().line, log.problems.front().message);
+  }
+  if (!log.newer_lines.empty()) {
+    s += fmt::format("{}{} record{} of a newer log version ignored (this build reads version {})", s.empty() ? "" : "; ",
+                     log.newer_lines.size(), log.newer_lines.size() == 1 ? "" : "s", kTuningLogVersion);
+  }
+  return s;
 }
 
 Expected<TuningLogWriter> TuningLogWriter::Open(const std::string& path) {
@@ -134,26 +181,49 @@ Status TuningLogWriter::Append(const TuningRecord& r) {
   return Status::Ok();
 }
 
-Expected<std::vector<TuningRecord>> MergeTuningLogs(const std::vector<std::string>& paths) {
-  std::vector<TuningRecord> out;
-  std::set<std::string> seen;
+Expected<MergedLog> MergeTuningLogs(const std::vector<std::string>& paths) {
+  MergedLog out;
+  std::set<std::string> seen, seen_newer;
   for (const std::string& p : paths) {
     LoadOptions o;
     o.missing_ok = false;
     AGT_ASSIGN_OR_RETURN(LoadedLog log, LoadTuningLog(p, o));
     for (TuningRecord& r : log.records) {
-      if (seen.insert(RecordToLine(r)).second) out.push_back(std::move(r));
+      if (seen.insert(RecordToLine(r)).second) out.records.push_back(std::move(r));
     }
+    for (std::string& l : log.newer_lines) {
+      if (seen_newer.insert(l).second) out.newer_lines.push_back(std::move(l));
+    }
+    out.malformed += static_cast<int64_t>(log.problems.size());
   }
   return out;
 }
 
-Status WriteTuningLog(const std::string& path, const std::vector<TuningRecord>& records) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) return Status::Errorf("cannot write tuning log '{}': {}", path, std::strerror(errno));
-  for (const TuningRecord& r : records) f << RecordToLine(r) << '\n';
-  f.flush();
-  if (!f) return Status::Errorf("writing tuning log '{}' failed", path);
+Status WriteTuningLog(const std::string& path, const std::vector<TuningRecord>& records,
+                      const std::vector<std::string>& newer_lines) {
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  std::string tmpl = (target.parent_path().empty() ? fs::path(".") : target.parent_path()).string() + "/." +
+                     target.filename().string() + ".XXXXXX";
+  int fd = ::mkstemp(tmpl.data());   // a new file of its own (O_EXCL): never a link someone left there
+  if (fd < 0) return Status::Errorf("cannot write tuning log '{}': {}", path, std::strerror(errno));
+  std::string text;
+  for (const TuningRecord& r : records) text += RecordToLine(r) + '\n';
+  for (const std::string& l : newer_lines) text += l + '\n';
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  const bool ok = done == text.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmpl.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmpl.c_str());
+    return Status::Errorf("writing tuning log '{}' failed: {}", path, why);
+  }
   return Status::Ok();
 }
 

@@ -17,6 +17,8 @@
 namespace agt::records {
 
 inline constexpr int kTuningLogVersion = 1;
+// A measured time above this (1000 s) is not a kernel's: such a record is refused as malformed.
+inline constexpr double kMaxRecordUs = 1e9;
 
 // Where a measurement was taken.
 struct MeasureEnvironment {
@@ -54,6 +56,8 @@ struct LogProblem {
 struct LoadedLog {
   std::vector<TuningRecord> records;
   std::vector<LogProblem> problems;   // malformed lines that were skipped
+  // Records of a newer log version than this build reads: not used, but kept verbatim by merges.
+  std::vector<std::string> newer_lines;
   bool truncated_tail = false;        // the last line had no newline and did not parse (a crash mid-write)
 };
 
@@ -61,7 +65,12 @@ struct LoadOptions {
   bool strict = false;        // a malformed line (other than a truncated tail) is an error
   bool missing_ok = true;     // a file that does not exist loads as empty (a first run)
 };
+// A path that is not a regular file (a folder, a pipe, a device) is refused before reading, and so is
+// a non-empty file none of whose lines is a record (a binary, another format): it is not a tuning log.
 Expected<LoadedLog> LoadTuningLog(const std::string& path, const LoadOptions& options = {});
+// "3 malformed lines skipped (line 7: ...); 2 records of a newer log version ignored", or "" for a
+// clean log: what the commands that read a log warn about.
+std::string DescribeProblems(const LoadedLog& log);
 
 // Appends records to a log, one flushed line each. A file whose last line was cut short gets a
 // newline first, so the new line stands on its own.
@@ -81,9 +90,19 @@ class TuningLogWriter {
   std::string path_;
 };
 
-// Several logs into one: records in input order, exact duplicate lines dropped.
-Expected<std::vector<TuningRecord>> MergeTuningLogs(const std::vector<std::string>& paths);
-Status WriteTuningLog(const std::string& path, const std::vector<TuningRecord>& records);
+// Several logs into one: records in input order, exact duplicate lines dropped; lines of a newer log
+// version kept as they are (deduplicated), so a merge by an older build loses nothing; malformed lines
+// (not records of any version) counted and left out.
+struct MergedLog {
+  std::vector<TuningRecord> records;
+  std::vector<std::string> newer_lines;
+  int64_t malformed = 0;
+};
+Expected<MergedLog> MergeTuningLogs(const std::vector<std::string>& paths);
+// Writes the records (then `newer_lines`) to a fresh file beside `path`, then renames it over `path`:
+// a crash leaves the old file whole, and a link at `path` is replaced, not followed.
+Status WriteTuningLog(const std::string& path, const std::vector<TuningRecord>& records,
+                      const std::vector<std::string>& newer_lines = {});
 
 // The best successful record of each task compiled for `arch` (empty: any arch). Ties on time go to
 // the smallest program JSON text, so the choice never depends on the order of the records.

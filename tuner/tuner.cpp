@@ -108,6 +108,7 @@ class Tuner {
   Status LoadLog() {
     AGT_ASSIGN_OR_RETURN(records::LoadedLog log, records::LoadTuningLog(o_.tuning_log));
     for (const records::LogProblem& p : log.problems) spdlog::warn("{}:{}: {}", o_.tuning_log, p.line, p.message);
+    if (!log.newer_lines.empty()) spdlog::warn("{}: {}", o_.tuning_log, records::DescribeProblems(log));
     int64_t stale = 0;
     for (records::TuningRecord& r : log.records) {
       if (r.program.task.arch != o_.plan.device.arch || r.program.task.precision != o_.plan.precision) continue;

@@ -194,6 +194,16 @@ Status CheckOutputWritable(const std::string& out_path) {
   return Status::Ok();
 }
 
+Status CheckOutputNotInput(const std::string& out_path, const std::vector<std::pair<std::string, std::string>>& inputs) {
+  namespace fs = std::filesystem;
+  for (const auto& [what, path] : inputs) {
+    std::error_code ec;
+    if (path.empty() || !fs::exists(path, ec) || !fs::exists(out_path, ec)) continue;
+    if (fs::equivalent(out_path, path, ec)) return Status::Errorf("output '{}' is the {} ('{}'): it would be overwritten", out_path, what, path);
+  }
+  return Status::Ok();
+}
+
 Status WriteArtifact(CompileResult& result, const std::string& out_path, const CompileOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   AGT_RETURN_IF_ERROR(CheckOutputWritable(out_path));

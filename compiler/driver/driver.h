@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/driver/compile_options.h"
@@ -39,5 +40,8 @@ Status WriteArtifact(CompileResult& result, const std::string& out_path, const C
 
 // Fails early (before minutes of compiling) when `out_path` cannot be created.
 Status CheckOutputWritable(const std::string& out_path);
+// Refuses an output that is one of the command's inputs (the model, its tuning log, a model file):
+// writing it would destroy what is being read. Empty inputs are skipped.
+Status CheckOutputNotInput(const std::string& out_path, const std::vector<std::pair<std::string, std::string>>& inputs);
 
 }  // namespace agt::driver

@@ -231,7 +231,8 @@ TEST_CASE("cli bad input: compile --tune without its log, budgets without --tune
 
 // A folder, a named pipe or a device given as the model or as an input: one line and exit 2, before
 // anything is read (a folder's stream size aborted an allocation; a pipe blocked the open forever).
-// Each run is bounded by timeout(1), so a regression fails here instead of hanging the suite.
+// Each run is bounded by timeout(1), so a regression fails here instead of hanging the suite. Also an
+// output that is one of the inputs, and a tuning log or cost model that is not one (issue 16).
 TEST_CASE("cli bad input: a folder, a named pipe or a device as the model or an .npy", "[cli][errors]") {
   fs::path dir = FreshDir("kinds");
   std::string model = SmallModel().Write(dir, "small.onnx");
@@ -248,7 +249,15 @@ TEST_CASE("cli bad input: a folder, a named pipe or a device as the model or an 
       {"device as model", "inspect /dev/zero", {"/dev/zero", "not a regular file"}},
       {"folder as npy", run + "folder.npy", {"folder.npy", "is a folder"}},
       {"pipe as npy", run + "pipe.npy", {"pipe.npy", "not a regular file"}},
+      // An output that is an input: refused before anything is written (was: the input overwritten).
+      {"-o is the model", "compile " + model + " -o " + model, {"is the model", "overwritten"}},
+      {"-o is the tuning log", "compile " + model + " -o " + d + "log.jsonl --tuning-log " + d + "log.jsonl", {"is the tuning log"}},
+      {"a binary as the tuning log", "compile " + model + " -o " + d + "y.so --tuning-log /bin/ls", {"is not a tuning log"}},
+      {"a folder as the tuning log", "compile " + model + " -o " + d + "y.so --tuning-log " + d + "folder.onnx", {"is a folder"}},
+      {"a folder as the cost model", "compile " + model + " -o " + d + "y.so --cost-model " + d + "folder.onnx", {"--cost-model", "is a folder"}},
   };
+  { std::ofstream(dir / "log.jsonl") << ""; }
+  const auto model_size = fs::file_size(model);
   for (const Case& c : cases) {
     INFO(c.what << ": autogtco " << c.args);
     std::string cmd = "timeout 30 " + kBinary + " " + c.args + " >" + (dir / "stdout.txt").string() + " 2>" +
@@ -262,5 +271,8 @@ TEST_CASE("cli bad input: a folder, a named pipe or a device as the model or an 
     CHECK_THAT(err, Catch::StartsWith("error: "));
     for (const std::string& f : c.fragments) CHECK_THAT(err, Catch::Contains(f));
   }
+  CHECK(fs::file_size(model) == model_size);   // the model given as -o is intact
+  CHECK(fs::file_size(dir / "log.jsonl") == 0);
+  CHECK_FALSE(fs::exists(dir / "y.so"));
   fs::remove_all(dir);
 }

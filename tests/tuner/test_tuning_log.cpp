@@ -160,9 +160,9 @@ TEST_CASE("logs merge without duplicates", "[tuner][log]") {
   REQUIRE(records::WriteTuningLog(b, {MakeRecord("t1", 64, 8), MakeRecord("t2", 32, 3)}).ok());
   auto merged = records::MergeTuningLogs({a, b});
   REQUIRE(merged.ok());
-  REQUIRE(merged->size() == 3);
-  CHECK((*merged)[2].task_key == "t2");
-  REQUIRE(records::WriteTuningLog(out, *merged).ok());
+  REQUIRE(merged->records.size() == 3);
+  CHECK(merged->records[2].task_key == "t2");
+  REQUIRE(records::WriteTuningLog(out, merged->records).ok());
   auto best = records::BestProgramsFromLog(out, "sm_90");
   REQUIRE(best.ok());
   CHECK(best->size() == 2);
@@ -231,6 +231,94 @@ TEST_CASE("records measured on an older emitter of their sketch choose nothing",
   REQUIRE(best.size() == 2);
   CHECK(best.at("a").result.median_us == 5.0);
   CHECK(records::BestRecords({attn_old}, "sm_90").empty());
+}
+
+
+TEST_CASE("what is not a tuning log is refused; times that are no kernel's are malformed lines", "[tuner][log]") {
+  // A folder, and a binary file none of whose lines is a record.
+  auto dir = records::LoadTuningLog(std::filesystem::temp_directory_path().string());
+  REQUIRE_FALSE(dir.ok());
+  CHECK_THAT(dir.status().message(), Catch::Contains("folder"));
+  std::string bin = TempPath("binary.jsonl");
+  {
+    std::ofstream f(bin, std::ios::binary);
+    f << "\x7f" "ELF\x02\x01\x01" << std::string(64, '\0') << "\n\x01\x02\x03\n";
+  }
+  auto b = records::LoadTuningLog(bin);
+  REQUIRE_FALSE(b.ok());
+  CHECK_THAT(b.status().message(), Catch::Contains("is not a tuning log"));
+  CHECK_FALSE(records::BestProgramsFromLog(bin, "sm_90").ok());
+  // A log whose only line was cut by a crash is a first run, not garbage.
+  std::string cut = TempPath("cut-only.jsonl");
+  {
+    std::ofstream f(cut, std::ios::binary);
+    std::string line = records::RecordToLine(MakeRecord("a", 32, 5));
+    f << line.substr(0, line.size() / 2);
+  }
+  auto c = records::LoadTuningLog(cut);
+  REQUIRE(c.ok());
+  CHECK(c->truncated_tail);
+  // Negative, huge and non-finite times.
+  std::string line = records::RecordToLine(MakeRecord("a", 32, 5));
+  auto with_median = [&](const std::string& v) {
+    std::string l = line;
+    size_t at = l.find("\"median_us\":");
+    size_t end = l.find(',', at);
+    return l.substr(0, at) + "\"median_us\":" + v + l.substr(end);
+  };
+  CHECK(records::RecordFromLine(with_median("5.0")).ok());
+  CHECK_FALSE(records::RecordFromLine(with_median("-5.0")).ok());
+  CHECK_FALSE(records::RecordFromLine(with_median("1e300")).ok());
+  CHECK_FALSE(records::RecordFromLine(with_median("NaN")).ok());
+  std::string huge_times = line;
+  huge_times.replace(huge_times.find("\"times_us\":[") + 12, 1, "1e300,");
+  CHECK_FALSE(records::RecordFromLine(huge_times).ok());
+}
+
+TEST_CASE("records of a newer log version are reported, not used, and kept by a merge", "[tuner][log]") {
+  std::string a = TempPath("newer_a.jsonl"), out = TempPath("newer_merged.jsonl");
+  std::string newer = records::RecordToLine(MakeRecord("t9", 32, 1.0));
+  newer.replace(newer.find("\"v\":1"), 5, "\"v\":7");
+  {
+    std::ofstream f(a);
+    f << records::RecordToLine(MakeRecord("t1", 32, 10)) << "\n" << newer << "\n" << newer << "\n";
+  }
+  auto log = records::LoadTuningLog(a);
+  REQUIRE(log.ok());
+  CHECK(log->records.size() == 1);
+  CHECK(log->problems.empty());
+  REQUIRE(log->newer_lines.size() == 2);
+  CHECK_THAT(records::DescribeProblems(*log), Catch::Contains("2 records of a newer log version"));
+  auto best = records::BestProgramsFromLog(a, "sm_90");
+  REQUIRE(best.ok());
+  CHECK(best->Find("t9") == nullptr);
+  auto merged = records::MergeTuningLogs({a, a});
+  REQUIRE(merged.ok());
+  CHECK(merged->records.size() == 1);
+  REQUIRE(merged->newer_lines.size() == 1);   // kept once, verbatim
+  CHECK(merged->newer_lines[0] == newer);
+  REQUIRE(records::WriteTuningLog(out, merged->records, merged->newer_lines).ok());
+  auto back = records::LoadTuningLog(out);
+  REQUIRE(back.ok());
+  CHECK(back->records.size() == 1);
+  CHECK(back->newer_lines == std::vector<std::string>{newer});
+}
+
+TEST_CASE("writing a log replaces a link at its path instead of following it", "[tuner][log]") {
+  namespace fs = std::filesystem;
+  std::string victim = TempPath("victim.txt"), link = TempPath("linked.jsonl");
+  { std::ofstream(victim) << "keep me\n"; }
+  fs::remove(link);
+  fs::create_symlink(victim, link);
+  REQUIRE(records::WriteTuningLog(link, {MakeRecord("t1", 32, 10)}).ok());
+  std::ifstream v(victim);
+  std::string first;
+  std::getline(v, first);
+  CHECK(first == "keep me");
+  CHECK_FALSE(fs::is_symlink(link));
+  auto back = records::LoadTuningLog(link);
+  REQUIRE(back.ok());
+  CHECK(back->records.size() == 1);
 }
 
 }  // namespace
