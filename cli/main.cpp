@@ -1,5 +1,6 @@
 // autogtco: the command-line driver. Subcommands are in cmd_*.cpp; logs go to stderr via spdlog,
 // results to stdout; an error is one line on stderr and exit code 2.
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -36,8 +37,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);   // --help, --version: printed on stdout
+    // A usage error is one line with the error: prefix, like every other error (CLI11 prints two).
+    std::string what = e.what();
+    for (char& c : what) c = c == '\n' ? ' ' : c;
+    while (!what.empty() && what.back() == ' ') what.pop_back();
+    fmt::print(stderr, "error: {} (see --help)\n", what);
+    return 2;
   }
   return ctx.exit_code;
 }

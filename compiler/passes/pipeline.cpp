@@ -28,6 +28,15 @@ std::vector<PassEntry> FrontendPasses() {
 }
 
 Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const PipelineOptions& options) {
+  if (!options.dump_after.empty() && options.dump_after != "all") {
+    std::string names;
+    bool known = false;
+    for (const PassEntry& p : FrontendPasses()) {
+      known = known || p.name == options.dump_after;
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
+    }
+    if (!known) return Status::Errorf("--dump-after: no pass named '{}' (passes: {}, or all)", options.dump_after, names);
+  }
   std::vector<PassRecord> records;
   for (const PassEntry& p : FrontendPasses()) {
     auto t0 = std::chrono::steady_clock::now();

@@ -255,6 +255,10 @@ TEST_CASE("cli bad input: a folder, a named pipe or a device as the model or an 
       {"a binary as the tuning log", "compile " + model + " -o " + d + "y.so --tuning-log /bin/ls", {"is not a tuning log"}},
       {"a folder as the tuning log", "compile " + model + " -o " + d + "y.so --tuning-log " + d + "folder.onnx", {"is a folder"}},
       {"a folder as the cost model", "compile " + model + " -o " + d + "y.so --cost-model " + d + "folder.onnx", {"--cost-model", "is a folder"}},
+      // Usage errors are one line with the prefix too (CLI11 printed two lines without it).
+      {"unknown option", "compile " + model + " --bogus", {"--bogus", "see --help"}},
+      {"missing argument", "compile", {"model is required"}},
+      {"unknown pass for --dump-after", "inspect " + model + " --dump-after no-such-pass", {"no pass named 'no-such-pass'"}},
   };
   { std::ofstream(dir / "log.jsonl") << ""; }
   const auto model_size = fs::file_size(model);

@@ -39,6 +39,13 @@ graph main(%x: f32[1,4,3]) {
   CHECK(dumped == std::vector<std::string>{"canonical-gelu"});
   CHECK(records->size() == passes::FrontendPasses().size());
   test::CheckEquivalent(*original, *g, 1e-6);
+
+  // A pass name that does not exist is an error naming the known ones (was: silently never dumped).
+  auto g2 = original->Clone();
+  opts.dump_after = "canonical-gleu";
+  auto bad = passes::RunFrontendPipeline(*g2, opts);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("no pass named 'canonical-gleu'") && Catch::Contains("canonical-gelu"));
 }
 
 TEST_CASE("the pass list names each pass once", "[passes][pipeline]") {
