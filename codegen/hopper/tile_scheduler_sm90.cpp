@@ -49,12 +49,17 @@ const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices() {
 // 64 columns of a 128-row tile). Split-K's chain (partials stored, the counter published, polled,
 // the partials read back) costs ~1.8 us more plus S times the partial tile's bytes at 32 bytes per
 // cycle (each further split added ~1 us per 64 KB of partial tile). A CTA that runs a second unit
-// overlaps half of that unit's fixed cost with the first one's epilogue.
+// overlaps half of that unit's fixed cost with the first one's epilogue. The staged epilogue (16-byte
+// row stores through shared memory) is predicted, before its first measurement, at a third of the
+// register path's per-output cost: a warp's 4-byte fragment stores touched 8 rows (8 partial-sector
+// requests per instruction); staged, 4 full 128-byte rows per 16-byte store, plus conflict-free
+// shared-memory writes and reads.
 namespace {
 constexpr double kL2BytesPerCycle = 60.0;
 constexpr double kFlopPerCycle = 3790.0;
 constexpr double kUnitCycles = 4400.0;
-constexpr double kEpilogueCyclesPerOutput = 0.3;
+constexpr double kEpilogueCyclesPerOutput = 0.3;         // register stores (staged_epilogue = false)
+constexpr double kStagedEpilogueCyclesPerOutput = 0.1;   // staged through shared memory
 constexpr double kSplitCycles = 3500.0;
 constexpr double kPartialBytesPerCycle = 32.0;
 }  // namespace
@@ -67,7 +72,8 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   const double mma = static_cast<double>(kb) * c.tile_m * c.tile_n * c.tile_k * 2 / kFlopPerCycle;
   const double split =
       c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
-  const double fixed = kUnitCycles + kEpilogueCyclesPerOutput * c.tile_m * c.tile_n;
+  const double per_output = c.staged_epilogue ? kStagedEpilogueCyclesPerOutput : kEpilogueCyclesPerOutput;
+  const double fixed = kUnitCycles + per_output * c.tile_m * c.tile_n;
   return static_cast<double>(rounds) * (std::max(load, mma) + split) + fixed + static_cast<double>(rounds - 1) * fixed / 2;
 }
 
