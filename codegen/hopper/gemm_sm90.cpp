@@ -9,10 +9,12 @@
 //      its stage) and lane 0 of each warp arrives on empty[(kb-1) % stages].
 //   4. after a unit's last k-block: wait_group 0, release that stage too, (split-K: the reduction of
 //      tile_scheduler_sm90.cpp) then the epilogue reads the accumulators (fence_operand pins those
-//      reads after the wait) and stores with row / column predicates.
+//      reads after the wait), stages the cast tile through shared memory in 128-byte column chunks
+//      (a named barrier per consumer warpgroup and chunk) and stores 16-byte row segments.
 // Both roles loop over the same work units (persistent grid) and count k-blocks across them, so the
 // ring's stages and phases run on from one unit to the next; the barriers are initialised once.
-// Shared memory: [stages x A tile][stages x B tile][full bars][empty bars], from a 1024-byte aligned
+// Shared memory: [stages x A tile][stages x B tile][epilogue staging: 2 x 8 KiB per consumer
+// warpgroup][full bars][empty bars], from a 1024-byte aligned
 // base (128-byte swizzle atoms are 8 rows x 128 bytes, and the descriptors carry base offset 0).
 #include "codegen/hopper/gemm_sm90.h"
 
@@ -39,8 +41,12 @@ const char* InType(const GemmSm90Config& c) { return c.input == GemmInput::kF16 
 const char* OutType(const GemmSm90Config& c) { return c.out_f32 ? "float" : InType(c); }
 
 int64_t StageBytes(const GemmSm90Config& c) { return static_cast<int64_t>(c.tile_m + c.tile_n) * c.tile_k * 2; }
-// Dynamic shared memory: ring, barriers, 1 KiB for alignment.
-int64_t SmemBytes(const GemmSm90Config& c) { return c.stages * StageBytes(c) + 16 * c.stages + 1024; }
+// The staged epilogue's buffer: per consumer warpgroup two chunks of 64 rows x 128 bytes (double
+// buffered: one barrier per chunk).
+constexpr int64_t kEpilogueChunkBytes = 64 * 128;
+int64_t EpilogueBytes(const GemmSm90Config& c) { return c.staged_epilogue ? c.consumers * 2 * kEpilogueChunkBytes : 0; }
+// Dynamic shared memory: ring, epilogue staging, barriers, 1 KiB for alignment.
+int64_t SmemBytes(const GemmSm90Config& c) { return c.stages * StageBytes(c) + EpilogueBytes(c) + 16 * c.stages + 1024; }
 // Static shared memory beside it: split-K's ticket.
 int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 ? 16 : 0; }
 
@@ -55,15 +61,16 @@ std::string GemmSm90Config::Describe() const {
   std::string sched;
   if (split_k > 1) sched += fmt::format(" k{}", split_k);
   if (raster == Raster::kAlongN) sched += " rn";
+  if (!staged_epilogue) sched += " rs";
   return fmt::format("{} {} {}x{}x{} s{} c{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers, sched, epi);
 }
 
 std::string GemmSm90Config::KernelName() const {
-  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
+  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
                      split_k > 1 ? fmt::format("_k{}", split_k) : std::string(), raster == Raster::kAlongN ? "_rn" : "",
-                     bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "");
+                     staged_epilogue ? "" : "_rs", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "");
 }
 
 Status ValidateGemmSm90(const GemmSm90Config& c) {
@@ -89,8 +96,10 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
                           c.tile_m, c.tile_n, c.consumers);
   }
   if (SmemBytes(c) + StaticSmemBytes(c) > kMaxSmemBytes) {
-    return Status::Errorf("{} bytes of shared memory ({} stages of {} bytes): at most {}", SmemBytes(c), c.stages,
-                          StageBytes(c), kMaxSmemBytes);
+    return Status::Errorf("{} bytes of shared memory ({} stages of {} bytes{}): at most {}{}", SmemBytes(c), c.stages,
+                          StageBytes(c),
+                          c.staged_epilogue ? fmt::format(", {} of epilogue staging", EpilogueBytes(c)) : std::string(),
+                          kMaxSmemBytes, c.staged_epilogue ? " (fewer stages, or staged_epilogue = false)" : "");
   }
   return Status::Ok();
 }
@@ -109,6 +118,51 @@ Status ValidateGemmSm90Problem(const GemmSm90Config& c, int64_t M, int64_t N, in
 }
 
 namespace {
+
+// The staged epilogue's element helpers: two adjacent outputs into the staging buffer, the residual
+// added to 16 bytes of outputs, and the element-by-element store of a row's ragged end.
+void EmitStagingHelpers(CudaWriter& w, const GemmSm90Config& c) {
+  w.Linef("constexpr int kVec = {};   // outputs per 16-byte store", c.out_f32 ? 4 : 8);
+  w.Line("// Outputs (a, b) after the cast, adjacent, into the staging buffer: 4 bytes (16-bit) or 8 (f32).");
+  if (c.out_f32) {
+    w.Line("__device__ __forceinline__ void agt_sts2(unsigned addr, float a, float b) { agt_sm90::st_shared_v2_b32(addr, __float_as_uint(a), __float_as_uint(b)); }");
+  } else {
+    const char* pair = c.input == GemmInput::kF16 ? "__floats2half2_rn" : "__floats2bfloat162_rn";
+    w.Linef("__device__ __forceinline__ void agt_sts2(unsigned addr, float a, float b) {{ const auto p = {}(a, b); agt_sm90::st_shared_b32(addr, *reinterpret_cast<const unsigned*>(&p)); }}", pair);
+  }
+  if (c.residual) {
+    w.Line("// 16 bytes of rounded outputs plus 16 bytes of the residual, added in f32 and rounded (as the unfused Add does).");
+    w.Line("__device__ __forceinline__ unsigned agt_add2(unsigned v, unsigned r) {");
+    if (c.out_f32) {
+      w.Line("  return __float_as_uint(__uint_as_float(v) + __uint_as_float(r));");
+    } else if (c.input == GemmInput::kF16) {
+      w.Line("  const float2 a = __half22float2(*reinterpret_cast<const __half2*>(&v)), b = __half22float2(*reinterpret_cast<const __half2*>(&r));");
+      w.Line("  const __half2 s = __floats2half2_rn(a.x + b.x, a.y + b.y);");
+      w.Line("  return *reinterpret_cast<const unsigned*>(&s);");
+    } else {
+      w.Line("  const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&v)), b = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&r));");
+      w.Line("  const __nv_bfloat162 s = __floats2bfloat162_rn(a.x + b.x, a.y + b.y);");
+      w.Line("  return *reinterpret_cast<const unsigned*>(&s);");
+    }
+    w.Line("}");
+    w.Line("__device__ __forceinline__ uint4 agt_add_res(uint4 v, uint4 r) {");
+    w.Line("  return make_uint4(agt_add2(v.x, r.x), agt_add2(v.y, r.y), agt_add2(v.z, r.z), agt_add2(v.w, r.w));");
+    w.Line("}");
+  }
+  w.Line("// Outputs q < n of a 16-byte group (plus the residual's when r is not null), one by one: a row's ragged");
+  w.Line("// end, or a row stride / base that 16-byte stores cannot take.");
+  w.Line("__device__ __forceinline__ void agt_store_tail(OutT* g, const OutT* r, const uint4& v, int n) {");
+  w.Line("  const OutT* e = reinterpret_cast<const OutT*>(&v);");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int q = 0; q < kVec; ++q) {");
+  w.Line("    if (q < n) {");
+  w.Line("      float x = agt_ld(e[q]);");
+  w.Line("      if (r != nullptr) x += agt_ld(r[q]);");
+  w.Line("      agt_st(g + q, x);");
+  w.Line("    }");
+  w.Line("  }");
+  w.Line("}");
+}
 
 void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   const char* t = InType(c);
@@ -143,6 +197,7 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
       w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __uint_as_float(p & 0xFFFF0000u); }");
     }
   }
+  if (c.staged_epilogue) EmitStagingHelpers(w, c);
   EmitWorkUnitDecode(w, c);
   w.Line("}  // namespace agt_gemm");
   w.Line("using namespace agt_gemm;");
@@ -210,6 +265,7 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;");
   w.Line("float acc[kSlabs][kBN / 2];");
   w.Line("int it = 0;   // k-blocks consumed by this CTA across its units, in step with the producer's");
+  if (c.staged_epilogue) w.Line("int ep = 0;   // epilogue chunks this warpgroup staged, across its units: buffer ep % 2");
   w.Open("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
   w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
   w.Line("const int m0 = u.m0, n0 = u.n0;");
@@ -262,7 +318,8 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
 }
 
-void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
+// The register path (staged_epilogue = false): 4-byte stores straight from the fragments.
+void EmitRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Comment("Epilogue from registers. Accumulator layout of m64nN: warp w of the warpgroup holds rows\n"
             "16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in acc[4j + 2h + {0,1}], h = the +8 row half.");
   w.Line("const int row0 = m0 + cw * (kSlabs * 64) + warp * 16 + lane / 4;");
@@ -299,6 +356,86 @@ void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
 }
 
+// The staged path. Per m64 slab and 128-byte column chunk (64 16-bit or 32 f32 columns), each
+// consumer warpgroup: (1) issues its residual loads for the chunk (16 bytes per thread and row
+// segment, coalesced), (2) adds the bias, applies GELU, casts, and writes its fragments into one of
+// its two chunk buffers (64 rows x 128 bytes), (3) meets its own warps at a named barrier, (4) reads
+// the chunk back 16 bytes per thread (8 threads per row: a warp covers 4 full 128-byte rows) and
+// stores it, adding the residual. The 16-byte column group g of row r sits at g ^ (r % 8): a
+// fragment write (8 rows x 16 bytes per warp) and a row read (8 groups of one row per quarter warp)
+// both touch 32 distinct banks. Two buffers, alternating across chunks and units (ep), need one
+// barrier per chunk: a buffer is rewritten only after the barrier of the chunk between, which every
+// thread passes after its reads of that buffer. The buffer is the warpgroup's own, beside the ring,
+// so the producer's prefetch of the next unit's stages never touches it.
+void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
+  w.Comment("Epilogue through shared memory (see EmitStagedEpilogue in gemm_sm90.cpp). Fragment layout of m64nN:\n"
+            "warp w of the warpgroup holds rows 16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in\n"
+            "acc[4j + 2h + {0,1}], h = the +8 row half.");
+  w.Line("const u32 stage_base = sE + cw * (2 * kChunkBytes);");
+  w.Line("const int wt = threadIdx.x % 128;");
+  w.Line("const int row_base = m0 + cw * (kSlabs * 64);");
+  std::string vec = "ldc % kVec == 0 && reinterpret_cast<unsigned long long>(c) % 16 == 0";
+  if (c.residual) vec += " && reinterpret_cast<unsigned long long>(residual) % 16 == 0";
+  w.Linef("const bool vec_ok = {};", vec);
+  w.Line("#pragma unroll");
+  auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
+  w.Line("#pragma unroll");
+  auto cc = w.Block("for (int cc = 0; cc < kChunksN; ++cc, ++ep)");
+  w.Line("const u32 buf = stage_base + (ep & 1) * kChunkBytes;");
+  if (c.residual) {
+    w.Comment("The chunk's residual, loaded first: its latency hides behind the staging writes and the barrier.");
+    w.Line("uint4 res[4];");
+    w.Line("#pragma unroll");
+    w.Line("for (int p = 0; p < 4; ++p) {");
+    w.Line("  const int i = wt + 128 * p, r = i / 8, lcol = cc * kChunkCols + (i % 8) * kVec;");
+    w.Line("  const int row = row_base + t * 64 + r, col = n0 + lcol;");
+    w.Line("  res[p] = make_uint4(0u, 0u, 0u, 0u);");
+    w.Line("  if (vec_ok && lcol < kBN && row < M && col + kVec <= N) {");
+    w.Line("    res[p] = __ldg(reinterpret_cast<const uint4*>(residual + static_cast<long long>(row) * ldc + col));");
+    w.Line("  }");
+    w.Line("}");
+  }
+  {
+    w.Line("#pragma unroll");
+    auto jj = w.Block("for (int jj = 0; jj < kChunkCols / 8; ++jj)");
+    w.Line("const int j = cc * (kChunkCols / 8) + jj;");
+    w.Line("if (j >= kBN / 8) break;   // a tile_n that is not a multiple of the chunk: its last chunk is partial");
+    if (c.bias) w.Line("const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);");
+    w.Line("#pragma unroll");
+    auto h = w.Block("for (int h = 0; h < 2; ++h)");
+    w.Line("const int r = warp * 16 + lane / 4 + 8 * h;");
+    w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
+    if (c.bias) w.Line("v0 += b0; v1 += b1;");
+    if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
+    w.Line("const int byte = (jj * 8 + 2 * (lane % 4)) * static_cast<int>(sizeof(OutT));");
+    w.Line("agt_sts2(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), v0, v1);");
+  }
+  w.Line("named_barrier_sync(2 + cw, 128);   // this warpgroup's chunk is staged");
+  w.Line("#pragma unroll");
+  auto p = w.Block("for (int p = 0; p < 4; ++p)");
+  w.Line("const int i = wt + 128 * p, r = i / 8, g = i % 8;");
+  w.Line("const int lcol = cc * kChunkCols + g * kVec;");
+  w.Line("const int row = row_base + t * 64 + r, col = n0 + lcol;");
+  w.Line("if (lcol >= kBN || row >= M || col >= N) continue;");
+  w.Line("uint4 v = ld_shared_v4_b32(buf + r * 128 + ((g ^ (r & 7)) << 4));");
+  w.Line("OutT* dst = c + static_cast<long long>(row) * ldc + col;");
+  w.Line("if (vec_ok && col + kVec <= N) {");
+  if (c.residual) w.Line("  v = agt_add_res(v, res[p]);");
+  w.Line("  *reinterpret_cast<uint4*>(dst) = v;");
+  w.Line("} else {");
+  w.Linef("  agt_store_tail(dst, {}, v, N - col);",
+          c.residual ? "residual + static_cast<long long>(row) * ldc + col" : "nullptr");
+  w.Line("}");
+}
+
+void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.staged_epilogue) {
+    EmitStagedEpilogue(w, c);
+  } else {
+    EmitRegisterEpilogue(w, c);
+  }
+}
+
 }  // namespace
 
 Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
@@ -315,10 +452,12 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
       "AutoGTCO Hopper GEMM core (codegen/hopper/gemm_sm90.cpp), compiled for sm_90a.\n"
       "config: {}\n"
       "C[M,N] = A[M,K] (row-major) * B ({}){}{}{}; {} consumer warpgroup(s) + 1 producer warpgroup,\n"
-      "{} threads, {} bytes of dynamic shared memory, TMA boxes A {{{}, {}}} B {{{}, {}}}.",
+      "{} threads, {} bytes of dynamic shared memory, TMA boxes A {{{}, {}}} B {{{}, {}}};\n"
+      "epilogue {}.",
       c.Describe(), c.b_layout == BLayout::kKN ? "[K, N], N contiguous" : "[N, K], K contiguous",
       c.bias ? " + bias[N]" : "", c.gelu ? " -> gelu" : "", c.residual ? " + residual[M, N]" : "", c.consumers,
-      k.threads, k.smem_bytes, k.a_box[0], k.a_box[1], k.b_box[0], k.b_box[1]));
+      k.threads, k.smem_bytes, k.a_box[0], k.a_box[1], k.b_box[0], k.b_box[1],
+      c.staged_epilogue ? "staged through shared memory, 16-byte row stores" : "4-byte stores from registers"));
   w.Raw(PtxSm90Header());
   w.Raw(WgmmaWrapper(c.tile_n, c.input == GemmInput::kF16 ? WgmmaInput::kF16 : WgmmaInput::kBF16));
   w.Blank();
@@ -332,12 +471,23 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Linef("constexpr int kBM = {}, kBN = {}, kBK = {}, kStages = {}, kSlabs = {}, kSplits = {};", c.tile_m, c.tile_n,
           c.tile_k, c.stages, MSlabs(c), c.split_k);
   if (c.split_k > 1) w.Linef("constexpr int kConsumerThreads = {};", 128 * c.consumers);
+  if (c.staged_epilogue) {
+    const int chunk_cols = c.out_f32 ? 32 : 64;
+    w.Linef("constexpr int kChunkCols = {}, kChunksN = {};   // epilogue chunks: 128 bytes of a row", chunk_cols,
+            (c.tile_n + chunk_cols - 1) / chunk_cols);
+    w.Linef("constexpr u32 kChunkBytes = {};                  // 64 rows x 128 bytes", kEpilogueChunkBytes);
+  }
   w.Line("constexpr u32 kStageBytesA = kBM * kBK * 2, kStageBytesB = kBN * kBK * 2;");
   w.Line("extern __shared__ unsigned char smem_raw[];");
   w.Comment("Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.");
   w.Line("const u32 sA = (smem_u32(smem_raw) + 1023u) & ~1023u;");
   w.Line("const u32 sB = sA + kStages * kStageBytesA;");
-  w.Line("const u32 bars = sB + kStages * kStageBytesB;");
+  if (c.staged_epilogue) {
+    w.Line("const u32 sE = sB + kStages * kStageBytesB;          // epilogue staging: 2 chunks per consumer warpgroup");
+    w.Linef("const u32 bars = sE + {} * kChunkBytes;", 2 * c.consumers);
+  } else {
+    w.Line("const u32 bars = sB + kStages * kStageBytesB;");
+  }
   w.Line("auto full_bar = [&](int s) { return bars + 8u * s; };");
   w.Line("auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };");
   w.Blank();

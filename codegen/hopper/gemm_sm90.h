@@ -7,15 +7,19 @@
 // wgmma operand, which wgmma reads for 16-bit inputs with its transpose bit (BLayout::kKN). A weight
 // transposed at pack time to [N, K] (torch's layout; what tf32 will need, since wgmma transposes
 // only 16-bit types) is the K-major operand (BLayout::kNK). TMA needs 16-byte row strides: K % 8 == 0
-// for A (and for B in kNK), N % 8 == 0 for B in kKN. C is written with predicated stores, so any N.
+// for A (and for B in kNK), N % 8 == 0 for B in kKN. C (and the residual) take any N and ldc: the
+// staged epilogue stores 16 bytes where the row stride and base allow it and the row's 8 (f32: 4)
+// outputs are inside N, element by element elsewhere.
 //
 // Kernel shape. One producer warpgroup (warpgroup 0) gives registers up with setmaxnreg and one
 // elected thread issues TMA loads of A and B tiles into a `stages`-deep ring of shared-memory buffers,
 // each guarded by a "full" mbarrier (TMA transaction bytes) and an "empty" mbarrier (one arrival per
 // consumer warp). One or two consumer warpgroups take the freed registers, wait on "full", issue
 // m64nNk16 wgmmas from shared memory (128-byte swizzle, descriptors built from run-time shared
-// addresses), keep one wgmma group in flight, release the previous stage, and run the epilogue from
-// registers.
+// addresses), keep one wgmma group in flight, release the previous stage, and run the epilogue: bias
+// and GELU in registers, the tile cast to the output type and staged through shared memory in
+// 128-byte column chunks (swizzled: conflict-free both ways), then written as coalesced 16-byte row
+// stores with the residual added from 16-byte loads.
 //
 // Tile schedule (codegen/hopper/tile_scheduler_sm90.h). The product is cut into work units (output
 // tile, k-range): split_k ranges per tile, tiles in raster order along M or N. The grid is persistent
@@ -54,8 +58,13 @@ struct GemmSm90Config {
   bool out_f32 = false;   // C in f32 instead of the input type
   int split_k = 1;        // 1..16 k-ranges per output tile (1: none), reduced in a fixed order
   Raster raster = Raster::kAlongM;
+  // The epilogue's stores: staged through a shared-memory buffer (two 64-row x 128-byte chunks per
+  // consumer warpgroup, beside the ring) and written as 16-byte row stores, each warp instruction 4
+  // full 128-byte rows; false: 4-byte stores straight from the accumulator registers (8 rows per
+  // warp instruction), for rings too deep to leave room for the buffer.
+  bool staged_epilogue = true;
 
-  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" when split / along N
+  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" / " rs" when split / along N / register stores
   std::string KernelName() const; // a C identifier that encodes the configuration
 };
 
@@ -64,7 +73,7 @@ struct GemmSm90Kernel {
   std::string source;        // the full translation unit (wrappers prepended)
   std::string kernel_name;
   int threads = 0;           // 128 * (1 + consumers)
-  int64_t smem_bytes = 0;    // dynamic shared memory (stages, barriers, 1 KiB for alignment)
+  int64_t smem_bytes = 0;    // dynamic shared memory (stages, epilogue staging, barriers, 1 KiB for alignment)
   // TMA boxes (elements, innermost first) the tensor maps must be encoded with.
   std::array<uint32_t, 2> a_box{};   // A [M, K]: {tile_k, tile_m}
   std::array<uint32_t, 2> b_box{};   // kKN [K, N]: {64, tile_k}; kNK [N, K]: {tile_k, tile_n}

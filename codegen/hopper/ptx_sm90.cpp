@@ -101,6 +101,19 @@ template <int kN> __device__ __forceinline__ void bulk_wait_group_read() {
 // Orders this thread's generic-proxy shared-memory accesses before later async-proxy ones (TMA, wgmma).
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
+// ---- shared memory: the epilogue's staging buffer (generic proxy only: nothing async reads it) ----
+__device__ __forceinline__ void st_shared_b32(u32 addr, u32 v) {
+  asm volatile("st.shared.b32 [%0], %1;\n" :: "r"(addr), "r"(v) : "memory");
+}
+__device__ __forceinline__ void st_shared_v2_b32(u32 addr, u32 a, u32 b) {
+  asm volatile("st.shared.v2.b32 [%0], {%1, %2};\n" :: "r"(addr), "r"(a), "r"(b) : "memory");
+}
+__device__ __forceinline__ uint4 ld_shared_v4_b32(u32 addr) {
+  uint4 v;
+  asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];\n" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(addr) : "memory");
+  return v;
+}
+
 // ---- global memory: split-K partials and per-tile counters (gpu scope) ----
 // Partial tiles go through L2 only (st.global.cg / ld.global.cg): another SM reads them, and L1 is
 // not coherent. Written with the compiler's own cache-hint intrinsics rather than asm, so that it

@@ -1,8 +1,8 @@
 // The Hopper (sm_90a) PTX wrappers that generated kernels include: every instruction the TMA + wgmma
 // GEMM core uses is wrapped once, as a small inline device function, in the text this file returns
 // (mbarrier, cp.async.bulk.tensor loads and stores, the async-proxy fence, wgmma fence / commit /
-// wait, shared-memory matrix descriptors, setmaxnreg, elect.sync, named barriers; for split-K the
-// L2-only vector loads / stores of partial tiles, gpu-scope atomics, fences, ld.acquire / red.release). Emitters prepend
+// wait, shared-memory matrix descriptors, setmaxnreg, elect.sync, named barriers, the epilogue's
+// shared-memory staging stores and 16-byte loads; for split-K the L2-only vector loads / stores of partial tiles, gpu-scope atomics, fences, ld.acquire / red.release). Emitters prepend
 // the text to a kernel and compose the wrappers; no emitter writes its own asm for these.
 //
 // wgmma has one shape per N (m64nNk16): its accumulator list has N/2 registers, which C++ templates

@@ -35,7 +35,11 @@ int64_t GemmSm90WorkspaceBytes(const GemmSm90Config& c, int64_t M, int64_t N) {
 
 const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices() {
   static const std::vector<GemmSm90TileChoice> kChoices = {
-      {128, 128, 4, 2}, {128, 64, 8, 2}, {64, 128, 8, 1}, {64, 64, 6, 1},
+      // 64x128 before 128x64: the model cannot tell them apart at M = 197 (the same units, bytes and
+      // outputs), and the staged-epilogue sweep measured 64x128 (one consumer) at or below 128x64 on
+      // 19 of 24 shapes, the rest within 0.1 us (1.2 us less on ViT-L fc1, 5 us on ViT-H fc1); ties
+      // keep the earlier choice.
+      {128, 128, 4, 2}, {64, 128, 8, 1}, {128, 64, 8, 2}, {64, 64, 6, 1},
       {128, 192, 4, 2}, {128, 256, 3, 2}, {64, 256, 4, 1},
   };
   return kChoices;
@@ -43,18 +47,23 @@ const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices() {
 
 // The model's constants, fitted to the stage (c) sweeps on an H200 (docs/perf-notes.md: 24 shapes x
 // 38 configurations, and probes at K = 64 and 768): a k-block costs max(wgmma, loads) at 3790 flop
-// and 60 bytes of L2 traffic per SM cycle (128x128 and 128x256 tiles ran at the wgmma rate, 64-wide
-// ones at the load rate). A unit costs ~2.2 us besides (launch, pipeline fill, drain) plus ~0.3
+// and 60 bytes of L2 traffic per SM cycle (now 50, below; 128x128 and 128x256 tiles ran at the wgmma
+// rate, 64-wide ones at the load rate). A unit costs ~2.2 us besides (launch, pipeline fill, drain) plus ~0.3
 // cycles per output element (the epilogue's 4-byte stores, 8 rows per warp instruction: +1.2 us per
 // 64 columns of a 128-row tile). Split-K's chain (partials stored, the counter published, polled,
 // the partials read back) costs ~1.8 us more plus S times the partial tile's bytes at 32 bytes per
 // cycle (each further split added ~1 us per 64 KB of partial tile). A CTA that runs a second unit
-// overlaps half of that unit's fixed cost with the first one's epilogue.
+// overlaps half of that unit's fixed cost with the first one's epilogue. The staged epilogue (16-byte
+// row stores through shared memory, docs/results/2026-12-01-h200-sm90-epilogue/) measured ~0.5 us
+// per 8192 outputs (0.12 cycles per output) against the register path's ~1.4 in the same call's
+// probes; refitted to that call's sweep (offline): 50 bytes of L2 per SM cycle, which the long
+// k-loops of the 64-wide tiles (ViT-H fc2's 80 k-blocks) run at.
 namespace {
-constexpr double kL2BytesPerCycle = 60.0;
+constexpr double kL2BytesPerCycle = 50.0;
 constexpr double kFlopPerCycle = 3790.0;
 constexpr double kUnitCycles = 4400.0;
-constexpr double kEpilogueCyclesPerOutput = 0.3;
+constexpr double kEpilogueCyclesPerOutput = 0.3;         // register stores (staged_epilogue = false)
+constexpr double kStagedEpilogueCyclesPerOutput = 0.12;  // staged through shared memory
 constexpr double kSplitCycles = 3500.0;
 constexpr double kPartialBytesPerCycle = 32.0;
 }  // namespace
@@ -67,7 +76,8 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   const double mma = static_cast<double>(kb) * c.tile_m * c.tile_n * c.tile_k * 2 / kFlopPerCycle;
   const double split =
       c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
-  const double fixed = kUnitCycles + kEpilogueCyclesPerOutput * c.tile_m * c.tile_n;
+  const double per_output = c.staged_epilogue ? kStagedEpilogueCyclesPerOutput : kEpilogueCyclesPerOutput;
+  const double fixed = kUnitCycles + per_output * c.tile_m * c.tile_n;
   return static_cast<double>(rounds) * (std::max(load, mma) + split) + fixed + static_cast<double>(rounds - 1) * fixed / 2;
 }
 

@@ -1,7 +1,8 @@
 // AutoGTCO Hopper GEMM core (codegen/hopper/gemm_sm90.cpp), compiled for sm_90a.
 // config: f16 kn 128x128x64 s4 c2 k3 +bias
 // C[M,N] = A[M,K] (row-major) * B ([K, N], N contiguous) + bias[N]; 2 consumer warpgroup(s) + 1 producer warpgroup,
-// 384 threads, 132160 bytes of dynamic shared memory, TMA boxes A {64, 128} B {64, 64}.
+// 384 threads, 164928 bytes of dynamic shared memory, TMA boxes A {64, 128} B {64, 64};
+// epilogue staged through shared memory, 16-byte row stores.
 // ---- PTX wrappers for sm_90a (codegen/hopper/ptx_sm90.cpp) ----
 #ifndef AGT_PTX_SM90_H
 #define AGT_PTX_SM90_H
@@ -93,6 +94,19 @@ template <int kN> __device__ __forceinline__ void bulk_wait_group_read() {
 }
 // Orders this thread's generic-proxy shared-memory accesses before later async-proxy ones (TMA, wgmma).
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+// ---- shared memory: the epilogue's staging buffer (generic proxy only: nothing async reads it) ----
+__device__ __forceinline__ void st_shared_b32(u32 addr, u32 v) {
+  asm volatile("st.shared.b32 [%0], %1;\n" :: "r"(addr), "r"(v) : "memory");
+}
+__device__ __forceinline__ void st_shared_v2_b32(u32 addr, u32 a, u32 b) {
+  asm volatile("st.shared.v2.b32 [%0], {%1, %2};\n" :: "r"(addr), "r"(a), "r"(b) : "memory");
+}
+__device__ __forceinline__ uint4 ld_shared_v4_b32(u32 addr) {
+  uint4 v;
+  asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];\n" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(addr) : "memory");
+  return v;
+}
 
 // ---- global memory: split-K partials and per-tile counters (gpu scope) ----
 // Partial tiles go through L2 only (st.global.cg / ld.global.cg): another SM reads them, and L1 is
@@ -207,6 +221,22 @@ __device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) 
 }
 __device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }
 __device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }
+constexpr int kVec = 8;   // outputs per 16-byte store
+// Outputs (a, b) after the cast, adjacent, into the staging buffer: 4 bytes (16-bit) or 8 (f32).
+__device__ __forceinline__ void agt_sts2(unsigned addr, float a, float b) { const auto p = __floats2half2_rn(a, b); agt_sm90::st_shared_b32(addr, *reinterpret_cast<const unsigned*>(&p)); }
+// Outputs q < n of a 16-byte group (plus the residual's when r is not null), one by one: a row's ragged
+// end, or a row stride / base that 16-byte stores cannot take.
+__device__ __forceinline__ void agt_store_tail(OutT* g, const OutT* r, const uint4& v, int n) {
+  const OutT* e = reinterpret_cast<const OutT*>(&v);
+  #pragma unroll
+  for (int q = 0; q < kVec; ++q) {
+    if (q < n) {
+      float x = agt_ld(e[q]);
+      if (r != nullptr) x += agt_ld(r[q]);
+      agt_st(g + q, x);
+    }
+  }
+}
 // Work unit u: tile u / 3 in raster order along M, split u % 3 of its k-blocks.
 struct WorkUnit { int m0, n0, tile, split, kb_begin, kb_end; };
 __device__ __forceinline__ WorkUnit agt_work_unit(int u, int tiles_m, int tiles_n, int k_blocks) {
@@ -229,12 +259,15 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
   using namespace agt_sm90;
   constexpr int kBM = 128, kBN = 128, kBK = 64, kStages = 4, kSlabs = 1, kSplits = 3;
   constexpr int kConsumerThreads = 256;
+  constexpr int kChunkCols = 64, kChunksN = 2;   // epilogue chunks: 128 bytes of a row
+  constexpr u32 kChunkBytes = 8192;                  // 64 rows x 128 bytes
   constexpr u32 kStageBytesA = kBM * kBK * 2, kStageBytesB = kBN * kBK * 2;
   extern __shared__ unsigned char smem_raw[];
   // Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.
   const u32 sA = (smem_u32(smem_raw) + 1023u) & ~1023u;
   const u32 sB = sA + kStages * kStageBytesA;
-  const u32 bars = sB + kStages * kStageBytesB;
+  const u32 sE = sB + kStages * kStageBytesB;          // epilogue staging: 2 chunks per consumer warpgroup
+  const u32 bars = sE + 4 * kChunkBytes;
   auto full_bar = [&](int s) { return bars + 8u * s; };
   auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };
 
@@ -286,6 +319,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
     const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
     float acc[kSlabs][kBN / 2];
     int it = 0;   // k-blocks consumed by this CTA across its units, in step with the producer's
+    int ep = 0;   // epilogue chunks this warpgroup staged, across its units: buffer ep % 2
     for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
       const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);
       const int m0 = u.m0, n0 = u.n0;
@@ -400,31 +434,45 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
           }
         }
       }
-      // Epilogue from registers. Accumulator layout of m64nN: warp w of the warpgroup holds rows
-      // 16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in acc[4j + 2h + {0,1}], h = the +8 row half.
-      const int row0 = m0 + cw * (kSlabs * 64) + warp * 16 + lane / 4;
-      const int col0 = n0 + 2 * (lane % 4);
-      const bool vec_ok = (ldc % 2) == 0 && (reinterpret_cast<unsigned long long>(c) % (2 * sizeof(OutT))) == 0;
+      // Epilogue through shared memory (see EmitStagedEpilogue in gemm_sm90.cpp). Fragment layout of m64nN:
+      // warp w of the warpgroup holds rows 16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in
+      // acc[4j + 2h + {0,1}], h = the +8 row half.
+      const u32 stage_base = sE + cw * (2 * kChunkBytes);
+      const int wt = threadIdx.x % 128;
+      const int row_base = m0 + cw * (kSlabs * 64);
+      const bool vec_ok = ldc % kVec == 0 && reinterpret_cast<unsigned long long>(c) % 16 == 0;
       #pragma unroll
-      for (int j = 0; j < kBN / 8; ++j) {
-        const int col = col0 + 8 * j;
-        if (col >= N) continue;
-        const bool pair = col + 1 < N;
-        const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);
+      for (int t = 0; t < kSlabs; ++t) {
         #pragma unroll
-        for (int t = 0; t < kSlabs; ++t) {
+        for (int cc = 0; cc < kChunksN; ++cc, ++ep) {
+          const u32 buf = stage_base + (ep & 1) * kChunkBytes;
           #pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const int row = row0 + t * 64 + h * 8;
-            if (row >= M) continue;
-            float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];
-            v0 += b0; v1 += b1;
-            OutT* p = c + static_cast<long long>(row) * ldc + col;
-            if (pair && vec_ok) {
-              agt_st2(p, v0, v1);
+          for (int jj = 0; jj < kChunkCols / 8; ++jj) {
+            const int j = cc * (kChunkCols / 8) + jj;
+            if (j >= kBN / 8) break;   // a tile_n that is not a multiple of the chunk: its last chunk is partial
+            const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);
+            #pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              const int r = warp * 16 + lane / 4 + 8 * h;
+              float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];
+              v0 += b0; v1 += b1;
+              const int byte = (jj * 8 + 2 * (lane % 4)) * static_cast<int>(sizeof(OutT));
+              agt_sts2(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), v0, v1);
+            }
+          }
+          named_barrier_sync(2 + cw, 128);   // this warpgroup's chunk is staged
+          #pragma unroll
+          for (int p = 0; p < 4; ++p) {
+            const int i = wt + 128 * p, r = i / 8, g = i % 8;
+            const int lcol = cc * kChunkCols + g * kVec;
+            const int row = row_base + t * 64 + r, col = n0 + lcol;
+            if (lcol >= kBN || row >= M || col >= N) continue;
+            uint4 v = ld_shared_v4_b32(buf + r * 128 + ((g ^ (r & 7)) << 4));
+            OutT* dst = c + static_cast<long long>(row) * ldc + col;
+            if (vec_ok && col + kVec <= N) {
+              *reinterpret_cast<uint4*>(dst) = v;
             } else {
-              agt_st(p, v0);
-              if (pair) agt_st(p + 1, v1);
+              agt_store_tail(dst, nullptr, v, N - col);
             }
           }
         }

@@ -4,9 +4,10 @@
 // median of 60 replays of a CUDA graph of 20 launches that cycle through 4 copies of the weight (so
 // L2 does not keep it), inputs random. With --sweep, also every configuration of the sweep space
 // (GemmSm90TileChoices x split 1..4, raster along N for two tiles, other ring depths for three small
-// tiles) on each shape, the best printed
+// tiles, and each tile with the register-store epilogue at split 1: `_rs`) on each shape, the best printed
 // beside the default and every timing written to --sweep-log FILE (default: stderr), with probes of
-// each tile's fixed and per-k-block cost (K = 64 and 768, with and without the bias).
+// each tile's fixed and per-k-block cost (K = 64 and 768, with and without the bias, and with the
+// register-store epilogue).
 // scripts/gpu/bench_linear_torch.py times torch.nn.functional.linear the same way and joins the tables
 // (--ours FILE).
 //
@@ -83,6 +84,11 @@ std::vector<GemmSm90Config> Sweep() {
       c.consumers = t.consumers;
       c.split_k = split;
       v.push_back(c);
+      if (split == 1) {   // the register-store epilogue beside the staged one: what the staging buys per shape
+        GemmSm90Config r = c;
+        r.staged_epilogue = false;
+        v.push_back(r);
+      }
       if ((t.tile_n == 128 || t.tile_n == 64) && t.tile_m == 128 && split <= 2) {
         c.raster = agt::codegen::hopper::Raster::kAlongN;
         v.push_back(c);
@@ -109,6 +115,7 @@ std::string Short(const GemmSm90Config& c) {
   std::string s = std::to_string(c.tile_m) + "x" + std::to_string(c.tile_n) + "_s" + std::to_string(c.stages) + "_c" +
                   std::to_string(c.consumers) + "_k" + std::to_string(c.split_k);
   if (c.raster == agt::codegen::hopper::Raster::kAlongN) s += "_rn";
+  if (!c.staged_epilogue) s += "_rs";
   return s;
 }
 
@@ -151,6 +158,9 @@ int main(int argc, char** argv) {
       c.stages = t.stages;
       c.consumers = t.consumers;
       c.bias = false;
+      cfgs.push_back(c);
+      c.bias = true;   // and the register-store epilogue's probes
+      c.staged_epilogue = false;
       cfgs.push_back(c);
     }
     std::printf("# defaults on %d SMs (no GPU: the cost model's choice and estimate)\n%-14s %5s %5s %5s %-24s %6s %9s\n",
@@ -276,13 +286,14 @@ int main(int argc, char** argv) {
       c.tile_n = t.tile_n;
       c.stages = t.stages;
       c.consumers = t.consumers;
-      for (bool bias : {true, false}) {
-        c.bias = bias;
+      for (int variant = 0; variant < 3; ++variant) {   // staged + bias, staged without bias, register stores + bias
+        c.bias = variant != 1;
+        c.staged_epilogue = variant != 2;
         int h = load(c);
         if (h < 0) continue;
         for (int64_t k : {64, 768}) {
           auto tm = gpu->Time(h, agt::test::Sm90Problem{197, 2304, k});
-          if (tm.ok()) std::fprintf(log, "probe 197x2304x%-5lld %-24s %8.2f%s\n", static_cast<long long>(k), Short(c).c_str(), tm.value(), bias ? "" : " nobias");
+          if (tm.ok()) std::fprintf(log, "probe 197x2304x%-5lld %-24s %8.2f%s\n", static_cast<long long>(k), Short(c).c_str(), tm.value(), c.bias ? "" : " nobias");
         }
       }
     }
