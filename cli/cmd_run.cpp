@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -67,6 +68,25 @@ std::string FileNameFor(const std::string& value_name) {
   }
   if (s.empty() || s[0] == '.') s = "_" + s;
   return s;
+}
+
+// The .npy file of each output: its sanitised name, unique among the outputs. A name that needs no
+// sanitising keeps its file; one that collides after sanitising ("y/1" beside "y_1") gets "-2", "-3", ...
+// so that no output overwrites another.
+std::vector<std::string> OutputFileNames(const std::vector<ArtifactTensor>& outputs) {
+  std::vector<std::string> files(outputs.size());
+  std::set<std::string> used;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const std::string base = FileNameFor(outputs[i].name);
+      if ((base == outputs[i].name) != (pass == 0)) continue;
+      std::string f = base + ".npy";
+      for (int k = 2; used.count(f) > 0; ++k) f = base + "-" + std::to_string(k) + ".npy";
+      used.insert(f);
+      files[i] = f;
+    }
+  }
+  return files;
 }
 
 // The model's inputs, in order: from --input files, else seeded random values.
@@ -150,8 +170,9 @@ Status RunModel(const RunArgs& a) {
   std::filesystem::create_directories(a.out_dir, ec);
   if (ec) return Status::Errorf("cannot create '{}': {}", a.out_dir, ec.message());
   bool all_ok = true;
+  const std::vector<std::string> files = OutputFileNames(names);
   for (size_t i = 0; i < outputs.size(); ++i) {
-    std::string file = FileNameFor(names[i].name) + ".npy";
+    const std::string& file = files[i];
     std::string path = (std::filesystem::path(a.out_dir) / file).string();
     AGT_RETURN_IF_ERROR(ir::WriteNpy(path, outputs[i]));
     fmt::print("{}: {} -> {}\n", names[i].name, outputs[i].type().ToString(), path);

@@ -1,7 +1,12 @@
 // Serialises ArtifactContents into the container described in artifact_format.h.
 #include "runtime/artifact_writer.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -93,12 +98,24 @@ Status WriteWeightsFile(const std::vector<uint8_t>& weights, const std::string& 
   header.U64(Checksum(weights.data(), weights.size()));
   header.PadTo(56);
   header.U64(Checksum(header.bytes().data(), 56));
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return IoError("cannot create " + path + ": " + std::strerror(errno));
+  // A fresh temporary beside it, renamed over it: a link at `path` is replaced, never followed.
+  std::string tmp = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return IoError("cannot create a temporary beside " + path + ": " + std::strerror(errno));
+  std::FILE* f = ::fdopen(fd, "wb");
+  if (f == nullptr) {
+    ::close(fd);
+    std::remove(tmp.c_str());
+    return IoError("cannot create " + tmp + ": " + std::strerror(errno));
+  }
   bool ok = std::fwrite(header.bytes().data(), 1, header.size(), f) == header.size() &&
             (weights.empty() || std::fwrite(weights.data(), 1, weights.size(), f) == weights.size());
   ok = (std::fclose(f) == 0) && ok;
-  if (!ok) return IoError("cannot write " + path);
+  ::chmod(tmp.c_str(), 0644);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return IoError("cannot write " + path);
+  }
   return Status::Ok();
 }
 

@@ -72,9 +72,17 @@ Status PackArtifact(const std::string& stub_path, const ArtifactContents& conten
   std::memcpy(footer + 56, kFooterEndMagic, 8);
 
   // Write beside the target and rename, so a failed pack never leaves a half artifact under its name.
-  const std::string tmp = out_path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return IoError("cannot create " + tmp + ": " + std::strerror(errno));
+  // The temporary is a new file of its own (mkstemp: O_CREAT | O_EXCL), so a file or link someone left
+  // at a predictable name is neither followed nor overwritten.
+  std::string tmp = out_path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return IoError("cannot create a temporary beside " + out_path + ": " + std::strerror(errno));
+  std::FILE* f = ::fdopen(fd, "wb");
+  if (f == nullptr) {
+    ::close(fd);
+    std::remove(tmp.c_str());
+    return IoError("cannot create " + tmp + ": " + std::strerror(errno));
+  }
   bool ok = std::fwrite(stub.data(), 1, stub.size(), f) == stub.size();
   Status s = ok ? writer.Write(f) : IoError("cannot write " + tmp);
   ok = s.ok() && std::fwrite(footer, 1, kFooterBytes, f) == kFooterBytes;

@@ -280,3 +280,31 @@ TEST_CASE("cli bad input: a folder, a named pipe or a device as the model or an 
   CHECK_FALSE(fs::exists(dir / "y.so"));
   fs::remove_all(dir);
 }
+
+// Two outputs whose names sanitise to one file name ("y/1" and "y_1"): each gets its own .npy (the
+// name that needs no sanitising keeps its file), instead of the second overwriting the first.
+TEST_CASE("cli run: outputs whose sanitised names collide are written to distinct files", "[cli][errors]") {
+  fs::path dir = FreshDir("collide");
+  test::OnnxTestModel m(17);
+  m.Input("x", {1, 3});
+  m.Node("Relu", {"x"}, {"y/1"});
+  m.Node("Neg", {"x"}, {"y_1"});
+  m.Output("y/1");
+  m.Output("y_1");
+  std::string model = m.Write(dir, "collide.onnx");
+  Run r = Autogtco("run " + model + " --random-inputs 3 --out-dir " + (dir / "out").string(), dir);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  auto plain = ir::ReadNpy((dir / "out" / "y_1.npy").string());       // "y_1" itself: Neg
+  auto renamed = ir::ReadNpy((dir / "out" / "y_1-2.npy").string());   // "y/1": Relu
+  REQUIRE(plain.ok());
+  REQUIRE(renamed.ok());
+  const float* neg = plain->data<float>();
+  const float* relu = renamed->data<float>();
+  for (int i = 0; i < 3; ++i) {
+    CHECK(relu[i] >= 0.0f);
+    CHECK(relu[i] == std::max(0.0f, -neg[i]));
+  }
+  CHECK_THAT(Slurp(dir / "stdout.txt"), Catch::Contains("y/1: ") && Catch::Contains("y_1-2.npy"));
+  fs::remove_all(dir);
+}

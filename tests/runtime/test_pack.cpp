@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "runtime/artifact_reader.h"
@@ -89,6 +91,7 @@ TEST_CASE("pack: a packed .so reports its metadata through the C API without a G
   ArtifactContents c = SampleArtifact();
   REQUIRE(PackArtifact(Stub(), c, so, WeightsMode::kEmbedded).ok());
   CHECK_FALSE(std::filesystem::exists(so + ".tmp"));
+  for (const auto& e : std::filesystem::directory_iterator(dir.path)) CHECK(e.path().filename() == "sample.so");   // no temporary left
 
   // Reader view.
   auto opened = OpenArtifactFile(so);
@@ -356,4 +359,29 @@ TEST_CASE("examples: the Python ctypes script prints an artifact's metadata", "[
   CHECK_THAT(out, Catch::Contains("precision fp16"));
   CHECK_THAT(out, Catch::Contains("pixel_values f16 (1, 3, 224, 224)"));
   CHECK(rc == 2);
+}
+
+TEST_CASE("pack: links left at the artifact's, its temporary's or the weights file's path are not followed", "[runtime]") {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  const std::string victim = dir.path + "/victim.txt";
+  { std::ofstream(victim) << "keep me"; }
+  const std::string so = dir.path + "/linked.so";
+  fs::create_symlink(victim, so + ".tmp");                           // the old predictable temporary
+  fs::create_symlink(victim, dir.path + "/" + WeightsFileNameFor(so));   // the external weights' name
+  ArtifactContents c = SampleArtifact();
+  REQUIRE(PackArtifact(Stub(), c, so, WeightsMode::kExternal).ok());
+  std::ifstream v(victim);
+  std::string text((std::istreambuf_iterator<char>(v)), std::istreambuf_iterator<char>());
+  CHECK(text == "keep me");
+  CHECK_FALSE(fs::is_symlink(dir.path + "/" + WeightsFileNameFor(so)));
+  CHECK(OpenArtifactFile(so).ok());
+  // A link at the artifact's own path is replaced by the new file, not written through.
+  const std::string so2 = dir.path + "/linked2.so";
+  fs::create_symlink(victim, so2);
+  REQUIRE(PackArtifact(Stub(), c, so2, WeightsMode::kEmbedded).ok());
+  CHECK_FALSE(fs::is_symlink(so2));
+  std::ifstream v2(victim);
+  std::string text2((std::istreambuf_iterator<char>(v2)), std::istreambuf_iterator<char>());
+  CHECK(text2 == "keep me");
 }
