@@ -21,6 +21,10 @@ namespace agt::ir {
 
 namespace {
 
+// Bounds of what IR text may declare (issue 16: no path without a size limit).
+constexpr int64_t kMaxTypeElements = int64_t{1} << 40;
+constexpr double kMaxTextConstantBytes = 4.0 * 1024 * 1024 * 1024;
+
 using text_syntax::DescribeToken;
 using text_syntax::Lexer;
 using text_syntax::Pos;
@@ -164,6 +168,7 @@ class Parser {
     auto dt = ParseDType(cur_.text);
     if (!dt) return Error(cur_.pos, fmt::format("unknown dtype '{}'", cur_.text));
     TensorType type{*dt, {}};
+    const Pos open = cur_.pos;
     AGT_RETURN_IF_ERROR(Advance());
     AGT_RETURN_IF_ERROR(Expect("[", "to open the shape"));
     while (!IsPunct("]")) {
@@ -176,6 +181,15 @@ class Parser {
       AGT_RETURN_IF_ERROR(Advance());
     }
     AGT_RETURN_IF_ERROR(Expect("]", "to close the shape"));
+    // Bounded sizes: a product of dimensions that overflows (2^128 wrapped to 0) or is beyond any device
+    // is refused here, before anything is allocated or written for it.
+    int64_t n = 1;
+    for (int64_t d : type.shape) {
+      if (d != 0 && n > kMaxTypeElements / d) {
+        return Error(open, fmt::format("{} has more than 2^40 elements", type.ToString()));
+      }
+      n *= d;
+    }
     return type;
   }
 
@@ -236,6 +250,11 @@ class Parser {
     AGT_RETURN_IF_ERROR(Advance());
     AGT_ASSIGN_OR_RETURN(TensorType type, ParseType());
     Pos data_pos = cur_.pos;
+    // A constant's data is held in memory (parsed or filled): at most 4 GiB of it from text.
+    if (static_cast<double>(type.num_elements()) * static_cast<double>(DTypeSize(type.dtype)) > kMaxTextConstantBytes) {
+      return Error(data_pos, fmt::format("{} {}: more than 4 GiB of data, beyond what a constant in IR text may hold", what,
+                                         type.ToString()));
+    }
     if (IsPunct("<")) {
       AGT_RETURN_IF_ERROR(Advance());
       if (!IsIdent("elided")) return Error(cur_.pos, fmt::format("expected 'elided' after '<', got {}", DescribeToken(cur_)));

@@ -337,3 +337,19 @@ TEST_CASE("text: truncated and mutated input never crashes the parser", "[text]"
     if (g.ok()) CHECK(Verify(**g).ok());
   }
 }
+
+TEST_CASE("text: sizes are bounded: a product of dimensions that overflows or a constant beyond 4 GiB is refused", "[text]") {
+  // 2^32 x 2^32 x 2^32 x 2^32 = 2^128 elements wrapped to 0 in int64 (the .npy written was unreadable).
+  CHECK_THAT(ParseError("graph g(%x: f32[4294967296, 4294967296, 4294967296, 4294967296]) {\n  return %x\n}\n"),
+             Catch::Contains("more than 2^40 elements"));
+  CHECK_THAT(ParseError("graph g(%x: f32[2199023255552]) {\n  return %x\n}\n"), Catch::Contains("more than 2^40 elements"));
+  // 2^40 x 4 bytes filled from <elided>: was an allocation abort.
+  ParseOptions fill;
+  fill.fill_elided_constants = true;
+  auto big = ParseGraph("graph g(%x: f32[1]) {\n  %w = constant f32[1099511627776] <elided>\n  %y = add(%x, %w)\n  return %y\n}\n",
+                        "t.agt", fill);
+  REQUIRE_FALSE(big.ok());
+  CHECK_THAT(big.status().message(), Catch::Contains("more than 4 GiB"));
+  // Within the bounds: a zero-sized dimension beside large ones is an empty tensor, fine.
+  CHECK(ParseGraph("graph g(%x: f32[0, 4294967296, 4294967296]) {\n  return %x\n}\n", "t.agt").ok());
+}
