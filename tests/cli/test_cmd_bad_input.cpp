@@ -58,7 +58,8 @@ test::OnnxTestModel SmallModel() {
   return m;
 }
 
-test::OnnxTestModel ExternalModel(const std::string& location) {
+test::OnnxTestModel ExternalModel(const std::string& location,
+                                  const std::vector<std::pair<std::string, std::string>>& more = {}) {
   test::OnnxTestModel m(17);
   m.Input("x", {3});
   auto* w = m.NewInit("w", {3}, onnx::TensorProto::FLOAT);
@@ -66,6 +67,11 @@ test::OnnxTestModel ExternalModel(const std::string& location) {
   auto* e = w->add_external_data();
   e->set_key("location");
   e->set_value(location);
+  for (const auto& [k, v] : more) {
+    auto* x = w->add_external_data();
+    x->set_key(k);
+    x->set_value(v);
+  }
   m.Node("Mul", {"x", "w"}, {"y"});
   m.Output("y");
   return m;
@@ -129,6 +135,22 @@ TEST_CASE("cli bad input: external data missing, escaping the folder or absolute
   std::string missing = ExternalModel("nothere.bin").Write(dir / "m", "missing.onnx");
   std::string escape = ExternalModel("../outside.bin").Write(dir / "m", "escape.onnx");
   std::string absolute = ExternalModel((dir / "outside.bin").string()).Write(dir / "m", "absolute.onnx");
+  // A lexically clean location that leaves the folder through a link: to a file, and through a folder.
+  fs::create_symlink(dir / "outside.bin", dir / "m" / "link.bin");
+  fs::create_symlink(dir, dir / "m" / "up");
+  std::string via_file = ExternalModel("link.bin").Write(dir / "m", "via_file.onnx");
+  std::string via_dir = ExternalModel("up/outside.bin").Write(dir / "m", "via_dir.onnx");
+  // Byte counts that are not numbers (were: length=-5 ignored, offset=12abc read as 12).
+  auto with_key = [&](const std::string& key, const std::string& value, const std::string& name) {
+    return ExternalModel("inside.bin", {{key, value}}).Write(dir / "m", name);
+  };
+  {
+    std::ofstream f(dir / "m" / "inside.bin", std::ios::binary);
+    float w[3] = {1, 2, 3};
+    f.write(reinterpret_cast<const char*>(w), sizeof w);
+  }
+  std::string neg_length = with_key("length", "-5", "neg_length.onnx");
+  std::string bad_offset = with_key("offset", "12abc", "bad_offset.onnx");
   CheckCases(
       {
           {"missing external file", "inspect " + missing, {"missing.onnx", "'w'", "nothere.bin", "cannot open"}},
@@ -136,6 +158,10 @@ TEST_CASE("cli bad input: external data missing, escaping the folder or absolute
            {"escape.onnx", "'w'", "../outside.bin", "leaves the model's folder"}},
           {"absolute path", "run " + absolute + " --random-inputs 1 --out-dir " + (dir / "out").string(),
            {"absolute.onnx", "'w'", "absolute path"}},
+          {"link to a file outside", "inspect " + via_file, {"via_file.onnx", "'w'", "link.bin", "through a link"}},
+          {"link to a folder outside", "inspect " + via_dir, {"via_dir.onnx", "'w'", "up/outside.bin", "through a link"}},
+          {"negative length", "inspect " + neg_length, {"neg_length.onnx", "'w'", "'length'", "'-5'"}},
+          {"offset with trailing junk", "inspect " + bad_offset, {"bad_offset.onnx", "'w'", "'offset'", "'12abc'"}},
       },
       dir);
   fs::remove_all(dir);
