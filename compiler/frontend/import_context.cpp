@@ -97,35 +97,62 @@ const onnx::AttributeProto* ImportContext::Attr(std::string_view name) const {
   return nullptr;
 }
 
+void ImportContext::AttrKindError(const onnx::AttributeProto& a, std::string_view wanted) const {
+  if (!attr_status_.ok()) return;
+  attr_status_ = Status::Errorf("{}: attribute '{}' must be {}, but the model gives {}", Where(), a.name(), wanted,
+                                onnx::AttributeProto::AttributeType_Name(a.type()));
+}
+
+// An attribute written without a type (type UNDEFINED, as some writers leave it) is read by the field
+// that holds a value; a typed attribute must have the kind the op reads.
 int64_t ImportContext::AttrInt(std::string_view name, int64_t def) const {
   const auto* a = Attr(name);
   if (a == nullptr) return def;
-  if (a->type() == onnx::AttributeProto::FLOAT) return static_cast<int64_t>(a->f());
+  if (a->type() != onnx::AttributeProto::INT && a->type() != onnx::AttributeProto::UNDEFINED) {
+    AttrKindError(*a, "an int");
+    return def;
+  }
   return a->i();
 }
 
 double ImportContext::AttrFloat(std::string_view name, double def) const {
   const auto* a = Attr(name);
   if (a == nullptr) return def;
-  if (a->type() == onnx::AttributeProto::INT) return static_cast<double>(a->i());
+  if (a->type() == onnx::AttributeProto::INT) return static_cast<double>(a->i());   // an integral float, exactly
+  if (a->type() != onnx::AttributeProto::FLOAT && a->type() != onnx::AttributeProto::UNDEFINED) {
+    AttrKindError(*a, "a float");
+    return def;
+  }
   return a->f();
 }
 
 std::vector<int64_t> ImportContext::AttrInts(std::string_view name, std::vector<int64_t> def) const {
   const auto* a = Attr(name);
   if (a == nullptr) return def;
+  if (a->type() != onnx::AttributeProto::INTS && a->type() != onnx::AttributeProto::UNDEFINED) {
+    AttrKindError(*a, "a list of ints");
+    return def;
+  }
   return std::vector<int64_t>(a->ints().begin(), a->ints().end());
 }
 
 std::vector<float> ImportContext::AttrFloats(std::string_view name) const {
   const auto* a = Attr(name);
   if (a == nullptr) return {};
+  if (a->type() != onnx::AttributeProto::FLOATS && a->type() != onnx::AttributeProto::UNDEFINED) {
+    AttrKindError(*a, "a list of floats");
+    return {};
+  }
   return std::vector<float>(a->floats().begin(), a->floats().end());
 }
 
 std::string ImportContext::AttrString(std::string_view name, std::string def) const {
   const auto* a = Attr(name);
   if (a == nullptr) return def;
+  if (a->type() != onnx::AttributeProto::STRING && a->type() != onnx::AttributeProto::UNDEFINED) {
+    AttrKindError(*a, "a string");
+    return def;
+  }
   return a->s();
 }
 

@@ -73,6 +73,13 @@ class ImportContext {
   std::vector<int64_t> AttrInts(std::string_view name, std::vector<int64_t> def = {}) const;
   std::vector<float> AttrFloats(std::string_view name) const;
   std::string AttrString(std::string_view name, std::string def) const;
+  // An attribute of the wrong kind (a float where an int belongs, ...) is not converted: the reader
+  // returns its default and the error waits here, so that the importer's caller refuses the node.
+  Status TakeAttrStatus() {
+    Status s = attr_status_;
+    attr_status_ = Status::Ok();
+    return s;
+  }
 
   // --- emitting --------------------------------------------------------------------------------
   // Adds an IR op for the current node (folded into a constant when every input is constant).
@@ -111,6 +118,9 @@ class ImportContext {
   std::string node_display_name_;
   std::unordered_set<const ir::Value*> created_;   // values created for the current node
   int temp_counter_ = 0;
+  mutable Status attr_status_;
+  // Records the first attribute-kind error of the node.
+  void AttrKindError(const onnx::AttributeProto& a, std::string_view wanted) const;
 };
 
 }  // namespace agt::frontend

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -120,6 +121,28 @@ Expected<ir::TensorType> InputType(const onnx::ValueInfoProto& vi, const Fronten
   return ir::TensorType{*dt, shape};
 }
 
+// ONNX graphs are in SSA form: each name is defined once, by a graph input, an initializer or one node
+// output. A second definition was silently renamed (two nodes writing one name) or shadowed a graph
+// input; both are refused, naming the node.
+Status CheckSingleDefinitions(const onnx::GraphProto& g, const std::vector<onnx::NodeProto>& nodes, const std::string& model_name) {
+  std::unordered_map<std::string, std::string> defined;   // name -> what defines it
+  for (const auto& t : g.initializer()) defined.emplace(t.name(), "an initializer");
+  for (const auto& vi : g.input()) defined.emplace(vi.name(), "a graph input");
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const onnx::NodeProto& n = nodes[i];
+    const std::string label = n.name().empty() ? fmt::format("{}_{}", n.op_type(), i) : n.name();
+    for (const std::string& out : n.output()) {
+      if (out.empty()) continue;   // an optional output left out
+      auto [it, fresh] = defined.emplace(out, fmt::format("node '{}'", label));
+      if (!fresh) {
+        return Status::Errorf("{}: node '{}' ({}) writes '{}', which {} already defines (each name is defined once)",
+                              model_name, label, n.op_type(), out, it->second);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ParseInputShape(const std::string& spec, FrontendOptions& options) {
@@ -176,6 +199,8 @@ Expected<std::unique_ptr<ir::Graph>> ImportModel(const onnx::ModelProto& model, 
     }
   }
 
+  AGT_RETURN_IF_ERROR(CheckSingleDefinitions(g, nodes, model_name));
+
   std::unordered_set<std::string> used;
   for (const auto& n : nodes) used.insert(n.input().begin(), n.input().end());
   for (const auto& o : g.output()) used.insert(o.name());
@@ -184,7 +209,9 @@ Expected<std::unique_ptr<ir::Graph>> ImportModel(const onnx::ModelProto& model, 
   for (size_t i = 0; i < nodes.size(); ++i) {
     const onnx::NodeProto& n = nodes[i];
     ctx.BeginNode(n, n.name().empty() ? fmt::format("{}_{}", n.op_type(), i) : n.name());
-    AGT_RETURN_IF_ERROR(FindImporter(n.op_type())(ctx));
+    Status imported = FindImporter(n.op_type())(ctx);
+    Status kinds = ctx.TakeAttrStatus();
+    AGT_RETURN_IF_ERROR(kinds.ok() ? imported : kinds);
   }
 
   std::vector<ir::Value*> outs;

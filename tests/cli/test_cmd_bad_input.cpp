@@ -334,3 +334,33 @@ TEST_CASE("cli run: outputs whose sanitised names collide are written to distinc
   CHECK_THAT(Slurp(dir / "stdout.txt"), Catch::Contains("y/1: ") && Catch::Contains("y_1-2.npy"));
   fs::remove_all(dir);
 }
+
+// ONNX graphs define each name once; attributes have kinds. Both were accepted: a second node writing a
+// name was silently renamed, a node could redefine a graph input, a float stood in for an int.
+TEST_CASE("cli bad input: names defined twice and attributes of the wrong kind", "[cli][errors]") {
+  fs::path dir = FreshDir("ssa");
+  test::OnnxTestModel twice(17);
+  twice.Input("x", {1, 3});
+  twice.Node("Relu", {"x"}, {"y"}, "first");
+  twice.Node("Neg", {"x"}, {"y"}, "second");
+  twice.Output("y");
+  std::string m_twice = twice.Write(dir, "twice.onnx");
+  test::OnnxTestModel shadow(17);
+  shadow.Input("x", {1, 3});
+  shadow.Node("Relu", {"x"}, {"x"}, "shadowing");
+  shadow.Output("x");
+  std::string m_shadow = shadow.Write(dir, "shadow.onnx");
+  test::OnnxTestModel kind(17);
+  kind.Input("x", {1, 3, 4});
+  test::AttrF(kind.Node("Softmax", {"x"}, {"y"}, "soft"), "axis", 1.5f);   // axis is an int
+  kind.Output("y");
+  std::string m_kind = kind.Write(dir, "kind.onnx");
+  CheckCases(
+      {
+          {"two nodes write one name", "inspect " + m_twice, {"twice.onnx", "node 'second'", "'y'", "node 'first' already defines"}},
+          {"a node redefines a graph input", "inspect " + m_shadow, {"shadow.onnx", "node 'shadowing'", "a graph input"}},
+          {"a float for an int attribute", "inspect " + m_kind, {"kind.onnx", "'soft'", "attribute 'axis' must be an int", "FLOAT"}},
+      },
+      dir);
+  fs::remove_all(dir);
+}
