@@ -1,17 +1,14 @@
 // Serialises ArtifactContents into the container described in artifact_format.h.
 #include "runtime/artifact_writer.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <utility>
 
 #include "runtime/byte_io.h"
 #include "runtime/checksum.h"
+#include "runtime/fresh_file.h"
 
 namespace agt::runtime {
 
@@ -98,25 +95,14 @@ Status WriteWeightsFile(const std::vector<uint8_t>& weights, const std::string& 
   header.U64(Checksum(weights.data(), weights.size()));
   header.PadTo(56);
   header.U64(Checksum(header.bytes().data(), 56));
-  // A fresh temporary beside it, renamed over it: a link at `path` is replaced, never followed.
-  std::string tmp = path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return IoError("cannot create a temporary beside " + path + ": " + std::strerror(errno));
-  std::FILE* f = ::fdopen(fd, "wb");
-  if (f == nullptr) {
-    ::close(fd);
-    std::remove(tmp.c_str());
-    return IoError("cannot create " + tmp + ": " + std::strerror(errno));
-  }
-  bool ok = std::fwrite(header.bytes().data(), 1, header.size(), f) == header.size() &&
-            (weights.empty() || std::fwrite(weights.data(), 1, weights.size(), f) == weights.size());
-  ok = (std::fclose(f) == 0) && ok;
-  ::chmod(tmp.c_str(), 0644);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return IoError("cannot write " + path);
-  }
-  return Status::Ok();
+  // A fresh temporary beside it, renamed over it (runtime/fresh_file.h): a link at `path` is replaced,
+  // never followed.
+  Result<FreshFile> fresh = FreshFile::Beside(path);
+  if (!fresh.ok()) return fresh.status();
+  std::FILE* f = fresh->get();
+  const bool ok = std::fwrite(header.bytes().data(), 1, header.size(), f) == header.size() &&
+                  (weights.empty() || std::fwrite(weights.data(), 1, weights.size(), f) == weights.size());
+  return fresh->Commit(ok, 0644);
 }
 
 }  // namespace agt::runtime

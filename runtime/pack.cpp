@@ -14,6 +14,7 @@
 #include "runtime/artifact_writer.h"
 #include "runtime/byte_io.h"
 #include "runtime/checksum.h"
+#include "runtime/fresh_file.h"
 
 #ifndef AGT_ARTIFACT_STUB_BUILD_PATH
 #define AGT_ARTIFACT_STUB_BUILD_PATH ""
@@ -71,40 +72,20 @@ Status PackArtifact(const std::string& stub_path, const ArtifactContents& conten
   StoreLE64(footer + 48, Checksum(footer, 48));
   std::memcpy(footer + 56, kFooterEndMagic, 8);
 
-  // Write beside the target and rename, so a failed pack never leaves a half artifact under its name.
-  // The temporary is a new file of its own (mkstemp: O_CREAT | O_EXCL), so a file or link someone left
-  // at a predictable name is neither followed nor overwritten.
-  std::string tmp = out_path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return IoError("cannot create a temporary beside " + out_path + ": " + std::strerror(errno));
-  std::FILE* f = ::fdopen(fd, "wb");
-  if (f == nullptr) {
-    ::close(fd);
-    std::remove(tmp.c_str());
-    return IoError("cannot create " + tmp + ": " + std::strerror(errno));
-  }
+  // Write beside the target and rename (runtime/fresh_file.h), so a failed pack never leaves a half
+  // artifact under its name and a link left at a predictable temporary name is never followed.
+  Result<FreshFile> fresh = FreshFile::Beside(out_path);
+  if (!fresh.ok()) return fresh.status();
+  std::FILE* f = fresh->get();
   bool ok = std::fwrite(stub.data(), 1, stub.size(), f) == stub.size();
-  Status s = ok ? writer.Write(f) : IoError("cannot write " + tmp);
-  ok = s.ok() && std::fwrite(footer, 1, kFooterBytes, f) == kFooterBytes;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    return s.ok() ? IoError("cannot write " + tmp) : s;
-  }
-  ::chmod(tmp.c_str(), 0755);
-  if (weights_mode == WeightsMode::kExternal) {
+  Status s = ok ? writer.Write(f) : IoError("cannot write " + fresh->temp_path());
+  if (!s.ok()) return s;
+  ok = std::fwrite(footer, 1, kFooterBytes, f) == kFooterBytes;
+  if (ok && weights_mode == WeightsMode::kExternal) {
     std::string dir = out_path.rfind('/') == std::string::npos ? "" : out_path.substr(0, out_path.rfind('/') + 1);
-    Status ws = WriteWeightsFile(contents.weights, dir + meta.weights_file);
-    if (!ws.ok()) {
-      std::remove(tmp.c_str());
-      return ws;
-    }
+    AGT_RT_RETURN_IF_ERROR(WriteWeightsFile(contents.weights, dir + meta.weights_file));
   }
-  if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return IoError("cannot rename " + tmp + " to " + out_path + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
+  return fresh->Commit(ok, 0755);
 }
 
 Result<std::string> FindArtifactStub() {

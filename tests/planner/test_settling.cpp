@@ -18,21 +18,12 @@
 #include "compiler/passes/pipeline.h"
 #include "compiler/planner/plan_model.h"
 #include "models/zoo.h"
+#include "tests/planner/planner_test_util.h"
 
 using namespace agt;
+using agt::test::TinyZoo;
 
 namespace {
-
-std::unique_ptr<ir::Graph> TinyZoo(const std::string& name) {
-  models::ZooOptions o;
-  o.tiny = true;
-  auto m = models::BuildZooModel(name, o);
-  REQUIRE(m.ok());
-  auto g = frontend::ImportModel(m->proto, "", name);
-  REQUIRE(g.ok());
-  REQUIRE(passes::RunFrontendPipeline(**g).ok());
-  return std::move(g).value();
-}
 
 std::string Signature(const planner::ModelPlan& p) {
   std::set<std::string> ids;

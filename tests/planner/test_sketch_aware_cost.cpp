@@ -12,9 +12,11 @@
 #include "compiler/fusion/group_signature.h"
 #include "compiler/passes/pipeline.h"
 #include "models/zoo.h"
+#include "tests/planner/planner_test_util.h"
 #include "compiler/planner/plan_model.h"
 
 using namespace agt;
+using agt::test::TinyZoo;
 
 namespace {
 
@@ -23,17 +25,6 @@ std::unique_ptr<ir::Graph> Load(const std::string& path) {
   if (!g.ok()) FAIL(path << ": " << g.status().message());
   auto p = passes::RunFrontendPipeline(**g);
   if (!p.ok()) FAIL(path << ": " << p.status().message());
-  return std::move(g).value();
-}
-
-std::unique_ptr<ir::Graph> TinyZoo(const std::string& name) {
-  models::ZooOptions o;
-  o.tiny = true;
-  auto m = models::BuildZooModel(name, o);
-  REQUIRE(m.ok());
-  auto g = frontend::ImportModel(m->proto, "", name);
-  REQUIRE(g.ok());
-  REQUIRE(passes::RunFrontendPipeline(**g).ok());
   return std::move(g).value();
 }
 
