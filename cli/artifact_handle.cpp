@@ -44,6 +44,9 @@ Expected<std::unique_ptr<ArtifactHandle>> ArtifactHandle::Open(const std::string
   if (!checked.ok()) {
     return Status::Errorf("{}: {}: {}", path, agt_status_name(checked.status().code()), checked.status().message());
   }
+  // Verify-then-load: the code and dynamic tables before the payload, which dlopen would run or trust.
+  runtime::Status code = runtime::VerifyArtifactCode(path);
+  if (!code.ok()) return Status::Errorf("{}: {}", agt_status_name(code.code()), code.message());
   std::unique_ptr<ArtifactHandle> h(new ArtifactHandle());
   h->path_ = path;
   // dlopen searches the library path for a bare name: make it a path.

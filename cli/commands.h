@@ -19,5 +19,6 @@ void AddCompileCommand(CLI::App& app, CommandContext& ctx);   // cli/cmd_compile
 void AddBenchCommand(CLI::App& app, CommandContext& ctx);     // cli/cmd_bench.cpp
 void AddTuneCommand(CLI::App& app, CommandContext& ctx);      // cli/cmd_tune.cpp: tune, tune-worker, tune-merge
 void AddCostModelCommand(CLI::App& app, CommandContext& ctx); // cli/cmd_cost_model.cpp: cost-model train
+void AddVerifyCommand(CLI::App& app, CommandContext& ctx);    // cli/cmd_verify.cpp
 
 }  // namespace agt::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   agt::cli::AddBenchCommand(app, ctx);
   agt::cli::AddTuneCommand(app, ctx);
   agt::cli::AddCostModelCommand(app, ctx);
+  agt::cli::AddVerifyCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

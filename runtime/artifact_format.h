@@ -11,7 +11,8 @@
 //   sections metadata, tensors, modules, kernels, launches, weights (last; absent with external weights)
 //
 // Packed into a .so (pack.h), the container is appended to the runtime stub and found through a
-// 64-byte footer at the very end of the file. External weights live in NAME.weights beside the .so,
+// 64-byte footer at the very end of the file (magic, payload offset and size, version, weights mode, the
+// checksum of the bytes before the payload, the footer's own checksum, end magic). External weights live in NAME.weights beside the .so,
 // with their own 64-byte header.
 #pragma once
 
@@ -25,7 +26,9 @@
 
 namespace agt::runtime {
 
-inline constexpr uint32_t kFormatVersion = 1;
+// 2: the pack footer holds a checksum of everything before the payload (the stub's code, its dynamic
+// tables), so a flipped byte there is found before the file is handed to the dynamic loader.
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr char kContainerMagic[8] = {'A', 'G', 'T', 'A', 'R', 'T', 'F', '\0'};
 inline constexpr char kFooterMagic[8] = {'A', 'G', 'T', 'F', 'O', 'O', 'T', '1'};
 inline constexpr char kFooterEndMagic[8] = {'A', 'G', 'T', 'E', 'N', 'D', '0', '1'};

@@ -198,7 +198,8 @@ Status ParseContainerAt(const ByteSource& src, uint64_t base, uint64_t size, boo
 }
 
 // Finds the container inside a file: a packed .so ends with a footer naming the payload's range.
-Status LocateContainer(const ByteSource& src, const std::string& path, uint64_t* base, uint64_t* size) {
+Status LocateContainer(const ByteSource& src, const std::string& path, uint64_t* base, uint64_t* size,
+                       uint64_t* code_checksum = nullptr) {
   uint8_t head[8] = {};
   if (src.size() >= 8) AGT_RT_RETURN_IF_ERROR(src.ReadAt(0, head, 8));
   if (std::memcmp(head, kContainerMagic, 8) == 0) {
@@ -224,6 +225,7 @@ Status LocateContainer(const ByteSource& src, const std::string& path, uint64_t*
   }
   *base = offset;
   *size = bytes;
+  if (code_checksum != nullptr) *code_checksum = LoadLE64(footer + 32);
   return Status::Ok();
 }
 
@@ -240,6 +242,32 @@ std::string WeightsFileNameFor(const std::string& so_path) {
   std::string base = so_path.substr(so_path.rfind('/') == std::string::npos ? 0 : so_path.rfind('/') + 1);
   if (base.size() > 3 && base.compare(base.size() - 3, 3, ".so") == 0) base.resize(base.size() - 3);
   return base + ".weights";
+}
+
+Status VerifyArtifactCode(const std::string& path) {
+  AGT_RT_ASSIGN_OR_RETURN(std::unique_ptr<FileSource> src, FileSource::Open(path));
+  uint64_t base = 0, size = 0, expected = 0;
+  AGT_RT_RETURN_IF_ERROR(LocateContainer(*src, path, &base, &size, &expected));
+  if (base == 0) return Status::Ok();   // a bare container: no code
+  Checksum64 sum;
+  std::vector<uint8_t> buf(4u << 20);
+  for (uint64_t at = 0; at < base;) {
+    const uint64_t n = std::min<uint64_t>(buf.size(), base - at);
+    AGT_RT_RETURN_IF_ERROR(src->ReadAt(at, buf.data(), n));
+    sum.Update(buf.data(), n);
+    at += n;
+  }
+  if (sum.Finish() != expected) {
+    return CorruptError(path + ": the runtime code or its dynamic tables were modified (checksum mismatch before the payload)");
+  }
+  return Status::Ok();
+}
+
+Status VerifyArtifactFile(const std::string& path) {
+  AGT_RT_RETURN_IF_ERROR(VerifyArtifactCode(path));
+  Result<OpenedArtifact> a = OpenArtifactFile(path);
+  if (!a.ok()) return a.status();
+  return ReadWeights(a.value(), [](const uint8_t*, uint64_t, uint64_t) { return Status::Ok(); });
 }
 
 Result<OpenedArtifact> OpenArtifactFile(const std::string& path) {

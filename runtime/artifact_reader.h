@@ -31,6 +31,15 @@ struct OpenedArtifact {
 // A packed .so (footer at the end) or a bare container file.
 Result<OpenedArtifact> OpenArtifactFile(const std::string& path);
 
+// Verify-then-load: checks every byte before the payload of a packed .so (the runtime code and its
+// dynamic tables, which the system's dynamic loader would otherwise execute or trust before any check
+// of ours runs) against the footer's checksum. `autogtco run` and `bench` call it before dlopen.
+Status VerifyArtifactCode(const std::string& path);
+
+// The whole file: the code (VerifyArtifactCode), the container and every section, and the weights
+// (embedded or the side file), read in full. What `autogtco verify` runs; needs no GPU.
+Status VerifyArtifactFile(const std::string& path);
+
 // An in-memory container (the output of ArtifactWriter::ToBytes), weights included. For tests and tools.
 Result<ArtifactContents> ParseContainer(const std::vector<uint8_t>& bytes);
 

@@ -69,6 +69,7 @@ Status PackArtifact(const std::string& stub_path, const ArtifactContents& conten
   StoreLE64(footer + 16, writer.size());
   StoreLE32(footer + 24, kFormatVersion);
   StoreLE32(footer + 28, weights_mode == WeightsMode::kExternal ? 1u : 0u);
+  StoreLE64(footer + 32, Checksum(stub.data(), stub.size()));   // the code and its padding up to the payload
   StoreLE64(footer + 48, Checksum(footer, 48));
   std::memcpy(footer + 56, kFooterEndMagic, 8);
 

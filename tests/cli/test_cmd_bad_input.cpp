@@ -364,3 +364,32 @@ TEST_CASE("cli bad input: names defined twice and attributes of the wrong kind",
       dir);
   fs::remove_all(dir);
 }
+
+// Verify-then-load: `verify` checks a compiled .so on any machine; a flipped byte in the runtime code
+// (which segfaulted run/bench inside the dynamic loader) is refused with one line before dlopen.
+TEST_CASE("cli verify: a compiled artifact checks out; one with a flipped code byte is refused by verify, run and bench",
+          "[cli][errors]") {
+  fs::path dir = FreshDir("verify");
+  std::string model = SmallModel().Write(dir, "small.onnx");
+  const std::string so = (dir / "small.so").string();
+  Run c = Autogtco("compile " + model + " -o " + so + " --cost-model none", dir);
+  INFO(c.err);
+  REQUIRE(c.code == 0);
+  Run ok = Autogtco("verify " + so, dir);
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  CHECK_THAT(Slurp(dir / "stdout.txt"), Catch::Contains(": ok (runtime code") && Catch::Contains("\"model\""));
+  std::string bytes = Slurp(so);
+  bytes[bytes.size() / 4] ^= 0x01;   // well inside the runtime stub: the payload is at the end
+  { std::ofstream(dir / "flipped.so", std::ios::binary) << bytes; }
+  const std::string bad = (dir / "flipped.so").string();
+  CheckCases(
+      {
+          {"verify, flipped code byte", "verify " + bad, {"flipped.so", "runtime code or its dynamic tables were modified"}},
+          {"run, flipped code byte", "run " + bad + " --random-inputs 1 --out-dir " + (dir / "out").string(), {"flipped.so", "modified"}},
+          {"bench, flipped code byte", "bench " + bad, {"flipped.so", "modified"}},
+          {"verify, an ONNX model", "verify " + model, {"small.onnx", "no AutoGTCO payload"}},
+      },
+      dir);
+  fs::remove_all(dir);
+}

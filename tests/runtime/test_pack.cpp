@@ -385,3 +385,35 @@ TEST_CASE("pack: links left at the artifact's, its temporary's or the weights fi
   std::string text2((std::istreambuf_iterator<char>(v2)), std::istreambuf_iterator<char>());
   CHECK(text2 == "keep me");
 }
+
+TEST_CASE("pack: verify-then-load finds a flipped byte in the runtime code, the container or the weights", "[runtime]") {
+  TempDir dir;
+  const std::string so = dir.path + "/verify.so";
+  ArtifactContents c = SampleArtifact();
+  REQUIRE(PackArtifact(Stub(), c, so, WeightsMode::kEmbedded).ok());
+  CHECK(VerifyArtifactCode(so).ok());
+  CHECK(VerifyArtifactFile(so).ok());
+  const std::vector<uint8_t> good = ReadFile(so);
+  const uint64_t stub_bytes = ReadFile(Stub()).size();
+  auto flipped = [&](uint64_t at) {
+    std::vector<uint8_t> b = good;
+    b[at] ^= 0x10;
+    const std::string p = dir.path + "/flipped.so";
+    std::ofstream(p, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+    return p;
+  };
+  // The ELF header, the middle of the code, and the last byte of the stub: before the payload.
+  for (uint64_t at : {uint64_t{5}, stub_bytes / 2, stub_bytes - 1}) {
+    INFO("byte " << at << " of " << stub_bytes);
+    const std::string p = flipped(at);
+    Status code = VerifyArtifactCode(p);
+    REQUIRE_FALSE(code.ok());
+    CHECK_THAT(code.message(), Catch::Contains("runtime code or its dynamic tables were modified"));
+    CHECK_FALSE(VerifyArtifactFile(p).ok());
+  }
+  // A byte of the weights (the last payload byte before the footer is in the weights section here):
+  // the code is intact, the full check finds it.
+  const std::string w = flipped(good.size() - kFooterBytes - 1);
+  CHECK(VerifyArtifactCode(w).ok());
+  CHECK_FALSE(VerifyArtifactFile(w).ok());
+}

@@ -11,6 +11,14 @@
  * Threads: create/destroy may be called from several threads at once, on one or several artifacts.
  * Runs of one model are serialised (they share its arena); runs of different models are independent.
  *
+ * Integrity: agt_model_open checks the payload (container, sections, and weights at load) but cannot
+ * protect the runtime code itself: a flipped byte in the .so's code or dynamic tables crashes inside
+ * the system's dynamic loader, before any function here runs. So verify before you load: the pack
+ * footer holds a checksum of every byte before the payload, and `autogtco verify model.so` (any
+ * machine, no GPU) checks it, the container and the weights; `autogtco run` and `bench` check the code
+ * before their dlopen. C++ hosts that link the compiler's runtime library can call
+ * agt::runtime::VerifyArtifactFile (runtime/artifact_reader.h) the same way.
+ *
  * C89-compatible apart from <stdint.h>. */
 #ifndef AUTOGTCO_RUNTIME_H_
 #define AUTOGTCO_RUNTIME_H_
