@@ -45,6 +45,13 @@ class Attention final : public SketchDef {
       if (why) *why = fmt::format("head dims {} / {} are not multiples of 16", d.head_dim, d.v_dim);
       return false;
     }
+    // The default is the smallest footprint the space offers at these head dims (it falls back to
+    // fewer stages and smaller K/V tiles): if even that does not fit (head dims 240 and 256 at fp16
+    // need ~264 registers per thread), no program of this variant compiles.
+    if (Status fits = ValidateAnnotation(*ctx, Default(*ctx)); !fits.ok()) {
+      if (why) *why = fmt::format("head dims {} / {}: {}", d.head_dim, d.v_dim, fits.message());
+      return false;
+    }
     return EmitsAtDefault(*this, g, task, *ctx, why);
   }
 
