@@ -19,6 +19,7 @@ Expected<TaskContext> MakeTaskContext(const Task& task) {
   SketchChoice c = GenerateSketches(*t.graph, task);
   t.sketches = c.sketches;
   t.rule = c.rule;
+  t.skipped = std::move(c.skipped);
   return t;
 }
 

@@ -23,6 +23,7 @@ struct TaskContext {
   ir::DeviceInfo arch;
   std::vector<Sketch> sketches;   // from the sketch rules, best first
   std::string rule;
+  std::vector<std::string> skipped;   // "attention: <why not>" for the rules tried before `rule`
 
   // The search space of one of its sketches.
   Expected<SpaceContext> Space(const Sketch& s) const;

@@ -47,7 +47,7 @@ class Attention final : public SketchDef {
     }
     // The default is the smallest footprint the space offers at these head dims (it falls back to
     // fewer stages and smaller K/V tiles): if even that does not fit (head dims 240 and 256 at fp16
-    // need ~264 registers per thread), no program of this variant compiles.
+    // need ~264 registers per thread in the tensor-core variant), no program of this variant compiles.
     if (Status fits = ValidateAnnotation(*ctx, Default(*ctx)); !fits.ok()) {
       if (why) *why = fmt::format("head dims {} / {}: {}", d.head_dim, d.v_dim, fits.message());
       return false;

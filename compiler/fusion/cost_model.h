@@ -31,6 +31,9 @@ class GroupCostModel {
   virtual double EstimateUs(const FusionGroup& group, ir::Precision precision) const = 0;
   // Whether EstimateUs is a measured time rather than a model's estimate.
   virtual bool Measured(const FusionGroup& /*group*/, ir::Precision /*precision*/) const { return false; }
+  // Why no fast kernel generates this group as one (the code generator's own reasons), or "" when one
+  // does or the model does not know: the fusion notes' reason for a group that was priced out.
+  virtual std::string WhyNoFastKernel(const FusionGroup& /*group*/, ir::Precision /*precision*/) const { return {}; }
 };
 
 struct AnalyticalCostOptions {

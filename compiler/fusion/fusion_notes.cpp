@@ -60,7 +60,8 @@ int FindMatMul(const OpGraph& g, int start, bool forward) {
 
 class Explainer {
  public:
-  Explainer(const OpGraph& g, const FusionPlan& plan, const FusionOptions& o) : g_(g), plan_(plan), opts_(o) {
+  Explainer(const OpGraph& g, const FusionPlan& plan, const GroupCostModel& model, const FusionOptions& o)
+      : g_(g), plan_(plan), model_(model), opts_(o) {
     for (size_t p = 0; p < plan.phases.size(); ++p) {
       for (int i : plan.phases[p].group.ops) phase_of_[i] = static_cast<int>(p);
     }
@@ -85,6 +86,10 @@ class Explainer {
       std::span<const int> run(queue.data() + lo, static_cast<size_t>(hi - lo + 1));
       GroupCheck r = CheckGroup(g_, run, opts_.legality);
       if (r.legal) {
+        // Legal, so priced: either no fast kernel takes the group (say the code generator's reasons)
+        // or the estimates preferred the split.
+        std::string no_fast = model_.WhyNoFastKernel(r.group, opts_.precision);
+        if (!no_fast.empty()) return "no fast kernel generates them as one group (" + no_fast + ")";
         return "the cost model found separate kernels cheaper";
       }
       if (first_reason.empty()) {
@@ -154,6 +159,7 @@ class Explainer {
 
   const OpGraph& g_;
   const FusionPlan& plan_;
+  const GroupCostModel& model_;
   const FusionOptions& opts_;
   std::unordered_map<int, int> phase_of_;
 };
@@ -162,8 +168,7 @@ class Explainer {
 
 std::vector<FusionNote> ExplainFusion(const OpGraph& g, const FusionPlan& plan, const GroupCostModel& model,
                                       const FusionOptions& options) {
-  (void)model;
-  Explainer e(g, plan, options);
+  Explainer e(g, plan, model, options);
   std::vector<FusionNote> notes;
   e.Attention(notes);
   e.LayerNorm(notes);

@@ -25,6 +25,7 @@ SketchAwareCostModel::Verdict SketchAwareCostModel::Judge(const fusion::FusionGr
   if (sub.ok()) {
     auto ctx = codegen::MakeTaskContext(*sub->graph, precision_, arch_);
     v.generic_only = ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGeneric;
+    if (v.generic_only) v.why = fmt::format("{}", fmt::join(ctx->skipped, "; "));
     if (ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGemm && group.anchor != nullptr) {
       auto in_group = codegen::AnalyzeGemmStaging(*sub->graph, precision_);
       std::optional<codegen::GemmStaging> by_itself = AnchorStaging(group.anchor);
@@ -64,6 +65,11 @@ double SketchAwareCostModel::EstimateUs(const fusion::FusionGroup& group, ir::Pr
   double us = base_.EstimateUs(group, precision);
   if (v.loses_async && !base_.Measured(group, precision)) us *= kElementLoaderFactor;
   return us;
+}
+
+std::string SketchAwareCostModel::WhyNoFastKernel(const fusion::FusionGroup& group, ir::Precision) const {
+  Verdict v = Judge(group);
+  return v.generic_only ? v.why : std::string();
 }
 
 std::vector<std::string> SketchAwareCostModel::PricedOut() const {

@@ -39,6 +39,7 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
                        std::string arch)
       : g_(g), base_(base), precision_(precision), arch_(std::move(arch)) {}
   double EstimateUs(const fusion::FusionGroup& group, ir::Precision precision) const override;
+  std::string WhyNoFastKernel(const fusion::FusionGroup& group, ir::Precision precision) const override;
   bool Measured(const fusion::FusionGroup& group, ir::Precision precision) const override {
     return base_.Measured(group, precision);
   }
@@ -51,6 +52,7 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
   struct Verdict {
     bool generic_only = false;
     bool loses_async = false;   // a GEMM operand that the anchor alone stages by cp.async is not in the group
+    std::string why;            // generic_only: the rules' reasons, "attention: ...; gemm: .."
   };
   Verdict Judge(const fusion::FusionGroup& group) const;
   // How the GEMM sketch would stage the operands of `anchor` alone (nullopt: not a GEMM by itself).

@@ -63,3 +63,39 @@ TEST_CASE("report: an attention that did not fuse is named with its reason", "[p
   auto text = std::optional<std::string>(Report(*g, planner::PlanOptions{}, planner::ReportFormat::kText));
   CHECK_THAT(*text, Catch::Contains("not fused: attention attn.qk / attn.softmax / attn.pv: softmax axis is not the key axis"));
 }
+
+// An attention no sketch can generate (head dim 1024: the attention sketch takes head dims up to 256)
+// is priced out of its fused group; the note says the code generator's reason, not "the cost model
+// found separate kernels cheaper".
+TEST_CASE("report: unfused attention that no sketch takes names the sketches' reasons", "[planner][report]") {
+  test::VitConfig c;
+  c.tokens = 64;
+  c.dim = 1024;
+  c.heads = 1;
+  c.mlp = 1024;
+  auto g = test::BuildVitEncoder(c);
+  planner::PlanOptions o;
+  o.explain = true;   // sketch-aware pricing on, as compile plans
+  auto plan = planner::PlanModel(*g, o);
+  REQUIRE(plan.ok());
+  int attention_notes = 0;
+  for (const fusion::FusionNote& n : plan->plan.notes) {
+    if (n.pattern != "attention") continue;
+    ++attention_notes;
+    INFO(n.reason);
+    CHECK_FALSE(n.fused);
+    CHECK_THAT(n.reason, Catch::Contains("no fast kernel generates them as one group") &&
+                             Catch::Contains("attention: head dims above 256"));
+    CHECK_THAT(n.reason, !Catch::Contains("cheaper"));
+  }
+  CHECK(attention_notes == 1);
+  // At head dim 64 the same layer's attention is one kernel.
+  test::VitConfig small;
+  small.tokens = 64;
+  auto g64 = test::BuildVitEncoder(small);
+  auto plan64 = planner::PlanModel(*g64, o);
+  REQUIRE(plan64.ok());
+  for (const fusion::FusionNote& n : plan64->plan.notes) {
+    if (n.pattern == "attention") CHECK(n.fused);
+  }
+}
