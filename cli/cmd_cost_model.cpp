@@ -54,13 +54,7 @@ void AddCostModelCommand(CLI::App& app, CommandContext& ctx) {
   train->add_option("-o,--output", args->output, "The model file to write")->required();
   train->add_option("--arch", args->arch, "Records of this arch only (default sm_90)");
   train->add_option("--seed", args->seed, "XGBoost's seed (default 0)");
-  train->callback([args, &ctx] {
-    Status st = Train(*args);
-    if (!st.ok()) {
-      fmt::print(stderr, "error: cost-model train: {}\n", st.message());
-      ctx.exit_code = 2;
-    }
-  });
+  train->callback([args, &ctx] { Finish(ctx, "cost-model train", Train(*args)); });
 }
 
 }  // namespace agt::cli

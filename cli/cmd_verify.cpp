@@ -33,13 +33,7 @@ void AddVerifyCommand(CLI::App& app, CommandContext& ctx) {
   auto path = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("verify", "Check a compiled .so completely (code, container, weights; no GPU) and print its metadata");
   cmd->add_option("artifact", *path, "The compiled .so")->required();
-  cmd->callback([path, &ctx] {
-    Status st = Verify(*path);
-    if (!st.ok()) {
-      fmt::print(stderr, "error: verify: {}\n", st.message());
-      ctx.exit_code = 2;
-    }
-  });
+  cmd->callback([path, &ctx] { Finish(ctx, "verify", Verify(*path)); });
 }
 
 }  // namespace agt::cli

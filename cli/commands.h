@@ -3,13 +3,25 @@
 // shared `exit_code` (0 ok, 2 error with one line on stderr).
 #pragma once
 
+#include <string_view>
+
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "ir/status.h"
 
 namespace agt::cli {
 
 struct CommandContext {
   int exit_code = 0;
 };
+
+// The end of a command's callback: an error is one line "error: NAME: message" on stderr and exit 2.
+inline void Finish(CommandContext& ctx, std::string_view name, const Status& st) {
+  if (st.ok()) return;
+  fmt::print(stderr, "error: {}: {}\n", name, st.message());
+  ctx.exit_code = 2;
+}
 
 void AddIrCommand(CLI::App& app, CommandContext& ctx);        // cli/cmd_ir.cpp: run/print IR text
 void AddZooCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_zoo.cpp
