@@ -67,6 +67,7 @@ Status Compile(const CompileArgs& a) {
   }
   AGT_RETURN_IF_ERROR(driver::CheckOutputWritable(out));
   AGT_RETURN_IF_ERROR(driver::CheckOutputNotInput(out, {{"model", a.model}, {"tuning log", a.tuning_log}, {"cost model", a.cost_model}}));
+  AGT_RETURN_IF_ERROR(driver::CheckWeightsFileReplaceable(out, o.weights));
   if (a.tune) {
     // Tune first (on this machine's GPU), appending to the log, then compile from it.
     if (a.tuning_log.empty()) return Status::Error("--tune needs --tuning-log FILE (the log it appends to and compiles from)");

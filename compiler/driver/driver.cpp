@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -204,9 +206,24 @@ Status CheckOutputNotInput(const std::string& out_path, const std::vector<std::p
   return Status::Ok();
 }
 
+Status CheckWeightsFileReplaceable(const std::string& out_path, runtime::WeightsMode weights) {
+  if (weights != runtime::WeightsMode::kExternal) return Status::Ok();
+  const std::filesystem::path w = std::filesystem::path(out_path).parent_path() / runtime::WeightsFileNameFor(out_path);
+  std::error_code ec;
+  if (!std::filesystem::exists(w, ec)) return Status::Ok();
+  std::ifstream f(w, std::ios::binary);
+  char magic[8] = {};
+  f.read(magic, 8);
+  if (f.gcount() == 8 && std::memcmp(magic, runtime::kWeightsMagic, 8) == 0) return Status::Ok();   // ours: replaced
+  return Status::Errorf("--weights external would overwrite '{}', which is not an AutoGTCO weights file (the model's "
+                        "external data?): choose another -o",
+                        w.string());
+}
+
 Status WriteArtifact(CompileResult& result, const std::string& out_path, const CompileOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   AGT_RETURN_IF_ERROR(CheckOutputWritable(out_path));
+  AGT_RETURN_IF_ERROR(CheckWeightsFileReplaceable(out_path, options.weights));
   auto stub = runtime::FindArtifactStub();
   if (!stub.ok()) return FromRuntime(stub.status());
   AGT_RETURN_IF_ERROR(FromRuntime(runtime::PackArtifact(stub.value(), result.contents, out_path, options.weights)));

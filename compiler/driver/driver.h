@@ -40,6 +40,9 @@ Status WriteArtifact(CompileResult& result, const std::string& out_path, const C
 
 // Fails early (before minutes of compiling) when `out_path` cannot be created.
 Status CheckOutputWritable(const std::string& out_path);
+// With external weights, NAME.weights beside the output is (re)written: refused when a file of that
+// name exists and is not an AutoGTCO weights file (for example the model's own external data).
+Status CheckWeightsFileReplaceable(const std::string& out_path, runtime::WeightsMode weights);
 // Refuses an output that is one of the command's inputs (the model, its tuning log, a model file):
 // writing it would destroy what is being read. Empty inputs are skipped.
 Status CheckOutputNotInput(const std::string& out_path, const std::vector<std::pair<std::string, std::string>>& inputs);

@@ -150,6 +150,14 @@ TEST_CASE("cli bad input: external data missing, escaping the folder or absolute
     f.write(reinterpret_cast<const char*>(w), sizeof w);
   }
   std::string neg_length = with_key("length", "-5", "neg_length.onnx");
+  // The model's own external data where --weights external would write NAME.weights.
+  {
+    std::ofstream f(dir / "m" / "own.weights", std::ios::binary);
+    float w[3] = {1, 2, 3};
+    f.write(reinterpret_cast<const char*>(w), sizeof w);
+  }
+  std::string own = ExternalModel("own.weights").Write(dir / "m", "own.onnx");
+  const std::string own_so = (dir / "m" / "own.so").string();
   std::string bad_offset = with_key("offset", "12abc", "bad_offset.onnx");
   CheckCases(
       {
@@ -162,8 +170,16 @@ TEST_CASE("cli bad input: external data missing, escaping the folder or absolute
           {"link to a folder outside", "inspect " + via_dir, {"via_dir.onnx", "'w'", "up/outside.bin", "through a link"}},
           {"negative length", "inspect " + neg_length, {"neg_length.onnx", "'w'", "'length'", "'-5'"}},
           {"offset with trailing junk", "inspect " + bad_offset, {"bad_offset.onnx", "'w'", "'offset'", "'12abc'"}},
+          {"--weights external over the model's data", "compile " + own + " -o " + own_so + " --weights external",
+           {"own.weights", "not an AutoGTCO weights file"}},
       },
       dir);
+  CHECK(fs::file_size(dir / "m" / "own.weights") == 12);   // the model's data is intact
+  CHECK_FALSE(fs::exists(own_so));
+  // Elsewhere it compiles, and compiling again replaces its own weights file.
+  const std::string elsewhere = (dir / "out.so").string();
+  CHECK(Autogtco("compile " + own + " -o " + elsewhere + " --weights external", dir).code == 0);
+  CHECK(Autogtco("compile " + own + " -o " + elsewhere + " --weights external", dir).code == 0);
   fs::remove_all(dir);
 }
 
