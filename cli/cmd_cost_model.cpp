@@ -10,7 +10,6 @@
 #include "cli/commands.h"
 #include "costmodel/model_file.h"
 #include "ir/device.h"
-#include "ir/input_file.h"
 
 namespace agt::cli {
 
@@ -25,7 +24,6 @@ struct TrainArgs {
 
 Status Train(const TrainArgs& a) {
   AGT_RETURN_IF_ERROR(ir::DeviceForArch(a.arch).status().WithContext("--arch"));
-  for (const std::string& log : a.logs) AGT_RETURN_IF_ERROR(ir::CheckRegularFile(log));
   AGT_ASSIGN_OR_RETURN(costmodel::TrainingSet set, costmodel::TrainingSetFromLogs(a.logs, a.arch));
   if (set.samples.empty()) {
     return Status::Errorf("no usable {} records in {} logs ({} read: {} of another arch, {} stale, {} unbuildable)", a.arch,

@@ -16,9 +16,7 @@ namespace {
 
 Status Verify(const std::string& path) {
   AGT_RETURN_IF_ERROR(ir::CheckRegularFile(path));
-  runtime::Status v = runtime::VerifyArtifactFile(path);
-  if (!v.ok()) return Status::Error(v.message());
-  runtime::Result<runtime::OpenedArtifact> a = runtime::OpenArtifactFile(path);
+  runtime::Result<runtime::OpenedArtifact> a = runtime::VerifyArtifactFile(path);
   if (!a.ok()) return Status::Error(a.status().message());
   const runtime::ArtifactMetadata& m = a->contents.metadata;
   fmt::print("{}: ok (runtime code, container and sections, {} bytes of {} weights)\n", path, m.weight_bytes,

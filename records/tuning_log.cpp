@@ -1,8 +1,6 @@
 // Reading, appending, merging and choosing from tuning logs (see tuning_log.h).
 #include "records/tuning_log.h"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ir/input_file.h"
+#include "runtime/fresh_file.h"
 
 namespace agt::records {
 
@@ -201,29 +200,14 @@ Expected<MergedLog> MergeTuningLogs(const std::vector<std::string>& paths) {
 
 Status WriteTuningLog(const std::string& path, const std::vector<TuningRecord>& records,
                       const std::vector<std::string>& newer_lines) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  std::string tmpl = (target.parent_path().empty() ? fs::path(".") : target.parent_path()).string() + "/." +
-                     target.filename().string() + ".XXXXXX";
-  int fd = ::mkstemp(tmpl.data());   // a new file of its own (O_EXCL): never a link someone left there
-  if (fd < 0) return Status::Errorf("cannot write tuning log '{}': {}", path, std::strerror(errno));
-  std::string text;
-  for (const TuningRecord& r : records) text += RecordToLine(r) + '\n';
-  for (const std::string& l : newer_lines) text += l + '\n';
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  const bool ok = done == text.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmpl.c_str());
-    return Status::Errorf("writing tuning log '{}' failed: {}", path, why);
-  }
+  // The packer's fresh-file-then-rename (runtime/fresh_file.h): a link at `path` is replaced, not followed.
+  runtime::Result<runtime::FreshFile> fresh = runtime::FreshFile::Beside(path);
+  if (!fresh.ok()) return Status::Errorf("cannot write tuning log '{}': {}", path, fresh.status().message());
+  bool ok = true;
+  for (const TuningRecord& r : records) ok = ok && std::fprintf(fresh->get(), "%s\n", RecordToLine(r).c_str()) >= 0;
+  for (const std::string& l : newer_lines) ok = ok && std::fprintf(fresh->get(), "%s\n", l.c_str()) >= 0;
+  runtime::Status st = fresh->Commit(ok, 0644);
+  if (!st.ok()) return Status::Errorf("writing tuning log '{}' failed: {}", path, st.message());
   return Status::Ok();
 }
 

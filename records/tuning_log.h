@@ -99,8 +99,8 @@ struct MergedLog {
   int64_t malformed = 0;
 };
 Expected<MergedLog> MergeTuningLogs(const std::vector<std::string>& paths);
-// Writes the records (then `newer_lines`) to a fresh file beside `path`, then renames it over `path`:
-// a crash leaves the old file whole, and a link at `path` is replaced, not followed.
+// Writes the records (then `newer_lines`) to a fresh file beside `path`, then renames it over `path`
+// (runtime::FreshFile): a crash leaves the old file whole, and a link at `path` is replaced, not followed.
 Status WriteTuningLog(const std::string& path, const std::vector<TuningRecord>& records,
                       const std::vector<std::string>& newer_lines = {});
 

@@ -263,11 +263,12 @@ Status VerifyArtifactCode(const std::string& path) {
   return Status::Ok();
 }
 
-Status VerifyArtifactFile(const std::string& path) {
+Result<OpenedArtifact> VerifyArtifactFile(const std::string& path) {
   AGT_RT_RETURN_IF_ERROR(VerifyArtifactCode(path));
   Result<OpenedArtifact> a = OpenArtifactFile(path);
   if (!a.ok()) return a.status();
-  return ReadWeights(a.value(), [](const uint8_t*, uint64_t, uint64_t) { return Status::Ok(); });
+  AGT_RT_RETURN_IF_ERROR(ReadWeights(a.value(), [](const uint8_t*, uint64_t, uint64_t) { return Status::Ok(); }));
+  return a;
 }
 
 Result<OpenedArtifact> OpenArtifactFile(const std::string& path) {

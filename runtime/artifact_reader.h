@@ -38,7 +38,8 @@ Status VerifyArtifactCode(const std::string& path);
 
 // The whole file: the code (VerifyArtifactCode), the container and every section, and the weights
 // (embedded or the side file), read in full. What `autogtco verify` runs; needs no GPU.
-Status VerifyArtifactFile(const std::string& path);
+// Returns the artifact it opened, so a caller that also wants the metadata reads the file once.
+Result<OpenedArtifact> VerifyArtifactFile(const std::string& path);
 
 // An in-memory container (the output of ArtifactWriter::ToBytes), weights included. For tests and tools.
 Result<ArtifactContents> ParseContainer(const std::vector<uint8_t>& bytes);
