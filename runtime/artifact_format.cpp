@@ -2,10 +2,12 @@
 // between bytes read from disk and the executor (see artifact_format.h for the layout).
 #include "runtime/artifact_format.h"
 
+#include <cstdint>
 #include <cstring>
 #include <set>
 
 #include "runtime/byte_io.h"
+#include "runtime/tensor_map.h"
 
 namespace agt::runtime {
 namespace {
@@ -68,7 +70,52 @@ Status CheckTensors(const std::vector<TensorInfo>& tensors, const char* role, ui
   return Status::Ok();
 }
 
+// A map the driver can encode (tensor_map.h's rules, with base = the offset: the arena and the weights
+// start 256-byte aligned, so the offset's alignment is the address's) whose bytes, from the first row's
+// first element to the last row's last, lie inside its buffer.
+Status CheckTensorMap(const TensorMapDesc& d, size_t index, const ArtifactMetadata& m) {
+  const std::string what = "tensor map #" + std::to_string(index);
+  if (d.base_kind != ArgKind::kArena && d.base_kind != ArgKind::kWeights) {
+    return CorruptError(what + ": its base must be the arena or the weights");
+  }
+  const TmaElement element = static_cast<TmaElement>(d.element);
+  if (TmaElementBytes(element) == 0) return CorruptError(what + ": unknown element type " + std::to_string(d.element));
+  if (d.swizzle > static_cast<uint8_t>(TmaSwizzle::k128B)) {
+    return CorruptError(what + ": unknown swizzle " + std::to_string(d.swizzle));
+  }
+  Status rules = ValidateTensorMap2D(TensorMapSpec(d, 0));
+  if (!rules.ok()) {
+    std::string why = rules.message();
+    if (why.rfind("tensor map ", 0) == 0) why.erase(0, 11);   // "tensor map #3: 64x64 (...): rule"
+    return CorruptError(what + ": " + why);
+  }
+  // Sizes are in [1, 2^32] and the stride below 2^40 here, so only the product can overflow.
+  const bool in_weights = d.base_kind == ArgKind::kWeights;
+  const uint64_t limit = in_weights ? m.weight_bytes : m.arena_bytes;
+  const uint64_t last_row = d.cols * static_cast<uint64_t>(TmaElementBytes(element));
+  const uint64_t rows_before = d.rows - 1;
+  if (rows_before > 0 && d.row_stride_bytes > (UINT64_MAX - last_row) / rows_before) {
+    return CorruptError(what + ": the bytes it covers overflow 64 bits");
+  }
+  return CheckRange(d.base_offset, rows_before * d.row_stride_bytes + last_row, limit,
+                    what + (in_weights ? " (weights)" : " (arena)"));
+}
+
 }  // namespace
+
+TensorMap2DSpec TensorMapSpec(const TensorMapDesc& d, uint64_t buffer_base) {
+  TensorMap2DSpec spec;
+  spec.base = buffer_base + d.base_offset;
+  spec.element = static_cast<TmaElement>(d.element);
+  spec.rows = d.rows;
+  spec.cols = d.cols;
+  spec.row_stride_bytes = d.row_stride_bytes;
+  spec.box_rows = d.box_rows;
+  spec.box_cols = d.box_cols;
+  spec.swizzle = static_cast<TmaSwizzle>(d.swizzle);
+  spec.l2_promotion = d.l2_promotion;
+  return spec;
+}
 
 KernelArg KernelArg::F32(float v) {
   uint32_t bits = 0;
@@ -168,6 +215,7 @@ Status ValidateContents(const ArtifactContents& c, const ArtifactMetadata& m) {
       return CorruptError("kernel #" + std::to_string(i) + " names no valid module or entry");
     }
   }
+  for (size_t i = 0; i < c.tensor_maps.size(); ++i) AGT_RT_RETURN_IF_ERROR(CheckTensorMap(c.tensor_maps[i], i, m));
   for (size_t i = 0; i < c.launches.size(); ++i) {
     const Launch& l = c.launches[i];
     std::string what = "launch #" + std::to_string(i);
@@ -205,6 +253,9 @@ Status ValidateContents(const ArtifactContents& c, const ArtifactMetadata& m) {
               if (arg.value >> 32 != 0) return CorruptError(arg_what + ": 32-bit scalar with high bits set");
               break;
             case ArgKind::kI64: case ArgKind::kU64: case ArgKind::kF64:
+              break;
+            case ArgKind::kTensorMap:
+              if (arg.value >= c.tensor_maps.size()) return CorruptError(arg_what + ": tensor map index out of range");
               break;
             default:
               return CorruptError(arg_what + ": unknown argument kind");
@@ -399,6 +450,48 @@ Status DecodeLaunches(const uint8_t* data, size_t size, std::vector<Launch>* out
     out->push_back(std::move(l));
   }
   if (!r.ok() || !r.at_end()) return Truncated("launches");
+  return Status::Ok();
+}
+
+std::vector<uint8_t> EncodeTensorMaps(const std::vector<TensorMapDesc>& maps) {
+  ByteWriter w;
+  w.U64(maps.size());
+  for (const TensorMapDesc& d : maps) {
+    w.U8(static_cast<uint8_t>(d.base_kind));
+    w.U64(d.base_offset);
+    w.U8(d.element);
+    w.U64(d.rows);
+    w.U64(d.cols);
+    w.U64(d.row_stride_bytes);
+    w.U32(d.box_rows);
+    w.U32(d.box_cols);
+    w.U8(d.swizzle);
+    w.U8(d.l2_promotion);
+  }
+  return w.Take();
+}
+
+Status DecodeTensorMaps(const uint8_t* data, size_t size, std::vector<TensorMapDesc>* out) {
+  constexpr size_t kEntryBytes = 1 + 8 + 1 + 8 + 8 + 8 + 4 + 4 + 1 + 1;
+  ByteReader r(data, size);
+  std::vector<TensorMapDesc> maps;
+  uint64_t n = r.Count(kEntryBytes);
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    TensorMapDesc d;
+    d.base_kind = static_cast<ArgKind>(r.U8());
+    d.base_offset = r.U64();
+    d.element = r.U8();
+    d.rows = r.U64();
+    d.cols = r.U64();
+    d.row_stride_bytes = r.U64();
+    d.box_rows = r.U32();
+    d.box_cols = r.U32();
+    d.swizzle = r.U8();
+    d.l2_promotion = r.U8();
+    maps.push_back(d);
+  }
+  if (!r.ok() || !r.at_end()) return Truncated("tensor maps");
+  *out = std::move(maps);
   return Status::Ok();
 }
 

@@ -8,7 +8,8 @@
 //   header   64 bytes: magic "AGTARTF\0", format version, section count, container size, header checksum
 //                      (over the header's first 56 bytes and the section table)
 //   table    one 40-byte entry per section: kind, offset, size, checksum of the section's bytes
-//   sections metadata, tensors, modules, kernels, launches, weights (last; absent with external weights)
+//   sections metadata, tensors, modules, kernels, launches, tensor maps, weights (last; absent with
+//            external weights)
 //
 // Packed into a .so (pack.h), the container is appended to the runtime stub and found through a
 // 64-byte footer at the very end of the file (magic, payload offset and size, version, weights mode, the
@@ -23,12 +24,16 @@
 #include <vector>
 
 #include "runtime/runtime_status.h"
+#include "runtime/tensor_map.h"
 
 namespace agt::runtime {
 
 // 2: the pack footer holds a checksum of everything before the payload (the stub's code, its dynamic
 // tables), so a flipped byte there is found before the file is handed to the dynamic loader.
-inline constexpr uint32_t kFormatVersion = 2;
+// 3: TMA tensor maps: a tensor-maps section (always present, possibly with no maps) of TensorMapDesc,
+// encoded once at load, and kernel arguments of kind kTensorMap that pass one by value. The reader
+// reads only its own version, so version 2 artifacts are refused with "recompile the model".
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr char kContainerMagic[8] = {'A', 'G', 'T', 'A', 'R', 'T', 'F', '\0'};
 inline constexpr char kFooterMagic[8] = {'A', 'G', 'T', 'F', 'O', 'O', 'T', '1'};
 inline constexpr char kFooterEndMagic[8] = {'A', 'G', 'T', 'E', 'N', 'D', '0', '1'};
@@ -46,6 +51,7 @@ enum class SectionKind : uint32_t {
   kKernels = 4,
   kLaunches = 5,
   kWeights = 6,
+  kTensorMaps = 7,
 };
 
 enum class WeightsMode : uint8_t { kEmbedded = 0, kExternal = 1 };
@@ -99,6 +105,7 @@ enum class ArgKind : uint8_t {
   kU64 = 7,
   kF32 = 8,
   kF64 = 9,
+  kTensorMap = 10,   // the 128-byte CUtensorMap of ArtifactContents::tensor_maps[value], by value
 };
 
 struct KernelArg {
@@ -112,6 +119,7 @@ struct KernelArg {
   static KernelArg I32(int32_t v) { return {ArgKind::kI32, static_cast<uint32_t>(v)}; }
   static KernelArg I64(int64_t v) { return {ArgKind::kI64, static_cast<uint64_t>(v)}; }
   static KernelArg F32(float v);
+  static KernelArg TensorMap(uint64_t index) { return {ArgKind::kTensorMap, index}; }
   bool operator==(const KernelArg&) const = default;
 };
 
@@ -137,6 +145,24 @@ struct Launch {
   uint8_t value = 0;
 };
 
+// A TMA tensor map over a row-major 2-D tensor in the arena or the weights (runtime/tensor_map.h). The
+// executor encodes it once at load, when the arena and weights addresses are known, and a kTensorMap
+// argument passes the encoded map; the kernel takes it as `const __grid_constant__ CUtensorMap`.
+struct TensorMapDesc {
+  ArgKind base_kind = ArgKind::kArena;  // kArena or kWeights only
+  uint64_t base_offset = 0;             // bytes into the arena / weights blob
+  uint8_t element = 6;                  // CUtensorMapDataType value (runtime::TmaElement): 6 f16, 7 f32, 9 bf16, 11 tf32
+  uint64_t rows = 0, cols = 0;          // a row-major 2-D tensor: rows x cols elements
+  uint64_t row_stride_bytes = 0;
+  uint32_t box_rows = 0, box_cols = 0;  // box_cols innermost
+  uint8_t swizzle = 3;                  // CUtensorMapSwizzle value (runtime::TmaSwizzle)
+  uint8_t l2_promotion = 3;             // CUtensorMapL2promotion value
+  bool operator==(const TensorMapDesc&) const = default;
+};
+
+// The driver's spec for a map whose buffer (the arena or the weights) starts at buffer_base.
+TensorMap2DSpec TensorMapSpec(const TensorMapDesc& desc, uint64_t buffer_base);
+
 struct ArtifactContents {
   ArtifactMetadata metadata;
   std::vector<TensorInfo> inputs;
@@ -144,6 +170,7 @@ struct ArtifactContents {
   std::vector<Module> modules;
   std::vector<Kernel> kernels;
   std::vector<Launch> launches;
+  std::vector<TensorMapDesc> tensor_maps;
   std::vector<uint8_t> weights;   // empty when read from an artifact (streamed at load time instead)
 };
 
@@ -152,7 +179,9 @@ struct ArtifactContents {
 uint64_t AddWeights(ArtifactContents& contents, const void* data, uint64_t size);
 
 // Checks that the plan is self-consistent: every index in range, every buffer inside the arena or the
-// weights, grid and block sizes legal, names unique. The reader calls it before anything is used.
+// weights, grid and block sizes legal, names unique, every tensor map one the driver can encode (its
+// rules checked with base = the offset, since the arena and weights bases are 256-byte aligned) and
+// inside its buffer. The reader calls it before anything is used.
 Status ValidateContents(const ArtifactContents& contents, const ArtifactMetadata& metadata);
 inline Status ValidateContents(const ArtifactContents& contents) { return ValidateContents(contents, contents.metadata); }
 
@@ -175,10 +204,12 @@ std::vector<uint8_t> EncodeTensors(const std::vector<TensorInfo>& inputs, const 
 std::vector<uint8_t> EncodeModules(const std::vector<Module>& modules);
 std::vector<uint8_t> EncodeKernels(const std::vector<Kernel>& kernels);
 std::vector<uint8_t> EncodeLaunches(const std::vector<Launch>& launches);
+std::vector<uint8_t> EncodeTensorMaps(const std::vector<TensorMapDesc>& maps);
 Status DecodeMetadata(const uint8_t* data, size_t size, ArtifactMetadata* out);
 Status DecodeTensors(const uint8_t* data, size_t size, std::vector<TensorInfo>* inputs, std::vector<TensorInfo>* outputs);
 Status DecodeModules(const uint8_t* data, size_t size, std::vector<Module>* out);
 Status DecodeKernels(const uint8_t* data, size_t size, std::vector<Kernel>* out);
 Status DecodeLaunches(const uint8_t* data, size_t size, std::vector<Launch>* out);
+Status DecodeTensorMaps(const uint8_t* data, size_t size, std::vector<TensorMapDesc>* out);
 
 }  // namespace agt::runtime

@@ -168,7 +168,7 @@ Status ParseContainerAt(const ByteSource& src, uint64_t base, uint64_t size, boo
   };
   for (Part part : {Part{SectionKind::kMetadata, "metadata"}, Part{SectionKind::kTensors, "tensors"},
                     Part{SectionKind::kModules, "modules"}, Part{SectionKind::kKernels, "kernels"},
-                    Part{SectionKind::kLaunches, "launches"}}) {
+                    Part{SectionKind::kLaunches, "launches"}, Part{SectionKind::kTensorMaps, "tensor maps"}}) {
     const Section* s = find(part.kind);
     if (s == nullptr) return CorruptError(std::string("missing section '") + part.name + "'");
     AGT_RT_RETURN_IF_ERROR(ReadSection(src, base, *s, &bytes));
@@ -178,6 +178,7 @@ Status ParseContainerAt(const ByteSource& src, uint64_t base, uint64_t size, boo
       case SectionKind::kModules: AGT_RT_RETURN_IF_ERROR(DecodeModules(bytes.data(), bytes.size(), &c.modules)); break;
       case SectionKind::kKernels: AGT_RT_RETURN_IF_ERROR(DecodeKernels(bytes.data(), bytes.size(), &c.kernels)); break;
       case SectionKind::kLaunches: AGT_RT_RETURN_IF_ERROR(DecodeLaunches(bytes.data(), bytes.size(), &c.launches)); break;
+      case SectionKind::kTensorMaps: AGT_RT_RETURN_IF_ERROR(DecodeTensorMaps(bytes.data(), bytes.size(), &c.tensor_maps)); break;
       case SectionKind::kWeights: break;
     }
   }

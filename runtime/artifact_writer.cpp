@@ -24,6 +24,7 @@ ArtifactWriter::ArtifactWriter(const ArtifactContents& contents, const ArtifactM
   sections.emplace_back(SectionKind::kModules, EncodeModules(contents.modules));
   sections.emplace_back(SectionKind::kKernels, EncodeKernels(contents.kernels));
   sections.emplace_back(SectionKind::kLaunches, EncodeLaunches(contents.launches));
+  sections.emplace_back(SectionKind::kTensorMaps, EncodeTensorMaps(contents.tensor_maps));
   const uint32_t num_sections = static_cast<uint32_t>(sections.size()) + (embed_weights_ ? 1 : 0);
 
   // Offsets first: sections follow the table, each 64-byte aligned; the weights come last.

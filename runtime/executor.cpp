@@ -84,6 +84,7 @@ Status Executor::Init(int device) {
   if (c.metadata.arena_bytes > 0) AGT_CU(drv_->cuMemAlloc(&arena_, c.metadata.arena_bytes), "cuMemAlloc (arena)");
   if (c.metadata.weight_bytes > 0) AGT_CU(drv_->cuMemAlloc(&weights_, c.metadata.weight_bytes), "cuMemAlloc (weights)");
   AGT_RT_RETURN_IF_ERROR(UploadWeights());
+  AGT_RT_RETURN_IF_ERROR(EncodeTensorMaps());
   AGT_CU(drv_->cuStreamCreate(&stream_, kStreamNonBlocking), "cuStreamCreate");
   AGT_CU(drv_->cuEventCreate(&done_, kEventDisableTiming), "cuEventCreate");
   PrepareLaunches();
@@ -132,6 +133,19 @@ Status Executor::UploadWeights() {
   });
 }
 
+Status Executor::EncodeTensorMaps() {
+  const std::vector<TensorMapDesc>& descs = artifact_.contents.tensor_maps;
+  if (descs.empty()) return Status::Ok();
+  tensor_maps_ = std::make_unique<TensorMap[]>(descs.size());
+  for (size_t i = 0; i < descs.size(); ++i) {
+    const TensorMapDesc& d = descs[i];
+    const CUdeviceptr buffer = d.base_kind == ArgKind::kWeights ? weights_ : arena_;   // checked when opened
+    AGT_RT_RETURN_IF_ERROR(EncodeTensorMap2D(*drv_, TensorMapSpec(d, buffer), &tensor_maps_[i])
+                               .WithContext("tensor map #" + std::to_string(i)));
+  }
+  return Status::Ok();
+}
+
 void Executor::PrepareLaunches() {
   for (const Launch& l : artifact_.contents.launches) {
     PreparedLaunch p;
@@ -144,10 +158,15 @@ void Executor::PrepareLaunches() {
           case ArgKind::kWeights: p.values.push_back(weights_ + a.value); break;
           case ArgKind::kInput: p.values.push_back(InputPtr(a.value)); break;
           case ArgKind::kOutput: p.values.push_back(OutputPtr(a.value)); break;
+          case ArgKind::kTensorMap: p.values.push_back(0); break;   // passed from tensor_maps_ instead
           default: p.values.push_back(a.value); break;   // scalars: bits, low bytes first
         }
       }
-      for (uint64_t& v : p.values) p.params.push_back(&v);
+      for (size_t i = 0; i < l.args.size(); ++i) {
+        const KernelArg& a = l.args[i];
+        p.params.push_back(a.kind == ArgKind::kTensorMap ? static_cast<void*>(&tensor_maps_[a.value])
+                                                         : static_cast<void*>(&p.values[i]));
+      }
     }
     launches_.push_back(std::move(p));
   }

@@ -7,6 +7,10 @@
 // pointers, it never needs updating when the caller's buffers change. AGT_NO_GRAPH=1 launches the
 // kernels one by one instead.
 //
+// The artifact's TMA tensor maps are encoded once, after the arena and weights are allocated, into
+// storage that never moves: a kTensorMap argument's parameter pointer points at its map, and
+// cuLaunchKernel (and graph capture) copy the map's 128 bytes by value.
+//
 // Runs of one executor are serialised: a mutex on the host, and an event that makes each run's stream
 // wait for the previous run, because all runs share the one arena.
 #pragma once
@@ -18,6 +22,7 @@
 
 #include "runtime/artifact_reader.h"
 #include "runtime/cuda_driver.h"
+#include "runtime/tensor_map.h"
 
 namespace agt::runtime {
 
@@ -43,13 +48,14 @@ class Executor {
     const Launch* launch = nullptr;
     CUfunction function = nullptr;
     std::vector<uint64_t> values;   // one slot per argument; 4-byte scalars use the low bytes
-    std::vector<void*> params;      // pointers into values, as cuLaunchKernel wants them
+    std::vector<void*> params;      // pointers into values (or at a tensor map), as cuLaunchKernel wants them
   };
 
   explicit Executor(const OpenedArtifact& artifact) : artifact_(artifact) {}
   Status Init(int device);
   Status LoadModules();
   Status UploadWeights();
+  Status EncodeTensorMaps();
   void PrepareLaunches();
   Status EnqueueLaunches(CUstream stream);
   Status EnqueueModel(CUstream stream);   // graph replay or direct launches
@@ -66,6 +72,8 @@ class Executor {
   std::vector<CUfunction> functions_;
   CUdeviceptr arena_ = 0;
   CUdeviceptr weights_ = 0;
+  // One per ArtifactContents::tensor_maps, sized once at load: the launches' params point into it.
+  std::unique_ptr<TensorMap[]> tensor_maps_;
   CUstream stream_ = nullptr;        // capture, host runs and benchmarks
   CUevent done_ = nullptr;           // recorded at the end of each run
   CUgraph graph_ = nullptr;

@@ -57,6 +57,7 @@ std::string MetadataJson(const ArtifactContents& c) {
   out += ", \"modules\": " + std::to_string(c.modules.size());
   out += ", \"kernels\": " + std::to_string(c.kernels.size());
   out += ", \"launches\": " + std::to_string(c.launches.size());
+  out += ", \"tensor_maps\": " + std::to_string(c.tensor_maps.size());
   out += ", \"inputs\": " + TensorsJson(c.inputs);
   out += ", \"outputs\": " + TensorsJson(c.outputs);
   out += ", \"properties\": {";

@@ -1,5 +1,6 @@
 // A small artifact for the runtime tests: two inputs, one output, two modules, kernels with every kind
-// of argument, a memset and a copy, and a weights blob with a known pattern. The module images are
+// of argument, a memset and a copy, two TMA tensor maps (one in the arena, one over the first weights
+// tensor), and a weights blob with a known pattern. The module images are
 // fake (the CPU tests never load them); the GPU tests build their own.
 #pragma once
 
@@ -55,7 +56,29 @@ inline ArtifactContents SampleArtifact(uint64_t weight_floats = 1000) {
   k1.kernel = 1;
   k1.grid = {1, 1, 1};
   k1.block = {32, 4, 1};
-  k1.args = {KernelArg::Arena(65536), KernelArg::Input(1), KernelArg::Output(0)};
+  k1.args = {KernelArg::Arena(65536), KernelArg::Input(1), KernelArg::Output(0), KernelArg::TensorMap(1),
+             KernelArg::TensorMap(0)};
+  // f16 64x64 at arena 65536, 64x64 boxes of 128 bytes (the 128-byte swizzle span); and the first
+  // weights tensor as f32 rows of 4 (16 bytes, unswizzled), exactly its bytes when weight_floats % 4 == 0.
+  TensorMapDesc arena_map;
+  arena_map.base_offset = 65536;
+  arena_map.rows = 64;
+  arena_map.cols = 64;
+  arena_map.row_stride_bytes = 128;
+  arena_map.box_rows = 64;
+  arena_map.box_cols = 64;
+  TensorMapDesc weights_map;
+  weights_map.base_kind = ArgKind::kWeights;
+  weights_map.base_offset = w0;
+  weights_map.element = 7;
+  weights_map.rows = weight_floats / 4;
+  weights_map.cols = 4;
+  weights_map.row_stride_bytes = 16;
+  weights_map.box_rows = 2;
+  weights_map.box_cols = 4;
+  weights_map.swizzle = 0;
+  weights_map.l2_promotion = 0;
+  c.tensor_maps = {arena_map, weights_map};
   c.launches = {m, cp, k0, k1};
   return c;
 }

@@ -1,5 +1,6 @@
-// The artifact container: a round trip keeps every field, output is deterministic, and any flipped byte
-// or truncation is refused with a corrupt-artifact error.
+// The artifact container: a round trip keeps every field (tensor maps included), output is
+// deterministic, any flipped byte or truncation is refused with a corrupt-artifact error, and so is a
+// plan or a tensor map that does not hold together.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -93,7 +94,138 @@ TEST_CASE("artifact: round trip keeps every field", "[runtime]") {
   CHECK(k0.args[4].value == 0xfffffff9u);
   CHECK(k0.args[5].value == 0x3e000000u);
   CHECK(static_cast<int64_t>(k0.args[6].value) == -1234567890123ll);
+  CHECK(p.launches[3].args == c.launches[3].args);
+  CHECK(p.launches[3].args[3] == KernelArg::TensorMap(1));
+  REQUIRE(p.tensor_maps.size() == 2);
+  CHECK(p.tensor_maps == c.tensor_maps);
+  CHECK(p.tensor_maps[1].base_kind == ArgKind::kWeights);
+  CHECK(p.tensor_maps[1].element == 7);
+  CHECK(p.tensor_maps[1].swizzle == 0);
   CHECK(p.weights == c.weights);
+}
+
+TEST_CASE("artifact: tensor maps survive the round trip field by field, and none is fine", "[runtime]") {
+  ArtifactContents c = SampleArtifact();
+  TensorMapDesc d;   // every field away from its default, so a swapped field shows
+  d.base_kind = ArgKind::kWeights;
+  d.base_offset = 64;
+  d.element = 9;
+  d.rows = 3;
+  d.cols = 40;
+  d.row_stride_bytes = 96;
+  d.box_rows = 3;
+  d.box_cols = 8;
+  d.swizzle = 1;
+  d.l2_promotion = 2;
+  c.tensor_maps.push_back(d);
+  REQUIRE(ValidateContents(c).ok());
+  auto parsed = ParseContainer(ArtifactWriter(c).ToBytes());
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->tensor_maps.size() == 3);
+  CHECK(parsed->tensor_maps[2] == d);
+  // The section is written with no maps too, and reads back empty.
+  c.tensor_maps.clear();
+  c.launches[3].args.resize(3);
+  parsed = ParseContainer(ArtifactWriter(c).ToBytes());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->tensor_maps.empty());
+  // The spec the executor encodes: the buffer's address plus the offset, every other field as stored.
+  TensorMap2DSpec spec = TensorMapSpec(d, 0x7f0000000000ull);
+  CHECK(spec.base == 0x7f0000000040ull);
+  CHECK(spec.element == TmaElement::kBF16);
+  CHECK((spec.rows == 3 && spec.cols == 40 && spec.row_stride_bytes == 96));
+  CHECK((spec.box_rows == 3 && spec.box_cols == 8));
+  CHECK(spec.swizzle == TmaSwizzle::k32B);
+  CHECK(spec.l2_promotion == 2);
+}
+
+TEST_CASE("artifact: a truncated or extended tensor-maps section is refused", "[runtime]") {
+  const std::vector<uint8_t> bytes = EncodeTensorMaps(SampleArtifact().tensor_maps);
+  std::vector<TensorMapDesc> maps;
+  REQUIRE(DecodeTensorMaps(bytes.data(), bytes.size(), &maps).ok());
+  CHECK(maps == SampleArtifact().tensor_maps);
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    INFO("length " << len);
+    Status s = DecodeTensorMaps(bytes.data(), len, &maps);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == AGT_ERROR_CORRUPT_ARTIFACT);
+    CHECK_THAT(s.message(), Catch::Contains("tensor maps"));
+  }
+  std::vector<uint8_t> longer = bytes;
+  longer.push_back(0);
+  CHECK_FALSE(DecodeTensorMaps(longer.data(), longer.size(), &maps).ok());
+  // A count larger than the bytes can hold is refused before anything is allocated.
+  std::vector<uint8_t> huge = bytes;
+  huge[7] = 0x10;
+  CHECK(DecodeTensorMaps(huge.data(), huge.size(), &maps).code() == AGT_ERROR_CORRUPT_ARTIFACT);
+}
+
+TEST_CASE("artifact: an inconsistent tensor map is refused, naming the map and the rule", "[runtime]") {
+  auto expect_refused = [](const ArtifactContents& c, const char* needle) {
+    Status s = ValidateContents(c);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == AGT_ERROR_CORRUPT_ARTIFACT);
+    CHECK_THAT(s.message(), Catch::Contains(needle));
+    // The reader refuses the writer's output of it as well.
+    CHECK(ParseContainer(ArtifactWriter(c).ToBytes()).status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
+  };
+  ArtifactContents c = SampleArtifact();
+  REQUIRE(ValidateContents(c).ok());
+  c.launches[3].args[3] = KernelArg::TensorMap(2);
+  expect_refused(c, "tensor map index out of range");
+  c = SampleArtifact();
+  c.tensor_maps[0].base_offset = (1 << 20) - 8192 + 16;   // the last row's end passes the arena's by 16 bytes
+  expect_refused(c, "tensor map #0 (arena)");
+  c = SampleArtifact();
+  c.tensor_maps[0].base_offset = (1 << 20) - 8192;      // exactly reaches the end: fine
+  CHECK(ValidateContents(c).ok());
+  c.tensor_maps[0].rows = 65;
+  expect_refused(c, "outside");
+  c = SampleArtifact();
+  c.tensor_maps[1].rows = c.weights.size() / 16 + 1;      // its last row passes the weights blob's end
+  expect_refused(c, "tensor map #1 (weights)");
+  c = SampleArtifact();
+  c.tensor_maps[1].base_kind = ArgKind::kInput;
+  expect_refused(c, "tensor map #1: its base must be the arena or the weights");
+  c = SampleArtifact();
+  c.tensor_maps[0].base_kind = ArgKind::kTensorMap;
+  expect_refused(c, "tensor map #0: its base");
+  c = SampleArtifact();
+  c.tensor_maps[1].element = 8;                           // CU_TENSOR_MAP_DATA_TYPE_FLOAT64: not one of ours
+  expect_refused(c, "tensor map #1: unknown element type 8");
+  c = SampleArtifact();
+  c.tensor_maps[0].swizzle = 4;
+  expect_refused(c, "tensor map #0: unknown swizzle 4");
+  c = SampleArtifact();
+  c.tensor_maps[0].box_cols = 128;                        // 256 bytes of f16 in a 128-byte span
+  c.tensor_maps[0].cols = 128;
+  c.tensor_maps[0].row_stride_bytes = 256;
+  c.tensor_maps[0].rows = 32;
+  expect_refused(c, "exceeds the 128-byte swizzle span");
+  c = SampleArtifact();
+  c.tensor_maps[1].swizzle = 1;
+  c.tensor_maps[1].box_cols = 16;                         // 64 bytes of f32 in a 32-byte span
+  c.tensor_maps[1].cols = 16;
+  c.tensor_maps[1].row_stride_bytes = 64;
+  c.tensor_maps[1].rows = 10;
+  expect_refused(c, "tensor map #1: ");
+  expect_refused(c, "32-byte swizzle span");
+  c = SampleArtifact();
+  c.tensor_maps[0].base_offset += 8;                      // the driver wants a 16-byte aligned address
+  expect_refused(c, "16-byte aligned");
+  c = SampleArtifact();
+  c.tensor_maps[0].row_stride_bytes = 120;
+  expect_refused(c, "multiple of 16 bytes");
+  c = SampleArtifact();
+  c.tensor_maps[0].box_rows = 0;
+  expect_refused(c, "box sides");
+  c = SampleArtifact();
+  c.tensor_maps[0].l2_promotion = 4;
+  expect_refused(c, "L2 promotion");
+  c = SampleArtifact();
+  c.tensor_maps[0].rows = uint64_t{1} << 32;              // legal sizes whose covered bytes overflow 64 bits
+  c.tensor_maps[0].row_stride_bytes = (uint64_t{1} << 40) - 16;
+  expect_refused(c, "tensor map #0");
 }
 
 TEST_CASE("artifact: output is deterministic", "[runtime]") {
@@ -137,6 +269,16 @@ TEST_CASE("artifact: a wrong format version is refused with a clear message", "[
   auto r = ParseContainer(bytes);
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("version 99"));
+}
+
+TEST_CASE("artifact: a version 2 container (before tensor maps) is refused with a clear message", "[runtime]") {
+  static_assert(kFormatVersion == 3, "version 3 adds the tensor-maps section");
+  std::vector<uint8_t> bytes = ArtifactWriter(SampleArtifact()).ToBytes();
+  bytes[8] = 2;
+  auto r = ParseContainer(bytes);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
+  CHECK_THAT(r.status().message(), Catch::Contains("version 2") && Catch::Contains("reads version 3"));
 }
 
 TEST_CASE("artifact: an inconsistent plan is refused", "[runtime]") {

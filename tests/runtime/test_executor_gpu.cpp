@@ -2,7 +2,9 @@
 // NVRTC-compiled kernels (axpy into an arena scratch buffer; bias add from the weights with a 64 KB
 // dynamic shared-memory staging, so the large-smem attribute path runs; a memset and a copy launch)
 // is run through the C API with and without CUDA graphs, with host and device buffers, and compared
-// with the same arithmetic done here in plain C++.
+// with the same arithmetic done here in plain C++. A second one passes two TMA tensor maps by value
+// (`const __grid_constant__`) to a kernel that copies their bytes out, compared with the same maps
+// encoded here.
 #include <catch2/catch.hpp>
 
 #include <dlfcn.h>
@@ -10,6 +12,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -17,6 +20,7 @@
 #include "runtime/cuda_driver.h"
 #include "runtime/include/autogtco/runtime.h"
 #include "runtime/pack.h"
+#include "runtime/tensor_map.h"
 #include "tests/runtime/sample_artifact.h"
 #include "tests/support/test_support.h"
 
@@ -63,10 +67,30 @@ std::pair<int, int> DeviceCapability() {
   return {major, minor};
 }
 
-// Compiles kSource to PTX (cubin = false, for compute_XY) or a cubin (for sm_XY).
-std::vector<uint8_t> Compile(const std::string& arch, bool cubin) {
+// Two tensor maps by value (the struct is CUtensorMap's layout: cuda.h is not on NVRTC's path): their
+// 128 bytes each are copied out as the kernel received them, with the arena and weights addresses, so
+// that the test can encode the same maps on the host and compare.
+const char* kTensorMapSource = R"(
+struct __align__(64) TensorMap { unsigned long long opaque[16]; };
+extern "C" __global__ void copy_maps(const __grid_constant__ TensorMap a, const __grid_constant__ TensorMap w,
+                                     unsigned long long* maps, unsigned long long* where, const void* arena,
+                                     const void* weights) {
+  int i = threadIdx.x;
+  if (i < 16) {
+    maps[i] = a.opaque[i];
+    maps[16 + i] = w.opaque[i];
+  }
+  if (i == 0) {
+    where[0] = reinterpret_cast<unsigned long long>(arena);
+    where[1] = reinterpret_cast<unsigned long long>(weights);
+  }
+}
+)";
+
+// Compiles `source` to PTX (cubin = false, for compute_XY) or a cubin (for sm_XY).
+std::vector<uint8_t> Compile(const std::string& arch, bool cubin, const char* source = kSource) {
   nvrtcProgram prog;
-  REQUIRE(nvrtcCreateProgram(&prog, kSource, "runtime_test.cu", 0, nullptr, nullptr) == NVRTC_SUCCESS);
+  REQUIRE(nvrtcCreateProgram(&prog, source, "runtime_test.cu", 0, nullptr, nullptr) == NVRTC_SUCCESS);
   std::string flag = "--gpu-architecture=" + std::string(cubin ? "sm_" : "compute_") + arch;
   const char* opts[] = {flag.c_str()};
   nvrtcResult r = nvrtcCompileProgram(prog, 1, opts);
@@ -131,6 +155,49 @@ ArtifactContents AddArtifact(const std::string& arch, ImageKind kind, std::vecto
   copy.src = 8192;
   copy.bytes = kN * 4;
   c.launches = {memset, axpy, bias_add, copy};
+  return c;
+}
+
+// Arena: the copied maps @0 (2 x 128 bytes), the reported addresses @256, an f16 64x64 tensor @4096
+// (map #0, 128-byte swizzle). Weights: an f32 32x32 tensor @64 (map #1, unswizzled 16x8 boxes).
+ArtifactContents TensorMapArtifact(const std::string& arch, ImageKind kind, std::vector<uint8_t> image) {
+  ArtifactContents c;
+  c.metadata.model_name = "tensor_maps";
+  c.metadata.compiler_version = "test";
+  c.metadata.precision = "fp16";
+  c.metadata.arch = arch;
+  c.metadata.arena_bytes = 4096 + 8192;
+  c.outputs = {{"maps", AGT_DTYPE_I64, {32}, 0}, {"where", AGT_DTYPE_I64, {2}, 256}};
+  c.modules = {{"maps", kind, std::move(image)}};
+  c.kernels = {{0, "copy_maps", 0}};
+  std::vector<float> pad(3, 1.0f), tensor(32 * 32, 0.5f);
+  AddWeights(c, pad.data(), pad.size() * 4);
+  const uint64_t w = AddWeights(c, tensor.data(), tensor.size() * 4);
+  TensorMapDesc a;
+  a.base_offset = 4096;
+  a.rows = 64;
+  a.cols = 64;
+  a.row_stride_bytes = 128;
+  a.box_rows = 64;
+  a.box_cols = 64;
+  TensorMapDesc b;
+  b.base_kind = ArgKind::kWeights;
+  b.base_offset = w;
+  b.element = static_cast<uint8_t>(TmaElement::kF32);
+  b.rows = 32;
+  b.cols = 32;
+  b.row_stride_bytes = 128;
+  b.box_rows = 8;
+  b.box_cols = 16;
+  b.swizzle = static_cast<uint8_t>(TmaSwizzle::kNone);
+  b.l2_promotion = 0;
+  c.tensor_maps = {a, b};
+  Launch l;
+  l.kernel = 0;
+  l.block = {32, 1, 1};
+  l.args = {KernelArg::TensorMap(0), KernelArg::TensorMap(1), KernelArg::Output(0), KernelArg::Output(1),
+            KernelArg::Arena(0), KernelArg::Weights(0)};
+  c.launches = {l};
   return c;
 }
 
@@ -334,6 +401,58 @@ TEST_CASE("gpu: models created, run and destroyed from several threads", "[gpu][
   }
   for (auto& th : threads) th.join();
   for (int f : failures) CHECK(f == 0);
+}
+
+TEST_CASE("gpu: tensor maps are encoded at load and reach the kernel by value", "[gpu][runtime]") {
+  if (!GpuAvailable()) return;
+  auto [major, minor] = DeviceCapability();
+  if (major < 9) {
+    WARN("TMA tensor maps need sm_90 or newer: [gpu] test skipped");
+    return;
+  }
+  const std::string arch = std::to_string(major) + std::to_string(minor);
+  const ArtifactContents contents = TensorMapArtifact("sm_" + arch, ImageKind::kCubin, Compile(arch, true, kTensorMapSource));
+  REQUIRE(ValidateContents(contents).ok());
+  TempDir dir;
+  const std::string so = PackTo(dir, contents, "maps.so");
+  const CudaDriver* d = GetCudaDriver().value();
+  for (bool graphs : {true, false}) {
+    INFO("graphs " << graphs);
+    if (graphs) {
+      unsetenv("AGT_NO_GRAPH");
+    } else {
+      setenv("AGT_NO_GRAPH", "1", 1);
+    }
+    agt_model* m = nullptr;
+    REQUIRE(agt_model_open_file(so.c_str(), &m) == AGT_OK);
+    INFO(agt_last_error());
+    REQUIRE(agt_model_load(m, 0) == AGT_OK);
+    for (int rep = 0; rep < 2; ++rep) {   // the first run captures the graph, the second replays it
+      std::vector<uint64_t> maps(32, 0), where(2, 0);
+      void* out[] = {maps.data(), where.data()};
+      REQUIRE(agt_model_run_host(m, nullptr, out) == AGT_OK);
+      REQUIRE(where[0] != 0);
+      REQUIRE(where[1] != 0);
+      // The same maps encoded here at the addresses the kernel saw (encoding is a pure function of the
+      // spec), so a launch that passed anything but the encoded map (the index, a pointer) differs.
+      CUdevice dev = 0;
+      CUcontext ctx = nullptr;
+      REQUIRE(d->cuDeviceGet(&dev, 0) == kCudaSuccess);
+      REQUIRE(d->cuDevicePrimaryCtxRetain(&ctx, dev) == kCudaSuccess);
+      REQUIRE(d->cuCtxSetCurrent(ctx) == kCudaSuccess);
+      for (size_t i = 0; i < 2; ++i) {
+        const TensorMapDesc& desc = contents.tensor_maps[i];
+        TensorMap want;
+        Status s = EncodeTensorMap2D(*d, TensorMapSpec(desc, desc.base_kind == ArgKind::kWeights ? where[1] : where[0]), &want);
+        REQUIRE(s.ok());
+        CHECK(std::memcmp(maps.data() + 16 * i, want.opaque, sizeof want) == 0);
+      }
+      CHECK(std::memcmp(maps.data(), maps.data() + 16, 128) != 0);
+      d->cuDevicePrimaryCtxRelease(dev);
+    }
+    agt_model_destroy(m);
+  }
+  unsetenv("AGT_NO_GRAPH");
 }
 
 // Hidden (run with "[large]"): a payload past 2 GB, where 32-bit offsets would break. Without a GPU it
