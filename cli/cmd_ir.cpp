@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/random_input.h"
 #include "ir/interpreter.h"
 #include "ir/npy.h"
 #include "ir/text.h"
@@ -31,27 +32,6 @@ struct IrArgs {
   int64_t elide = -1;
   int64_t fill_elided_seed = -1;
 };
-
-// Seeded uniform data: floats in [-1, 1), integers in [0, 9], bools 0/1 (splitmix64, so the same
-// seed gives the same inputs on every machine).
-ir::Tensor RandomInput(const ir::TensorType& type, uint64_t seed) {
-  ir::Tensor t(type);
-  uint64_t state = seed;
-  for (int64_t i = 0; i < t.num_elements(); ++i) {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    if (ir::IsFloat(type.dtype)) {
-      t.SetF32(i, static_cast<float>(static_cast<double>(z >> 11) * 0x1.0p-53 * 2.0 - 1.0));
-    } else if (type.dtype == ir::DType::kBool) {
-      t.SetI64(i, static_cast<int64_t>(z & 1));
-    } else {
-      t.SetI64(i, static_cast<int64_t>(z % 10));
-    }
-  }
-  return t;
-}
 
 std::string FileNameFor(const std::string& value_name) {
   std::string s;

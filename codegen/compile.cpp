@@ -1,6 +1,8 @@
 // Task contexts, default and sampled programs, emission and compilation.
 #include "codegen/compile.h"
 
+#include <algorithm>
+
 #include "codegen/sketch_rules.h"
 #include "ir/text.h"
 
@@ -49,6 +51,16 @@ Expected<std::vector<Program>> SampleProgram(const TaskContext& t, int count, st
   return out;
 }
 
+Status ProgramFits(const TaskContext& t, const Program& p) {
+  if (!(p.task == t.task)) return Status::Error("it belongs to another task");
+  if (std::find(t.sketches.begin(), t.sketches.end(), p.sketch) == t.sketches.end()) {
+    return Status::Errorf("its sketch {} is not one the rules offer the task now ({} is)", SketchKindName(p.sketch.kind),
+                          t.sketches.empty() ? std::string_view("none") : SketchKindName(t.sketches.front().kind));
+  }
+  AGT_ASSIGN_OR_RETURN(SpaceContext ctx, t.Space(p.sketch));
+  return ValidateAnnotation(ctx, p.annotation);
+}
+
 Expected<KernelSource> EmitProgram(const TaskContext& t, const Program& p) {
   if (!(p.task == t.task)) return Status::Error("program belongs to another task");
   AGT_ASSIGN_OR_RETURN(SpaceContext ctx, t.Space(p.sketch));
@@ -60,7 +72,10 @@ Expected<CompiledProgram> CompileProgram(const TaskContext& t, const Program& p,
   CompiledProgram c;
   c.program = p;
   AGT_ASSIGN_OR_RETURN(c.kernel, EmitProgram(t, p));
-  AGT_ASSIGN_OR_RETURN(c.binary, nvrtc.Compile(c.kernel.source, p.task.arch, std::string(SketchKindName(p.sketch.kind)) + ".cu"));
+  // The artifact keeps the arch key (sm_90) so that tuning logs stay keyed alike; the cubin of an
+  // arch-specific kernel is built for sm_90a.
+  const std::string arch = c.kernel.arch_specific ? p.task.arch + "a" : p.task.arch;
+  AGT_ASSIGN_OR_RETURN(c.binary, nvrtc.Compile(c.kernel.source, arch, std::string(SketchKindName(p.sketch.kind)) + ".cu"));
   return c;
 }
 

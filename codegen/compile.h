@@ -38,6 +38,11 @@ Expected<Program> DefaultProgram(const TaskContext& t);
 // `count` random valid programs spread over the task's sketches.
 Expected<std::vector<Program>> SampleProgram(const TaskContext& t, int count, std::mt19937_64& rng);
 
+// Whether `p` (a logged or predicted program) can stand for the task: the same task, a sketch the
+// rules offer it now (records of a sketch the rules no longer choose are stale: a new sketch took the
+// group), and an annotation valid in that sketch's space. Why not, otherwise.
+Status ProgramFits(const TaskContext& t, const Program& p);
+
 struct CompiledProgram {
   Program program;
   KernelSource kernel;                             // source and launch spec

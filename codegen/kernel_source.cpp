@@ -12,6 +12,15 @@ Expected<ProblemDims> AnalyzeProblem(const ir::Graph& g, SketchKind kind) { retu
 
 Expected<KernelSource> EmitKernel(const ir::Graph& g, const Program& p) { return GetSketch(p.sketch.kind).Emit(g, p); }
 
+std::vector<LaunchArg> LaunchArgs(const LaunchSpec& l) {
+  if (!l.args.empty()) return l.args;
+  std::vector<LaunchArg> out;
+  for (int i = 0; i < l.num_inputs; ++i) out.push_back({LaunchArgKind::kInput, i});
+  for (int i = 0; i < l.num_outputs; ++i) out.push_back({LaunchArgKind::kOutput, i});
+  if (l.workspace_bytes > 0) out.push_back({LaunchArgKind::kWorkspace, 0});
+  return out;
+}
+
 std::string KernelHeader(const ir::Graph& g, const Program& p) {
   CudaWriter w;
   w.Line("// AutoGTCO generated kernel.");

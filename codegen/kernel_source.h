@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "codegen/program.h"
 #include "ir/graph.h"
@@ -19,6 +20,34 @@ namespace agt::codegen {
 // to a workspace of that many bytes that must be zero-filled before the first launch (the kernel
 // leaves it zeroed again, so it can be reused launch after launch without a memset). Every pointer
 // must be 16-byte aligned.
+// A kernel whose parameter list is not the default one says it argument by argument (LaunchSpec::args).
+enum class LaunchArgKind : uint8_t {
+  kInput = 0,      // device pointer: group input #value
+  kOutput = 1,     // device pointer: group output #value
+  kWorkspace = 2,  // device pointer: the workspace (LaunchSpec::workspace_bytes)
+  kTensorMap = 3,  // a CUtensorMap by value (128 bytes, __grid_constant__): LaunchSpec::tensor_maps[value]
+  kNull = 4,       // a null pointer (an operand the configuration does not use)
+  kI32 = 5,        // a 32-bit integer: value
+};
+struct LaunchArg {
+  LaunchArgKind kind = LaunchArgKind::kInput;
+  int64_t value = 0;
+  bool operator==(const LaunchArg&) const = default;
+};
+
+// A TMA tensor map over a group input, seen as a row-major 2-D tensor (runtime/tensor_map.h): encoded
+// when the buffer's address is known (the artifact at load, the tuner's worker per measurement).
+struct TensorMapOperand {
+  int input = 0;                    // the group input whose buffer the map reads
+  uint64_t offset_bytes = 0;        // where the tensor starts in that buffer
+  int element = 6;                  // CUtensorMapDataType: 6 f16, 7 f32, 9 bf16
+  uint64_t rows = 0, cols = 0;
+  uint64_t row_stride_bytes = 0;
+  uint32_t box_rows = 0, box_cols = 0;   // box_cols innermost
+  int swizzle = 3;                  // CUtensorMapSwizzle: 3 = 128 bytes
+  bool operator==(const TensorMapOperand&) const = default;
+};
+
 struct LaunchSpec {
   std::string kernel_name;
   std::array<uint32_t, 3> grid{1, 1, 1};
@@ -29,12 +58,24 @@ struct LaunchSpec {
   int num_inputs = 0;
   int num_outputs = 0;
   uint64_t workspace_bytes = 0;
+  // Bytes at the workspace's start that need no zeroing (scratch the kernel writes before it reads:
+  // the Hopper core's fp32 partials); only the rest (its counters) is zero-filled.
+  uint64_t workspace_scratch_bytes = 0;
+  // Empty: the default parameter list above. Otherwise the kernel's parameters, in order.
+  std::vector<LaunchArg> args;
+  std::vector<TensorMapOperand> tensor_maps;
 };
 
 struct KernelSource {
   std::string source;
   LaunchSpec launch;
+  // Compiled for the arch-specific target ("sm_90" -> "sm_90a": wgmma, setmaxnreg); such a cubin runs
+  // only on exactly that compute capability.
+  bool arch_specific = false;
 };
+
+// The parameters of `l` in order: its args, or the default list spelled out.
+std::vector<LaunchArg> LaunchArgs(const LaunchSpec& l);
 
 // The sizes a sketch's search space depends on.
 struct ProblemDims {

@@ -32,7 +32,7 @@ constexpr std::pair<Knob, Feature> kKnobFeatures[] = {
     {Knob::kThreadN, Feature::kThreadN}, {Knob::kStages, Feature::kStages},   {Knob::kSplitK, Feature::kSplitK},
     {Knob::kSwizzle, Feature::kSwizzle}, {Knob::kBlockQ, Feature::kBlockQ},   {Knob::kBlockKV, Feature::kBlockKV},
     {Knob::kWarps, Feature::kWarps},     {Knob::kRowMode, Feature::kRowMode}, {Knob::kThreads, Feature::kThreadsKnob},
-    {Knob::kVector, Feature::kVector},   {Knob::kUnroll, Feature::kUnroll},
+    {Knob::kVector, Feature::kVector},   {Knob::kUnroll, Feature::kUnroll},   {Knob::kConsumers, Feature::kConsumers}, {Knob::kRaster, Feature::kRaster},
 };
 static_assert(std::size(kKnobFeatures) == codegen::kNumKnobs);
 
@@ -40,7 +40,7 @@ static_assert(std::size(kKnobFeatures) == codegen::kNumKnobs);
 constexpr std::pair<SketchKind, Feature> kSketchFeatures[] = {
     {SketchKind::kGemm, Feature::kSketchGemm},           {SketchKind::kAttention, Feature::kSketchAttention},
     {SketchKind::kRowReduce, Feature::kSketchRowReduce}, {SketchKind::kElementwise, Feature::kSketchElementwise},
-    {SketchKind::kGeneric, Feature::kSketchGeneric},
+    {SketchKind::kGeneric, Feature::kSketchGeneric},     {SketchKind::kGemmSm90, Feature::kSketchGemmSm90},
 };
 static_assert(std::size(kSketchFeatures) == codegen::kNumSketches);
 

@@ -22,7 +22,7 @@ enum class Feature : uint8_t {
 #define AGT_FEATURES(X)                                                                             \
   X(kSketchGemm, "sketch_gemm") X(kSketchAttention, "sketch_attention")                             \
   X(kSketchRowReduce, "sketch_row_reduce") X(kSketchElementwise, "sketch_elementwise")              \
-  X(kSketchGeneric, "sketch_generic") X(kTensorCores, "tensor_cores") X(kStorageBytes, "storage_bytes") \
+  X(kSketchGeneric, "sketch_generic") X(kSketchGemmSm90, "sketch_gemm_sm90") X(kTensorCores, "tensor_cores") X(kStorageBytes, "storage_bytes") \
   X(kLogFlops, "log2_flops") X(kLogDramBytes, "log2_dram_bytes")                                    \
   X(kLogGlobalLoadBytes, "log2_global_load_bytes") X(kLogSmemReadBytes, "log2_smem_read_bytes")     \
   X(kDramIntensity, "dram_intensity") X(kGlobalIntensity, "global_load_intensity")                  \
@@ -31,7 +31,7 @@ enum class Feature : uint8_t {
   X(kWarpsN, "warps_n") X(kThreadM, "thread_m") X(kThreadN, "thread_n") X(kStages, "stages")        \
   X(kSplitK, "split_k") X(kSwizzle, "swizzle") X(kBlockQ, "block_q") X(kBlockKV, "block_kv")        \
   X(kWarps, "warps") X(kRowMode, "row_mode") X(kThreadsKnob, "threads_knob") X(kVector, "vector")   \
-  X(kUnroll, "unroll") X(kVectorBytes, "vector_bytes")                                              \
+  X(kUnroll, "unroll") X(kConsumers, "consumers") X(kRaster, "raster") X(kVectorBytes, "vector_bytes")                                              \
   X(kThreads, "threads_per_block") X(kWarpsPerBlock, "warps_per_block") X(kSmemBytes, "smem_bytes") \
   X(kRegisters, "registers_per_thread") X(kBlocks, "blocks") X(kBlocksPerSm, "blocks_per_sm")       \
   X(kOccupancy, "occupancy") X(kWaves, "waves") X(kWaveEfficiency, "wave_efficiency")               \

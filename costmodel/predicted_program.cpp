@@ -1,6 +1,7 @@
 // The cost model's choice for an unmeasured task (see predicted_program.h).
 #include "costmodel/predicted_program.h"
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -12,6 +13,14 @@ namespace agt::costmodel {
 Expected<PredictedProgram> PredictProgram(const codegen::TaskContext& task, const ir::DeviceInfo& device, CostModel& model,
                                           const std::vector<codegen::Program>& carried, uint64_t seed, int candidates) {
   AGT_ASSIGN_OR_RETURN(codegen::Program def, codegen::DefaultProgram(task));
+  // A sketch the model was never trained on (no measured program of it among `carried`): its scores
+  // would rank that sketch's knobs by another sketch's records, so the default stays.
+  if (std::none_of(carried.begin(), carried.end(), [&](const codegen::Program& c) { return c.sketch == def.sketch; })) {
+    PredictedProgram out;
+    out.program = def;
+    out.is_default = true;
+    return out;
+  }
   std::mt19937_64 rng(codegen::SourceHash(task.task.graph_text) ^ (seed * 0x9e3779b97f4a7c15ull));
   AGT_ASSIGN_OR_RETURN(std::vector<codegen::Program> drawn, codegen::SampleProgram(task, candidates, rng));
   auto key = [](const codegen::Program& p) {

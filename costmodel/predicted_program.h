@@ -7,6 +7,7 @@
 // so the same task always gets the same draw).
 // The model scores them; the best wins if it beats the default's score by kPredictMargin, else the
 // default stays (the defaults are chosen by shape and the model extrapolates to unseen shapes).
+// A sketch none of `carried` has (the model never saw it measured) keeps its default.
 // No GPU, no clock: a compile with the same model is deterministic.
 #pragma once
 

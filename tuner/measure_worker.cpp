@@ -17,6 +17,7 @@
 #include "ir/interpreter.h"
 #include "ir/text.h"
 #include "runtime/cuda_driver.h"
+#include "tuner/launch_params.h"
 #include "tuner/worker_protocol.h"
 
 namespace agt::tuner {
@@ -226,11 +227,19 @@ class GpuSession {
       cleanup();
       return fail(records::MeasureError::kLaunchError, what, r);
     }
-    std::vector<void*> args;
-    for (CUdeviceptr& b : bufs) args.push_back(&b);
+    const size_t ni = ref.inputs.size(), no = ref.outputs.size();
+    LaunchParams params;
+    Status built = params.Build(*d_, ls, std::vector<CUdeviceptr>(bufs.begin(), bufs.begin() + ni),
+                                std::vector<CUdeviceptr>(bufs.begin() + ni, bufs.begin() + ni + no),
+                                ls.workspace_bytes > 0 ? bufs.back() : 0);
+    if (!built.ok()) {
+      cleanup();
+      return fail(records::MeasureError::kLaunchError, built.message());
+    }
+    void** args = params.data();
     auto launch = [&]() {
       return call(d_->cuLaunchKernel(fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
-                                     ls.dynamic_smem_bytes, stream_, args.data(), nullptr),
+                                     ls.dynamic_smem_bytes, stream_, args, nullptr),
                   "cuLaunchKernel");
     };
     if (!launch() || !call(d_->cuStreamSynchronize(stream_), "kernel execution")) {

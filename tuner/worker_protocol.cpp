@@ -82,6 +82,47 @@ Expected<WorkerHello> HelloFromLine(std::string_view line) {
   });
 }
 
+namespace {
+
+// A launch spec's explicit parameter list: [[kind, value], ...] (empty: the default list).
+nlohmann::json ArgsToJson(const codegen::LaunchSpec& l) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const codegen::LaunchArg& x : l.args) a.push_back({static_cast<int>(x.kind), x.value});
+  return a;
+}
+
+nlohmann::json TensorMapsToJson(const codegen::LaunchSpec& l) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const codegen::TensorMapOperand& t : l.tensor_maps) {
+    a.push_back({t.input, t.offset_bytes, t.element, t.rows, t.cols, t.row_stride_bytes, t.box_rows, t.box_cols, t.swizzle});
+  }
+  return a;
+}
+
+Status ArgsFromJson(const nlohmann::json& args, const nlohmann::json& maps, codegen::LaunchSpec* l) {
+  for (const auto& x : args) {
+    int kind = x.at(0).get<int>();
+    if (kind < 0 || kind > static_cast<int>(codegen::LaunchArgKind::kI32)) return Status::Errorf("measure request: argument kind {}", kind);
+    l->args.push_back({static_cast<codegen::LaunchArgKind>(kind), x.at(1).get<int64_t>()});
+  }
+  for (const auto& x : maps) {
+    codegen::TensorMapOperand t;
+    t.input = x.at(0).get<int>();
+    t.offset_bytes = x.at(1).get<uint64_t>();
+    t.element = x.at(2).get<int>();
+    t.rows = x.at(3).get<uint64_t>();
+    t.cols = x.at(4).get<uint64_t>();
+    t.row_stride_bytes = x.at(5).get<uint64_t>();
+    t.box_rows = x.at(6).get<uint32_t>();
+    t.box_cols = x.at(7).get<uint32_t>();
+    t.swizzle = x.at(8).get<int>();
+    l->tensor_maps.push_back(t);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 std::string RequestToLine(const MeasureRequest& r) {
   const codegen::LaunchSpec& l = r.launch;
   return nlohmann::json{{"id", r.id},
@@ -95,6 +136,8 @@ std::string RequestToLine(const MeasureRequest& r) {
                         {"inputs", l.num_inputs},
                         {"outputs", l.num_outputs},
                         {"workspace", l.workspace_bytes},
+                        {"args", ArgsToJson(l)},
+                        {"tensor_maps", TensorMapsToJson(l)},
                         {"warmup", r.warmup},
                         {"repeats", r.repeats},
                         {"check", r.check},
@@ -120,6 +163,7 @@ Expected<MeasureRequest> RequestFromLine(std::string_view line) {
     r.launch.num_inputs = j.at("inputs").get<int>();
     r.launch.num_outputs = j.at("outputs").get<int>();
     r.launch.workspace_bytes = j.at("workspace").get<uint64_t>();
+    AGT_RETURN_IF_ERROR(ArgsFromJson(j.value("args", nlohmann::json::array()), j.value("tensor_maps", nlohmann::json::array()), &r.launch));
     r.warmup = j.at("warmup").get<int>();
     r.repeats = j.at("repeats").get<int>();
     r.check = j.at("check").get<bool>();

@@ -141,6 +141,7 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
     for (const auto& [from, to] : list.casts) c.kernels.push_back({module, CastKernelName(from, to), 0});
   }
   c.launches = std::move(list.launches);
+  c.tensor_maps = std::move(list.tensor_maps);
   c.inputs = std::move(list.inputs);
   c.outputs = std::move(list.outputs);
 

@@ -36,6 +36,10 @@ class Lowering {
   void AddCast(ir::DType from, ir::DType to, int src, int dst, int64_t n);
   uint64_t Weight(const ir::Value* v);
   Status LowerPhase(size_t p);
+  // One kernel argument of phase p from its launch spec's description.
+  Expected<runtime::KernelArg> LowerArg(size_t p, const codegen::LaunchSpec& spec, const codegen::LaunchArg& a,
+                                        const std::vector<runtime::KernelArg>& in_args,
+                                        const std::vector<runtime::KernelArg>& out_args, int ws);
 
   const LoweringInput& in_;
   runtime::ArtifactContents& contents_;
@@ -90,32 +94,81 @@ Status Lowering::LowerPhase(size_t p) {
   l.grid = spec.grid;
   l.block = spec.block;
   l.dynamic_smem = spec.dynamic_smem_bytes;
+  std::vector<runtime::KernelArg> in_args, out_args;
   for (const ir::Value* v : sub.inputs) {
     if (v->is_constant()) {
-      l.args.push_back(runtime::KernelArg::Weights(Weight(v)));
+      in_args.push_back(runtime::KernelArg::Weights(Weight(v)));
       continue;
     }
     auto it = buffer_of_.find(v);
     if (it == buffer_of_.end()) return Status::Errorf("phase {} reads '{}' before anything computes it", p, v->name());
     Read(it->second);
-    l.args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(it->second)));
+    in_args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(it->second)));
   }
   for (const ir::Value* v : sub.outputs) {
     int b = NewBuffer(v->name(), StorageBytes(v->type(), in_.precision));
     buffer_of_[v] = b;
-    l.args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(b)));
+    out_args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(b)));
   }
-  if (spec.workspace_bytes > 0) {
-    int ws = workspace_of_task_[static_cast<size_t>(in_.phase_task[p])];
-    l.args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(ws)));
+  const int ws = spec.workspace_bytes > 0 ? workspace_of_task_[static_cast<size_t>(in_.phase_task[p])] : -1;
+  for (const codegen::LaunchArg& a : codegen::LaunchArgs(spec)) {
+    AGT_ASSIGN_OR_RETURN(runtime::KernelArg arg, LowerArg(p, spec, a, in_args, out_args, ws));
+    l.args.push_back(arg);
   }
   out_.launches.push_back(std::move(l));
   return Status::Ok();
 }
 
+Expected<runtime::KernelArg> Lowering::LowerArg(size_t p, const codegen::LaunchSpec& spec, const codegen::LaunchArg& a,
+                                                const std::vector<runtime::KernelArg>& in_args,
+                                                const std::vector<runtime::KernelArg>& out_args, int ws) {
+  auto index = [&](size_t n) -> Expected<size_t> {
+    if (a.value < 0 || static_cast<size_t>(a.value) >= n) return Status::Errorf("phase {}: kernel argument index {} out of range", p, a.value);
+    return static_cast<size_t>(a.value);
+  };
+  switch (a.kind) {
+    case codegen::LaunchArgKind::kInput: {
+      AGT_ASSIGN_OR_RETURN(size_t i, index(in_args.size()));
+      return in_args[i];
+    }
+    case codegen::LaunchArgKind::kOutput: {
+      AGT_ASSIGN_OR_RETURN(size_t i, index(out_args.size()));
+      return out_args[i];
+    }
+    case codegen::LaunchArgKind::kWorkspace:
+      if (ws < 0) return Status::Errorf("phase {}: the kernel takes a workspace its launch spec does not size", p);
+      return runtime::KernelArg::Arena(static_cast<uint64_t>(ws));
+    case codegen::LaunchArgKind::kNull: return runtime::KernelArg{runtime::ArgKind::kU64, 0};
+    case codegen::LaunchArgKind::kI32: return runtime::KernelArg::I32(static_cast<int32_t>(a.value));
+    case codegen::LaunchArgKind::kTensorMap: {
+      AGT_ASSIGN_OR_RETURN(size_t m, index(spec.tensor_maps.size()));
+      const codegen::TensorMapOperand& t = spec.tensor_maps[m];
+      if (t.input < 0 || static_cast<size_t>(t.input) >= in_args.size()) {
+        return Status::Errorf("phase {}: tensor map {} reads input {} of {}", p, m, t.input, in_args.size());
+      }
+      const runtime::KernelArg& base = in_args[static_cast<size_t>(t.input)];
+      runtime::TensorMapDesc d;
+      d.base_kind = base.kind;
+      // Arena bases stay symbolic (a buffer index) until AssignArena adds the buffer's offset.
+      d.base_offset = base.kind == runtime::ArgKind::kWeights ? base.value + t.offset_bytes : base.value;
+      d.element = static_cast<uint8_t>(t.element);
+      d.rows = t.rows;
+      d.cols = t.cols;
+      d.row_stride_bytes = t.row_stride_bytes;
+      d.box_rows = t.box_rows;
+      d.box_cols = t.box_cols;
+      d.swizzle = static_cast<uint8_t>(t.swizzle);
+      out_.tensor_maps.push_back(d);
+      out_.tensor_map_arena_extra.push_back(base.kind == runtime::ArgKind::kArena ? t.offset_bytes : 0);
+      return runtime::KernelArg::TensorMap(out_.tensor_maps.size() - 1);
+    }
+  }
+  return Status::Errorf("phase {}: unknown kernel argument kind", p);
+}
+
 Expected<LaunchList> Lowering::Run() {
   const ir::Graph& g = *in_.graph;
-  // Split-K workspaces: one per task, zeroed once per run. A kernel leaves its arrival counters zeroed
+  // Split-K workspaces: one per task, zeroed once per run (past the kernel's scratch, LaunchSpec). A kernel leaves its arrival counters zeroed
   // again but not its partial sums, so the occurrences of one task can share a workspace while two
   // tasks cannot (one's counters would lie on the other's stale partials).
   workspace_of_task_.assign(in_.task_launch.size(), -1);
@@ -127,10 +180,13 @@ Expected<LaunchList> Lowering::Run() {
     workspace_of_task_[t] = ws;
     whole_run_.push_back(ws);
     out_.workspace_bytes += bytes;
+    // The counters only: scratch the kernel writes before it reads needs no zeroing.
+    const uint64_t scratch = std::min(bytes, in_.task_launch[t].workspace_scratch_bytes);
     runtime::Launch m;
     m.kind = runtime::LaunchKind::kMemset;
     m.dst = static_cast<uint64_t>(ws);
-    m.bytes = bytes;
+    m.src = scratch;   // symbolic until AssignArena: bytes into the buffer where the memset starts
+    m.bytes = bytes - scratch;
     m.value = 0;
     out_.launches.push_back(m);
   }
@@ -216,12 +272,19 @@ Expected<plan::MemoryPlan> AssignArena(LaunchList& list) {
           if (a.kind == runtime::ArgKind::kArena) a.value = at(a.value);
         }
         break;
-      case runtime::LaunchKind::kMemset: l.dst = at(l.dst); break;
+      case runtime::LaunchKind::kMemset:
+        l.dst = at(l.dst) + l.src;
+        l.src = 0;
+        break;
       case runtime::LaunchKind::kCopy:
         l.dst = at(l.dst);
         if (!l.src_is_weights) l.src = at(l.src);
         break;
     }
+  }
+  for (size_t i = 0; i < list.tensor_maps.size(); ++i) {
+    runtime::TensorMapDesc& d = list.tensor_maps[i];
+    if (d.base_kind == runtime::ArgKind::kArena) d.base_offset = at(d.base_offset) + list.tensor_map_arena_extra[i];
   }
   for (runtime::TensorInfo& t : list.inputs) t.arena_offset = at(t.arena_offset);
   for (runtime::TensorInfo& t : list.outputs) t.arena_offset = at(t.arena_offset);

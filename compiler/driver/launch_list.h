@@ -40,6 +40,10 @@ struct LaunchList {
   std::vector<plan::BufferRequest> buffers;
   std::vector<CastPair> casts;               // cast kernel c is kernel index (number of tasks + c)
   uint64_t workspace_bytes = 0;              // all split-K workspaces together
+  // The kernels' TMA tensor maps (KernelArg::TensorMap indexes them). An arena base holds a buffer
+  // index until AssignArena, which adds tensor_map_arena_extra (the tensor's bytes into the buffer).
+  std::vector<runtime::TensorMapDesc> tensor_maps;
+  std::vector<uint64_t> tensor_map_arena_extra;
 };
 
 // Builds the launch list; weights the launches read are appended to `contents.weights` (converted to

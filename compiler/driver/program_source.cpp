@@ -88,11 +88,7 @@ Expected<codegen::Program> ChooseProgram(const std::string& task_key, const code
     if (source == nullptr) continue;
     AGT_ASSIGN_OR_RETURN(std::optional<codegen::Program> p, source->Lookup(task_key, task));
     if (p.has_value()) {
-      Status fits = p->task == task.task ? Status::Ok() : Status::Error("it belongs to another task");
-      if (fits.ok()) {
-        auto space = task.Space(p->sketch);
-        fits = space.ok() ? codegen::ValidateAnnotation(*space, p->annotation) : space.status();
-      }
+      Status fits = codegen::ProgramFits(task, *p);
       if (fits.ok()) {
         *origin = source->origin();
         return *p;

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 export e2e benchmodels tune tunefresh loo curve profile compare torchvit all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (sm90: the Hopper GEMM core's tests, its Linear-shape table beside torch's F.linear, HGMMA in its SASS)
-# (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh)
+# (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh; vstorch: zoo models beside torch.compile, vs_torch.py)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
 CARRY=${CARRY:-.carry}
@@ -166,6 +166,20 @@ for s in "${steps[@]}"; do
     compare)
       # An older build (OLD, default .carry-old) against this one: kernels diffed, artifacts timed (compare_builds.sh).
       OUT="$OUT" bash scripts/gpu/compare_builds.sh ;;
+    vstorch)
+      # Zoo models ($VS_MODELS, default ViT-B) compiled fp16 here (with the log $VS_LOG_DIR/NAME.jsonl
+      # when there is one: default models/tuning/h100, or $OUT's fresh-NAME.jsonl from tunefresh),
+      # then timed beside torch eager and torch.compile reduce-overhead in this call (vs_torch.py).
+      specs=()
+      for m in ${VS_MODELS:-vit-base-16}; do
+        [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
+        logopt=()
+        for l in "$OUT/fresh-$m.jsonl" "${VS_LOG_DIR:-models/tuning/h100}/$m.jsonl"; do [ -f "$l" ] && { logopt=(--tuning-log "$l"); break; }; done
+        autogtco compile "/tmp/$m.onnx" -o "/tmp/vs-$m.so" --precision fp16 "${logopt[@]}" --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+          | grep -E "^compiled|tasks|programs|error" | tee -a "$OUT/vs_torch.txt"
+        specs+=(--so "$m=/tmp/vs-$m.so")
+      done
+      python3 scripts/gpu/vs_torch.py "${specs[@]}" 2>&1 | grep -v Warning | tee -a "$OUT/vs_torch.txt" ;;
     torchvit)
       # torch (eager, torch.compile reduce-overhead) on this GPU for the ViTs, beside ours (scripts/gpu/torch_vit.py).
       python3 scripts/gpu/torch_vit.py --models ${TORCH_MODELS:-vit_base_patch16_224} 2>&1 | grep -v Warning | tee "$OUT/torch_vit.txt" ;;

@@ -162,10 +162,10 @@ std::unique_ptr<ir::Graph> MaxPoolGroup() {
 
 std::vector<NamedGroup> ModelShapeGroups() {
   std::vector<NamedGroup> g;
-  g.push_back({"vit-b qkv linear 197x768x2304", "gemm", LinearGroup(197, 768, 2304, "none")});
-  g.push_back({"vit-b proj linear 197x768x768 +residual", "gemm", LinearGroup(197, 768, 768, "residual")});
-  g.push_back({"vit-b fc1 linear 197x768x3072 +gelu", "gemm", LinearGroup(197, 768, 3072, "gelu")});
-  g.push_back({"vit-b fc2 linear 197x3072x768 +residual", "gemm", LinearGroup(197, 3072, 768, "residual")});
+  g.push_back({"vit-b qkv linear 197x768x2304", "gemm_sm90", LinearGroup(197, 768, 2304, "none")});
+  g.push_back({"vit-b proj linear 197x768x768 +residual", "gemm_sm90", LinearGroup(197, 768, 768, "residual")});
+  g.push_back({"vit-b fc1 linear 197x768x3072 +gelu", "gemm_sm90", LinearGroup(197, 768, 3072, "gelu")});
+  g.push_back({"vit-b fc2 linear 197x3072x768 +residual", "gemm_sm90", LinearGroup(197, 3072, 768, "residual")});
   g.push_back({"detr ffn linear 1050x256x2048 +relu*0.5", "gemm", LinearGroup(1050, 256, 2048, "relu_scale")});
   g.push_back({"bmm 12x197x64x197", "gemm", BatchedMatMulGroup(12, 197, 64, 197)});
   g.push_back({"vit-b attention 12x197x64", "attention", AttentionGroup(12, 197, 197, 64, false)});

@@ -124,6 +124,15 @@ double Tolerance(Precision p) {
   }
 }
 
+Status GpuHarness::BuildParams(const codegen::CompiledProgram& c, size_t num_inputs, const std::vector<CUdeviceptr>& bufs,
+                               tuner::LaunchParams& params) {
+  const size_t no = c.kernel.launch.num_outputs > 0 ? static_cast<size_t>(c.kernel.launch.num_outputs) : 0;
+  if (bufs.size() < num_inputs + no) return Status::Error("fewer buffers than the kernel's inputs and outputs");
+  return params.Build(*d_, c.kernel.launch, std::vector<CUdeviceptr>(bufs.begin(), bufs.begin() + num_inputs),
+                      std::vector<CUdeviceptr>(bufs.begin() + num_inputs, bufs.begin() + num_inputs + no),
+                      c.kernel.launch.workspace_bytes > 0 ? bufs.back() : 0);
+}
+
 Expected<std::vector<ir::Tensor>> GpuHarness::Run(const codegen::CompiledProgram& c, const ir::Graph& g,
                                                   const std::vector<ir::Tensor>& inputs) {
   Precision p = c.program.task.precision;
@@ -157,11 +166,11 @@ Expected<std::vector<ir::Tensor>> GpuHarness::Run(const codegen::CompiledProgram
       std::vector<uint8_t> zero(c.kernel.launch.workspace_bytes, 0);
       AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ws, zero.data(), zero.size()), "cuMemcpyHtoD"));
     }
-    std::vector<void*> args;
-    for (CUdeviceptr& b : bufs) args.push_back(&b);
     const auto& ls = c.kernel.launch;
+    tuner::LaunchParams params;
+    AGT_RETURN_IF_ERROR(BuildParams(c, inputs.size(), bufs, params));
     AGT_RETURN_IF_ERROR(Check(d_->cuLaunchKernel(l->fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
-                                                 ls.dynamic_smem_bytes, nullptr, args.data(), nullptr),
+                                                 ls.dynamic_smem_bytes, nullptr, params.data(), nullptr),
                               "cuLaunchKernel"));
     AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
     return Status::Ok();
@@ -214,12 +223,12 @@ Expected<double> GpuHarness::Time(const codegen::CompiledProgram& c, const ir::G
       std::vector<uint8_t> zero(c.kernel.launch.workspace_bytes, 0);
       AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ws, zero.data(), zero.size()), "cuMemcpyHtoD"));
     }
-    std::vector<void*> args;
-    for (CUdeviceptr& b : bufs) args.push_back(&b);
     const auto& ls = c.kernel.launch;
+    tuner::LaunchParams params;
+    AGT_RETURN_IF_ERROR(BuildParams(c, g.inputs().size(), bufs, params));
     auto launch = [&](runtime::CUstream s = nullptr) {
       return Check(d_->cuLaunchKernel(l->fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
-                                      ls.dynamic_smem_bytes, s, args.data(), nullptr),
+                                      ls.dynamic_smem_bytes, s, params.data(), nullptr),
                    "cuLaunchKernel");
     };
     for (int i = 0; i < warmup; ++i) AGT_RETURN_IF_ERROR(launch());

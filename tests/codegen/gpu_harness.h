@@ -11,6 +11,7 @@
 #include "codegen/compile.h"
 #include "ir/tensor.h"
 #include "runtime/cuda_driver.h"
+#include "tuner/launch_params.h"
 
 namespace agt::test {
 
@@ -32,6 +33,9 @@ class GpuHarness {
   struct Loaded;
   Expected<std::shared_ptr<Loaded>> Load(const codegen::CompiledProgram& c);
   Status Check(runtime::CUresult r, const char* what);
+  // The kernel's parameters over `bufs` (inputs, outputs, then the workspace when it has one).
+  Status BuildParams(const codegen::CompiledProgram& c, size_t num_inputs, const std::vector<runtime::CUdeviceptr>& bufs,
+                     tuner::LaunchParams& params);
 
   const runtime::CudaDriver* d_ = nullptr;
   runtime::CUdevice dev_ = 0;

@@ -57,7 +57,8 @@ TEST_CASE("fp32 GEMM uses SIMT, fp16 offers tensor cores first", "[codegen]") {
   REQUIRE(t32.ok());
   REQUIRE(t32->sketches.size() == 1);
   CHECK_FALSE(t32->sketches[0].tensor_cores);
-  auto t16 = MakeTaskContext(*g, Precision::kFP16);
+  // On sm_80 (on sm_90 the Hopper core takes this group: test_gemm_sm90_sketch.cpp).
+  auto t16 = MakeTaskContext(*g, Precision::kFP16, "sm_80");
   REQUIRE(t16.ok());
   REQUIRE(t16->sketches.size() == 2);
   CHECK(t16->sketches[0].tensor_cores);
@@ -145,7 +146,7 @@ TEST_CASE("the same seed samples the same programs", "[codegen]") {
 
 TEST_CASE("emitted source names the task and annotation; emission is deterministic", "[codegen]") {
   auto g = test::LinearGroup(197, 768, 3072, "gelu");
-  auto t = MakeTaskContext(*g, Precision::kFP16);
+  auto t = MakeTaskContext(*g, Precision::kFP16, "sm_80");   // the mma.sync sketch
   REQUIRE(t.ok());
   auto p = DefaultProgram(*t);
   REQUIRE(p.ok());

@@ -16,7 +16,7 @@ namespace agt::codegen {
 namespace {
 
 TEST_CASE("the sketch table lists the sketches in rule order", "[codegen]") {
-  const std::vector<std::string> order = {"attention", "gemm", "row_reduce", "elementwise", "generic"};
+  const std::vector<std::string> order = {"attention", "gemm_sm90", "gemm", "row_reduce", "elementwise", "generic"};
   REQUIRE(SketchTable().size() == order.size());
   REQUIRE(SketchRules().size() == order.size());
   for (size_t i = 0; i < order.size(); ++i) {

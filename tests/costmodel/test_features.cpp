@@ -20,7 +20,7 @@ TEST_CASE("feature names are distinct and the vector has fixed length", "[costmo
 }
 
 TEST_CASE("features of a 64x128x256 fp16 GEMM match hand-computed values", "[costmodel][features]") {
-  codegen::TaskContext t = test::LinearTask(64, 128, 256);
+  codegen::TaskContext t = test::LinearTask(64, 128, 256, ir::Precision::kFP16, "sm_80");   // the mma.sync sketch
   REQUIRE(t.sketches.front().kind == codegen::SketchKind::kGemm);
   REQUIRE(t.sketches.front().tensor_cores);
   codegen::Annotation a;

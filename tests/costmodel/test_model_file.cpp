@@ -122,8 +122,18 @@ class ConstantModel final : public CostModel {
 TEST_CASE("the predicted program is the best-scored valid candidate, the default on ties, the same every call",
           "[costmodel][predict]") {
   codegen::TaskContext task = test::LinearTask(197, 768, 768);
+  auto def = codegen::DefaultProgram(task);
+  REQUIRE(def.ok());
+  // The model has seen the sketch: one program of it among the carried ones (as the model file's).
+  codegen::Program seen = *def;
+  seen.task = codegen::Task{};
+  const std::vector<codegen::Program> carried = {seen};
   KnobModel by_stages(Feature::kStages, -1.0);   // fewest stages first (the default has the most)
-  auto p = PredictProgram(task, ir::H100(), by_stages);
+  auto unseen = PredictProgram(task, ir::H100(), by_stages);   // nothing carried: a sketch it never saw
+  REQUIRE(unseen.ok());
+  CHECK(unseen->is_default);
+  CHECK((unseen->program == *def));
+  auto p = PredictProgram(task, ir::H100(), by_stages, carried);
   REQUIRE(p.ok());
   auto space = task.Space(p->program.sketch);
   REQUIRE(space.ok());
@@ -131,23 +141,21 @@ TEST_CASE("the predicted program is the best-scored valid candidate, the default
   FeatureExtractor fx(task, ir::H100());
   CHECK(p->score == -Get(fx.Extract(p->program), Feature::kStages));
   CHECK(p->score >= p->default_score);
-  auto def = codegen::DefaultProgram(task);
-  REQUIRE(def.ok());
   CHECK(p->score > -Get(fx.Extract(*def), Feature::kStages));
   CHECK_FALSE(p->is_default);
-  auto again = PredictProgram(task, ir::H100(), by_stages);
+  auto again = PredictProgram(task, ir::H100(), by_stages, carried);
   REQUIRE(again.ok());
   CHECK((again->program == p->program));
 
   ConstantModel flat;
-  auto tie = PredictProgram(task, ir::H100(), flat);
+  auto tie = PredictProgram(task, ir::H100(), flat, carried);
   REQUIRE(tie.ok());
   CHECK(tie->is_default);
   CHECK((tie->program == *def));
 
   // A gain below the margin keeps the default.
   KnobModel nearly_flat(Feature::kStages, -0.001);
-  auto small = PredictProgram(task, ir::H100(), nearly_flat);
+  auto small = PredictProgram(task, ir::H100(), nearly_flat, carried);
   REQUIRE(small.ok());
   CHECK(small->is_default);
   CHECK(small->score - small->default_score < kPredictMargin);

@@ -2,11 +2,13 @@
 // each must still cover every task of its model's plan, as compile plans it from that log. A change
 // that re-keys tasks (the IR printer, canonical forms, precision or task types) or bumps an emitter
 // version without re-keying or re-measuring the logs fails here instead of silently falling back to
-// default annotations.
+// default annotations. A record counts only if compile can use it: a sketch the rules still choose
+// for the task (a new sketch taking a group makes its old records stale) and a valid annotation.
 #include <filesystem>
 
 #include <catch2/catch.hpp>
 
+#include "codegen/compile.h"
 #include "compiler/frontend/onnx_loader.h"
 #include "compiler/passes/pipeline.h"
 #include "compiler/planner/plan_model.h"
@@ -35,7 +37,14 @@ TEST_CASE("committed tuning logs cover every task of their model", "[planner][lo
     REQUIRE(plan.ok());
     for (const tasks::Task& t : plan->tasks) {
       INFO("task " << t.id << " (" << t.ops << ")");
-      CHECK(best->Find(t.id) != nullptr);
+      const records::BestProgram* b = best->Find(t.id);
+      REQUIRE(b != nullptr);
+      // Usable as compile uses it: the sketch the rules choose now, a valid annotation.
+      auto ctx = codegen::MakeTaskContext(*t.graph, ir::Precision::kFP16, "sm_90");
+      REQUIRE(ctx.ok());
+      Status fits = codegen::ProgramFits(*ctx, records::RebindProgram(b->program, ctx->task));
+      INFO(fits.message());
+      CHECK(fits.ok());
     }
     ++logs;
   }

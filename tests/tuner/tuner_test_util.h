@@ -38,9 +38,11 @@ inline std::unique_ptr<ir::Graph> SmallModelGraph() {
   return g;
 }
 
-inline codegen::TaskContext LinearTask(int64_t m, int64_t k, int64_t n, ir::Precision p = ir::Precision::kFP16) {
+// On sm_90 at fp16/bf16 the Hopper core's sketch takes it; on "sm_80" the mma.sync GEMM sketch.
+inline codegen::TaskContext LinearTask(int64_t m, int64_t k, int64_t n, ir::Precision p = ir::Precision::kFP16,
+                                       const std::string& arch = "sm_90") {
   auto g = LinearTaskGraph(m, k, n);
-  auto t = codegen::MakeTaskContext(*g, p);
+  auto t = codegen::MakeTaskContext(*g, p, arch);
   REQUIRE(t.ok());
   return std::move(t).value();
 }

@@ -1,0 +1,304 @@
+// The Hopper GEMM sketch: a Linear group (linear -> [gelu] -> [+ residual]) at fp16/bf16 on sm_90, on
+// the warp-specialised TMA + wgmma core of codegen/hopper (persistent grid, deterministic split-K,
+// epilogue fused from registers). It comes before the mma.sync GEMM sketch in the table and applies
+// only where the copy engine can read both operands as they lie in memory: A an affine [M, K] view
+// with unit inner stride, B the [K, N] (or [N, K]) weight, 16-byte row strides and bases, the bias a
+// plain [N] vector, the residual and the output [M, N] with row stride N. Anything else (a computed
+// prologue, a strided output view, another epilogue op) says why and falls to the GEMM sketch.
+//
+// Knobs: block_m / block_n (the CTA tile), stages (ring depth), consumers (warpgroups issuing wgmma),
+// split_k (k-ranges per tile, reduced in a fixed order), raster (0: tiles walk M, 1: along N).
+// tile_k is 64 (one 128-byte swizzle row); the epilogue is staged through shared memory whenever the
+// ring leaves room for its buffer.
+#include <algorithm>
+
+#include "codegen/affine_view.h"
+#include "codegen/hopper/gemm_sm90.h"
+#include "codegen/hopper/tile_scheduler_sm90.h"
+#include "codegen/sketches/sketch.h"
+
+namespace agt::codegen {
+
+namespace {
+
+using hopper::BLayout;
+using hopper::GemmSm90Config;
+using ir::Node;
+using ir::OpKind;
+using ir::Value;
+using sketch_math::CeilDiv;
+
+// The group as the core sees it.
+struct Sm90Plan {
+  int64_t M = 0, N = 0, K = 0;
+  AffineView a, b;
+  int64_t a_row = 0;         // A's row stride, elements
+  int64_t b_row = 0;         // B's row stride (rows of K in kKN, of N in kNK), elements
+  BLayout b_layout = BLayout::kKN;
+  int bias = -1;             // group input of the bias, or -1
+  int residual = -1;         // group input of the residual, or -1
+  bool gelu = false;
+};
+
+// A view that is a plain row-major [rows, cols] block of its input at `stride` elements per row; the
+// leading dims of `shape` collapse into the rows. The row stride, or nullopt.
+std::optional<int64_t> RowMajorStride(const AffineView& v, const ir::Shape& shape) {
+  if (shape.empty() || v.strides.back() != 1) return std::nullopt;
+  if (shape.size() == 1) return shape[0];
+  const size_t r = shape.size();
+  for (size_t d = 0; d + 2 < r; ++d) {
+    if (shape[d] != 1 && v.strides[d] != v.strides[d + 1] * shape[d + 1]) return std::nullopt;
+  }
+  return shape[r - 2] == 1 ? shape[r - 1] : v.strides[r - 2];
+}
+
+// Whether a pointer argument can be the input itself: offset 0, dense row-major, `row` elements a row.
+bool DenseFromStart(const AffineView& v, const ir::Shape& shape, int64_t row) {
+  auto s = RowMajorStride(v, shape);
+  return v.offset == 0 && s && *s == row;
+}
+
+Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
+  const Node* anchor = nullptr;
+  for (const auto& n : g.nodes()) {
+    if (n->op() == OpKind::kMatMul || n->op() == OpKind::kConv2d) return Status::Error("not a linear (matmul/conv anchor)");
+    if (n->op() == OpKind::kLinear) {
+      if (anchor != nullptr) return Status::Error("more than one linear in the group");
+      anchor = n.get();
+    }
+  }
+  if (anchor == nullptr) return Status::Error("no linear in the group");
+  Sm90Plan p;
+  const ir::Shape& xs = anchor->input(0)->shape();
+  p.K = xs.back();
+  p.N = anchor->input(1)->shape()[1];
+  p.M = p.K == 0 ? 0 : ir::NumElements(xs) / p.K;
+  if (p.M <= 0 || p.N <= 0 || p.K <= 0) return Status::Error("empty product");
+
+  auto a = AffineOf(g, anchor->input(0));
+  auto a_row = a ? RowMajorStride(*a, xs) : std::nullopt;
+  if (!a_row) return Status::Error("A is not a row-major view of a group input (a computed prologue or a transpose)");
+  p.a = *a;
+  p.a_row = *a_row;
+  auto b = AffineOf(g, anchor->input(1));
+  if (!b) return Status::Error("the weight is not a view of a group input");
+  p.b = *b;
+  if (b->strides[1] == 1 && b->strides[0] >= p.N) {
+    p.b_layout = BLayout::kKN;
+    p.b_row = b->strides[0];
+  } else if (b->strides[0] == 1 && b->strides[1] >= p.K) {
+    p.b_layout = BLayout::kNK;
+    p.b_row = b->strides[1];
+  } else {
+    return Status::Error("the weight is neither [K, N] nor [N, K] with a unit inner stride");
+  }
+  if (anchor->num_inputs() > 2) {
+    auto bias = AffineOf(g, anchor->input(2));
+    if (!bias || !DenseFromStart(*bias, anchor->input(2)->shape(), p.N)) return Status::Error("the bias is not a plain [N] input");
+    p.bias = bias->input;
+  }
+
+  // The epilogue chain: linear -> [gelu] -> [add residual], one use each, ending at the group's output.
+  const Value* v = anchor->output(0);
+  auto sole_user = [](const Value* x) -> const Node* { return x->uses().size() == 1 ? x->uses()[0].node : nullptr; };
+  for (const Node* u = sole_user(v); u != nullptr; u = sole_user(v)) {
+    if (u->op() == OpKind::kGelu && !p.gelu && p.residual < 0 &&
+        (!u->attrs().has(ir::AttrKey::kApproximate) || u->attrs().s(ir::AttrKey::kApproximate) == "none")) {
+      p.gelu = true;
+    } else if (u->op() == OpKind::kAdd && p.residual < 0) {
+      const Value* other = u->input(0) == v ? u->input(1) : u->input(0);
+      if (other == v || other->shape() != v->shape()) return Status::Error("the add after the product is not a residual [M, N]");
+      auto r = AffineOf(g, other);
+      if (!r || !DenseFromStart(*r, other->shape(), p.N)) return Status::Error("the residual is not a dense [M, N] input");
+      p.residual = r->input;
+    } else {
+      return Status::Errorf("{} after the product is not an epilogue the core fuses (gelu, residual add)", u->Describe());
+    }
+    v = u->output(0);
+  }
+  if (g.outputs().size() != 1 || g.outputs()[0] != v || v->has_uses()) {
+    return Status::Error("the group's output is not the end of the epilogue chain");
+  }
+  return p;
+}
+
+GemmSm90Config ConfigOf(const SpaceContext& ctx, const Annotation& a) {
+  GemmSm90Config c;
+  c.input = ctx.precision == Precision::kBF16 ? hopper::GemmInput::kBF16 : hopper::GemmInput::kF16;
+  c.b_layout = ctx.dims.b_k_contiguous ? BLayout::kNK : BLayout::kKN;
+  c.tile_m = static_cast<int>(a.get(Knob::kBlockM, 128));
+  c.tile_n = static_cast<int>(a.get(Knob::kBlockN, 128));
+  c.tile_k = 64;
+  c.stages = static_cast<int>(a.get(Knob::kStages, 4));
+  c.consumers = static_cast<int>(a.get(Knob::kConsumers, 2));
+  c.split_k = static_cast<int>(a.get(Knob::kSplitK, 1));
+  c.raster = a.get(Knob::kRaster, 0) == 1 ? hopper::Raster::kAlongN : hopper::Raster::kAlongM;
+  // Staged through shared memory unless the ring leaves no room for its buffer.
+  c.staged_epilogue = true;
+  if (!hopper::ValidateGemmSm90(c).ok()) c.staged_epilogue = false;
+  return c;
+}
+
+class GemmSm90 final : public SketchDef {
+ public:
+  SketchKind kind() const override { return SketchKind::kGemmSm90; }
+
+  std::vector<Sketch> Variants(const Task&) const override { return {Sketch{kind(), true}}; }
+
+  Expected<ProblemDims> Analyze(const ir::Graph& g) const override {
+    AGT_ASSIGN_OR_RETURN(Sm90Plan p, PlanSm90(g));
+    ProblemDims d;
+    d.m = p.M;
+    d.n = p.N;
+    d.k = p.K;
+    d.b_k_contiguous = p.b_layout == BLayout::kNK;
+    d.elements = p.M * p.N;
+    return d;
+  }
+
+  bool Applies(const ir::Graph& g, const Task& task, const Sketch& variant, std::string* why) const override {
+    auto fail = [&](std::string m) {
+      if (why) *why = std::move(m);
+      return false;
+    };
+    if (task.precision != Precision::kFP16 && task.precision != Precision::kBF16) return fail("the core takes fp16 or bf16");
+    auto ctx = VariantSpace(*this, g, task, variant);
+    if (!ctx.ok()) return fail(ctx.status().message());
+    if (ctx->arch.sm != 90) return fail("wgmma and TMA need sm_90");
+    return EmitsAtDefault(*this, g, task, *ctx, why);
+  }
+
+  std::vector<KnobSpec> Space(const SpaceContext&) const override {
+    return {{Knob::kBlockM, {64, 128}},      {Knob::kBlockN, {64, 128, 192, 256}}, {Knob::kStages, {2, 3, 4, 5, 6, 8}},
+            {Knob::kConsumers, {1, 2}},       {Knob::kSplitK, {1, 2, 3, 4, 6, 8}},  {Knob::kRaster, {0, 1}}};
+  }
+
+  Annotation Default(const SpaceContext& ctx) const override {
+    GemmSm90Config epi = ConfigOf(ctx, Annotation());
+    GemmSm90Config c = hopper::DefaultGemmSm90Config(ctx.dims.m, ctx.dims.n, ctx.dims.k, ctx.arch.sm_count, epi);
+    Annotation a;
+    a.set(Knob::kBlockM, c.tile_m);
+    a.set(Knob::kBlockN, c.tile_n);
+    a.set(Knob::kStages, c.stages);
+    a.set(Knob::kConsumers, c.consumers);
+    a.set(Knob::kSplitK, c.split_k);
+    a.set(Knob::kRaster, c.raster == hopper::Raster::kAlongN ? 1 : 0);
+    return a;
+  }
+
+  ResourceEstimate Resources(const SpaceContext& ctx, const Annotation& a) const override {
+    GemmSm90Config c = ConfigOf(ctx, a);
+    ResourceEstimate r;
+    r.threads = 128 * (1 + c.consumers);
+    auto k = hopper::EmitGemmSm90(c);
+    r.smem_bytes = k.ok() ? k->smem_bytes : 0;
+    // Registers at launch, before setmaxnreg moves them to the consumers (the whole file at two consumers).
+    r.registers_per_thread = 168;
+    return r;
+  }
+
+  Status Validate(const SpaceContext& ctx, const Annotation& a) const override {
+    GemmSm90Config c = ConfigOf(ctx, a);
+    AGT_RETURN_IF_ERROR(hopper::ValidateGemmSm90(c));
+    AGT_RETURN_IF_ERROR(hopper::ValidateGemmSm90Problem(c, ctx.dims.m, ctx.dims.n, ctx.dims.k));
+    if (c.split_k > 1 && CeilDiv(ctx.dims.k, int64_t{64}) < 2 * c.split_k) {
+      return Status::Errorf("split_k={} leaves k-ranges under two 64-deep blocks (K = {})", c.split_k, ctx.dims.k);
+    }
+    if (c.tile_m > 2 * std::max<int64_t>(64, ctx.dims.m) || c.tile_n > 2 * std::max<int64_t>(64, ctx.dims.n)) {
+      return Status::Error("tile far larger than the matrix");
+    }
+    return Status::Ok();
+  }
+
+  int EmitterVersion() const override { return 1; }
+  double MatrixFlops(const ProblemDims& d) const override { return 2.0 * d.m * d.n * d.k; }
+
+  SketchFeatures Features(const SpaceContext& ctx, const Annotation& a, const FeatureInputs& in) const override {
+    const ProblemDims& d = ctx.dims;
+    GemmSm90Config c = ConfigOf(ctx, a);
+    hopper::GemmSm90Schedule s = hopper::ScheduleGemmSm90(c, d.m, d.n, d.k);
+    SketchFeatures f = SketchFeatures::Start(in);
+    f.blocks = static_cast<double>(std::min<int64_t>(s.units, ctx.arch.sm_count));
+    const double tiles = static_cast<double>(s.tiles_m * s.tiles_n);
+    f.global_load_bytes = tiles * static_cast<double>((c.tile_m + c.tile_n) * d.k) * in.storage_bytes;
+    f.smem_read_bytes = f.global_load_bytes;   // wgmma reads each staged byte once per consumer slab
+    f.padding_efficiency = static_cast<double>(d.m * d.n) / (tiles * c.tile_m * c.tile_n);
+    f.k_iterations = static_cast<double>(CeilDiv(s.k_blocks, int64_t{c.split_k}));
+    f.vector_bytes = 16;
+    return f;
+  }
+
+  Expected<KernelSource> Emit(const ir::Graph& g, const Program& p) const override;
+};
+
+Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) const {
+  AGT_ASSIGN_OR_RETURN(Sm90Plan p, PlanSm90(g));
+  AGT_ASSIGN_OR_RETURN(ProblemDims dims, Analyze(g));
+  AGT_ASSIGN_OR_RETURN(ir::DeviceInfo arch, ir::DeviceForArch(prog.task.arch));
+  if (arch.sm != 90) return Status::Error("the Hopper GEMM core needs sm_90");
+  if (prog.task.precision != Precision::kFP16 && prog.task.precision != Precision::kBF16) {
+    return Status::Error("the Hopper GEMM core takes fp16 or bf16");
+  }
+  SpaceContext ctx{prog.sketch, prog.task.precision, arch, dims};
+  GemmSm90Config c = ConfigOf(ctx, prog.annotation);
+  c.bias = p.bias >= 0;
+  c.gelu = p.gelu;
+  c.residual = p.residual >= 0;
+  AGT_RETURN_IF_ERROR(hopper::ValidateGemmSm90Problem(c, p.M, p.N, p.K));
+  // TMA reads from 16-byte aligned bases with 16-byte row strides (runtime/tensor_map.h).
+  const int64_t esz = 2;
+  if ((p.a.offset * esz) % 16 != 0 || (p.a_row * esz) % 16 != 0) return Status::Error("A's base or row stride is not 16-byte aligned");
+  if ((p.b.offset * esz) % 16 != 0 || (p.b_row * esz) % 16 != 0) return Status::Error("B's base or row stride is not 16-byte aligned");
+  AGT_ASSIGN_OR_RETURN(hopper::GemmSm90Kernel k, hopper::EmitGemmSm90(c));
+
+  KernelSource out;
+  out.source = KernelHeader(g, prog) + k.source;
+  out.arch_specific = true;
+  LaunchSpec& l = out.launch;
+  l.kernel_name = k.kernel_name;
+  l.grid = hopper::GemmSm90Grid(c, p.M, p.N, p.K, arch.sm_count);
+  l.block = {static_cast<uint32_t>(k.threads), 1, 1};
+  l.dynamic_smem_bytes = static_cast<uint32_t>(k.smem_bytes);
+  l.num_inputs = static_cast<int>(g.inputs().size());
+  l.num_outputs = 1;
+  l.workspace_bytes = static_cast<uint64_t>(hopper::GemmSm90WorkspaceBytes(c, p.M, p.N));
+  // The fp32 partials are written before they are read; only the per-tile counters after them need zeros.
+  if (l.workspace_bytes > 0) {
+    l.workspace_scratch_bytes = l.workspace_bytes - static_cast<uint64_t>(CeilDiv(p.M, c.tile_m) * CeilDiv(p.N, c.tile_n) * 4);
+  }
+  const int element = c.input == hopper::GemmInput::kF16 ? 6 : 9;
+  TensorMapOperand ta;
+  ta.input = p.a.input;
+  ta.offset_bytes = static_cast<uint64_t>(p.a.offset * esz);
+  ta.element = element;
+  ta.rows = static_cast<uint64_t>(p.M);
+  ta.cols = static_cast<uint64_t>(p.K);
+  ta.row_stride_bytes = static_cast<uint64_t>(p.a_row * esz);
+  ta.box_cols = k.a_box[0];
+  ta.box_rows = k.a_box[1];
+  TensorMapOperand tb = ta;
+  tb.input = p.b.input;
+  tb.offset_bytes = static_cast<uint64_t>(p.b.offset * esz);
+  tb.rows = static_cast<uint64_t>(p.b_layout == BLayout::kKN ? p.K : p.N);
+  tb.cols = static_cast<uint64_t>(p.b_layout == BLayout::kKN ? p.N : p.K);
+  tb.row_stride_bytes = static_cast<uint64_t>(p.b_row * esz);
+  tb.box_cols = k.b_box[0];
+  tb.box_rows = k.b_box[1];
+  l.tensor_maps = {ta, tb};
+  auto ptr = [](int input) { return input >= 0 ? LaunchArg{LaunchArgKind::kInput, input} : LaunchArg{LaunchArgKind::kNull, 0}; };
+  // (tm_a, tm_b, bias, residual, c, M, N, K, ldc, workspace): gemm_sm90.h.
+  l.args = {{LaunchArgKind::kTensorMap, 0}, {LaunchArgKind::kTensorMap, 1}, ptr(p.bias), ptr(p.residual),
+            {LaunchArgKind::kOutput, 0},    {LaunchArgKind::kI32, p.M},     {LaunchArgKind::kI32, p.N},
+            {LaunchArgKind::kI32, p.K},     {LaunchArgKind::kI32, p.N},
+            l.workspace_bytes > 0 ? LaunchArg{LaunchArgKind::kWorkspace, 0} : LaunchArg{LaunchArgKind::kNull, 0}};
+  return out;
+}
+
+}  // namespace
+
+const SketchDef& GemmSm90Sketch() {
+  static const GemmSm90 sketch;
+  return sketch;
+}
+
+}  // namespace agt::codegen

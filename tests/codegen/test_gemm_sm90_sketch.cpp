@@ -1,0 +1,237 @@
+// The Hopper GEMM sketch (codegen/sketches/gemm_sm90.cpp) as the sketch table sees it: which Linear
+// groups it takes and which it leaves to the mma.sync sketch (and why), the launch spec it hands the
+// runtime (tensor maps over the right inputs, the core's parameter order), sampled programs compiling
+// through NVRTC for sm_90a, and [gpu] the kernels against the reference interpreter at the models'
+// token counts and odd shapes, for fp16 and bf16 and every epilogue, outputs poisoned.
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "codegen/compile.h"
+#include "codegen/sketches/sketch.h"
+#include "ir/interpreter.h"
+#include "tests/codegen/codegen_test_graphs.h"
+#include "tests/codegen/gpu_harness.h"
+#include "tests/codegen/parallel_compile.h"
+#include "tests/support/test_support.h"
+
+namespace agt::codegen {
+namespace {
+
+TaskContext Context(const ir::Graph& g, Precision p, const std::string& arch = "sm_90") {
+  auto t = MakeTaskContext(g, p, arch);
+  REQUIRE(t.ok());
+  return std::move(t).value();
+}
+
+TEST_CASE("gemm_sm90: takes fp16/bf16 Linear groups on sm_90 with bias, GELU and residual epilogues", "[codegen][sm90]") {
+  for (const char* epi : {"none", "gelu", "residual"}) {
+    auto g = test::LinearGroup(197, 768, 2304, epi);
+    for (Precision p : {Precision::kFP16, Precision::kBF16}) {
+      INFO(epi << " " << PrecisionName(p));
+      TaskContext t = Context(*g, p);
+      CHECK(t.rule == "gemm_sm90");
+      REQUIRE(t.sketches.size() == 1);
+      CHECK(t.sketches[0].kind == SketchKind::kGemmSm90);
+    }
+  }
+}
+
+TEST_CASE("gemm_sm90: leaves to the mma.sync sketch what the core cannot take, and says why", "[codegen][sm90]") {
+  auto skipped_reason = [](const TaskContext& t) {
+    for (const std::string& s : t.skipped) {
+      if (s.rfind("gemm_sm90:", 0) == 0) return s;
+    }
+    return std::string();
+  };
+  auto lin = test::LinearGroup(197, 768, 768, "none");
+  // Not Hopper, or no 16-bit type.
+  CHECK(Context(*lin, Precision::kFP16, "sm_80").rule == "gemm");
+  CHECK(skipped_reason(Context(*lin, Precision::kFP16, "sm_80")).find("sm_90") != std::string::npos);
+  CHECK(Context(*lin, Precision::kTF32).rule == "gemm");
+  CHECK(Context(*lin, Precision::kFP32).rule == "gemm");
+  // An epilogue the core does not fuse.
+  auto relu = test::LinearGroup(1050, 256, 2048, "relu_scale");
+  TaskContext tr = Context(*relu, Precision::kFP16);
+  CHECK(tr.rule == "gemm");
+  CHECK(skipped_reason(tr).find("epilogue") != std::string::npos);
+  // TMA's 16-byte rows: a [K, N] weight with N % 8 != 0, or K % 8 != 0.
+  TaskContext tn = Context(*test::LinearGroup(37, 200, 100, "gelu"), Precision::kFP16);
+  CHECK(tn.rule == "gemm");
+  CHECK(skipped_reason(tn).find("16-byte") != std::string::npos);
+  CHECK(Context(*test::LinearGroup(64, 100, 128, "none"), Precision::kFP16).rule == "gemm");
+  // Not a Linear.
+  CHECK(Context(*test::BatchedMatMulGroup(12, 197, 64, 197), Precision::kFP16).rule == "gemm");
+}
+
+TEST_CASE("gemm_sm90: the launch spec names the core's parameters and tensor maps over the right inputs", "[codegen][sm90]") {
+  auto g = test::LinearGroup(197, 3072, 768, "residual");   // inputs: x [1,197,3072], w [3072,768], bias, r
+  TaskContext t = Context(*g, Precision::kFP16);
+  REQUIRE(t.rule == "gemm_sm90");
+  auto p = DefaultProgram(t);
+  REQUIRE(p.ok());
+  auto src = EmitProgram(t, *p);
+  REQUIRE(src.ok());
+  CHECK(src->arch_specific);
+  const LaunchSpec& l = src->launch;
+  REQUIRE(l.args.size() == 10);
+  CHECK(l.args[0] == LaunchArg{LaunchArgKind::kTensorMap, 0});
+  CHECK(l.args[1] == LaunchArg{LaunchArgKind::kTensorMap, 1});
+  CHECK(l.args[2] == LaunchArg{LaunchArgKind::kInput, 2});   // bias
+  CHECK(l.args[3] == LaunchArg{LaunchArgKind::kInput, 3});   // residual
+  CHECK(l.args[4] == LaunchArg{LaunchArgKind::kOutput, 0});
+  CHECK(l.args[5] == LaunchArg{LaunchArgKind::kI32, 197});
+  CHECK(l.args[6] == LaunchArg{LaunchArgKind::kI32, 768});
+  CHECK(l.args[7] == LaunchArg{LaunchArgKind::kI32, 3072});
+  CHECK(l.args[8] == LaunchArg{LaunchArgKind::kI32, 768});   // ldc
+  REQUIRE(l.tensor_maps.size() == 2);
+  const TensorMapOperand& a = l.tensor_maps[0];
+  CHECK(a.input == 0);
+  CHECK(a.rows == 197);
+  CHECK(a.cols == 3072);
+  CHECK(a.row_stride_bytes == 3072 * 2);
+  CHECK(a.box_cols == 64);
+  const TensorMapOperand& b = l.tensor_maps[1];
+  CHECK(b.input == 1);
+  CHECK(b.rows == 3072);   // [K, N], N contiguous
+  CHECK(b.cols == 768);
+  CHECK(b.row_stride_bytes == 768 * 2);
+  CHECK(l.block[0] % 128 == 0);
+  CHECK(l.grid[0] >= 1);
+  CHECK(l.grid[0] <= 132);   // persistent: at most one CTA per SM
+  // The default (no split at K = 3072?) and the workspace agree.
+  const bool split = p->annotation.get(Knob::kSplitK) > 1;
+  CHECK((l.workspace_bytes > 0) == split);
+  CHECK(l.args[9].kind == (split ? LaunchArgKind::kWorkspace : LaunchArgKind::kNull));
+  // No bias, no residual: null pointers in their places.
+  TaskContext t2 = Context(*test::LinearGroup(197, 768, 2304, "none"), Precision::kBF16);
+  auto p2 = DefaultProgram(t2);
+  REQUIRE(p2.ok());
+  auto s2 = EmitProgram(t2, *p2);
+  REQUIRE(s2.ok());
+  CHECK(s2->launch.args[2] == LaunchArg{LaunchArgKind::kInput, 2});
+  CHECK(s2->launch.args[3] == LaunchArg{LaunchArgKind::kNull, 0});
+  CHECK(s2->launch.tensor_maps[0].element == 9);   // bf16
+}
+
+TEST_CASE("gemm_sm90: default and sampled programs compile through NVRTC for sm_90a", "[codegen][sm90][nvrtc]") {
+  std::vector<std::unique_ptr<ir::Graph>> graphs;
+  graphs.push_back(test::LinearGroup(197, 768, 2304, "none"));
+  graphs.push_back(test::LinearGroup(1050, 2048, 256, "residual"));
+  std::vector<TaskContext> tasks;
+  tasks.push_back(Context(*graphs[0], Precision::kFP16));
+  tasks.push_back(Context(*graphs[1], Precision::kBF16));
+  std::mt19937_64 rng(7);
+  std::vector<test::CompileJob> jobs;
+  for (const TaskContext& t : tasks) {
+    REQUIRE(t.rule == "gemm_sm90");
+    auto ctx = t.Space(t.sketches.front());
+    REQUIRE(ctx.ok());
+    jobs.push_back({&t, Program{t.task, t.sketches.front(), DefaultAnnotation(*ctx)}});
+    for (int i = 0; i < 3; ++i) {
+      Annotation a = SampleAnnotation(*ctx, rng);
+      CHECK(ValidateAnnotation(*ctx, a).ok());
+      jobs.push_back({&t, Program{t.task, t.sketches.front(), a}});
+    }
+  }
+  NvrtcCompiler nvrtc;
+  auto compiled = test::CompileAll(jobs, nvrtc, 2);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    INFO(jobs[i].program.annotation.ToString());
+    REQUIRE(compiled[i].ok());
+    CHECK(compiled[i]->binary->cubin.size() > 1000);
+  }
+}
+
+TEST_CASE("gemm_sm90: kernels match the reference interpreter at model and odd shapes", "[gpu][codegen][sm90]") {
+  if (!test::HasGpuDriver()) {
+    WARN("no GPU driver on this machine: skipping");
+    return;
+  }
+  std::string err;
+  auto gpu = test::GpuHarness::Create(&err);
+  if (!gpu) {
+    WARN("no usable GPU (" << err << "): skipping");
+    return;
+  }
+  struct Shape {
+    int64_t m, k, n;
+  };
+  const std::vector<Shape> shapes = {{1, 768, 2304}, {7, 256, 264}, {197, 768, 3072}, {257, 1280, 1280},
+                                     {577, 1024, 4096}, {1050, 2048, 256}, {100, 256, 256}, {197, 3072, 768}};
+  const char* epis[] = {"none", "gelu", "residual"};
+  std::vector<std::unique_ptr<ir::Graph>> graphs;
+  std::vector<TaskContext> tasks;
+  std::vector<std::string> names;
+  tasks.reserve(shapes.size() * 2);
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Shape& s = shapes[i];
+    graphs.push_back(test::LinearGroup(s.m, s.k, s.n, epis[i % 3]));
+    Precision p = i % 2 == 0 ? Precision::kFP16 : Precision::kBF16;
+    for (Precision q : {p, p == Precision::kFP16 ? Precision::kBF16 : Precision::kFP16}) {
+      tasks.push_back(Context(*graphs.back(), q));
+      names.push_back(fmt::format("{}x{}x{} {} {}", s.m, s.k, s.n, epis[i % 3], PrecisionName(q)));
+    }
+  }
+  // The default of each task and two samples (split-K, one consumer, along N... as drawn).
+  std::mt19937_64 rng(11);
+  std::vector<test::CompileJob> jobs;
+  std::vector<size_t> task_of;
+  for (size_t ti = 0; ti < tasks.size(); ++ti) {
+    REQUIRE(tasks[ti].rule == "gemm_sm90");
+    auto ctx = tasks[ti].Space(tasks[ti].sketches.front());
+    REQUIRE(ctx.ok());
+    jobs.push_back({&tasks[ti], Program{tasks[ti].task, tasks[ti].sketches.front(), DefaultAnnotation(*ctx)}});
+    task_of.push_back(ti);
+    for (int r = 0; r < 2; ++r) {
+      jobs.push_back({&tasks[ti], Program{tasks[ti].task, tasks[ti].sketches.front(), SampleAnnotation(*ctx, rng)}});
+      task_of.push_back(ti);
+    }
+  }
+  NvrtcCompiler nvrtc;
+  auto compiled = test::CompileAll(jobs, nvrtc, 8);
+  std::vector<std::vector<ir::Tensor>> inputs(tasks.size()), refs(tasks.size());
+  for (size_t ti = 0; ti < tasks.size(); ++ti) {
+    uint64_t seed = 500 + ti * 13;
+    for (const ir::Value* v : tasks[ti].graph->inputs()) {
+      inputs[ti].push_back(test::RoundToStorage(test::RandomTensor(v->type(), seed++), tasks[ti].task.precision));
+    }
+    auto r = ir::Interpret(*tasks[ti].graph, inputs[ti]);
+    REQUIRE(r.ok());
+    refs[ti] = std::move(r).value();
+  }
+  int failures = 0;
+  std::printf("\n%-34s %-60s %10s %s\n", "gemm_sm90 task", "annotation", "rel err", "pass");
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const size_t ti = task_of[j];
+    double worst = INFINITY;
+    std::string note;
+    if (!compiled[j].ok()) {
+      note = compiled[j].status().message().substr(0, 200);
+    } else {
+      auto out = gpu->Run(*compiled[j], *tasks[ti].graph, inputs[ti]);
+      if (!out.ok()) {
+        note = out.status().message();
+      } else {
+        worst = 0;
+        for (size_t k = 0; k < out->size(); ++k) {
+          bool finite = true;
+          for (int64_t e = 0; e < (*out)[k].num_elements(); ++e) finite = finite && std::isfinite((*out)[k].GetF32(e));
+          worst = std::max(worst, finite ? test::RelativeL2((*out)[k], refs[ti][k]) : INFINITY);
+        }
+      }
+    }
+    const bool pass = worst < test::Tolerance(tasks[ti].task.precision);
+    if (!pass) ++failures;
+    std::printf("%-34s %-60s %10.2e %s %s\n", names[ti].c_str(), jobs[j].program.annotation.ToString().c_str(), worst,
+                pass ? "PASS" : "FAIL", note.c_str());
+  }
+  std::fflush(stdout);
+  CHECK(failures == 0);
+}
+
+}  // namespace
+}  // namespace agt::codegen
