@@ -25,5 +25,7 @@ Expected<bool> RunCanonicalLayerNorm(ir::Graph& g);
 Expected<bool> RunMatMulToLinear(ir::Graph& g);
 // fold_batch_norm.cpp: batch_norm after conv2d with constant parameters folds into the conv.
 Expected<bool> RunFoldBatchNorm(ir::Graph& g);
+// A non-overlapping patch-embedding conv followed by its flatten to tokens -> im2col reshapes + linear.
+Expected<bool> RunPatchEmbedToLinear(ir::Graph& g);
 
 }  // namespace agt::passes

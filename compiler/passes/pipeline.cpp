@@ -20,6 +20,7 @@ std::vector<PassEntry> FrontendPasses() {
       {"canonical-gelu", RunCanonicalGelu},
       {"canonical-layer-norm", RunCanonicalLayerNorm},
       {"matmul-to-linear", RunMatMulToLinear},
+      {"patch-embed-to-linear", RunPatchEmbedToLinear},
       {"fold-batch-norm", RunFoldBatchNorm},
       {"constant-folding-2", RunConstantFolding},
       {"remove-noops-2", RunRemoveNoOps},

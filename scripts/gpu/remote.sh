@@ -167,15 +167,16 @@ for s in "${steps[@]}"; do
       # An older build (OLD, default .carry-old) against this one: kernels diffed, artifacts timed (compare_builds.sh).
       OUT="$OUT" bash scripts/gpu/compare_builds.sh ;;
     vstorch)
-      # Zoo models ($VS_MODELS, default ViT-B) compiled fp16 here (with the log $VS_LOG_DIR/NAME.jsonl
-      # when there is one: default models/tuning/h100, or $OUT's fresh-NAME.jsonl from tunefresh),
+      # Zoo models ($VS_MODELS, default ViT-B) compiled fp16 here ($VS_COMPILE_OPTS added) with the first
+      # log there is of $OUT/tuning-NAME.jsonl (tune), $OUT/fresh-NAME.jsonl (tunefresh) and
+      # $VS_LOG_DIR/NAME.jsonl (default models/tuning/h100),
       # then timed beside torch eager and torch.compile reduce-overhead in this call (vs_torch.py).
       specs=()
       for m in ${VS_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
         logopt=()
-        for l in "$OUT/fresh-$m.jsonl" "${VS_LOG_DIR:-models/tuning/h100}/$m.jsonl"; do [ -f "$l" ] && { logopt=(--tuning-log "$l"); break; }; done
-        autogtco compile "/tmp/$m.onnx" -o "/tmp/vs-$m.so" --precision fp16 "${logopt[@]}" --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+        for l in "$OUT/tuning-$m.jsonl" "$OUT/fresh-$m.jsonl" "${VS_LOG_DIR:-models/tuning/h100}/$m.jsonl"; do [ -f "$l" ] && { logopt=(--tuning-log "$l"); break; }; done
+        autogtco compile "/tmp/$m.onnx" -o "/tmp/vs-$m.so" --precision fp16 "${logopt[@]}" ${VS_COMPILE_OPTS:-} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
           | grep -E "^compiled|tasks|programs|error" | tee -a "$OUT/vs_torch.txt"
         specs+=(--so "$m=/tmp/vs-$m.so")
       done
