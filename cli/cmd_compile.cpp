@@ -97,8 +97,8 @@ void AddCompileCommand(CLI::App& app, CommandContext& ctx) {
   AddPlanOptions(cmd, args->plan);
   cmd->add_option("--tuning-log", args->tuning_log, "Take each task's best program from this tuning log");
   cmd->add_option("--cost-model", args->cost_model,
-                  "Programs of tasks the log lacks: this model file's pick, or 'none' for default annotations "
-                  "(default: the model shipped for the arch)");
+                  "Programs of tasks the log lacks: this model file's pick, 'shipped' for the model shipped for "
+                  "the arch, or 'none' (the default): default annotations");
   cmd->add_option("--weights", args->weights, "embedded (default, in the .so) or external (MODEL.weights beside it)");
   cmd->add_option("-j,--jobs", args->jobs, "NVRTC threads (default: all cores)");
   cmd->add_flag("-v,--verbose", args->verbosity, "Log each stage (-v), and each task's program (-vv)");

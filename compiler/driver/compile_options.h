@@ -28,8 +28,8 @@ struct CompileOptions {
   // task's ops, its program and its launch shape (--dump-kernels), for reading and profiling.
   std::string dump_kernels_dir;
   // The program of each task: the tuning log's best record (`programs`; null: no log), else the cost
-  // model's prediction (`cost_model`: "" the model shipped for the arch, where one is; "none"; or a
-  // model file), else the default annotation.
+  // model's prediction (`cost_model`: "shipped" the model shipped for the arch, where one is; a model
+  // file; "" or "none": none), else the default annotation.
   std::shared_ptr<ProgramSource> programs;
   std::string cost_model;
   std::string model_name;                // metadata; default: the model file's stem

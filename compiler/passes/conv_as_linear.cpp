@@ -1,12 +1,20 @@
+// Convolutions that are linears, rewritten so that the Linear sketches (the Hopper core on sm_90) run
+// them as plain GEMMs instead of the implicit-GEMM convolution gathering A element by element.
+//
 // Patch embedding -> linear: a ViT's patch embedding is a convolution whose kernel equals its stride
 // (16x16/16, 14x14/14: no overlap, no padding), followed by the flatten to tokens
 // (reshape [N, OC, P] -> transpose [N, P, OC]). Its im2col is a pure re-indexing of the image, so the
 // same product is
 //     x [N, C, H, W] -> reshape [N, C, OH, kh, OW, kw] -> transpose [N, OH, OW, C, kh, kw]
 //       -> reshape [N, P, C*kh*kw] -> linear(W [OC, C*kh*kw] transposed to [K, OC], bias) -> [N, P, OC]
-// which the Linear sketches (the Hopper core on sm_90) run as a plain GEMM, instead of the implicit-GEMM
-// convolution gathering A element by element. Only the pattern with the flatten after it is
-// rewritten: there the tokens [N, P, OC] are what the model wants, and no transpose back is needed.
+// Only the pattern with the flatten after it is rewritten: there the tokens [N, P, OC] are what the
+// model wants, and no transpose back is needed.
+//
+// 1x1 convolution over a token grid -> linear on the tokens: a segmentation head that turns tokens
+// T [N, HW, C] into an image (transpose [0, 2, 1], reshape [N, C, H, W]) and applies 1x1 convs is
+//     linear(T, W [OC, C] transposed, bias) -> [N, HW, OC] -> transpose, reshape -> [N, OC, H, W]
+// and an element-wise activation right after the conv (ReLU) moves with it into token space, so that
+// a following 1x1 conv finds tokens turned into an image again and is rewritten the same way.
 #include "compiler/passes/passes.h"
 #include "compiler/passes/pattern.h"
 
@@ -52,6 +60,21 @@ bool IsPatchConv(const ir::Node& n) {
   return ws[1] == xs[1] && xs[2] % kh == 0 && xs[3] % kw == 0;
 }
 
+// The tokens T [N, HW, C] when `x` is reshape(transpose(T, [0, 2, 1])) to [N, C, H, W].
+ir::Value* TokensOfImage(const ir::Value* x) {
+  const ir::Node* r = x->producer();
+  if (r == nullptr || r->op() != OpKind::kReshape) return nullptr;
+  const ir::Node* t = r->input(0)->producer();
+  if (t == nullptr || t->op() != OpKind::kTranspose || t->attrs().ints(AttrKey::kPerm) != std::vector<int64_t>{0, 2, 1}) {
+    return nullptr;
+  }
+  ir::Value* tokens = t->input(0);
+  const ir::Shape& ts = tokens->shape();
+  const ir::Shape& xs = x->shape();
+  if (ts.size() != 3 || xs.size() != 4 || ts[0] != xs[0] || ts[2] != xs[1] || ts[1] != xs[2] * xs[3]) return nullptr;
+  return tokens;
+}
+
 // W [OC, C, kh, kw] as the linear weight [C*kh*kw, OC] (ONNX MatMul layout).
 ir::Tensor LinearWeight(const ir::Tensor& w) {
   const int64_t oc = w.shape()[0], k = w.num_elements() / oc;
@@ -94,6 +117,49 @@ Expected<bool> RunPatchEmbedToLinear(ir::Graph& g) {
                             flat->output()->type().ToString());
     }
     r.Replace(flat->output(), lin->output());
+  }
+  return r.Finish();
+}
+
+Expected<bool> RunTokenConvToLinear(ir::Graph& g) {
+  std::vector<ir::Node*> order;
+  for (const auto& up : g.nodes()) order.push_back(up.get());
+  Replacer r(g);
+  for (ir::Node* conv : order) {
+    if (conv->op() != OpKind::kConv2d || conv->num_inputs() < 2 || !conv->input(1)->is_constant()) continue;
+    if (conv->num_inputs() > 2 && !conv->input(2)->is_constant()) continue;
+    const ir::Shape& ws = conv->input(1)->shape();
+    const ir::Attrs& a = conv->attrs();
+    if (ws.size() != 4 || ws[2] != 1 || ws[3] != 1 || a.i(AttrKey::kGroup) != 1 || !AllEqual(a.ints(AttrKey::kPads), 0) ||
+        !AllEqual(a.ints(AttrKey::kStrides), 1) || !AllEqual(a.ints(AttrKey::kDilations), 1)) {
+      continue;
+    }
+    ir::Value* tokens = TokensOfImage(conv->input(0));
+    if (tokens == nullptr || !ir::IsFloat(tokens->dtype())) continue;
+    const ir::Shape& ys = conv->output()->shape();
+    const std::string base = conv->name().empty() ? conv->output()->name() : conv->name();
+    // The conv's sole element-wise unary user (its activation) comes along into token space.
+    ir::Node* act = nullptr;
+    ir::Value* y = conv->output();
+    if (y->uses().size() == 1 && !g.IsGraphOutput(y)) {
+      ir::Node* u = y->uses()[0].node;
+      if (u->op() == OpKind::kRelu) act = u;
+    }
+    ir::Node* at = act != nullptr ? act : conv;
+    std::vector<ir::Value*> ins = {tokens, g.AddConstant(base + ".weight_kn", LinearWeight(conv->input(1)->data()))};
+    if (conv->num_inputs() > 2) ins.push_back(conv->input(2));
+    AGT_ASSIGN_OR_RETURN(ir::Node * lin, g.AddNode(OpKind::kLinear, ins, {}, base, at));
+    ir::Value* out = lin->output();
+    if (act != nullptr) {
+      AGT_ASSIGN_OR_RETURN(ir::Node * tok_act, g.AddNode(OpKind::kRelu, {out}, {}, act->name(), at));
+      out = tok_act->output();
+    }
+    AGT_ASSIGN_OR_RETURN(ir::Node * tr, g.AddNode(OpKind::kTranspose, {out}, {{AttrKey::kPerm, std::vector<int64_t>{0, 2, 1}}},
+                                                  base + ".to_channels", at));
+    AGT_ASSIGN_OR_RETURN(ir::Node * img, g.AddNode(OpKind::kReshape, {tr->output()},
+                                                   {{AttrKey::kShape, std::vector<int64_t>(ys.begin(), ys.end())}},
+                                                   base + ".to_image", at));
+    r.Replace(act != nullptr ? act->output() : y, img->output());
   }
   return r.Finish();
 }

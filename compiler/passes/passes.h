@@ -27,5 +27,8 @@ Expected<bool> RunMatMulToLinear(ir::Graph& g);
 Expected<bool> RunFoldBatchNorm(ir::Graph& g);
 // A non-overlapping patch-embedding conv followed by its flatten to tokens -> im2col reshapes + linear.
 Expected<bool> RunPatchEmbedToLinear(ir::Graph& g);
+// A 1x1 conv over tokens turned into an image (transpose + reshape) -> linear on the tokens, then the
+// image (its ReLU along); compiler/passes/conv_as_linear.cpp.
+Expected<bool> RunTokenConvToLinear(ir::Graph& g);
 
 }  // namespace agt::passes

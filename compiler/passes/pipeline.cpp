@@ -20,8 +20,10 @@ std::vector<PassEntry> FrontendPasses() {
       {"canonical-gelu", RunCanonicalGelu},
       {"canonical-layer-norm", RunCanonicalLayerNorm},
       {"matmul-to-linear", RunMatMulToLinear},
-      {"patch-embed-to-linear", RunPatchEmbedToLinear},
       {"fold-batch-norm", RunFoldBatchNorm},
+      // After the batch norms fold into their convs, so the convs they leave are whole.
+      {"patch-embed-to-linear", RunPatchEmbedToLinear},
+      {"token-conv-to-linear", RunTokenConvToLinear},
       {"constant-folding-2", RunConstantFolding},
       {"remove-noops-2", RunRemoveNoOps},
       {"dead-code-2", RunDeadCodeElimination},

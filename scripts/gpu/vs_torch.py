@@ -11,7 +11,6 @@ replays, CUDA events, median) twice, before and after torch, so a drift of the c
 """
 import argparse
 import re
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -19,27 +18,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models" / "torch"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import torch_vit  # noqa: E402
 import zoo_torch  # noqa: E402
 
 
 def time_torch(fn, xs, iters, warmup, graphs):
-    times = []
-    with torch.inference_mode():
-        for i in range(warmup):
-            if graphs:
-                torch.compiler.cudagraph_mark_step_begin()
-            fn(xs[i % len(xs)])
-        torch.cuda.synchronize()
-        for i in range(iters):
-            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            if graphs:
-                torch.compiler.cudagraph_mark_step_begin()
-            s.record()
-            fn(xs[i % len(xs)])
-            e.record()
-            e.synchronize()
-            times.append(s.elapsed_time(e))
-    return statistics.median(times)
+    return torch_vit.bench(fn, xs, iters, warmup, graphs)[0]   # the median, timed as torch_vit.py times
 
 
 def time_ours(so, iters):

@@ -1,6 +1,8 @@
 // The GPU harness of the codegen tests (see gpu_harness.h).
 #include "tests/codegen/gpu_harness.h"
 
+#include <catch2/catch.hpp>
+
 #include <algorithm>
 #include <cstring>
 
@@ -281,6 +283,17 @@ Expected<double> GpuHarness::Time(const codegen::CompiledProgram& c, const ir::G
   if (!st.ok()) return st;
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+std::unique_ptr<GpuHarness> GpuHarnessOrSkip() {
+  if (!HasGpuDriver()) {
+    WARN("no GPU driver on this machine: skipping");
+    return nullptr;
+  }
+  std::string err;
+  auto gpu = GpuHarness::Create(&err);
+  if (!gpu) WARN("no usable GPU (" << err << "): skipping");
+  return gpu;
 }
 
 }  // namespace agt::test

@@ -48,4 +48,8 @@ ir::Tensor RoundToStorage(const ir::Tensor& t, ir::Precision p);
 // Relative L2 tolerance of DESIGN.md for a precision.
 double Tolerance(ir::Precision p);
 
+// The harness, or null after a Catch WARN that says why (no GPU driver here, or no usable GPU): a
+// [gpu] test returns then, so that it passes as skipped on machines without a GPU.
+std::unique_ptr<GpuHarness> GpuHarnessOrSkip();
+
 }  // namespace agt::test

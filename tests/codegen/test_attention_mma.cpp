@@ -293,16 +293,8 @@ std::vector<NumCase> NumericsCases() {
 }
 
 TEST_CASE("tensor-core attention matches the reference interpreter", "[gpu][codegen][attention]") {
-  if (!test::HasGpuDriver()) {
-    WARN("no GPU driver on this machine: skipping the attention numerics");
-    return;
-  }
-  std::string err;
-  auto gpu = test::GpuHarness::Create(&err);
-  if (!gpu) {
-    WARN("no usable GPU (" << err << "): skipping");
-    return;
-  }
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
   std::vector<NumCase> cases = NumericsCases();
   std::vector<TaskContext> tasks;
   std::vector<size_t> case_of;
@@ -384,16 +376,8 @@ TEST_CASE("tensor-core attention matches the reference interpreter", "[gpu][code
 }
 
 TEST_CASE("attention benchmark: tensor-core sketch at ViT/SETR/DETR shapes at fp16", "[.bench][gpu][attention]") {
-  if (!test::HasGpuDriver()) {
-    WARN("no GPU driver: skipping the benchmark");
-    return;
-  }
-  std::string err;
-  auto gpu = test::GpuHarness::Create(&err);
-  if (!gpu) {
-    WARN("no usable GPU (" << err << ")");
-    return;
-  }
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
   struct Case {
     std::string name;
     int64_t h, mq, nk, d;

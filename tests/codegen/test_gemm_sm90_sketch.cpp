@@ -147,16 +147,8 @@ TEST_CASE("gemm_sm90: default and sampled programs compile through NVRTC for sm_
 }
 
 TEST_CASE("gemm_sm90: kernels match the reference interpreter at model and odd shapes", "[gpu][codegen][sm90]") {
-  if (!test::HasGpuDriver()) {
-    WARN("no GPU driver on this machine: skipping");
-    return;
-  }
-  std::string err;
-  auto gpu = test::GpuHarness::Create(&err);
-  if (!gpu) {
-    WARN("no usable GPU (" << err << "): skipping");
-    return;
-  }
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
   struct Shape {
     int64_t m, k, n;
   };

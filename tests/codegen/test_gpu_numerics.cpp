@@ -26,16 +26,8 @@ bool AllFinite(const ir::Tensor& t) {
 }
 
 TEST_CASE("generated kernels match the reference interpreter", "[gpu][codegen]") {
-  if (!test::HasGpuDriver()) {
-    WARN("no GPU driver on this machine: skipping the GPU numerics");
-    return;
-  }
-  std::string err;
-  auto gpu = test::GpuHarness::Create(&err);
-  if (!gpu) {
-    WARN("no usable GPU (" << err << "): skipping");
-    return;
-  }
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
   std::vector<test::NamedGroup> groups = test::NumericsGroups();
   std::vector<TaskContext> tasks;
   tasks.reserve(groups.size() * 4);
@@ -115,16 +107,8 @@ TEST_CASE("generated kernels match the reference interpreter", "[gpu][codegen]")
 }
 
 TEST_CASE("micro-benchmark: ViT-Base-16 Linear layers and attention at fp16", "[.bench][gpu]") {
-  if (!test::HasGpuDriver()) {
-    WARN("no GPU driver: skipping the benchmark");
-    return;
-  }
-  std::string err;
-  auto gpu = test::GpuHarness::Create(&err);
-  if (!gpu) {
-    WARN("no usable GPU (" << err << ")");
-    return;
-  }
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
   struct Case {
     std::string name;
     std::unique_ptr<ir::Graph> g;

@@ -186,7 +186,7 @@ TEST_CASE("driver: compile says for each task whether its program is measured, p
     CHECK(by_task.size() == static_cast<size_t>(r->summary.tasks));
     return std::make_pair(by_task, std::move(r).value());
   };
-  auto [shipped, r1] = origins("");
+  auto [shipped, r1] = origins("shipped");
   CHECK(shipped.at(attention.id) == "measured");
   int predicted = 0;
   for (const auto& [id, origin] : shipped) {
@@ -201,13 +201,16 @@ TEST_CASE("driver: compile says for each task whether its program is measured, p
              Catch::Contains(fmt::format("1 measured, {} predicted, {} default", predicted, r1.summary.tasks - 1 - predicted)));
   CHECK_THAT(r1.summary.program_source, Catch::Contains("cost model (shipped, sm_90)"));
 
-  auto [none, r2] = origins("none");
-  CHECK(none.at(attention.id) == "measured");
-  for (const auto& [id, origin] : none) {
-    if (id != attention.id) CHECK(origin == "default");
+  // "none", and the default (no --cost-model): default annotations.
+  for (const char* spec : {"none", ""}) {
+    auto [none, r2] = origins(spec);
+    CHECK(none.at(attention.id) == "measured");
+    for (const auto& [id, origin] : none) {
+      if (id != attention.id) CHECK(origin == "default");
+    }
   }
   // Deterministic: the same model picks the same programs, compile after compile.
-  auto [again, r3] = origins("");
+  auto [again, r3] = origins("shipped");
   REQUIRE(r3.contents.modules.size() == r1.contents.modules.size());
   for (size_t i = 0; i < r1.contents.modules.size(); ++i) CHECK((r3.contents.modules[i].image == r1.contents.modules[i].image));
   // A model file that is not one is refused with its name.
