@@ -78,6 +78,8 @@ Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
   auto a = AffineOf(g, anchor->input(0));
   auto a_row = a ? RowMajorStride(*a, xs) : std::nullopt;
   if (!a_row) return Status::Error("A is not a row-major view of a group input (a computed prologue or a transpose)");
+  // A broadcast (stride 0) or overlapping row is no tensor TMA can describe.
+  if (*a_row < p.K) return Status::Errorf("A's rows overlap (row stride {} < K = {}: a broadcast)", *a_row, p.K);
   p.a = *a;
   p.a_row = *a_row;
   auto b = AffineOf(g, anchor->input(1));

@@ -13,6 +13,7 @@
 #include "codegen/compile.h"
 #include "codegen/sketches/sketch.h"
 #include "ir/interpreter.h"
+#include "ir/text.h"
 #include "tests/codegen/codegen_test_graphs.h"
 #include "tests/codegen/gpu_harness.h"
 #include "tests/codegen/parallel_compile.h"
@@ -63,6 +64,18 @@ TEST_CASE("gemm_sm90: leaves to the mma.sync sketch what the core cannot take, a
   CHECK(tn.rule == "gemm");
   CHECK(skipped_reason(tn).find("16-byte") != std::string::npos);
   CHECK(Context(*test::LinearGroup(64, 100, 128, "none"), Precision::kFP16).rule == "gemm");
+  // A broadcast A (stride-0 rows: an expand in front) is no tensor TMA reads.
+  auto bcast = ir::ParseGraph(R"(
+graph g(%x: f32[1,768], %w: f32[768,256]) {
+  %e = expand(%x) {shape = [64, 768]}
+  %y = linear(%e, %w)
+  return %y
+}
+)", "<test>");
+  REQUIRE(bcast.ok());
+  TaskContext tb = Context(**bcast, Precision::kFP16);
+  CHECK(tb.rule != "gemm_sm90");
+  CHECK(skipped_reason(tb).find("broadcast") != std::string::npos);
   // Not a Linear.
   CHECK(Context(*test::BatchedMatMulGroup(12, 197, 64, 197), Precision::kFP16).rule == "gemm");
 }
