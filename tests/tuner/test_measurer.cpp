@@ -69,6 +69,21 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   r.input_seed = 9;
   r.cut_us = 30.5;
   r.cut_after = 4;
+  // An explicit parameter list with a tensor map (the Hopper core's kernels).
+  r.launch.args = {{codegen::LaunchArgKind::kTensorMap, 0}, {codegen::LaunchArgKind::kInput, 1},
+                   {codegen::LaunchArgKind::kNull, 0},      {codegen::LaunchArgKind::kOutput, 0},
+                   {codegen::LaunchArgKind::kI32, -197},    {codegen::LaunchArgKind::kWorkspace, 0}};
+  codegen::TensorMapOperand tm;
+  tm.input = 1;
+  tm.offset_bytes = 1536;
+  tm.element = 9;
+  tm.rows = 197;
+  tm.cols = 768;
+  tm.row_stride_bytes = 1536;
+  tm.box_rows = 128;
+  tm.box_cols = 64;
+  tm.swizzle = 3;
+  r.launch.tensor_maps = {tm};
   auto back = RequestFromLine(RequestToLine(r));
   REQUIRE(back.ok());
   CHECK(back->id == 42);
@@ -82,6 +97,14 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   CHECK(back->input_seed == 9);
   CHECK(back->cut_us == 30.5);
   CHECK(back->cut_after == 4);
+  CHECK(back->launch.args == r.launch.args);
+  CHECK(back->launch.tensor_maps == r.launch.tensor_maps);
+  // An argument kind this build does not know is refused, not guessed.
+  std::string bad = RequestToLine(r);
+  const std::string kind0 = "\"args\":[[3,";
+  REQUIRE(bad.find(kind0) != std::string::npos);
+  bad.replace(bad.find(kind0), kind0.size(), "\"args\":[[9,");
+  CHECK_FALSE(RequestFromLine(bad).ok());
 
   MeasureResponse resp;
   resp.id = 42;
