@@ -39,6 +39,9 @@ struct MeasurerOptions {
   int early_cut_after = 3;
   bool check = true;
   std::string driver_library;              // empty: libcuda.so.1 (or $AGT_CUDA_DRIVER); tests name a missing file
+  // Create checks that a CUDA driver loads before it starts the worker; false: no check, for tests
+  // whose fake worker (worker_command) stands in for the GPU (tests/tuner/fake_worker.sh).
+  bool probe_driver = true;
 };
 
 // Compiles programs of one task on `threads` threads; one result per program.
