@@ -1,6 +1,7 @@
 // Reading an .onnx file into a ModelProto (see model_file.h).
 #include "compiler/frontend/model_file.h"
 
+#include <algorithm>
 #include <climits>
 #include <fstream>
 #include <vector>
@@ -16,6 +17,13 @@ Expected<std::unique_ptr<onnx::ModelProto>> ParseModelBytes(std::span<const uint
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     return Status::Errorf("{}: {} bytes is over protobuf's 2 GB limit; store the weights as external data", what,
                           bytes.size());
+  }
+  // What users hand compile/inspect by mistake most: a compiled artifact (or another shared library).
+  static constexpr uint8_t kElf[4] = {0x7f, 'E', 'L', 'F'};
+  if (bytes.size() >= 4 && std::equal(kElf, kElf + 4, bytes.data())) {
+    return Status::Errorf("{}: an ELF file (a compiled .so?), not an ONNX model; `autogtco verify` checks a compiled artifact "
+                          "and `autogtco run`/`bench` run one",
+                          what);
   }
   google::protobuf::io::CodedInputStream in(bytes.data(), static_cast<int>(bytes.size()));
   in.SetTotalBytesLimit(INT_MAX);

@@ -111,6 +111,8 @@ TEST_CASE("cli bad input: broken model files", "[cli][errors]") {
   std::ofstream(dir / "trunc.onnx", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   std::ofstream(dir / "garbage.onnx", std::ios::binary) << "\xff\xff\xff\xff this is not protobuf \x01\x02";
   std::ofstream(dir / "empty.onnx", std::ios::binary).flush();
+  // A compiled artifact (here any ELF header) handed to inspect/compile by mistake.
+  std::ofstream(dir / "model.so", std::ios::binary) << std::string("\x7f" "ELF\x02\x01\x01", 7) << std::string(64, '\0');
   std::string d = dir.string() + "/";
   CheckCases(
       {
@@ -119,6 +121,8 @@ TEST_CASE("cli bad input: broken model files", "[cli][errors]") {
            {"trunc.onnx", "not a valid ONNX model"}},
           {"garbage", "inspect " + d + "garbage.onnx", {"garbage.onnx", "not a valid ONNX model"}},
           {"empty", "inspect " + d + "empty.onnx", {"empty.onnx", "empty"}},
+          {"a .so to inspect", "inspect " + d + "model.so", {"model.so", "ELF", "autogtco verify"}},
+          {"a .so to compile", "compile " + d + "model.so -o " + d + "x.so", {"model.so", "not an ONNX model"}},
           {"missing", "inspect " + d + "nope.onnx", {"nope.onnx", "cannot open"}},
       },
       dir);
