@@ -10,6 +10,18 @@
 #include "runtime/tensor_map.h"
 
 namespace agt::runtime {
+
+namespace {
+constexpr bool SameMagic(const char* a, const char* b) {
+  for (int i = 0; i < 8; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+// The footer's magics are spelled twice: here for the packer and reader, in autogtco/verify.h for
+// applications' C; they must agree.
+static_assert(SameMagic(kFooterMagic, AGT_FOOTER_MAGIC) && SameMagic(kFooterEndMagic, AGT_FOOTER_END_MAGIC));
+}  // namespace
 namespace {
 
 constexpr size_t kMaxNameBytes = 4096;

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/include/autogtco/verify.h"
 #include "runtime/runtime_status.h"
 #include "runtime/tensor_map.h"
 
@@ -33,14 +34,14 @@ namespace agt::runtime {
 // 3: TMA tensor maps: a tensor-maps section (always present, possibly with no maps) of TensorMapDesc,
 // encoded once at load, and kernel arguments of kind kTensorMap that pass one by value. The reader
 // reads only its own version, so version 2 artifacts are refused with "recompile the model".
-inline constexpr uint32_t kFormatVersion = 3;
+inline constexpr uint32_t kFormatVersion = AGT_ARTIFACT_FORMAT_VERSION;   // defined in autogtco/verify.h
 inline constexpr char kContainerMagic[8] = {'A', 'G', 'T', 'A', 'R', 'T', 'F', '\0'};
 inline constexpr char kFooterMagic[8] = {'A', 'G', 'T', 'F', 'O', 'O', 'T', '1'};
 inline constexpr char kFooterEndMagic[8] = {'A', 'G', 'T', 'E', 'N', 'D', '0', '1'};
 inline constexpr char kWeightsMagic[8] = {'A', 'G', 'T', 'W', 'G', 'H', 'T', '\0'};
 inline constexpr uint64_t kHeaderBytes = 64;
 inline constexpr uint64_t kSectionEntryBytes = 40;
-inline constexpr uint64_t kFooterBytes = 64;
+inline constexpr uint64_t kFooterBytes = AGT_FOOTER_BYTES;
 inline constexpr uint64_t kWeightsHeaderBytes = 64;
 inline constexpr uint64_t kAlignment = 64;   // sections, weights, and the payload inside the .so
 

@@ -1,5 +1,5 @@
 /* An application that runs an AutoGTCO artifact: it links nothing of AutoGTCO, opens the .so with
- * dlopen, prints its metadata (works without a GPU), then loads it on a GPU, feeds a seeded random
+ * dlopen (after checking its code with autogtco/verify.h), prints its metadata (works without a GPU), then loads it on a GPU, feeds a seeded random
  * input and prints the top outputs.
  *
  *   cc -I runtime/include examples/c/run_model.c -ldl -o run_model
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "autogtco/runtime.h"
+#include "autogtco/verify.h"
 
 #define MAX_TOP 5
 
@@ -125,11 +126,17 @@ int main(int argc, char** argv) {
   void** outputs;
   int64_t dims[16];
   error_fn last_error;
+  char why[512];
   if (argc < 2) {
     fprintf(stderr, "usage: %s model.so [device] [seed]\n", argv[0]);
     return 1;
   }
   rng_state = argc > 3 ? strtoull(argv[3], NULL, 10) * 2654435761ULL + 1 : 88172645463325252ULL;
+  /* Verify, then load: a damaged .so would crash inside dlopen itself (autogtco/verify.h). */
+  if (agt_verify_code_file(argv[1], why, sizeof why) != 0) {
+    fprintf(stderr, "%s\n", why);
+    return 1;
+  }
   lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   if (lib == NULL) {
     fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());

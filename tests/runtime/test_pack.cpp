@@ -15,6 +15,7 @@
 #include "runtime/artifact_reader.h"
 #include "runtime/cuda_driver.h"
 #include "runtime/include/autogtco/runtime.h"
+#include "runtime/include/autogtco/verify.h"
 #include "runtime/pack.h"
 #include "tests/runtime/sample_artifact.h"
 #include "tests/support/test_support.h"
@@ -410,6 +411,24 @@ TEST_CASE("pack: verify-then-load finds a flipped byte in the runtime code, the 
     REQUIRE_FALSE(code.ok());
     CHECK_THAT(code.message(), Catch::Contains("runtime code or its dynamic tables were modified"));
     CHECK_FALSE(VerifyArtifactFile(p).ok());
+    // The applications' C check (autogtco/verify.h) agrees.
+    char why[256] = {0};
+    CHECK(agt_verify_code_file(p.c_str(), why, sizeof why) != 0);
+    CHECK_THAT(std::string(why), Catch::Contains("runtime code or its dynamic tables were modified"));
+  }
+  {
+    char why[256] = {'x', 0};
+    CHECK(agt_verify_code_file(so.c_str(), why, sizeof why) == 0);
+    CHECK(std::string(why).empty());
+    // Not an artifact, a folder, a truncated artifact, a flipped footer: refused with why.
+    CHECK(agt_verify_code_file(Stub().c_str(), why, sizeof why) != 0);
+    CHECK_THAT(std::string(why), Catch::Contains("no AutoGTCO footer"));
+    CHECK(agt_verify_code_file(dir.path.c_str(), why, sizeof why) != 0);
+    CHECK_THAT(std::string(why), Catch::Contains("not a regular file"));
+    const std::string cut = dir.path + "/cut.so";
+    std::ofstream(cut, std::ios::binary).write(reinterpret_cast<const char*>(good.data()), static_cast<std::streamsize>(good.size() - 100));
+    CHECK(agt_verify_code_file(cut.c_str(), why, sizeof why) != 0);
+    CHECK(agt_verify_code_file(flipped(good.size() - 20).c_str(), nullptr, 0) != 0);   // in the footer's checksum
   }
   // A byte of the weights (the last payload byte before the footer is in the weights section here):
   // the code is intact, the full check finds it.

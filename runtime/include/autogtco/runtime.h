@@ -14,9 +14,10 @@
  * Integrity: agt_model_open checks the payload (container, sections, and weights at load) but cannot
  * protect the runtime code itself: a flipped byte in the .so's code or dynamic tables crashes inside
  * the system's dynamic loader, before any function here runs. So verify before you load: the pack
- * footer holds a checksum of every byte before the payload, and `autogtco verify model.so` (any
- * machine, no GPU) checks it, the container and the weights; `autogtco run` and `bench` check the code
- * before their dlopen. C++ hosts that link the compiler's runtime library can call
+ * footer holds a checksum of every byte before the payload; agt_verify_code_file (autogtco/verify.h,
+ * header-only C, no linking) checks it before an application's dlopen, `autogtco verify model.so` (any
+ * machine, no GPU) checks it, the container and the weights, and `autogtco run` and `bench` check the
+ * code before their dlopen. C++ hosts that link the compiler's runtime library can call
  * agt::runtime::VerifyArtifactFile (runtime/artifact_reader.h) the same way.
  *
  * C89-compatible apart from <stdint.h>. */
