@@ -174,15 +174,10 @@ int main(int argc, char** argv) {
   rc = ((load_fn)sym(lib, "agt_model_load"))(model, device);
   if (rc != AGT_OK) {
     fprintf(stderr, "cannot load the model on GPU %d: %s (status %d)\n", device, last_error(), rc);
-    ((destroy_fn)sym(lib, "agt_model_destroy"))(model);
-    return 2;
-  }
-  rc = ((run_host_fn)sym(lib, "agt_model_run_host"))(model, (const void* const*)inputs, outputs);
-  if (rc != AGT_OK) {
+  } else if ((rc = ((run_host_fn)sym(lib, "agt_model_run_host"))(model, (const void* const*)inputs, outputs)) != AGT_OK) {
     fprintf(stderr, "run failed: %s\n", last_error());
-    return 2;
   }
-  for (i = 0; i < n_out; ++i) {
+  for (i = 0; rc == AGT_OK && i < n_out; ++i) {
     int dtype = ((dtype_fn)sym(lib, "agt_model_output_dtype"))(model, i);
     uint64_t n = ((bytes_fn)sym(lib, "agt_model_output_bytes"))(model, i) / element_size(dtype), j;
     uint64_t top[MAX_TOP];
@@ -205,5 +200,5 @@ int main(int argc, char** argv) {
   for (i = 0; i < n_out; ++i) free(outputs[i]);
   free(inputs);
   free(outputs);
-  return 0;
+  return rc == AGT_OK ? 0 : 2;
 }

@@ -338,6 +338,11 @@ TEST_CASE("examples: the C program prints an artifact's metadata", "[runtime]") 
 }
 
 TEST_CASE("examples: the Python ctypes script prints an artifact's metadata", "[runtime]") {
+#if defined(__SANITIZE_ADDRESS__)
+  // An ASan build's stub needs the ASan runtime first in the process: python3 would need LD_PRELOAD.
+  WARN("AddressSanitizer build: the Python example is not run");
+  return;
+#endif
   std::string probe;
   if (RunCommand("python3 -c 'import numpy'", &probe) != 0) {
     WARN("python3 with numpy not available: " << probe);
