@@ -438,12 +438,14 @@ void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
 
 }  // namespace
 
+int64_t GemmSm90SmemBytes(const GemmSm90Config& c) { return SmemBytes(c); }
+
 Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   AGT_RETURN_IF_ERROR(ValidateGemmSm90(c));
   GemmSm90Kernel k;
   k.kernel_name = c.KernelName();
   k.threads = 128 * (1 + c.consumers);
-  k.smem_bytes = SmemBytes(c);
+  k.smem_bytes = GemmSm90SmemBytes(c);
   k.a_box = {static_cast<uint32_t>(c.tile_k), static_cast<uint32_t>(c.tile_m)};
   k.b_box = c.b_layout == BLayout::kKN ? std::array<uint32_t, 2>{64u, static_cast<uint32_t>(c.tile_k)}
                                        : std::array<uint32_t, 2>{static_cast<uint32_t>(c.tile_k), static_cast<uint32_t>(c.tile_n)};

@@ -92,5 +92,7 @@ Status ValidateGemmSm90(const GemmSm90Config& cfg);
 Status ValidateGemmSm90Problem(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K);
 
 Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& cfg);
+// The dynamic shared memory a kernel of `cfg` asks for (GemmSm90Kernel::smem_bytes), without emitting it.
+int64_t GemmSm90SmemBytes(const GemmSm90Config& cfg);
 
 }  // namespace agt::codegen::hopper

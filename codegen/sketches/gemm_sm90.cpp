@@ -124,6 +124,16 @@ Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
   return p;
 }
 
+ProblemDims DimsOf(const Sm90Plan& p) {
+  ProblemDims d;
+  d.m = p.M;
+  d.n = p.N;
+  d.k = p.K;
+  d.b_k_contiguous = p.b_layout == BLayout::kNK;
+  d.elements = p.M * p.N;
+  return d;
+}
+
 GemmSm90Config ConfigOf(const SpaceContext& ctx, const Annotation& a) {
   GemmSm90Config c;
   c.input = ctx.precision == Precision::kBF16 ? hopper::GemmInput::kBF16 : hopper::GemmInput::kF16;
@@ -149,13 +159,7 @@ class GemmSm90 final : public SketchDef {
 
   Expected<ProblemDims> Analyze(const ir::Graph& g) const override {
     AGT_ASSIGN_OR_RETURN(Sm90Plan p, PlanSm90(g));
-    ProblemDims d;
-    d.m = p.M;
-    d.n = p.N;
-    d.k = p.K;
-    d.b_k_contiguous = p.b_layout == BLayout::kNK;
-    d.elements = p.M * p.N;
-    return d;
+    return DimsOf(p);
   }
 
   bool Applies(const ir::Graph& g, const Task& task, const Sketch& variant, std::string* why) const override {
@@ -192,8 +196,7 @@ class GemmSm90 final : public SketchDef {
     GemmSm90Config c = ConfigOf(ctx, a);
     ResourceEstimate r;
     r.threads = 128 * (1 + c.consumers);
-    auto k = hopper::EmitGemmSm90(c);
-    r.smem_bytes = k.ok() ? k->smem_bytes : 0;
+    r.smem_bytes = hopper::GemmSm90SmemBytes(c);
     // Registers at launch, before setmaxnreg moves them to the consumers (the whole file at two consumers).
     r.registers_per_thread = 168;
     return r;
@@ -235,7 +238,7 @@ class GemmSm90 final : public SketchDef {
 
 Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) const {
   AGT_ASSIGN_OR_RETURN(Sm90Plan p, PlanSm90(g));
-  AGT_ASSIGN_OR_RETURN(ProblemDims dims, Analyze(g));
+  const ProblemDims dims = DimsOf(p);
   AGT_ASSIGN_OR_RETURN(ir::DeviceInfo arch, ir::DeviceForArch(prog.task.arch));
   if (arch.sm != 90) return Status::Error("the Hopper GEMM core needs sm_90");
   if (prog.task.precision != Precision::kFP16 && prog.task.precision != Precision::kBF16) {

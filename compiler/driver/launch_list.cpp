@@ -168,8 +168,8 @@ Expected<runtime::KernelArg> Lowering::LowerArg(size_t p, const codegen::LaunchS
 
 Expected<LaunchList> Lowering::Run() {
   const ir::Graph& g = *in_.graph;
-  // Split-K workspaces: one per task, zeroed once per run (past the kernel's scratch, LaunchSpec). A kernel leaves its arrival counters zeroed
-  // again but not its partial sums, so the occurrences of one task can share a workspace while two
+  // Split-K workspaces: one per task, zeroed once per run (past the kernel's scratch: LaunchSpec). A
+  // kernel leaves its arrival counters zeroed again but not its partial sums, so the occurrences of one task can share a workspace while two
   // tasks cannot (one's counters would lie on the other's stale partials).
   workspace_of_task_.assign(in_.task_launch.size(), -1);
   for (size_t p = 0; p < in_.plan->phases.size(); ++p) {
