@@ -62,15 +62,16 @@ std::string GemmSm90Config::Describe() const {
   if (split_k > 1) sched += fmt::format(" k{}", split_k);
   if (raster == Raster::kAlongN) sched += " rn";
   if (!staged_epilogue) sched += " rs";
+  if (swap_ab) sched += " sw";
   return fmt::format("{} {} {}x{}x{} s{} c{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers, sched, epi);
 }
 
 std::string GemmSm90Config::KernelName() const {
-  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
+  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
                      split_k > 1 ? fmt::format("_k{}", split_k) : std::string(), raster == Raster::kAlongN ? "_rn" : "",
-                     staged_epilogue ? "" : "_rs", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "");
+                     staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "");
 }
 
 Status ValidateGemmSm90(const GemmSm90Config& c) {
@@ -80,11 +81,14 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
     return Status::Errorf("tile_m {} does not split into m64 slabs over {} consumer warpgroups", c.tile_m, c.consumers);
   }
   if (c.tile_k != 64) return Status::Errorf("tile_k must be 64 (one 128-byte swizzle row of 16-bit values), not {}", c.tile_k);
-  int n_step = c.b_layout == BLayout::kKN ? 64 : 16;
-  if (c.tile_n < 16 || c.tile_n > 256 || c.tile_n % n_step != 0) {
-    return Status::Errorf("tile_n must be a multiple of {} in [{}, 256] for this B layout, not {}", n_step,
-                          std::max(n_step, 16), c.tile_n);
+  // Swapped, tile_n counts activation rows: wgmma's N (a multiple of 8), one K-major TMA box.
+  int n_step = c.swap_ab ? 8 : c.b_layout == BLayout::kKN ? 64 : 16;
+  int n_min = c.swap_ab ? 8 : std::max(n_step, 16);
+  if (c.tile_n < n_min || c.tile_n > 256 || c.tile_n % n_step != 0) {
+    return Status::Errorf("tile_n must be a multiple of {} in [{}, 256] for this B layout{}, not {}", n_step, n_min,
+                          c.swap_ab ? " (swapped)" : "", c.tile_n);
   }
+  if (c.swap_ab && c.out_f32) return Status::Error("a swapped product writes 16-bit outputs only (out_f32 with swap_ab)");
   if (c.stages < 2 || c.stages > 8) return Status::Errorf("stages must be in [2, 8], not {}", c.stages);
   // The ticket counter keeps arrivals in 16 bits; 16 ranges is already far past what pays.
   if (c.split_k < 1 || c.split_k > 16) return Status::Errorf("split_k must be in [1, 16], not {}", c.split_k);
@@ -183,12 +187,18 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   if (c.bias) {
     w.Line("// Two consecutive 16-bit bias values (column col in the low half), zero past N: loaded at the start of a");
     w.Line("// unit, converted in its epilogue.");
-    w.Line("__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {");
-    w.Line("  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);");
-    w.Line("  const unsigned lo = col < N ? __ldg(raw + col) : 0u;");
-    w.Line("  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;");
-    w.Line("  return lo | (hi << 16);");
-    w.Line("}");
+    if (c.swap_ab) {
+      w.Line("__device__ __forceinline__ unsigned agt_bias_at(const InT* b, int col, int N) {");
+      w.Line("  return col < N ? __ldg(reinterpret_cast<const unsigned short*>(b) + col) : 0u;");
+      w.Line("}");
+    } else {
+      w.Line("__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {");
+      w.Line("  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);");
+      w.Line("  const unsigned lo = col < N ? __ldg(raw + col) : 0u;");
+      w.Line("  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;");
+      w.Line("  return lo | (hi << 16);");
+      w.Line("}");
+    }
     if (c.input == GemmInput::kF16) {
       w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }");
       w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }");
@@ -202,6 +212,30 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}  // namespace agt_gemm");
   w.Line("using namespace agt_gemm;");
   w.Blank();
+}
+
+// The swapped product's loads (in the producer's unit loop, m0 / n0 set): the weight into the A ring
+// (tm_b: rows of the weight's N are the tile's rows), the activation rows into the B ring (tm_a: one
+// K-major box of tile_n rows; rows past M arrive as zeros).
+void EmitSwappedLoads(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.b_layout == BLayout::kKN) {
+    w.Comment("Weight [K, N], MN-major for wgmma's A: one 64-column box per m64 slab (64 x kBK x 2 bytes); boxes\n"
+              "wholly past N are skipped (those accumulator rows are never stored).");
+    w.Line("const int a_boxes = min(kBM / 64, (GM - m0 + 63) / 64);");
+  }
+  auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
+  w.Line("const int s = it % kStages;");
+  w.Line("if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);");
+  w.Line("const int k0 = kb * kBK;");
+  if (c.b_layout == BLayout::kKN) {
+    w.Line("mbar_arrive_expect_tx(full_bar(s), static_cast<u32>(a_boxes) * (64 * kBK * 2) + kStageBytesB);");
+    w.Line("for (int j = 0; j < a_boxes; ++j) tma_load_2d(sA + s * kStageBytesA + j * (64 * kBK * 2), &tm_b, full_bar(s), m0 + 64 * j, k0);");
+  } else {
+    w.Comment("Weight [N, K], K-major: one box of tile_m rows; rows past N arrive as zeros.");
+    w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + kStageBytesB);");
+    w.Line("tma_load_2d(sA + s * kStageBytesA, &tm_b, full_bar(s), k0, m0);");
+  }
+  w.Line("tma_load_2d(sB + s * kStageBytesB, &tm_a, full_bar(s), k0, n0);");
 }
 
 void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
@@ -220,10 +254,14 @@ void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
   auto units = w.Block("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
   w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
   w.Line("const int m0 = u.m0, n0 = u.n0;");
+  if (c.swap_ab) {
+    EmitSwappedLoads(w, c);
+    return;
+  }
   if (c.b_layout == BLayout::kKN) {
     w.Comment("B [K, N]: one 64-column box per 64 columns of the tile; boxes wholly past N are skipped\n"
               "(their columns are never stored, so stale shared memory there is harmless).");
-    w.Line("const int b_boxes = min(kBN / 64, (N - n0 + 63) / 64);");
+    w.Line("const int b_boxes = min(kBN / 64, (GN - n0 + 63) / 64);");
   }
   auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
   w.Line("const int s = it % kStages;");
@@ -254,7 +292,9 @@ void FenceAccumulators(CudaWriter& w) {
 // Opens the consumers' unit loop and leaves it open: the split-K step and the epilogue go inside.
 void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
   const std::string mma = WgmmaWrapperName(c.tile_n, c.input == GemmInput::kF16 ? WgmmaInput::kF16 : WgmmaInput::kBF16);
-  const int trans_b = c.b_layout == BLayout::kKN ? 1 : 0;
+  // Swapped: A is the weight (MN-major when it is [K, N]) and B the activation rows (K-major).
+  const int trans_a = c.swap_ab && c.b_layout == BLayout::kKN ? 1 : 0;
+  const int trans_b = !c.swap_ab && c.b_layout == BLayout::kKN ? 1 : 0;
   if (c.consumers == 2) {
     w.Comment(fmt::format("Entry: 168 registers each (384 threads, one CTA per SM); the producer's {} -> {} frees what\n"
                           "the two consumers' 168 -> {} takes: 128 * {} == 256 * {}.",
@@ -274,7 +314,16 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("  #pragma unroll");
   w.Line("  for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;");
   w.Line("}");
-  if (c.bias) {
+  if (c.bias && c.swap_ab) {
+    w.Comment("This thread's bias values (the weight's columns are the accumulator rows: m0 + 64t + 16 * warp +\n"
+              "lane / 4, and + 8 in the high half), issued before the k-loop so that their latency hides behind it.");
+    w.Line("unsigned bias_pk[kSlabs];");
+    w.Line("#pragma unroll");
+    w.Line("for (int t = 0; t < kSlabs; ++t) {");
+    w.Line("  const int f = m0 + cw * (kSlabs * 64) + t * 64 + warp * 16 + lane / 4;");
+    w.Line("  bias_pk[t] = agt_bias_at(bias, f, GM) | (agt_bias_at(bias, f + 8, GM) << 16);");
+    w.Line("}");
+  } else if (c.bias) {
     w.Comment("This thread's bias pairs (columns n0 + 2 * (lane % 4) + 8j and +1), issued before the k-loop so that\n"
               "their latency hides behind it: loaded in the epilogue, each column group waited on its own load.");
     w.Line("unsigned bias_pk[kBN / 8];");
@@ -292,7 +341,7 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("#pragma unroll");
     {
       auto kk = w.Block("for (int kk = 0; kk < kBK / 16; ++kk)");
-      if (c.b_layout == BLayout::kKN) {
+      if (trans_b) {
         w.Comment("B MN-major: 16 k-rows of 128 bytes per step; 8-row groups 1024 bytes apart (SBO), the\n"
                   "next 64-column box 64 * 128 bytes on (LBO).");
         w.Line("const u64 db = smem_desc(b_stage + kk * (16 * 128), 64 * kBK * 2, 1024, 1);");
@@ -302,9 +351,15 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
       }
       w.Line("#pragma unroll");
       auto slab = w.Block("for (int t = 0; t < kSlabs; ++t)");
-      w.Comment("A K-major, m64 slab t: 8-row groups 1024 bytes apart, 32 bytes per k16 step.");
-      w.Line("const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * 32, 16, 1024, 1);");
-      w.Linef("{}<{}>(acc[t], da, db, 1);", mma, trans_b);
+      if (trans_a) {
+        w.Comment("A MN-major, m64 slab t = one 64-column box (64 * 128 bytes): 16 k-rows of 128 bytes per step,\n"
+                  "8-row groups 1024 bytes apart.");
+        w.Line("const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * (16 * 128), 64 * 128, 1024, 1);");
+      } else {
+        w.Comment("A K-major, m64 slab t: 8-row groups 1024 bytes apart, 32 bytes per k16 step.");
+        w.Line("const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * 32, 16, 1024, 1);");
+      }
+      w.Linef("{}<{}, {}>(acc[t], da, db, 1);", mma, trans_a, trans_b);
     }
     w.Line("wgmma_commit_group();");
     w.Comment("One group stays in flight; the group of the k-block before has finished reading its stage: release it.");
@@ -428,8 +483,111 @@ void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
 }
 
+// The swapped product's register path: accumulator row = output column (the weight's), accumulator
+// column = output row; element stores (a fallback for rings too deep for the staging buffer).
+void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
+  w.Comment("Epilogue from registers, swapped: acc[t][4j + 2h + e] is output row n0 + 8j + 2 * (lane % 4) + e,\n"
+            "output column m0 + 64t + 16 * warp + lane / 4 + 8h (of this consumer's slabs).");
+  w.Line("const int fcol0 = m0 + cw * (kSlabs * 64) + warp * 16 + lane / 4;");
+  w.Line("#pragma unroll");
+  auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
+  w.Line("#pragma unroll");
+  auto h = w.Block("for (int h = 0; h < 2; ++h)");
+  w.Line("const int col = fcol0 + t * 64 + 8 * h;");
+  w.Line("if (col >= N) continue;");
+  if (c.bias) w.Line("const float bv = h == 0 ? agt_lo(bias_pk[t]) : agt_hi(bias_pk[t]);");
+  w.Line("#pragma unroll");
+  auto j = w.Block("for (int j = 0; j < kBN / 8; ++j)");
+  w.Line("#pragma unroll");
+  auto e = w.Block("for (int e = 0; e < 2; ++e)");
+  w.Line("const int row = n0 + 8 * j + 2 * (lane % 4) + e;");
+  w.Line("if (row >= M) continue;");
+  w.Line("float v = acc[t][4 * j + 2 * h + e];");
+  if (c.bias) w.Line("v += bv;");
+  if (c.gelu) w.Line("v = agt_gelu(v);");
+  w.Line("const long long at = static_cast<long long>(row) * ldc + col;");
+  if (c.residual) w.Line("v += agt_ld(residual[at]);");
+  w.Line("agt_st(c + at, v);");
+}
+
+// The swapped product's staged path: per m64 slab (64 output columns = 128 bytes of a 16-bit row) and
+// chunk of 64 output rows, each consumer warpgroup writes its fragments transposed into one of its
+// two chunk buffers (row = output row, 2-byte stores; a warp instruction covers 4 rows x 16 bytes at
+// distinct swizzled groups), meets its warps at a named barrier, then reads the chunk back 16 bytes per
+// thread and stores whole rows, adding the residual, as the unswapped path does.
+void EmitSwappedStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
+  w.Comment("Epilogue through shared memory, swapped (see EmitSwappedStagedEpilogue in gemm_sm90.cpp):\n"
+            "acc[t][4j + 2h + e] is output row n0 + 8j + 2 * (lane % 4) + e, output column\n"
+            "m0 + 64t + 16 * warp + lane / 4 + 8h (of this consumer's slabs).");
+  w.Line("const u32 stage_base = sE + cw * (2 * kChunkBytes);");
+  w.Line("const int wt = threadIdx.x % 128;");
+  w.Line("const int col_base = m0 + cw * (kSlabs * 64);");
+  std::string vec = "ldc % kVec == 0 && reinterpret_cast<unsigned long long>(c) % 16 == 0";
+  if (c.residual) vec += " && reinterpret_cast<unsigned long long>(residual) % 16 == 0";
+  w.Linef("const bool vec_ok = {};", vec);
+  w.Line("#pragma unroll");
+  auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
+  if (c.bias) w.Line("const float b_lo = agt_lo(bias_pk[t]), b_hi = agt_hi(bias_pk[t]);");
+  w.Line("#pragma unroll");
+  auto cc = w.Block("for (int cc = 0; cc < kChunksN; ++cc, ++ep)");
+  w.Line("const u32 buf = stage_base + (ep & 1) * kChunkBytes;");
+  if (c.residual) {
+    w.Comment("The chunk's residual, loaded first: its latency hides behind the staging writes and the barrier.");
+    w.Line("uint4 res[4];");
+    w.Line("#pragma unroll");
+    w.Line("for (int p = 0; p < 4; ++p) {");
+    w.Line("  const int i = wt + 128 * p, r = i / 8, lrow = cc * 64 + r;");
+    w.Line("  const int row = n0 + lrow, col = col_base + t * 64 + (i % 8) * kVec;");
+    w.Line("  res[p] = make_uint4(0u, 0u, 0u, 0u);");
+    w.Line("  if (vec_ok && lrow < kBN && row < M && col + kVec <= N) {");
+    w.Line("    res[p] = __ldg(reinterpret_cast<const uint4*>(residual + static_cast<long long>(row) * ldc + col));");
+    w.Line("  }");
+    w.Line("}");
+  }
+  {
+    w.Line("#pragma unroll");
+    auto jj = w.Block("for (int jj = 0; jj < 8; ++jj)");
+    w.Line("const int j = cc * 8 + jj;");
+    w.Line("if (j >= kBN / 8) break;   // a tile_n that is not a multiple of 64: its last chunk is partial");
+    w.Line("#pragma unroll");
+    auto h = w.Block("for (int h = 0; h < 2; ++h)");
+    w.Line("const int byte = (warp * 16 + lane / 4 + 8 * h) * 2;   // this output column in the chunk's row");
+    w.Line("#pragma unroll");
+    auto e = w.Block("for (int e = 0; e < 2; ++e)");
+    w.Line("float v = acc[t][4 * j + 2 * h + e];");
+    if (c.bias) w.Line("v += h == 0 ? b_lo : b_hi;");
+    if (c.gelu) w.Line("v = agt_gelu(v);");
+    w.Line("const int r = jj * 8 + 2 * (lane % 4) + e;   // the output row in the chunk");
+    w.Line("OutT o;");
+    w.Line("agt_st(&o, v);");
+    w.Line("st_shared_b16(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), *reinterpret_cast<const unsigned short*>(&o));");
+  }
+  w.Line("named_barrier_sync(2 + cw, 128);   // this warpgroup's chunk is staged");
+  w.Line("#pragma unroll");
+  auto p = w.Block("for (int p = 0; p < 4; ++p)");
+  w.Line("const int i = wt + 128 * p, r = i / 8, g = i % 8;");
+  w.Line("const int lrow = cc * 64 + r;");
+  w.Line("const int row = n0 + lrow, col = col_base + t * 64 + g * kVec;");
+  w.Line("if (lrow >= kBN || row >= M || col >= N) continue;");
+  w.Line("uint4 v = ld_shared_v4_b32(buf + r * 128 + ((g ^ (r & 7)) << 4));");
+  w.Line("OutT* dst = c + static_cast<long long>(row) * ldc + col;");
+  w.Line("if (vec_ok && col + kVec <= N) {");
+  if (c.residual) w.Line("  v = agt_add_res(v, res[p]);");
+  w.Line("  *reinterpret_cast<uint4*>(dst) = v;");
+  w.Line("} else {");
+  w.Linef("  agt_store_tail(dst, {}, v, N - col);",
+          c.residual ? "residual + static_cast<long long>(row) * ldc + col" : "nullptr");
+  w.Line("}");
+}
+
 void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
-  if (c.staged_epilogue) {
+  if (c.swap_ab) {
+    if (c.staged_epilogue) {
+      EmitSwappedStagedEpilogue(w, c);
+    } else {
+      EmitSwappedRegisterEpilogue(w, c);
+    }
+  } else if (c.staged_epilogue) {
     EmitStagedEpilogue(w, c);
   } else {
     EmitRegisterEpilogue(w, c);
@@ -446,18 +604,22 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   k.kernel_name = c.KernelName();
   k.threads = 128 * (1 + c.consumers);
   k.smem_bytes = GemmSm90SmemBytes(c);
-  k.a_box = {static_cast<uint32_t>(c.tile_k), static_cast<uint32_t>(c.tile_m)};
+  // Swapped, the activation rows are the tile's N side and the weight's rows of N its M side.
+  const uint32_t act_rows = static_cast<uint32_t>(c.swap_ab ? c.tile_n : c.tile_m);
+  const uint32_t w_rows = static_cast<uint32_t>(c.swap_ab ? c.tile_m : c.tile_n);
+  k.a_box = {static_cast<uint32_t>(c.tile_k), act_rows};
   k.b_box = c.b_layout == BLayout::kKN ? std::array<uint32_t, 2>{64u, static_cast<uint32_t>(c.tile_k)}
-                                       : std::array<uint32_t, 2>{static_cast<uint32_t>(c.tile_k), static_cast<uint32_t>(c.tile_n)};
+                                       : std::array<uint32_t, 2>{static_cast<uint32_t>(c.tile_k), w_rows};
   CudaWriter w;
   w.Comment(fmt::format(
       "AutoGTCO Hopper GEMM core (codegen/hopper/gemm_sm90.cpp), compiled for sm_90a.\n"
       "config: {}\n"
-      "C[M,N] = A[M,K] (row-major) * B ({}){}{}{}; {} consumer warpgroup(s) + 1 producer warpgroup,\n"
+      "C[M,N] = A[M,K] (row-major) * B ({}){}{}{}{}; {} consumer warpgroup(s) + 1 producer warpgroup,\n"
       "{} threads, {} bytes of dynamic shared memory, TMA boxes A {{{}, {}}} B {{{}, {}}};\n"
       "epilogue {}.",
       c.Describe(), c.b_layout == BLayout::kKN ? "[K, N], N contiguous" : "[N, K], K contiguous",
-      c.bias ? " + bias[N]" : "", c.gelu ? " -> gelu" : "", c.residual ? " + residual[M, N]" : "", c.consumers,
+      c.bias ? " + bias[N]" : "", c.gelu ? " -> gelu" : "", c.residual ? " + residual[M, N]" : "",
+      c.swap_ab ? ", computed swapped (C^T = B^T A^T: the weight is wgmma's A)" : "", c.consumers,
       k.threads, k.smem_bytes, k.a_box[0], k.a_box[1], k.b_box[0], k.b_box[1],
       c.staged_epilogue ? "staged through shared memory, 16-byte row stores" : "4-byte stores from registers"));
   w.Raw(PtxSm90Header());
@@ -494,7 +656,13 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Line("auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };");
   w.Blank();
   w.Comment("Tile schedule (tile_scheduler_sm90.h): a persistent grid walks the work units (tile, k-range).");
-  w.Line("const int tiles_m = (M + kBM - 1) / kBM, tiles_n = (N + kBN - 1) / kBN;");
+  if (c.swap_ab) {
+    w.Comment("Swapped: the tiles' M side walks C's columns (the weight's N), their N side C's rows.");
+    w.Line("const int GM = N, GN = M;");
+  } else {
+    w.Line("const int GM = M, GN = N;   // the tiled product's sides (swapped products exchange them)");
+  }
+  w.Line("const int tiles_m = (GM + kBM - 1) / kBM, tiles_n = (GN + kBN - 1) / kBN;");
   w.Line("const int k_blocks = (K + kBK - 1) / kBK;");
   w.Line("const int units = tiles_m * tiles_n * kSplits;");
   if (c.split_k > 1) w.Line("__shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket");

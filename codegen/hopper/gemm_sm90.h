@@ -63,8 +63,17 @@ struct GemmSm90Config {
   // full 128-byte rows; false: 4-byte stores straight from the accumulator registers (8 rows per
   // warp instruction), for rings too deep to leave room for the buffer.
   bool staged_epilogue = true;
+  // The product computed transposed, C^T = B^T A^T, for matrices with few rows (batch-1 token counts
+  // such as 197 or 257): the weight is wgmma's A operand (tile_m of its N columns per tile, read with
+  // the transpose bit in [K, N] layout) and the activation rows are wgmma's N dimension (tile_n: any
+  // multiple of 8 up to 256, so 257 rows take two 136-row tiles instead of three 128-row ones). The
+  // scheduler's "M" is then C's N and its "N" C's M; the staged epilogue writes the accumulators into
+  // shared memory transposed (2-byte stores) and C leaves as 16-byte row stores as before. The kernel's
+  // parameters and tensor maps are the same (tm_a the activation, tm_b the weight); only the boxes
+  // differ. 16-bit outputs only.
+  bool swap_ab = false;
 
-  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" / " rs" when split / along N / register stores
+  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" / " rs" / " sw" when split / along N / register stores / swapped
   std::string KernelName() const; // a C identifier that encodes the configuration
 };
 
@@ -75,8 +84,8 @@ struct GemmSm90Kernel {
   int threads = 0;           // 128 * (1 + consumers)
   int64_t smem_bytes = 0;    // dynamic shared memory (stages, epilogue staging, barriers, 1 KiB for alignment)
   // TMA boxes (elements, innermost first) the tensor maps must be encoded with.
-  std::array<uint32_t, 2> a_box{};   // A [M, K]: {tile_k, tile_m}
-  std::array<uint32_t, 2> b_box{};   // kKN [K, N]: {64, tile_k}; kNK [N, K]: {tile_k, tile_n}
+  std::array<uint32_t, 2> a_box{};   // A [M, K]: {tile_k, tile_m} ({tile_k, tile_n} swapped)
+  std::array<uint32_t, 2> b_box{};   // kKN [K, N]: {64, tile_k}; kNK [N, K]: {tile_k, tile_n} ({tile_k, tile_m} swapped)
 };
 
 // The parameter list every emitted kernel takes, in order:

@@ -105,6 +105,9 @@ __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.
 __device__ __forceinline__ void st_shared_b32(u32 addr, u32 v) {
   asm volatile("st.shared.b32 [%0], %1;\n" :: "r"(addr), "r"(v) : "memory");
 }
+__device__ __forceinline__ void st_shared_b16(u32 addr, unsigned short v) {
+  asm volatile("st.shared.b16 [%0], %1;\n" :: "r"(addr), "h"(v) : "memory");
+}
 __device__ __forceinline__ void st_shared_v2_b32(u32 addr, u32 a, u32 b) {
   asm volatile("st.shared.v2.b32 [%0], {%1, %2};\n" :: "r"(addr), "r"(a), "r"(b) : "memory");
 }
@@ -193,26 +196,26 @@ std::string WgmmaWrapper(int n, WgmmaInput in) {
     list += fmt::format("{}%{}", i == 0 ? "" : (i % 8 == 0 ? ",\"\n      \"" : ", "), i);
     outs += fmt::format("{}\"+f\"(d[{}])", i == 0 ? "" : (i % 8 == 0 ? ",\n      " : ", "), i);
   }
-  // Operands: d[0..regs), then desc_a (regs), desc_b (regs+1), accumulate (regs+2), kTransB (regs+3).
-  // The immediates after p are scale-a = 1, scale-b = 1, transpose-a = 0 (A is K-major).
+  // Operands: d[0..regs), then desc_a (regs), desc_b (regs+1), accumulate (regs+2), kTransA (regs+3),
+  // kTransB (regs+4). The immediates after p are scale-a = 1, scale-b = 1, then the two transpose bits.
   return fmt::format(R"(#ifndef AGT_WGMMA_M64N{0}K16_{1}
 #define AGT_WGMMA_M64N{0}K16_{1}
 namespace agt_sm90 {{
 // D[64 x {0}] (+)= A[64 x 16] * B[16 x {0}], {1} inputs from shared memory, f32 accumulators.
-template <int kTransB>
+template <int kTransA, int kTransB>
 __device__ __forceinline__ void wgmma_m64n{0}k16_{1}(float (&d)[{2}], u64 desc_a, u64 desc_b, int accumulate) {{
   asm volatile(
       "{{\n .reg .pred p;\n setp.ne.b32 p, %{4}, 0;\n"
       " wgmma.mma_async.sync.aligned.m64n{0}k16.f32.{1}.{1} {{"
-      "{3}}}, %{2}, %{5}, p, 1, 1, 0, %{6};\n}}\n"
-      : {7}
-      : "l"(desc_a), "l"(desc_b), "r"(accumulate), "n"(kTransB)
+      "{3}}}, %{2}, %{5}, p, 1, 1, %{6}, %{7};\n}}\n"
+      : {8}
+      : "l"(desc_a), "l"(desc_b), "r"(accumulate), "n"(kTransA), "n"(kTransB)
       : "memory");
 }}
 }}  // namespace agt_sm90
 #endif
 )",
-                     n, t, regs, list, regs + 2, regs + 1, regs + 3, outs);
+                     n, t, regs, list, regs + 2, regs + 1, regs + 3, regs + 4, outs);
 }
 
 }  // namespace agt::codegen::hopper

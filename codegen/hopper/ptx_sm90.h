@@ -26,9 +26,9 @@ std::string_view PtxSm90Header();
 // The name of the wrapper for m64nNk16 with f32 accumulators, e.g. "agt_sm90::wgmma_m64n128k16_f16".
 std::string WgmmaWrapperName(int n, WgmmaInput in);
 
-// The wrapper's definition: `template <int kTransB> void NAME(float (&d)[N/2], u64 desc_a, u64 desc_b,
-// int accumulate)`, A and B from shared memory through descriptors, A K-major, B K-major (kTransB 0)
-// or MN-major (kTransB 1, allowed for 16-bit inputs only). `n` is a multiple of 8 in [8, 256].
+// The wrapper's definition: `template <int kTransA, int kTransB> void NAME(float (&d)[N/2], u64 desc_a,
+// u64 desc_b, int accumulate)`, A and B from shared memory through descriptors, each K-major (its
+// transpose bit 0) or MN-major (1, allowed for 16-bit inputs only). `n` is a multiple of 8 in [8, 256].
 std::string WgmmaWrapper(int n, WgmmaInput in);
 
 }  // namespace agt::codegen::hopper

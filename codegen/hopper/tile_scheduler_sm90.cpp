@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
 GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K) {
+  if (c.swap_ab) std::swap(M, N);   // the tiles' M side walks C's columns
   GemmSm90Schedule s;
   s.tiles_m = CeilDiv(M, c.tile_m);
   s.tiles_n = CeilDiv(N, c.tile_n);
@@ -29,7 +31,8 @@ std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& c, int64_t M, int64_t
 
 int64_t GemmSm90WorkspaceBytes(const GemmSm90Config& c, int64_t M, int64_t N) {
   if (c.split_k <= 1) return 0;
-  const int64_t tiles = CeilDiv(M, c.tile_m) * CeilDiv(N, c.tile_n);
+  const GemmSm90Schedule s = ScheduleGemmSm90(c, M, N, 1);
+  const int64_t tiles = s.tiles_m * s.tiles_n;
   return tiles * c.split_k * c.tile_m * c.tile_n * 4 + tiles * 4;
 }
 
@@ -43,6 +46,28 @@ const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices() {
       {128, 192, 4, 2}, {128, 256, 3, 2}, {64, 256, 4, 1},
   };
   return kChoices;
+}
+
+std::vector<GemmSm90TileChoice> GemmSm90SwappedTileChoices(int64_t M) {
+  std::vector<GemmSm90TileChoice> v;
+  for (int tile_m : {64, 128}) {
+    int last = 0;
+    for (int parts = 1; parts <= 4; ++parts) {
+      const int tn = static_cast<int>(CeilDiv(CeilDiv(M, parts), 8) * 8);
+      if (tn > 256 || tn == last) continue;
+      last = tn;
+      // The deepest ring (up to 8 stages) that leaves room for the staging buffer.
+      GemmSm90Config c;
+      c.swap_ab = true;
+      c.tile_m = tile_m;
+      c.tile_n = tn;
+      c.consumers = tile_m / 64;
+      for (c.stages = 8; c.stages > 2 && !ValidateGemmSm90(c).ok(); --c.stages) {
+      }
+      v.push_back({tile_m, tn, c.stages, c.consumers});
+    }
+  }
+  return v;
 }
 
 // The model's constants, fitted to the stage (c) sweeps on an H200 (docs/perf-notes.md: 24 shapes x
@@ -64,6 +89,9 @@ constexpr double kFlopPerCycle = 3790.0;
 constexpr double kUnitCycles = 4400.0;
 constexpr double kEpilogueCyclesPerOutput = 0.3;         // register stores (staged_epilogue = false)
 constexpr double kStagedEpilogueCyclesPerOutput = 0.12;  // staged through shared memory
+// Swapped products stage with 2-byte shared stores (twice the unswapped path's count): a guess until
+// measured (docs/perf-notes.md).
+constexpr double kSwappedEpilogueCyclesPerOutput = 0.16;
 constexpr double kSplitCycles = 3500.0;
 constexpr double kPartialBytesPerCycle = 32.0;
 }  // namespace
@@ -76,7 +104,9 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   const double mma = static_cast<double>(kb) * c.tile_m * c.tile_n * c.tile_k * 2 / kFlopPerCycle;
   const double split =
       c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
-  const double per_output = c.staged_epilogue ? kStagedEpilogueCyclesPerOutput : kEpilogueCyclesPerOutput;
+  const double per_output = !c.staged_epilogue ? kEpilogueCyclesPerOutput
+                            : c.swap_ab         ? kSwappedEpilogueCyclesPerOutput
+                                                : kStagedEpilogueCyclesPerOutput;
   const double fixed = kUnitCycles + per_output * c.tile_m * c.tile_n;
   return static_cast<double>(rounds) * (std::max(load, mma) + split) + fixed + static_cast<double>(rounds - 1) * fixed / 2;
 }
@@ -85,10 +115,16 @@ GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, c
   GemmSm90Config best = epilogue;
   double best_cycles = 1e300;
   const int64_t k_blocks = CeilDiv(K, epilogue.tile_k);
-  for (const GemmSm90TileChoice& t : GemmSm90TileChoices()) {
+  std::vector<std::pair<GemmSm90TileChoice, bool>> tiles;   // (tile, swapped)
+  for (const GemmSm90TileChoice& t : GemmSm90TileChoices()) tiles.push_back({t, false});
+  if (!epilogue.out_f32) {
+    for (const GemmSm90TileChoice& t : GemmSm90SwappedTileChoices(M)) tiles.push_back({t, true});
+  }
+  for (const auto& [t, swapped] : tiles) {
     for (int split = 1; split <= 4; ++split) {
       if (split > 1 && k_blocks < 2 * split) break;   // each range at least two k-blocks
       GemmSm90Config c = epilogue;
+      c.swap_ab = swapped;
       c.tile_m = t.tile_m;
       c.tile_n = t.tile_n;
       c.stages = t.stages;

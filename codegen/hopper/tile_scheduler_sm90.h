@@ -54,6 +54,10 @@ struct GemmSm90TileChoice {
   int tile_m, tile_n, stages, consumers;
 };
 const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices();
+// The swapped tiles (GemmSm90Config::swap_ab) for a product of M rows: tile_m 64 (one consumer) or
+// 128 (two), tile_n the M rows cut into 1..4 parts rounded up to 8 (at most 256), the deepest ring
+// that fits beside the staging buffer.
+std::vector<GemmSm90TileChoice> GemmSm90SwappedTileChoices(int64_t M);
 
 // ---- for the emitter (gemm_sm90.cpp) ----
 // Device helpers: the WorkUnit struct and agt_work_unit(u, tiles_m, tiles_n, k_blocks).

@@ -7,7 +7,9 @@
 // prologue, a strided output view, another epilogue op) says why and falls to the GEMM sketch.
 //
 // Knobs: block_m / block_n (the CTA tile), stages (ring depth), consumers (warpgroups issuing wgmma),
-// split_k (k-ranges per tile, reduced in a fixed order), raster (0: tiles walk M, 1: along N).
+// split_k (k-ranges per tile, reduced in a fixed order), raster (0: tiles walk M, 1: along N),
+// swap_ab (1: computed as C^T = B^T A^T, block_m then counts the weight's columns and block_n the
+// activation rows, any multiple of 8: batch-1 token counts such as 197 or 257 fill their tiles).
 // tile_k is 64 (one 128-byte swizzle row); the epilogue is staged through shared memory whenever the
 // ring leaves room for its buffer.
 #include <algorithm>
@@ -145,6 +147,7 @@ GemmSm90Config ConfigOf(const SpaceContext& ctx, const Annotation& a) {
   c.consumers = static_cast<int>(a.get(Knob::kConsumers, 2));
   c.split_k = static_cast<int>(a.get(Knob::kSplitK, 1));
   c.raster = a.get(Knob::kRaster, 0) == 1 ? hopper::Raster::kAlongN : hopper::Raster::kAlongM;
+  c.swap_ab = a.get(Knob::kSwapAB, 0) == 1;
   // Staged through shared memory unless the ring leaves no room for its buffer.
   c.staged_epilogue = true;
   if (!hopper::ValidateGemmSm90(c).ok()) c.staged_epilogue = false;
@@ -174,9 +177,16 @@ class GemmSm90 final : public SketchDef {
     return EmitsAtDefault(*this, g, task, *ctx, why);
   }
 
-  std::vector<KnobSpec> Space(const SpaceContext&) const override {
-    return {{Knob::kBlockM, {64, 128}},      {Knob::kBlockN, {64, 128, 192, 256}}, {Knob::kStages, {2, 3, 4, 5, 6, 8}},
-            {Knob::kConsumers, {1, 2}},       {Knob::kSplitK, {1, 2, 3, 4, 6, 8}},  {Knob::kRaster, {0, 1}}};
+  std::vector<KnobSpec> Space(const SpaceContext& ctx) const override {
+    // block_n: the unswapped tiles' widths, and the swapped tiles' row counts for this M (Validate
+    // keeps each where it belongs: multiples of 64 unswapped with a [K, N] weight, of 8 swapped).
+    std::vector<int64_t> block_n = {64, 128, 192, 256};
+    for (const auto& t : hopper::GemmSm90SwappedTileChoices(ctx.dims.m)) {
+      if (std::find(block_n.begin(), block_n.end(), t.tile_n) == block_n.end()) block_n.push_back(t.tile_n);
+    }
+    return {{Knob::kBlockM, {64, 128}},   {Knob::kBlockN, block_n},            {Knob::kStages, {2, 3, 4, 5, 6, 8}},
+            {Knob::kConsumers, {1, 2}},   {Knob::kSplitK, {1, 2, 3, 4, 6, 8}}, {Knob::kRaster, {0, 1}},
+            {Knob::kSwapAB, {0, 1}}};
   }
 
   Annotation Default(const SpaceContext& ctx) const override {
@@ -189,6 +199,7 @@ class GemmSm90 final : public SketchDef {
     a.set(Knob::kConsumers, c.consumers);
     a.set(Knob::kSplitK, c.split_k);
     a.set(Knob::kRaster, c.raster == hopper::Raster::kAlongN ? 1 : 0);
+    a.set(Knob::kSwapAB, c.swap_ab ? 1 : 0);
     return a;
   }
 
@@ -209,7 +220,8 @@ class GemmSm90 final : public SketchDef {
     if (c.split_k > 1 && CeilDiv(ctx.dims.k, int64_t{64}) < 2 * c.split_k) {
       return Status::Errorf("split_k={} leaves k-ranges under two 64-deep blocks (K = {})", c.split_k, ctx.dims.k);
     }
-    if (c.tile_m > 2 * std::max<int64_t>(64, ctx.dims.m) || c.tile_n > 2 * std::max<int64_t>(64, ctx.dims.n)) {
+    const int64_t rows = c.swap_ab ? ctx.dims.n : ctx.dims.m, cols = c.swap_ab ? ctx.dims.m : ctx.dims.n;
+    if (c.tile_m > 2 * std::max<int64_t>(64, rows) || c.tile_n > 2 * std::max<int64_t>(64, cols)) {
       return Status::Error("tile far larger than the matrix");
     }
     return Status::Ok();
@@ -224,7 +236,7 @@ class GemmSm90 final : public SketchDef {
     hopper::GemmSm90Schedule s = hopper::ScheduleGemmSm90(c, d.m, d.n, d.k);
     SketchFeatures f = SketchFeatures::Start(in);
     f.blocks = static_cast<double>(std::min<int64_t>(s.units, ctx.arch.sm_count));
-    const double tiles = static_cast<double>(s.tiles_m * s.tiles_n);
+    const double tiles = static_cast<double>(s.tiles_m * s.tiles_n);   // (swapped products: the same count, sides exchanged)
     f.global_load_bytes = tiles * static_cast<double>((c.tile_m + c.tile_n) * d.k) * in.storage_bytes;
     f.smem_read_bytes = f.global_load_bytes;   // wgmma reads each staged byte once per consumer slab
     f.padding_efficiency = static_cast<double>(d.m * d.n) / (tiles * c.tile_m * c.tile_n);
@@ -269,7 +281,8 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
   l.workspace_bytes = static_cast<uint64_t>(hopper::GemmSm90WorkspaceBytes(c, p.M, p.N));
   // The fp32 partials are written before they are read; only the per-tile counters after them need zeros.
   if (l.workspace_bytes > 0) {
-    l.workspace_scratch_bytes = l.workspace_bytes - static_cast<uint64_t>(CeilDiv(p.M, c.tile_m) * CeilDiv(p.N, c.tile_n) * 4);
+    const hopper::GemmSm90Schedule s = hopper::ScheduleGemmSm90(c, p.M, p.N, p.K);
+    l.workspace_scratch_bytes = l.workspace_bytes - static_cast<uint64_t>(s.tiles_m * s.tiles_n * 4);
   }
   const int element = c.input == hopper::GemmInput::kF16 ? 6 : 9;
   TensorMapOperand ta;

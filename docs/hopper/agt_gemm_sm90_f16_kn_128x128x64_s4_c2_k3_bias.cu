@@ -99,6 +99,9 @@ __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.
 __device__ __forceinline__ void st_shared_b32(u32 addr, u32 v) {
   asm volatile("st.shared.b32 [%0], %1;\n" :: "r"(addr), "r"(v) : "memory");
 }
+__device__ __forceinline__ void st_shared_b16(u32 addr, unsigned short v) {
+  asm volatile("st.shared.b16 [%0], %1;\n" :: "r"(addr), "h"(v) : "memory");
+}
 __device__ __forceinline__ void st_shared_v2_b32(u32 addr, u32 a, u32 b) {
   asm volatile("st.shared.v2.b32 [%0], {%1, %2};\n" :: "r"(addr), "r"(a), "r"(b) : "memory");
 }
@@ -171,7 +174,7 @@ __device__ __forceinline__ void fence_operand(float& r) { asm volatile("" : "+f"
 #define AGT_WGMMA_M64N128K16_f16
 namespace agt_sm90 {
 // D[64 x 128] (+)= A[64 x 16] * B[16 x 128], f16 inputs from shared memory, f32 accumulators.
-template <int kTransB>
+template <int kTransA, int kTransB>
 __device__ __forceinline__ void wgmma_m64n128k16_f16(float (&d)[64], u64 desc_a, u64 desc_b, int accumulate) {
   asm volatile(
       "{\n .reg .pred p;\n setp.ne.b32 p, %66, 0;\n"
@@ -183,7 +186,7 @@ __device__ __forceinline__ void wgmma_m64n128k16_f16(float (&d)[64], u64 desc_a,
       "%32, %33, %34, %35, %36, %37, %38, %39,"
       "%40, %41, %42, %43, %44, %45, %46, %47,"
       "%48, %49, %50, %51, %52, %53, %54, %55,"
-      "%56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, %67;\n}\n"
+      "%56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, %67, %68;\n}\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
       "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
       "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
@@ -192,7 +195,7 @@ __device__ __forceinline__ void wgmma_m64n128k16_f16(float (&d)[64], u64 desc_a,
       "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
       "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
       "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
-      : "l"(desc_a), "l"(desc_b), "r"(accumulate), "n"(kTransB)
+      : "l"(desc_a), "l"(desc_b), "r"(accumulate), "n"(kTransA), "n"(kTransB)
       : "memory");
 }
 }  // namespace agt_sm90
@@ -272,7 +275,8 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
   auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };
 
   // Tile schedule (tile_scheduler_sm90.h): a persistent grid walks the work units (tile, k-range).
-  const int tiles_m = (M + kBM - 1) / kBM, tiles_n = (N + kBN - 1) / kBN;
+  const int GM = M, GN = N;   // the tiled product's sides (swapped products exchange them)
+  const int tiles_m = (GM + kBM - 1) / kBM, tiles_n = (GN + kBN - 1) / kBN;
   const int k_blocks = (K + kBK - 1) / kBK;
   const int units = tiles_m * tiles_n * kSplits;
   __shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket
@@ -299,7 +303,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
         const int m0 = u.m0, n0 = u.n0;
         // B [K, N]: one 64-column box per 64 columns of the tile; boxes wholly past N are skipped
         // (their columns are never stored, so stale shared memory there is harmless).
-        const int b_boxes = min(kBN / 64, (N - n0 + 63) / 64);
+        const int b_boxes = min(kBN / 64, (GN - n0 + 63) / 64);
         for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it) {
           const int s = it % kStages;
           // Use it / kStages of this stage: wait until the consumers released the use before.
@@ -353,7 +357,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
           for (int t = 0; t < kSlabs; ++t) {
             // A K-major, m64 slab t: 8-row groups 1024 bytes apart, 32 bytes per k16 step.
             const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * 32, 16, 1024, 1);
-            agt_sm90::wgmma_m64n128k16_f16<1>(acc[t], da, db, 1);
+            agt_sm90::wgmma_m64n128k16_f16<0, 1>(acc[t], da, db, 1);
           }
         }
         wgmma_commit_group();

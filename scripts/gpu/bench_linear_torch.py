@@ -26,9 +26,13 @@ def shapes():
     out = []
     for prefix, m, d, qkv, mlp in [("vit-b", 197, 768, 2304, 3072), ("vit-l", 197, 1024, 3072, 4096),
                                    ("vit-h", 257, 1280, 3840, 5120), ("setr", 577, 1024, 3072, 4096),
-                                   ("detr-enc", 1050, 256, 768, 2048), ("detr-dec", 100, 256, 768, 2048)]:
+                                   ("detr-enc", 1050, 256, 768, 2048), ("detr-dec", 100, 256, 768, 2048),
+                                   ("setr-b", 577, 768, 2304, 3072)]:
         out += [(prefix + ".qkv", m, d, qkv), (prefix + ".proj", m, d, d), (prefix + ".fc1", m, d, mlp),
                 (prefix + ".fc2", m, mlp, d)]
+    # The patch embeddings as GEMMs, and SETR-Naive's 1x1 head conv as a Linear (bench_gemm_sm90.cpp).
+    out += [("vit-b.patch", 196, 768, 768), ("vit-l.patch", 196, 768, 1024), ("setr.patch", 576, 768, 1024),
+            ("setr-b.patch", 576, 768, 768), ("setr.head", 576, 1024, 256)]
     return out  # (name, M, K, N)
 
 

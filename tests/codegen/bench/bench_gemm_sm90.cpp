@@ -58,6 +58,16 @@ std::vector<Shape> Shapes() {
   model("setr", 577, 1024, 3072, 4096);
   model("detr-enc", 1050, 256, 768, 2048);
   model("detr-dec", 100, 256, 768, 2048);
+  model("setr-b", 577, 768, 2304, 3072);   // SETR-Naive-Base: ViT-B at 384x384
+  // The patch embeddings as GEMMs (compiler/passes/conv_as_linear.cpp: a 16x16/16 conv over 3 channels
+  // is [tokens, 768] x [768, width]); ViT-H's 14x14 patch (K = 588, not a multiple of 8) cannot be
+  // read by TMA and stays on the mma.sync sketch. And SETR-Naive's head: a 1x1 conv 1024 -> 256 on the
+  // 24x24 token grid, as a Linear.
+  v.push_back({"vit-b.patch", 196, 768, 768});
+  v.push_back({"vit-l.patch", 196, 768, 1024});
+  v.push_back({"setr.patch", 576, 768, 1024});
+  v.push_back({"setr-b.patch", 576, 768, 768});
+  v.push_back({"setr.head", 576, 1024, 256});
   return v;
 }
 
@@ -68,13 +78,41 @@ GemmSm90Config Epilogue() {
   return c;
 }
 
-GemmSm90Config Default(const Shape& s, int sms) {
-  return agt::codegen::hopper::DefaultGemmSm90Config(s.M, s.N, s.K, sms, Epilogue());
+// The epilogue the compiled model fuses into each Linear: fc1 + GELU, proj and fc2 + the residual
+// add, the rest bias only (torch's F.linear beside it does bias only: ours does more).
+GemmSm90Config FusedEpilogue(const Shape& s) {
+  GemmSm90Config c = Epilogue();
+  auto ends = [&](const char* suffix) {
+    const std::string x = suffix;
+    return s.name.size() >= x.size() && s.name.compare(s.name.size() - x.size(), x.size(), x) == 0;
+  };
+  c.gelu = ends(".fc1");
+  c.residual = ends(".proj") || ends(".fc2");
+  return c;
 }
 
-// The sweep: every tile choice x split 1..4, and raster along N for the two most likely tiles.
-std::vector<GemmSm90Config> Sweep() {
+GemmSm90Config Default(const Shape& s, int sms) {
+  return agt::codegen::hopper::DefaultGemmSm90Config(s.M, s.N, s.K, sms, FusedEpilogue(s));
+}
+
+// The sweep: every tile choice x split 1..4, and raster along N for the two most likely tiles; with
+// a shape, also its swapped tiles (GemmSm90SwappedTileChoices) x split 1..3.
+std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
   std::vector<GemmSm90Config> v;
+  if (shape != nullptr) {
+    for (const auto& t : agt::codegen::hopper::GemmSm90SwappedTileChoices(shape->M)) {
+      for (int split = 1; split <= 3; ++split) {
+        GemmSm90Config c = Epilogue();
+        c.swap_ab = true;
+        c.tile_m = t.tile_m;
+        c.tile_n = t.tile_n;
+        c.stages = t.stages;
+        c.consumers = t.consumers;
+        c.split_k = split;
+        v.push_back(c);
+      }
+    }
+  }
   for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {
     for (int split = 1; split <= 4; ++split) {
       GemmSm90Config c = Epilogue();
@@ -116,6 +154,7 @@ std::string Short(const GemmSm90Config& c) {
                   std::to_string(c.consumers) + "_k" + std::to_string(c.split_k);
   if (c.raster == agt::codegen::hopper::Raster::kAlongN) s += "_rn";
   if (!c.staged_epilogue) s += "_rs";
+  if (c.swap_ab) s += "_sw";
   return s;
 }
 
@@ -151,6 +190,14 @@ int main(int argc, char** argv) {
   agt::codegen::NvrtcCompiler nvrtc(cache);
   if (compile_only) {
     std::vector<GemmSm90Config> cfgs = Sweep();
+    for (const Shape& s : Shapes()) {   // each shape's swapped tiles
+      for (const auto& c : Sweep(&s)) {
+        if (!c.swap_ab) break;
+        bool have = false;
+        for (const auto& x : cfgs) have = have || x.KernelName() == c.KernelName();
+        if (!have) cfgs.push_back(c);
+      }
+    }
     for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {   // the probes' bias-free kernels
       GemmSm90Config c = Epilogue();
       c.tile_m = t.tile_m;
@@ -175,6 +222,7 @@ int main(int argc, char** argv) {
       for (const auto& c : cfgs) have = have || c.KernelName() == d.KernelName();
       if (!have) cfgs.push_back(d);
     }
+    std::fflush(stdout);
     if (!emit_dir.empty()) {   // the sources too, for nvcc -Xptxas -v
       for (const auto& c : cfgs) {
         auto k = agt::codegen::hopper::EmitGemmSm90(c);
@@ -231,13 +279,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("# sm90 GEMM core on %s (%d SMs), fp16 + bias, [K, N] weight, median of 60 graph replays x 20 launches, "
-              "4 weight copies\n",
+  std::printf("# sm90 GEMM core on %s (%d SMs), fp16, [K, N] weight, median of 60 graph replays x 20 launches, "
+              "4 weight copies; default: the shape's fused epilogue (fc1 +bias gelu, proj/fc2 +bias +residual, else "
+              "+bias); sweep: +bias\n",
               gpu->device_name().c_str(), sms);
   std::printf("%-14s %5s %5s %5s %9s %8s %-24s %9s %8s %-24s\n", "name", "M", "N", "K", "default_us", "def_TF/s",
               "default_config", "best_us", "best_TF/s", "best_config");
-  const std::vector<GemmSm90Config> space = sweep ? Sweep() : std::vector<GemmSm90Config>{};
   for (const Shape& s : Shapes()) {
+    const std::vector<GemmSm90Config> space = sweep ? Sweep(&s) : std::vector<GemmSm90Config>{};
     agt::test::Sm90Problem p{s.M, s.N, s.K};
     const double flop = 2.0 * static_cast<double>(s.M) * static_cast<double>(s.N) * static_cast<double>(s.K);
     const GemmSm90Config d = Default(s, sms);
