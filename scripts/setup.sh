@@ -5,8 +5,10 @@ set -euo pipefail
 
 DEBS=(cmake g++ make pkg-config libprotobuf-dev protobuf-compiler libonnx-dev libcli11-dev
       libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 libxgboost-dev
-      clang libclang-rt-dev)   # clang + libFuzzer: the loader's fuzz target (fuzz/, `make fuzz`)
-PIPS=(numpy onnx onnxruntime)
+      clang libclang-rt-dev    # clang + libFuzzer: the loader's fuzz target (fuzz/, `make fuzz`)
+      python3-venv python3-pip)   # the Python package's test: its wheel into a fresh virtual environment
+# setuptools + wheel: the package's wheel, built without build isolation by its test (no network).
+PIPS=(numpy onnx onnxruntime setuptools wheel)
 
 missing=()
 for p in "${DEBS[@]}"; do

@@ -1,0 +1,4 @@
+"""`python -m autogtco ARGS...`: the same as the `autogtco` command (the binary the package carries)."""
+from ._binary import main
+
+main()
