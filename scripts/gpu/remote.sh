@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (sm90: the Hopper GEMM core's tests, its Linear-shape table beside torch's F.linear, HGMMA in its SASS)
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh; vstorch: zoo models beside torch.compile, vs_torch.py)
+# (python: the Python package on this GPU, ViT-B tiny and full from torch tensors, scripts/gpu/python_check.py)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
 CARRY=${CARRY:-.carry}
@@ -184,6 +185,18 @@ for s in "${steps[@]}"; do
     torchvit)
       # torch (eager, torch.compile reduce-overhead) on this GPU for the ViTs, beside ours (scripts/gpu/torch_vit.py).
       python3 scripts/gpu/torch_vit.py --models ${TORCH_MODELS:-vit_base_patch16_224} 2>&1 | grep -v Warning | tee "$OUT/torch_vit.txt" ;;
+    python)
+      # The Python package (python/autogtco): ViT-B tiny and full-size from PyTorch through autogtco.compile,
+      # run from torch CUDA tensors beside `autogtco run` and PyTorch, the stream and thread checks, and the
+      # per-call time beside `autogtco bench` (scripts/gpu/python_check.py; PY_CHECK_OPTS adds its flags).
+      # Also the zoo's ViT-B compiled from its committed tuning log (README's artifact): --artifact, every check
+      # but PyTorch's. The binary is the carried one; python_check.json lands in $OUT/python (the .so files removed after).
+      [ -f /tmp/vit-base-16.onnx ] || autogtco zoo vit-base-16 -o /tmp/vit-base-16.onnx > /dev/null
+      autogtco compile /tmp/vit-base-16.onnx -o /tmp/py-vit-base-16.so --precision fp16 --tuning-log models/tuning/h100/vit-base-16.jsonl \
+        --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 | grep -E "^compiled|programs|error" | tee "$OUT/python_check.txt"
+      AUTOGTCO_BINARY="$PWD/$CARRY/bin/autogtco" python3 scripts/gpu/python_check.py --out "$OUT/python" \
+        --artifact /tmp/py-vit-base-16.so ${PY_CHECK_OPTS:-} 2>&1 | grep -v -E "^\[torch.onnx\]|torchvision::" | tee -a "$OUT/python_check.txt"
+      rm -f "$OUT"/python/*.so ;;
     *) echo "unknown step $s" ;;
   esac
 done
