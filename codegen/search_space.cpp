@@ -18,9 +18,10 @@ ResourceEstimate EstimateResources(const SpaceContext& ctx, const Annotation& a)
 Status ValidateAnnotation(const SpaceContext& ctx, const Annotation& a) {
   const SketchDef& sketch = GetSketch(ctx.sketch.kind);
   for (const KnobSpec& k : sketch.Space(ctx)) {
-    if (!a.has(k.knob)) return Status::Errorf("knob {} is not set", KnobName(k.knob));
-    if (std::find(k.domain.begin(), k.domain.end(), a.get(k.knob)) == k.domain.end()) {
-      return Status::Errorf("knob {}={} is outside its domain", KnobName(k.knob), a.get(k.knob));
+    if (!a.has(k.knob) && !k.absent) return Status::Errorf("knob {} is not set", KnobName(k.knob));
+    const int64_t v = a.has(k.knob) ? a.get(k.knob) : *k.absent;
+    if (std::find(k.domain.begin(), k.domain.end(), v) == k.domain.end()) {
+      return Status::Errorf("knob {}={} is outside its domain", KnobName(k.knob), v);
     }
   }
   AGT_RETURN_IF_ERROR(sketch.Validate(ctx, a));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <random>
+#include <optional>
 #include <vector>
 
 #include "codegen/kernel_source.h"
@@ -17,6 +18,10 @@ namespace agt::codegen {
 struct KnobSpec {
   Knob knob;
   std::vector<int64_t> domain;   // the values a sampler may pick, ascending
+  // For a knob added to a sketch after tuning logs were recorded: the value an annotation that does
+  // not set it stands for (what the sketch did before the knob existed), so those records stay valid.
+  // Unset: the knob must be set.
+  std::optional<int64_t> absent = std::nullopt;
 };
 
 // Everything the space of one (sketch, task) depends on.

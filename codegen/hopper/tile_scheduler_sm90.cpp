@@ -83,15 +83,21 @@ std::vector<GemmSm90TileChoice> GemmSm90SwappedTileChoices(int64_t M) {
 // per 8192 outputs (0.12 cycles per output) against the register path's ~1.4 in the same call's
 // probes; refitted to that call's sweep (offline): 50 bytes of L2 per SM cycle, which the long
 // k-loops of the 64-wide tiles (ViT-H fc2's 80 k-blocks) run at.
+// Refitted with the swapped tiles (2026-12-06, an H100's sweep of 33 shapes, bias epilogue,
+// scripts/gpu/fit_sm90_defaults.py; docs/results/2026-12-06-h100-sm90-swap/): swapped units stream at
+// ~70 bytes per cycle (the weight tile is the wide side), a k-block's wgmmas cost at least what a
+// 96-wide tile's do (narrow N does not shorten them in proportion), and both epilogues cost less per
+// output than fitted before; the default's pick is then within 2.1% of the sweep's best (geomean;
+// worst 1.15x, SETR fc2), against 3.1% (worst 1.26x) with the earlier constants.
 namespace {
 constexpr double kL2BytesPerCycle = 50.0;
-constexpr double kFlopPerCycle = 3790.0;
+constexpr double kSwappedL2BytesPerCycle = 70.0;
+constexpr double kFlopPerCycle = 2500.0;
+constexpr int kMinMmaN = 96;
 constexpr double kUnitCycles = 4400.0;
 constexpr double kEpilogueCyclesPerOutput = 0.3;         // register stores (staged_epilogue = false)
-constexpr double kStagedEpilogueCyclesPerOutput = 0.12;  // staged through shared memory
-// Swapped products stage with 2-byte shared stores (twice the unswapped path's count): a guess until
-// measured (docs/perf-notes.md).
-constexpr double kSwappedEpilogueCyclesPerOutput = 0.16;
+constexpr double kStagedEpilogueCyclesPerOutput = 0.08;  // staged through shared memory
+constexpr double kSwappedEpilogueCyclesPerOutput = 0.12; // staged with 2-byte transposing stores
 constexpr double kSplitCycles = 3500.0;
 constexpr double kPartialBytesPerCycle = 32.0;
 }  // namespace
@@ -100,8 +106,9 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   const GemmSm90Schedule s = ScheduleGemmSm90(c, M, N, K);
   const int64_t rounds = CeilDiv(s.units, std::max(1, sms));   // units of the busiest CTA
   const int64_t kb = CeilDiv(s.k_blocks, c.split_k);           // k-blocks of its longest unit
-  const double load = static_cast<double>(kb) * (c.tile_m + c.tile_n) * c.tile_k * 2 / kL2BytesPerCycle;
-  const double mma = static_cast<double>(kb) * c.tile_m * c.tile_n * c.tile_k * 2 / kFlopPerCycle;
+  const double load = static_cast<double>(kb) * (c.tile_m + c.tile_n) * c.tile_k * 2 /
+                      (c.swap_ab ? kSwappedL2BytesPerCycle : kL2BytesPerCycle);
+  const double mma = static_cast<double>(kb) * c.tile_m * std::max(c.tile_n, kMinMmaN) * c.tile_k * 2 / kFlopPerCycle;
   const double split =
       c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
   const double per_output = !c.staged_epilogue ? kEpilogueCyclesPerOutput

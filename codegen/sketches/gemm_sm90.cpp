@@ -184,9 +184,11 @@ class GemmSm90 final : public SketchDef {
     for (const auto& t : hopper::GemmSm90SwappedTileChoices(ctx.dims.m)) {
       if (std::find(block_n.begin(), block_n.end(), t.tile_n) == block_n.end()) block_n.push_back(t.tile_n);
     }
-    return {{Knob::kBlockM, {64, 128}},   {Knob::kBlockN, block_n},            {Knob::kStages, {2, 3, 4, 5, 6, 8}},
+    // stages: 7 is the deepest ring some swapped tiles fit beside their staging buffer. swap_ab came
+    // after the first logs: their records stand for unswapped programs.
+    return {{Knob::kBlockM, {64, 128}},   {Knob::kBlockN, block_n},            {Knob::kStages, {2, 3, 4, 5, 6, 7, 8}},
             {Knob::kConsumers, {1, 2}},   {Knob::kSplitK, {1, 2, 3, 4, 6, 8}}, {Knob::kRaster, {0, 1}},
-            {Knob::kSwapAB, {0, 1}}};
+            {Knob::kSwapAB, {0, 1}, 0}};
   }
 
   Annotation Default(const SpaceContext& ctx) const override {

@@ -405,9 +405,13 @@ TEST_CASE("sm90 gemm: the default configuration is the cost model's best and spl
     CHECK(d.b_layout == BLayout::kKN);
     CHECK(d.split_k * 2 <= ScheduleGemmSm90(d, sh.M, sh.N, sh.K).k_blocks + (d.split_k == 1 ? 2 : 0));
     const double best = GemmSm90EstimateCycles(d, sh.M, sh.N, sh.K, 132);
-    for (const GemmSm90TileChoice& t : GemmSm90TileChoices()) {
+    std::vector<std::pair<GemmSm90TileChoice, bool>> tiles;   // (tile, swapped)
+    for (const GemmSm90TileChoice& t : GemmSm90TileChoices()) tiles.push_back({t, false});
+    for (const GemmSm90TileChoice& t : GemmSm90SwappedTileChoices(sh.M)) tiles.push_back({t, true});
+    for (const auto& [t, swapped] : tiles) {
       for (int split = 1; split <= 4; ++split) {
         GemmSm90Config c = epi;
+        c.swap_ab = swapped;
         c.tile_m = t.tile_m;
         c.tile_n = t.tile_n;
         c.stages = t.stages;
@@ -423,13 +427,20 @@ TEST_CASE("sm90 gemm: the default configuration is the cost model's best and spl
   CHECK(DefaultGemmSm90Config(197, 2304, 768, 132, epi).split_k == 1);
   CHECK(DefaultGemmSm90Config(197, 768, 768, 132, epi).split_k == 1);
   CHECK(DefaultGemmSm90Config(197, 768, 3072, 132, epi).split_k > 1);
-  // At M = 197, 64x128 with one consumer and 128x64 with two have the same units, bytes and outputs;
-  // the staged-epilogue sweep measured the first faster (ViT-L fc1 5.83 vs 7.01 us): ties keep it.
-  GemmSm90Config fc1 = DefaultGemmSm90Config(197, 4096, 1024, 132, epi);
-  CHECK(fc1.tile_m == 64);
-  CHECK(fc1.tile_n == 128);
-  CHECK(fc1.consumers == 1);
-  CHECK(fc1.staged_epilogue);
+  // Rows that fill no 64- or 128-row tile take the swapped product (measured on an H100, 2026-12-06:
+  // ViT-H qkv 257x3840x1280 8.43 us swapped 64x136 against 9.98 for the best unswapped tile; ViT-L fc2
+  // 9.64 against 10.77), with its rows in whole multiples of 8: 257 -> two tiles of 136.
+  GemmSm90Config h_qkv = DefaultGemmSm90Config(257, 3840, 1280, 132, epi);
+  CHECK(h_qkv.swap_ab);
+  CHECK(h_qkv.tile_n == 136);
+  CHECK(h_qkv.staged_epilogue);
+  CHECK(DefaultGemmSm90Config(197, 1024, 4096, 132, epi).swap_ab);
+  // Large row counts stay unswapped (DETR's encoder: 1050 rows do not fit 4 swapped tiles of <= 256).
+  CHECK_FALSE(DefaultGemmSm90Config(1050, 2048, 256, 132, epi).swap_ab);
+  // An f32 output cannot be swapped (the transposing stores are 16-bit).
+  GemmSm90Config f32 = epi;
+  f32.out_f32 = true;
+  CHECK_FALSE(DefaultGemmSm90Config(257, 3840, 1280, 132, f32).swap_ab);
   // ViT-B qkv: at least stage b's 72 CTAs.
   GemmSm90Config qkv = DefaultGemmSm90Config(197, 2304, 768, 132, epi);
   CHECK(ScheduleGemmSm90(qkv, 197, 2304, 768).units >= 72);
