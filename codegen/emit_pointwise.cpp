@@ -27,15 +27,17 @@ Expected<KernelSource> EmitPointwise(const ir::Graph& g, const Program& prog, in
   k.Line(e.ParamsInit());
   k.Line("#pragma unroll");
   k.Open(fmt::format("for (int u = 0; u < {}; ++u)", unroll));
-  k.Linef("const long long chunk = (long long)blockIdx.x * {} + u * {} + threadIdx.x;", threads * unroll, threads);
+  // agt_ix: the loaders' index type (int when every tensor of the group is under 2^30 elements; the
+  // grid's last chunk then still fits: a block covers at most 2^23 elements).
+  k.Linef("const agt_ix chunk = (agt_ix)blockIdx.x * {} + u * {} + threadIdx.x;", threads * unroll, threads);
   k.Line("#pragma unroll");
   k.Open(fmt::format("for (int v = 0; v < {}; ++v)", vec));
-  k.Linef("const long long i = chunk * {} + v;", vec);
+  k.Linef("const agt_ix i = chunk * {} + v;", vec);
   for (size_t j = 0; j < g.outputs().size(); ++j) {
     const ir::Value* o = g.outputs()[j];
     int64_t n = o->type().num_elements();
     if (n == 0) continue;
-    k.Linef("if (i < {}LL) {}", n, e.StoreStmt(j, "i", e.LoadCall(o, ExprEmitter::Unravel("i", o->shape()))));
+    k.Linef("if (i < {}) {}", n, e.StoreStmt(j, "i", e.LoadCall(o, ExprEmitter::Unravel("i", o->shape()))));
   }
   k.Close();
   k.Close();

@@ -187,27 +187,51 @@ int ExprEmitter::InputIndex(const Value* v) const {
   return -1;
 }
 
+namespace {
+// Index constants of a tensor of `shape`: plain (int) literals when the tensor is small enough for
+// 32-bit index arithmetic, so that a 32-bit index stays 32-bit through the division; long long past that.
+std::string IndexLit(int64_t v, const ir::Shape& shape) {
+  return ir::NumElements(shape) < ExprEmitter::kNarrowIndexLimit ? fmt::format("{}", v) : fmt::format("{}LL", v);
+}
+}  // namespace
+
+const char* ExprEmitter::IndexType() const {
+  auto narrow = [](const Value* v) { return v->type().num_elements() < kNarrowIndexLimit; };
+  for (const Value* v : g_.inputs()) {
+    if (!narrow(v)) return "long long";
+  }
+  for (const Value* v : g_.constants()) {
+    if (!narrow(v)) return "long long";
+  }
+  for (const auto& n : g_.nodes()) {
+    for (const Value* v : n->outputs()) {
+      if (!narrow(v)) return "long long";
+    }
+  }
+  return "int";
+}
+
 std::string ExprEmitter::Ravel(const std::vector<std::string>& idx, const ir::Shape& shape) {
   std::vector<int64_t> st = ir::Strides(shape);
   std::vector<std::string> terms;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 1 || idx[d] == "0") continue;
-    terms.push_back(st[d] == 1 ? fmt::format("({})", idx[d]) : fmt::format("({}) * {}LL", idx[d], st[d]));
+    terms.push_back(st[d] == 1 ? fmt::format("({})", idx[d]) : fmt::format("({}) * {}", idx[d], IndexLit(st[d], shape)));
   }
-  return terms.empty() ? "0LL" : Join(terms, " + ");
+  return terms.empty() ? "0" : Join(terms, " + ");
 }
 
 std::vector<std::string> ExprEmitter::Unravel(const std::string& flat, const ir::Shape& shape) {
   std::vector<int64_t> st = ir::Strides(shape);
   std::vector<std::string> idx;
   for (size_t d = 0; d < shape.size(); ++d) {
+    const std::string n = IndexLit(shape[d], shape), s = IndexLit(st[d], shape);
     if (shape[d] == 1) {
       idx.push_back("0");
     } else if (d == 0) {
-      idx.push_back(st[d] == 1 ? fmt::format("({})", flat) : fmt::format("(({}) / {}LL)", flat, st[d]));
+      idx.push_back(st[d] == 1 ? fmt::format("({})", flat) : fmt::format("(({}) / {})", flat, s));
     } else {
-      idx.push_back(st[d] == 1 ? fmt::format("(({}) % {}LL)", flat, shape[d])
-                               : fmt::format("((({}) / {}LL) % {}LL)", flat, st[d], shape[d]));
+      idx.push_back(st[d] == 1 ? fmt::format("(({}) % {})", flat, n) : fmt::format("((({}) / {}) % {})", flat, s, n));
     }
   }
   return idx;
@@ -247,6 +271,7 @@ std::string ExprEmitter::Literal(const Value* v, int64_t i) const {
 }
 
 Status ExprEmitter::EmitLoaders(CudaWriter& w) {
+  w.Linef("typedef {} agt_ix;   // the loaders' index type (ExprEmitter::IndexType)", IndexType());
   // Inputs and constants first, then node results in graph (topological) order.
   for (const Value* v : g_.inputs()) {
     if (required_.count(v->id())) AGT_RETURN_IF_ERROR(EmitLoader(w, v));
@@ -266,7 +291,7 @@ Status ExprEmitter::EmitLoader(CudaWriter& w, const Value* v) {
   if (!emitted_.insert(v->id()).second) return Status::Ok();
   std::vector<std::string> idx = IndexNames(v->shape().size());
   std::vector<std::string> params = {"const Params& P"};
-  for (const auto& i : idx) params.push_back("long long " + i);
+  for (const auto& i : idx) params.push_back("agt_ix " + i);
   std::string head = fmt::format("__device__ __forceinline__ {} ld_{}({})", RegType(v), Name(v), Join(params));
   if (v->is_graph_input()) {
     int k = InputIndex(v);
@@ -377,7 +402,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       return Status::Ok();
     }
     case OpKind::kReshape: {
-      w.Linef("long long f = {};", Ravel(idx, os));
+      w.Linef("agt_ix f = {};", Ravel(idx, os));
       w.Linef("return {};", LoadCall(in(0), Unravel("f", in(0)->shape())));
       return Status::Ok();
     }
@@ -397,12 +422,12 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       int64_t off = 0;
       for (size_t k = 0; k < n.num_inputs(); ++k) {
         std::vector<std::string> src = idx;
-        src[a] = fmt::format("{} - {}LL", idx[a], off);
+        src[a] = fmt::format("{} - {}", idx[a], off);
         int64_t len = in(k)->shape()[a];
         if (k + 1 == n.num_inputs()) {
           w.Linef("return {};", LoadCall(in(k), src));
         } else if (len > 0) {
-          w.Linef("if ({} < {}LL) return {};", idx[a], off + len, LoadCall(in(k), src));
+          w.Linef("if ({} < {}) return {};", idx[a], off + len, LoadCall(in(k), src));
         }
         off += len;
       }
@@ -413,7 +438,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       std::vector<std::string> src;
       for (size_t d = 0; d < os.size(); ++d) {
         auto [s, st] = plan[d];
-        src.push_back(st == 1 ? (s == 0 ? idx[d] : fmt::format("{}LL + {}", s, idx[d])) : fmt::format("{}LL + ({}LL) * {}", s, st, idx[d]));
+        src.push_back(st == 1 ? (s == 0 ? idx[d] : fmt::format("{} + {}", s, idx[d])) : fmt::format("{} + ({}) * {}", s, st, idx[d]));
       }
       w.Linef("return {};", LoadCall(in(0), src));
       return Status::Ok();
@@ -437,7 +462,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       int64_t off = 0;
       for (int k = 0; k < v->output_index(); ++k) off += split[k];
       std::vector<std::string> src = idx;
-      src[a] = fmt::format("{} + {}LL", idx[a], off);
+      src[a] = fmt::format("{} + {}", idx[a], off);
       w.Linef("return {};", LoadCall(in(0), src));
       return Status::Ok();
     }
@@ -446,7 +471,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       return Status::Ok();
     case OpKind::kTile: {
       std::vector<std::string> src;
-      for (size_t d = 0; d < os.size(); ++d) src.push_back(fmt::format("{} % {}LL", idx[d], in(0)->shape()[d]));
+      for (size_t d = 0; d < os.size(); ++d) src.push_back(fmt::format("{} % {}", idx[d], in(0)->shape()[d]));
       w.Linef("return {};", LoadCall(in(0), src));
       return Status::Ok();
     }
@@ -458,13 +483,13 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       std::vector<std::string> src;
       for (size_t d = 0; d < r; ++d) {
         std::string s = fmt::format("s{}", d);
-        w.Linef("long long {} = {} - {}LL;", s, idx[d], pads[d]);
+        w.Linef("agt_ix {} = {} - {};", s, idx[d], pads[d]);
         if (mode == "constant") {
-          w.Linef("if ({0} < 0 || {0} >= {1}LL) return ({2}){3};", s, xs[d], rt, FloatLit(at.f(ir::AttrKey::kValue)));
+          w.Linef("if ({0} < 0 || {0} >= {1}) return ({2}){3};", s, xs[d], rt, FloatLit(at.f(ir::AttrKey::kValue)));
         } else if (mode == "edge" || xs[d] == 1) {
-          w.Linef("{0} = {0} < 0 ? 0 : ({0} >= {1}LL ? {1}LL - 1 : {0});", s, xs[d]);
+          w.Linef("{0} = {0} < 0 ? 0 : ({0} >= {1} ? {1} - 1 : {0});", s, xs[d]);
         } else {
-          w.Linef("{{ long long per = {0}LL; long long m = (({1} % per) + per) % per; {1} = m < {2}LL ? m : per - m; }}",
+          w.Linef("{{ agt_ix per = {0}; agt_ix m = (({1} % per) + per) % per; {1} = m < {2} ? m : per - m; }}",
                   2 * (xs[d] - 1), s, xs[d]);
         }
         src.push_back(s);
@@ -492,8 +517,8 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
         w.Linef("double c{} = {};", d, c);
         if (linear) {
           w.Linef("c{0} = c{0} < 0.0 ? 0.0 : (c{0} > {1}.0 ? {1}.0 : c{0});", d, xs[d] - 1);
-          w.Linef("long long lo{0} = (long long)floor(c{0});", d);
-          w.Linef("long long hi{0} = lo{0} + 1 < {1}LL ? lo{0} + 1 : {1}LL;", d, xs[d] - 1);
+          w.Linef("agt_ix lo{0} = (agt_ix)floor(c{0});", d);
+          w.Linef("agt_ix hi{0} = lo{0} + 1 < {1} ? lo{0} + 1 : {1};", d, xs[d] - 1);
           w.Linef("float w{0} = (float)(c{0} - (double)lo{0});", d);
           lo[d] = fmt::format("lo{}", d);
           hi[d] = fmt::format("hi{}", d);
@@ -504,8 +529,8 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
           else if (nearest == "ceil") r = fmt::format("ceil(c{})", d);
           else if (nearest == "round_prefer_ceil") r = fmt::format("(c{0} - floor(c{0}) == 0.5 ? floor(c{0}) + 1.0 : floor(c{0} + 0.5))", d);
           else r = fmt::format("(c{0} - floor(c{0}) == 0.5 ? floor(c{0}) : floor(c{0} + 0.5))", d);
-          w.Linef("long long n{} = (long long){};", d, r);
-          w.Linef("n{0} = n{0} < 0 ? 0 : (n{0} > {1}LL ? {1}LL : n{0});", d, xs[d] - 1);
+          w.Linef("agt_ix n{} = (agt_ix){};", d, r);
+          w.Linef("n{0} = n{0} < 0 ? 0 : (n{0} > {1} ? {1} : n{0});", d, xs[d] - 1);
           lo[d] = fmt::format("n{}", d);
         }
       }

@@ -94,6 +94,11 @@ class ExprEmitter {
   int InputIndex(const ir::Value* v) const;
   const ir::Graph& graph() const { return g_; }
   Precision precision() const { return precision_; }
+  // The loaders' index type, `agt_ix` in the emitted source (EmitLoaders defines it): int when every
+  // tensor of the group has fewer than kNarrowIndexLimit elements, so that the index arithmetic (the
+  // divisions and remainders of reshapes, resizes and transposes) runs in 32 bits; long long otherwise.
+  static constexpr int64_t kNarrowIndexLimit = int64_t{1} << 30;
+  const char* IndexType() const;
 
  private:
   Status EmitLoader(CudaWriter& w, const ir::Value* v);

@@ -181,7 +181,17 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("__device__ __forceinline__ void agt_st2(__half* p, float a, float b) { *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b); }");
   w.Line("__device__ __forceinline__ void agt_st2(__nv_bfloat16* p, float a, float b) { *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b); }");
   w.Line("__device__ __forceinline__ void agt_st2(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }");
-  if (c.gelu) w.Line("__device__ __forceinline__ float agt_gelu(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }");
+  if (c.gelu) {
+    // GELU (erf form) as x * sigmoid(p(x)), p an odd degree-5 polynomial fitted to the logit of the
+    // normal CDF on [-5.5, 5.5] (x clamped there inside p; the sigmoid is within 3e-8 of 0 or 1
+    // beyond): within 3e-5 of 0.5 x (1 + erf(x / sqrt 2)) for |x| <= 1000, below half an fp16 ulp
+    // wherever |GELU(x)| >= 0.06, in about 10 instructions (2 special-function) where erff took ~27:
+    // the epilogue of a GELU tile was issue-bound on it (docs/perf-notes.md).
+    w.Line("__device__ __forceinline__ float agt_gelu(float x) {");
+    w.Line("  const float c = fminf(fmaxf(x, -5.5f), 5.5f), c2 = c * c;");
+    w.Line("  return __fdividef(x, 1.0f + __expf(c * fmaf(c2, fmaf(c2, 7.17765137e-4f, -7.41022331e-2f), -1.59491548f)));");
+    w.Line("}");
+  }
   w.Linef("typedef {} InT;", t);
   w.Linef("typedef {} OutT;", OutType(c));
   if (c.bias) {
@@ -411,78 +421,6 @@ void EmitRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
 }
 
-// The staged path. Per m64 slab and 128-byte column chunk (64 16-bit or 32 f32 columns), each
-// consumer warpgroup: (1) issues its residual loads for the chunk (16 bytes per thread and row
-// segment, coalesced), (2) adds the bias, applies GELU, casts, and writes its fragments into one of
-// its two chunk buffers (64 rows x 128 bytes), (3) meets its own warps at a named barrier, (4) reads
-// the chunk back 16 bytes per thread (8 threads per row: a warp covers 4 full 128-byte rows) and
-// stores it, adding the residual. The 16-byte column group g of row r sits at g ^ (r % 8): a
-// fragment write (8 rows x 16 bytes per warp) and a row read (8 groups of one row per quarter warp)
-// both touch 32 distinct banks. Two buffers, alternating across chunks and units (ep), need one
-// barrier per chunk: a buffer is rewritten only after the barrier of the chunk between, which every
-// thread passes after its reads of that buffer. The buffer is the warpgroup's own, beside the ring,
-// so the producer's prefetch of the next unit's stages never touches it.
-void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
-  w.Comment("Epilogue through shared memory (see EmitStagedEpilogue in gemm_sm90.cpp). Fragment layout of m64nN:\n"
-            "warp w of the warpgroup holds rows 16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in\n"
-            "acc[4j + 2h + {0,1}], h = the +8 row half.");
-  w.Line("const u32 stage_base = sE + cw * (2 * kChunkBytes);");
-  w.Line("const int wt = threadIdx.x % 128;");
-  w.Line("const int row_base = m0 + cw * (kSlabs * 64);");
-  std::string vec = "ldc % kVec == 0 && reinterpret_cast<unsigned long long>(c) % 16 == 0";
-  if (c.residual) vec += " && reinterpret_cast<unsigned long long>(residual) % 16 == 0";
-  w.Linef("const bool vec_ok = {};", vec);
-  w.Line("#pragma unroll");
-  auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
-  w.Line("#pragma unroll");
-  auto cc = w.Block("for (int cc = 0; cc < kChunksN; ++cc, ++ep)");
-  w.Line("const u32 buf = stage_base + (ep & 1) * kChunkBytes;");
-  if (c.residual) {
-    w.Comment("The chunk's residual, loaded first: its latency hides behind the staging writes and the barrier.");
-    w.Line("uint4 res[4];");
-    w.Line("#pragma unroll");
-    w.Line("for (int p = 0; p < 4; ++p) {");
-    w.Line("  const int i = wt + 128 * p, r = i / 8, lcol = cc * kChunkCols + (i % 8) * kVec;");
-    w.Line("  const int row = row_base + t * 64 + r, col = n0 + lcol;");
-    w.Line("  res[p] = make_uint4(0u, 0u, 0u, 0u);");
-    w.Line("  if (vec_ok && lcol < kBN && row < M && col + kVec <= N) {");
-    w.Line("    res[p] = __ldg(reinterpret_cast<const uint4*>(residual + static_cast<long long>(row) * ldc + col));");
-    w.Line("  }");
-    w.Line("}");
-  }
-  {
-    w.Line("#pragma unroll");
-    auto jj = w.Block("for (int jj = 0; jj < kChunkCols / 8; ++jj)");
-    w.Line("const int j = cc * (kChunkCols / 8) + jj;");
-    w.Line("if (j >= kBN / 8) break;   // a tile_n that is not a multiple of the chunk: its last chunk is partial");
-    if (c.bias) w.Line("const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);");
-    w.Line("#pragma unroll");
-    auto h = w.Block("for (int h = 0; h < 2; ++h)");
-    w.Line("const int r = warp * 16 + lane / 4 + 8 * h;");
-    w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
-    if (c.bias) w.Line("v0 += b0; v1 += b1;");
-    if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
-    w.Line("const int byte = (jj * 8 + 2 * (lane % 4)) * static_cast<int>(sizeof(OutT));");
-    w.Line("agt_sts2(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), v0, v1);");
-  }
-  w.Line("named_barrier_sync(2 + cw, 128);   // this warpgroup's chunk is staged");
-  w.Line("#pragma unroll");
-  auto p = w.Block("for (int p = 0; p < 4; ++p)");
-  w.Line("const int i = wt + 128 * p, r = i / 8, g = i % 8;");
-  w.Line("const int lcol = cc * kChunkCols + g * kVec;");
-  w.Line("const int row = row_base + t * 64 + r, col = n0 + lcol;");
-  w.Line("if (lcol >= kBN || row >= M || col >= N) continue;");
-  w.Line("uint4 v = ld_shared_v4_b32(buf + r * 128 + ((g ^ (r & 7)) << 4));");
-  w.Line("OutT* dst = c + static_cast<long long>(row) * ldc + col;");
-  w.Line("if (vec_ok && col + kVec <= N) {");
-  if (c.residual) w.Line("  v = agt_add_res(v, res[p]);");
-  w.Line("  *reinterpret_cast<uint4*>(dst) = v;");
-  w.Line("} else {");
-  w.Linef("  agt_store_tail(dst, {}, v, N - col);",
-          c.residual ? "residual + static_cast<long long>(row) * ldc + col" : "nullptr");
-  w.Line("}");
-}
-
 // The swapped product's register path: accumulator row = output column (the weight's), accumulator
 // column = output row; element stores (a fallback for rings too deep for the staging buffer).
 void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
@@ -510,47 +448,42 @@ void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("agt_st(c + at, v);");
 }
 
-// The swapped product's staged path: per m64 slab (64 output columns = 128 bytes of a 16-bit row) and
-// chunk of 64 output rows, each consumer warpgroup writes its fragments transposed into one of its
-// two chunk buffers (row = output row, 2-byte stores; a warp instruction covers 4 rows x 16 bytes at
-// distinct swizzled groups), meets its warps at a named barrier, then reads the chunk back 16 bytes per
-// thread and stores whole rows, adding the residual, as the unswapped path does.
-void EmitSwappedStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
-  w.Comment("Epilogue through shared memory, swapped (see EmitSwappedStagedEpilogue in gemm_sm90.cpp):\n"
-            "acc[t][4j + 2h + e] is output row n0 + 8j + 2 * (lane % 4) + e, output column\n"
-            "m0 + 64t + 16 * warp + lane / 4 + 8h (of this consumer's slabs).");
-  w.Line("const u32 stage_base = sE + cw * (2 * kChunkBytes);");
-  w.Line("const int wt = threadIdx.x % 128;");
-  w.Line("const int col_base = m0 + cw * (kSlabs * 64);");
-  std::string vec = "ldc % kVec == 0 && reinterpret_cast<unsigned long long>(c) % 16 == 0";
-  if (c.residual) vec += " && reinterpret_cast<unsigned long long>(residual) % 16 == 0";
-  w.Linef("const bool vec_ok = {};", vec);
-  w.Line("#pragma unroll");
-  auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
-  if (c.bias) w.Line("const float b_lo = agt_lo(bias_pk[t]), b_hi = agt_hi(bias_pk[t]);");
-  w.Line("#pragma unroll");
-  auto cc = w.Block("for (int cc = 0; cc < kChunksN; ++cc, ++ep)");
-  w.Line("const u32 buf = stage_base + (ep & 1) * kChunkBytes;");
-  if (c.residual) {
-    w.Comment("The chunk's residual, loaded first: its latency hides behind the staging writes and the barrier.");
-    w.Line("uint4 res[4];");
-    w.Line("#pragma unroll");
-    w.Line("for (int p = 0; p < 4; ++p) {");
-    w.Line("  const int i = wt + 128 * p, r = i / 8, lrow = cc * 64 + r;");
-    w.Line("  const int row = n0 + lrow, col = col_base + t * 64 + (i % 8) * kVec;");
-    w.Line("  res[p] = make_uint4(0u, 0u, 0u, 0u);");
-    w.Line("  if (vec_ok && lrow < kBN && row < M && col + kVec <= N) {");
-    w.Line("    res[p] = __ldg(reinterpret_cast<const uint4*>(residual + static_cast<long long>(row) * ldc + col));");
-    w.Line("  }");
-    w.Line("}");
+// The staged path. Per m64 slab and 128-byte chunk (unswapped: 64 16-bit or 32 f32 output columns
+// of the slab's 64 rows; swapped: 64 output rows of the slab's 64 output columns), each consumer
+// warpgroup: (1) issues its residual loads for the chunk (16 bytes per thread and row segment,
+// coalesced), (2) adds the bias, applies GELU, casts, and writes its fragments into one of its two
+// chunk buffers (64 rows x 128 bytes; swapped, transposed: 2-byte stores, a warp instruction covering
+// 4 rows x 16 bytes at distinct swizzled groups), (3) meets its own warps at a named barrier, (4) reads
+// the chunk back 16 bytes per thread (8 threads per row: a warp covers 4 full 128-byte rows) and stores
+// it, adding the residual. The 16-byte column group g of row r sits at g ^ (r % 8): a fragment write
+// (8 rows x 16 bytes per warp) and a row read (8 groups of one row per quarter warp) both touch 32
+// distinct banks. Two buffers, alternating across chunks and units (ep), need one barrier per chunk: a
+// buffer is rewritten only after the barrier of the chunk between, which every thread passes after its
+// reads of that buffer. The buffer is the warpgroup's own, beside the ring, so the producer's prefetch
+// of the next unit's stages never touches it.
+
+// In the chunk loops below: `i`, `r` (the chunk row) and `g` (its 16-byte group) set, this defines
+// `in_tile` (the chunk's position along the tile's N side, bounded by kBN), `row` and `col` (of C).
+void EmitChunkPosition(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.swap_ab) {
+    w.Line("const int in_tile = cc * 64 + r;   // swapped: chunk rows are output rows, the tile's N side");
+    w.Line("const int row = n0 + in_tile, col = col_base + t * 64 + g * kVec;");
+  } else {
+    w.Line("const int in_tile = cc * kChunkCols + g * kVec;");
+    w.Line("const int row = row_base + t * 64 + r, col = n0 + in_tile;");
   }
-  {
-    w.Line("#pragma unroll");
-    auto jj = w.Block("for (int jj = 0; jj < 8; ++jj)");
-    w.Line("const int j = cc * 8 + jj;");
-    w.Line("if (j >= kBN / 8) break;   // a tile_n that is not a multiple of 64: its last chunk is partial");
-    w.Line("#pragma unroll");
-    auto h = w.Block("for (int h = 0; h < 2; ++h)");
+}
+
+// The fragments of slab t, chunk cc, into the buffer `buf` (bias, GELU, cast on the way).
+void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
+  w.Line("#pragma unroll");
+  auto jj = w.Block(c.swap_ab ? "for (int jj = 0; jj < 8; ++jj)" : "for (int jj = 0; jj < kChunkCols / 8; ++jj)");
+  w.Line(c.swap_ab ? "const int j = cc * 8 + jj;" : "const int j = cc * (kChunkCols / 8) + jj;");
+  w.Line("if (j >= kBN / 8) break;   // a tile_n that is not a multiple of the chunk: its last chunk is partial");
+  if (c.bias && !c.swap_ab) w.Line("const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);");
+  w.Line("#pragma unroll");
+  auto h = w.Block("for (int h = 0; h < 2; ++h)");
+  if (c.swap_ab) {
     w.Line("const int byte = (warp * 16 + lane / 4 + 8 * h) * 2;   // this output column in the chunk's row");
     w.Line("#pragma unroll");
     auto e = w.Block("for (int e = 0; e < 2; ++e)");
@@ -561,14 +494,55 @@ void EmitSwappedStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("OutT o;");
     w.Line("agt_st(&o, v);");
     w.Line("st_shared_b16(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), *reinterpret_cast<const unsigned short*>(&o));");
+    return;
   }
+  w.Line("const int r = warp * 16 + lane / 4 + 8 * h;");
+  w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
+  if (c.bias) w.Line("v0 += b0; v1 += b1;");
+  if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
+  w.Line("const int byte = (jj * 8 + 2 * (lane % 4)) * static_cast<int>(sizeof(OutT));");
+  w.Line("agt_sts2(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), v0, v1);");
+}
+
+
+void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
+  w.Comment(c.swap_ab ? "Epilogue through shared memory, swapped (see EmitStagedEpilogue in gemm_sm90.cpp):\n"
+                        "acc[t][4j + 2h + e] is output row n0 + 8j + 2 * (lane % 4) + e, output column\n"
+                        "m0 + 64t + 16 * warp + lane / 4 + 8h (of this consumer's slabs)."
+                      : "Epilogue through shared memory (see EmitStagedEpilogue in gemm_sm90.cpp). Fragment layout of m64nN:\n"
+                        "warp w of the warpgroup holds rows 16w + lane/4 (+8), columns 8j + 2*(lane%4) (+1) in\n"
+                        "acc[4j + 2h + {0,1}], h = the +8 row half.");
+  w.Line("const u32 stage_base = sE + cw * (2 * kChunkBytes);");
+  w.Line("const int wt = threadIdx.x % 128;");
+  w.Line(c.swap_ab ? "const int col_base = m0 + cw * (kSlabs * 64);" : "const int row_base = m0 + cw * (kSlabs * 64);");
+  std::string vec = "ldc % kVec == 0 && reinterpret_cast<unsigned long long>(c) % 16 == 0";
+  if (c.residual) vec += " && reinterpret_cast<unsigned long long>(residual) % 16 == 0";
+  w.Linef("const bool vec_ok = {};", vec);
+  w.Line("#pragma unroll");
+  auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
+  if (c.bias && c.swap_ab) w.Line("const float b_lo = agt_lo(bias_pk[t]), b_hi = agt_hi(bias_pk[t]);");
+  w.Line("#pragma unroll");
+  auto cc = w.Block("for (int cc = 0; cc < kChunksN; ++cc, ++ep)");
+  w.Line("const u32 buf = stage_base + (ep & 1) * kChunkBytes;");
+  if (c.residual) {
+    w.Comment("The chunk's residual, loaded first: its latency hides behind the staging writes and the barrier.");
+    w.Line("uint4 res[4];");
+    w.Line("#pragma unroll");
+    auto p = w.Block("for (int p = 0; p < 4; ++p)");
+    w.Line("const int i = wt + 128 * p, r = i / 8, g = i % 8;");
+    EmitChunkPosition(w, c);
+    w.Line("res[p] = make_uint4(0u, 0u, 0u, 0u);");
+    w.Line("if (vec_ok && in_tile < kBN && row < M && col + kVec <= N) {");
+    w.Line("  res[p] = __ldg(reinterpret_cast<const uint4*>(residual + static_cast<long long>(row) * ldc + col));");
+    w.Line("}");
+  }
+  EmitChunkFragments(w, c);
   w.Line("named_barrier_sync(2 + cw, 128);   // this warpgroup's chunk is staged");
   w.Line("#pragma unroll");
   auto p = w.Block("for (int p = 0; p < 4; ++p)");
   w.Line("const int i = wt + 128 * p, r = i / 8, g = i % 8;");
-  w.Line("const int lrow = cc * 64 + r;");
-  w.Line("const int row = n0 + lrow, col = col_base + t * 64 + g * kVec;");
-  w.Line("if (lrow >= kBN || row >= M || col >= N) continue;");
+  EmitChunkPosition(w, c);
+  w.Line("if (in_tile >= kBN || row >= M || col >= N) continue;");
   w.Line("uint4 v = ld_shared_v4_b32(buf + r * 128 + ((g ^ (r & 7)) << 4));");
   w.Line("OutT* dst = c + static_cast<long long>(row) * ldc + col;");
   w.Line("if (vec_ok && col + kVec <= N) {");
@@ -581,14 +555,10 @@ void EmitSwappedStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
 }
 
 void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
-  if (c.swap_ab) {
-    if (c.staged_epilogue) {
-      EmitSwappedStagedEpilogue(w, c);
-    } else {
-      EmitSwappedRegisterEpilogue(w, c);
-    }
-  } else if (c.staged_epilogue) {
+  if (c.staged_epilogue) {
     EmitStagedEpilogue(w, c);
+  } else if (c.swap_ab) {
+    EmitSwappedRegisterEpilogue(w, c);
   } else {
     EmitRegisterEpilogue(w, c);
   }

@@ -408,9 +408,9 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
           #pragma unroll
           for (int p = 0; p < 4; ++p) {
             const int i = wt + 128 * p, r = i / 8, g = i % 8;
-            const int lcol = cc * kChunkCols + g * kVec;
-            const int row = row_base + t * 64 + r, col = n0 + lcol;
-            if (lcol >= kBN || row >= M || col >= N) continue;
+            const int in_tile = cc * kChunkCols + g * kVec;
+            const int row = row_base + t * 64 + r, col = n0 + in_tile;
+            if (in_tile >= kBN || row >= M || col >= N) continue;
             uint4 v = ld_shared_v4_b32(buf + r * 128 + ((g ^ (r & 7)) << 4));
             OutT* dst = c + static_cast<long long>(row) * ldc + col;
             if (vec_ok && col + kVec <= N) {
