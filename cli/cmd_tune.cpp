@@ -1,13 +1,16 @@
 // `autogtco tune MODEL.onnx --tuning-log FILE [--trials N] [--time-budget 20m] [--precision fp16]
-// [--arch sm_90] [--seed S]`: the performance tuner over a model's tasks (tuner/tuner.h), with a
-// progress line on stderr and a per-task summary on stdout; the log it appends to resumes a later
-// run and feeds `compile --tuning-log`. Also `autogtco tune-worker`, the GPU worker process the
+// [--arch sm_90] [--seed S] [--devices all|0,1] [--shard I/N]`: the performance tuner over a model's
+// tasks (tuner/tuner.h), with a progress line on stderr and a per-task summary on stdout; the log it
+// appends to resumes a later run and feeds `compile --tuning-log`. --devices measures on several GPUs
+// of this host (one worker each); --shard tunes this host's share of the tasks, for a fleet whose
+// logs `tune-merge` joins (docs/multi-gpu.md). Also `autogtco tune-worker`, the GPU worker process the
 // measurer starts (tuner/measure_worker.h; not for people), and `autogtco tune-merge`, which merges
 // logs from several machines into one.
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/tune_run.h"
 #include "compiler/frontend/onnx_loader.h"
+#include "tuner/device_list.h"
 #include "tuner/duration.h"
 #include "tuner/measure_worker.h"
 #include "tuner/tuner.h"
@@ -34,6 +38,14 @@ std::string Clock(double s) {
 
 Status Tune(const TuneArgs& a) {
   tuner::TuneOptions o;
+  tuner::MeasurerOptions mo;
+  // Checked before anything is loaded: a typo costs no time.
+  if (!a.devices.empty()) {
+    AGT_ASSIGN_OR_RETURN(mo.devices, tuner::ParseDevices(a.devices));
+  }
+  if (!a.shard.empty()) {
+    AGT_ASSIGN_OR_RETURN(o.shard, tuner::ParseShard(a.shard));
+  }
   AGT_RETURN_IF_ERROR(ToFrontendOptions(a.plan, o.frontend));
   AGT_ASSIGN_OR_RETURN(o.plan, ToPlanOptions(a.plan));
   o.tuning_log = a.log;
@@ -59,7 +71,6 @@ Status Tune(const TuneArgs& a) {
                pr.best_e2e_us, Clock(pr.elapsed_s), Clock(pr.remaining_s), tty ? "" : "\n");
     std::fflush(stderr);
   };
-  tuner::MeasurerOptions mo;
   mo.repeats = a.repeats;
   mo.timeout_s = a.timeout_s;
   mo.nvrtc_cache_dir = a.nvrtc_cache;
@@ -68,14 +79,16 @@ Status Tune(const TuneArgs& a) {
   if (!s.ok()) return s.status();
   fmt::print("{:<18} {:<40} {:>6} {:>12} {:>12} {:>7}\n", "task", "ops", "weight", "estimate us", "tuned us", "trials");
   for (const tuner::TunedTask& t : s->tasks) {
-    fmt::print("{:<18} {:<40} {:>6} {:>12.2f} {:>12} {:>7}\n", t.key, t.ops.substr(0, 40), t.weight, t.estimated_us,
-               t.best_us > 0 ? fmt::format("{:.2f}", t.best_us) : "-", t.trials);
+    fmt::print("{:<18} {:<40} {:>6} {:>12.2f} {:>12} {:>7}{}\n", t.key, t.ops.substr(0, 40), t.weight, t.estimated_us,
+               t.best_us > 0 ? fmt::format("{:.2f}", t.best_us) : "-", t.trials, t.other_shard ? "  (another shard's)" : "");
   }
   fmt::print("estimated end-to-end: {:.1f} us untuned (DPOF's analytical plan), {:.1f} us tuned\n", s->initial_estimate_us,
              s->best_e2e_us);
   fmt::print("trials {} ({} failed) in {}, DPOF runs {}{}, cost-model rank correlation {:.3f} over {} rounds\n", s->trials,
              s->failures, Clock(s->elapsed_s), s->plans, s->plan_converged ? " (plan converged)" : "", s->rank_correlation,
              s->correlation_rounds);
+  for (const std::string& line : s->device_report) fmt::print("{}\n", line);
+  if (!o.shard.whole()) fmt::print("shard {}/{} (merge the shards' logs with tune-merge)\n", o.shard.index, o.shard.count);
   for (const tuner::ReplanReport& r : s->replans) fmt::print("DPOF rerun {} ({} groups measured): {}\n", r.plan, r.measured_groups, r.Why());
   fmt::print("tuning log: {}\n", a.log);
   return Status::Ok();
@@ -90,6 +103,7 @@ void AddTuneBudgetOptions(CLI::App* cmd, TuneArgs& args) {
   cmd->add_option("--timeout", args.timeout_s, "Seconds before a kernel counts as hung (default 10)");
   cmd->add_option("--max-replans", args.max_replans, "DPOF reruns with measured costs (default 3)");
   cmd->add_option("--population", args.population, "Evolutionary search population (default 512)");
+  cmd->add_option("--devices", args.devices, "GPUs that measure, one worker each: all, or 0,1,... (default 0)");
 }
 
 void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
@@ -99,6 +113,7 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--tuning-log", args->log, "JSON-lines log to append to (and resume from)")->required();
   AddPlanOptions(cmd, args->plan);
   cmd->add_option("--nvrtc-cache", args->nvrtc_cache, "Folder caching compiled kernels between runs");
+  cmd->add_option("--shard", args->shard, "Tune shard I of N of the tasks (0/4 ... 3/4), for several hosts; merge with tune-merge");
   AddTuneBudgetOptions(cmd, *args);
   cmd->callback([args, &ctx]() {
     Status st = Tune(*args);
@@ -109,12 +124,14 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
   });
 
   auto driver = std::make_shared<std::string>();
+  auto device = std::make_shared<int>(0);
   CLI::App* worker = app.add_subcommand("tune-worker", "GPU worker of the measurer (started by tune)");
   worker->group("");   // hidden from --help
   worker->add_option("--driver", *driver, "CUDA driver library to load");
-  worker->callback([driver, &ctx]() {
+  worker->add_option("--device", *device, "GPU ordinal to measure on");
+  worker->callback([driver, device, &ctx]() {
     if (!driver->empty()) ::setenv("AGT_CUDA_DRIVER", driver->c_str(), 1);
-    ctx.exit_code = tuner::RunMeasureWorker(STDIN_FILENO, STDOUT_FILENO);
+    ctx.exit_code = tuner::RunMeasureWorker(STDIN_FILENO, STDOUT_FILENO, *device);
   });
 
   auto merge_in = std::make_shared<std::vector<std::string>>();
@@ -130,7 +147,9 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
       ctx.exit_code = 2;
       return;
     }
-    fmt::print("{} records from {} logs -> {}{}{}\n", merged->records.size(), merge_in->size(), *merge_out,
+    std::set<std::string> tasks;
+    for (const records::TuningRecord& r : merged->records) tasks.insert(r.task_key);
+    fmt::print("{} records of {} tasks from {} logs -> {}{}{}\n", merged->records.size(), tasks.size(), merge_in->size(), *merge_out,
                merged->newer_lines.empty() ? "" : fmt::format(" (and {} records of a newer log version, kept as they were)", merged->newer_lines.size()),
                merged->malformed == 0 ? "" : fmt::format("; {} malformed lines left out", merged->malformed));
   });

@@ -26,12 +26,14 @@ struct TuneArgs {
   int max_replans = 3;
   int population = 512;
   std::string nvrtc_cache;
+  std::string devices;   // --devices all|0,1,...: one measurement worker per GPU (empty: GPU 0)
+  std::string shard;     // --shard I/N: this host's share of the tasks (tune only; empty: all)
 };
 
 // Tunes `a.model` into the log `a.log` (progress on stderr, the per-task table on stdout).
 Status Tune(const TuneArgs& a);
 
-// --trials, --time-budget and the search's knobs, on `cmd` (tune, and compile --tune).
+// --trials, --time-budget, the search's knobs and --devices, on `cmd` (tune, and compile --tune).
 void AddTuneBudgetOptions(CLI::App* cmd, TuneArgs& args);
 
 }  // namespace agt::cli

@@ -36,6 +36,7 @@ std::string RecordToLine(const TuningRecord& r) {
                         {"driver", r.env.driver},
                         {"compiler", r.env.compiler},
                         {"autogtco", r.env.autogtco}}}};
+  if (r.env.device >= 0) j["env"]["device"] = r.env.device;
   if (r.timestamp != 0) j["time"] = r.timestamp;
   j["emitter"] = r.emitter;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -72,6 +73,8 @@ Expected<TuningRecord> RecordFromLine(std::string_view line) {
     r.env.driver = env.value("driver", "");
     r.env.compiler = env.value("compiler", "");
     r.env.autogtco = env.value("autogtco", "");
+    r.env.device = env.value("device", -1);
+    if (r.env.device < -1) return Status::Errorf("env.device {} is not a GPU number", r.env.device);
     r.timestamp = j.value("time", int64_t{0});
     r.emitter = j.value("emitter", 1);   // logs written before the field: every emitter at version 1
     return r;

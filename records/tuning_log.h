@@ -27,6 +27,9 @@ struct MeasureEnvironment {
   std::string driver;     // CUDA driver version, "13.0"
   std::string compiler;   // "nvrtc 13.0"
   std::string autogtco = AGT_VERSION;
+  // The GPU ordinal on its host that measured it (`tune --devices`); -1: not recorded (logs written
+  // before several GPUs could tune, and records of other tools). Written only when known.
+  int device = -1;
   bool operator==(const MeasureEnvironment&) const = default;
 };
 

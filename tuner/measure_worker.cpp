@@ -117,8 +117,9 @@ struct Reference {
 
 class GpuSession {
  public:
-  WorkerHello Open() {
+  WorkerHello Open(int device) {
     WorkerHello h;
+    h.device = device;
     auto drv = runtime::GetCudaDriver();
     if (!drv.ok()) {
       h.error = "no CUDA driver: " + drv.status().message();
@@ -130,7 +131,11 @@ class GpuSession {
       h.error = "no CUDA device";
       return h;
     }
-    d_->cuDeviceGet(&dev_, 0);
+    h.devices = n;
+    if (device < 0 || device >= n || d_->cuDeviceGet(&dev_, device) != 0) {
+      h.error = fmt::format("there is no GPU {} on this machine: it has {}", device, n);
+      return h;
+    }
     if (d_->cuDevicePrimaryCtxRetain(&ctx_, dev_) != 0 || d_->cuCtxSetCurrent(ctx_) != 0) {
       h.error = "cannot create a CUDA context";
       return h;
@@ -316,9 +321,9 @@ class GpuSession {
 
 }  // namespace
 
-int RunMeasureWorker(int in_fd, int out_fd) {
+int RunMeasureWorker(int in_fd, int out_fd, int device) {
   GpuSession gpu;
-  WorkerHello hello = gpu.Open();
+  WorkerHello hello = gpu.Open(device);
   if (!WriteLine(out_fd, HelloToLine(hello)) || !hello.ok) return hello.ok ? 1 : 3;
   std::FILE* in = ::fdopen(in_fd, "r");
   if (in == nullptr) return 1;

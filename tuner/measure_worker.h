@@ -11,7 +11,8 @@
 
 namespace agt::tuner {
 
-// Returns the process exit code (0 after a clean end of input).
-int RunMeasureWorker(int in_fd, int out_fd);
+// Measures on GPU `device` (an ordinal of the host's GPUs). Returns the process exit code (0 after a
+// clean end of input; 3 when it found no GPU `device`, having said why in its hello).
+int RunMeasureWorker(int in_fd, int out_fd, int device = 0);
 
 }  // namespace agt::tuner

@@ -80,7 +80,8 @@ class Tuner {
       }
       previous_estimate = estimate;
       summary_.plan_converged = same;
-      bool last = same || plan_no >= o_.max_replans;
+      bool last = same || plan_no >= o_.max_replans || !o_.shard.whole();
+      if (plan_no == 0 && !o_.shard.whole()) LogShard(tasks);
       AGT_RETURN_IF_ERROR(TunePlan(tasks, last));
       if (last || BudgetSpent()) {
         FillSummary(tasks);
@@ -125,6 +126,14 @@ class Tuner {
     if (!log.records.empty()) spdlog::info("resuming from {}: {} records, {} tasks measured", o_.tuning_log, log.records.size(), best_log_.size());
     if (stale > 0) spdlog::info("{} records measured on an older code generator are not used", stale);
     return Status::Ok();
+  }
+
+  bool InShard(const std::string& task_id) const { return ShardOfTask(task_id, o_.shard.count) == o_.shard.index; }
+
+  void LogShard(const std::vector<tasks::Task>& tasks) const {
+    size_t mine = static_cast<size_t>(std::count_if(tasks.begin(), tasks.end(), [&](const tasks::Task& t) { return InShard(t.id); }));
+    spdlog::info("shard {}/{}: {} of the first plan's {} tasks are this shard's; DPOF does not rerun (tune over the merged "
+                 "logs for that)", o_.shard.index, o_.shard.count, mine, tasks.size());
   }
 
   // DPOF with the measured times of tuned groups (analytical estimates for the rest), then tasks.
@@ -228,7 +237,7 @@ class Tuner {
     }
     TaskScheduler sched(std::move(st));
     for (size_t i = 0; i < states.size(); ++i) {
-      if (!states[i]->tunable || states[i]->exhausted) sched.MarkExhausted(static_cast<int>(i));
+      if (!states[i]->tunable || states[i]->exhausted || !InShard(tasks[i].id)) sched.MarkExhausted(static_cast<int>(i));
       // A task tuned before (an earlier plan, or the log) has had its warm-up round.
       if (states[i]->trials > 0) sched.Update(static_cast<int>(i), states[i]->best_us);
     }
@@ -253,15 +262,16 @@ class Tuner {
         continue;
       }
       std::vector<double> predicted = model_.Predict(s.features->Extract(batch));
-      std::vector<records::MeasureResult> results = measurer_.Measure(*s.ctx, batch, s.best_us);
-      records::MeasureEnvironment env = measurer_.environment();
+      std::vector<Measurement> measured = measurer_.Measure(*s.ctx, batch, s.best_us);
+      const records::MeasureEnvironment env = measurer_.environment();
       bool any_ok = false;
       std::vector<double> pred_ok, thr_ok;
       for (size_t k = 0; k < batch.size(); ++k) {
-        const records::MeasureResult& r = results[k];
+        const records::MeasureResult& r = measured[k].result;
         if (r.error == records::MeasureError::kNoDevice) return Status::Errorf("measuring on the GPU: {}", r.message);
         records::TuningRecord rec{s.key, s.ops, batch[k], r, env, static_cast<int64_t>(std::time(nullptr)),
                          codegen::SketchEmitterVersion(batch[k].sketch.kind)};
+        rec.env.device = measured[k].device;
         AGT_RETURN_IF_ERROR(writer_->Append(rec));
         Absorb(s, batch[k], r, /*from_log=*/false);
         ++summary_.trials;
@@ -322,7 +332,7 @@ class Tuner {
     if (summary_.correlation_rounds > 0) summary_.rank_correlation /= summary_.correlation_rounds;
     for (const tasks::Task& t : tasks) {
       const TaskState& s = *states_.at(t.id);
-      summary_.tasks.push_back({t.id, t.ops, t.weight, t.estimated_us, std::isfinite(s.best_us) ? s.best_us : 0.0, s.trials});
+      summary_.tasks.push_back({t.id, t.ops, t.weight, t.estimated_us, std::isfinite(s.best_us) ? s.best_us : 0.0, s.trials, !InShard(t.id)});
     }
   }
 
@@ -351,6 +361,18 @@ std::string ReplanReport::Why() const {
                      estimate_before_us, estimate_after_us);
 }
 
+std::vector<std::string> DescribeDeviceUse(const MeasurerStats& st) {
+  std::vector<std::string> lines;
+  for (const DeviceUse& u : st.devices) {
+    double busy = st.measure_wall_s > 0 ? 100.0 * u.busy_s / st.measure_wall_s : 0.0;
+    lines.push_back(fmt::format("GPU {}: {} programs, busy {:.0f}% of {:.1f} s measuring, {} worker restarts{}", u.device, u.programs,
+                                busy, st.measure_wall_s, u.restarts, u.dropped ? ", dropped (its worker could not start again)" : ""));
+  }
+  lines.push_back(fmt::format("compile {:.1f} s over threads; {} programs run again after their worker was lost", st.compile_s,
+                              st.retried));
+  return lines;
+}
+
 Expected<TuneSummary> TuneGraph(const ir::Graph& graph, ProgramMeasurer& measurer, const TuneOptions& options) {
   Tuner t(graph, measurer, options);
   return t.Run();
@@ -359,10 +381,12 @@ Expected<TuneSummary> TuneGraph(const ir::Graph& graph, ProgramMeasurer& measure
 Expected<TuneSummary> TuneModel(const std::string& model_path, const TuneOptions& options, const MeasurerOptions& measurer_options) {
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, planner::LoadModel(model_path, options.frontend));
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<Measurer> m, Measurer::Create(measurer_options));
-  spdlog::info("measuring on {} ({}, driver {}, {})", m->environment().gpu, m->environment().arch, m->environment().driver,
-               m->environment().compiler);
+  spdlog::info("measuring on {} GPU{} {} ({}, {}, driver {}, {})", m->devices().size(), m->devices().size() == 1 ? "" : "s",
+               fmt::join(m->devices(), ","), m->environment().gpu, m->environment().arch, m->environment().driver, m->environment().compiler);
   GpuProgramMeasurer gm(std::move(m));
-  return TuneGraph(*g, gm, options);
+  Expected<TuneSummary> s = TuneGraph(*g, gm, options);
+  if (s.ok()) s->device_report = DescribeDeviceUse(gm.measurer().stats());
+  return s;
 }
 
 }  // namespace agt::tuner

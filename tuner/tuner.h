@@ -20,31 +20,35 @@
 #include "ir/graph.h"
 #include "ir/status.h"
 #include "records/measure_result.h"
+#include "tuner/device_list.h"
 #include "tuner/measurer.h"
 #include "tuner/search.h"
 #include "records/tuning_log.h"
 
 namespace agt::tuner {
 
-// What measures programs: the GPU measurer, or a simulation in tests.
+// What measures programs: the GPU measurer, or a simulation in tests. One Measurement per program,
+// in order, each with the GPU that measured it.
 class ProgramMeasurer {
  public:
   virtual ~ProgramMeasurer() = default;
   // `best_us`: the task's best time so far (infinity: none), for the early cut.
-  virtual std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs,
-                                                      double best_us) = 0;
+  virtual std::vector<Measurement> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs,
+                                           double best_us) = 0;
+  // Where measurements run; its `device` is -1 (each Measurement names its GPU).
   virtual records::MeasureEnvironment environment() const = 0;
 };
 
-// The GPU measurer behind that interface.
+// The GPU measurer (one worker per GPU of --devices) behind that interface.
 class GpuProgramMeasurer : public ProgramMeasurer {
  public:
   explicit GpuProgramMeasurer(std::unique_ptr<Measurer> m) : m_(std::move(m)) {}
-  std::vector<records::MeasureResult> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs,
-                                              double best_us) override {
+  std::vector<Measurement> Measure(const codegen::TaskContext& task, const std::vector<codegen::Program>& programs,
+                                   double best_us) override {
     return m_->Measure(task, programs, best_us);
   }
   records::MeasureEnvironment environment() const override { return m_->environment(); }
+  const Measurer& measurer() const { return *m_; }
 
  private:
   std::unique_ptr<Measurer> m_;
@@ -78,6 +82,10 @@ struct TuneOptions {
   int max_replans = 3;
   int failed_rounds_to_give_up = 3;       // a task whose programs never succeed is dropped after this many rounds
   int model_threads = 0;                  // XGBoost threads (0: its default)
+  // --shard I/N: tune only the tasks of shard I (ShardOfTask of the task id) of the first plan; the
+  // other tasks count in the estimate but get no rounds, and DPOF does not rerun (co-optimisation
+  // needs every shard's measurements: a run over the merged logs does it).
+  Shard shard;
   SearchOptions search;
   std::function<void(const TuneProgress&)> on_progress;
 };
@@ -88,6 +96,7 @@ struct TunedTask {
   double estimated_us = 0;    // DPOF's analytical estimate (per occurrence)
   double best_us = 0;         // measured kernel time of the best program (0: none)
   int64_t trials = 0;         // measured in this run and logged before
+  bool other_shard = false;   // --shard: another shard tunes it
 };
 
 // What one DPOF rerun changed, and the prices behind it (all per model, us, weights applied).
@@ -116,10 +125,15 @@ struct TuneSummary {
   int correlation_rounds = 0;
   double elapsed_s = 0;
   std::vector<TunedTask> tasks;     // of the final plan
+  // What the GPUs did (TuneModel): one line per GPU, programs measured and busy share; empty in TuneGraph.
+  std::vector<std::string> device_report;
 };
 
 // Tunes `graph` (after the frontend passes) with `measurer`.
 Expected<TuneSummary> TuneGraph(const ir::Graph& graph, ProgramMeasurer& measurer, const TuneOptions& options);
+
+// One line per GPU (programs, busy share, restarts) and one for compiles and retries.
+std::vector<std::string> DescribeDeviceUse(const MeasurerStats& stats);
 
 // The whole command: loads the ONNX model, runs the frontend passes, starts the GPU measurer and tunes.
 Expected<TuneSummary> TuneModel(const std::string& model_path, const TuneOptions& options, const MeasurerOptions& measurer_options);

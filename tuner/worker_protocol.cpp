@@ -67,7 +67,8 @@ double Tolerance(ir::Precision p) {
 }
 
 std::string HelloToLine(const WorkerHello& h) {
-  return nlohmann::json{{"hello", h.ok}, {"error", h.error}, {"gpu", h.gpu}, {"arch", h.arch}, {"driver", h.driver}}.dump();
+  return nlohmann::json{{"hello", h.ok}, {"error", h.error}, {"gpu", h.gpu}, {"arch", h.arch}, {"driver", h.driver},
+                        {"device", h.device}, {"devices", h.devices}}.dump();
 }
 
 Expected<WorkerHello> HelloFromLine(std::string_view line) {
@@ -78,6 +79,8 @@ Expected<WorkerHello> HelloFromLine(std::string_view line) {
     h.gpu = j.value("gpu", "");
     h.arch = j.value("arch", "");
     h.driver = j.value("driver", "");
+    h.device = j.value("device", 0);
+    h.devices = j.value("devices", 0);
     return h;
   });
 }

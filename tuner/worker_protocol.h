@@ -22,6 +22,8 @@ struct WorkerHello {
   std::string gpu;
   std::string arch;       // "sm_90"
   std::string driver;     // "13.0"
+  int device = 0;         // the GPU ordinal it measures on (`tune-worker --device=N`)
+  int devices = 0;        // how many GPUs the host has (0: not said); also sent with an error
 };
 
 struct MeasureRequest {

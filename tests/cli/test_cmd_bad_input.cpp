@@ -275,6 +275,32 @@ TEST_CASE("cli bad input: compile --tune without its log, budgets without --tune
   fs::remove_all(dir);
 }
 
+// tune --devices and --shard (issue 19): a bad value is one line and exit 2 before the model is read
+// or a GPU looked for; a GPU the host lacks is named with the host's count (on a machine without a
+// driver, tuning stops at the driver first).
+TEST_CASE("cli bad input: tune --devices and --shard", "[cli][errors]") {
+  fs::path dir = FreshDir("tune_devices");
+  std::string model = SmallModel().Write(dir, "small.onnx");
+  std::string log = (dir / "tune.jsonl").string();
+  std::string tune = "tune " + model + " --tuning-log " + log + " --trials 4 ";
+  std::vector<Case> cases{
+      {"shard past its count", tune + "--shard 3/2", {"--shard 3/2", "I must be below N"}},
+      {"shard of nothing", tune + "--shard 0/0", {"--shard 0/0", "at least 1"}},
+      {"shard without a slash", tune + "--shard 2", {"--shard 2", "expected I/N"}},
+      {"a GPU listed twice", tune + "--devices 0,0", {"--devices 0,0", "GPU 0 is listed twice"}},
+      {"not a GPU number", tune + "--devices 0,one", {"'one' is not a GPU number"}},
+      {"a model that is not there, with good flags", "tune " + (dir / "absent.onnx").string() + " --tuning-log " + log +
+           " --trials 4 --devices all --shard 1/2", {"absent.onnx"}},
+      {"compile --tune with a GPU listed twice", "compile " + model + " -o " + (dir / "s.so").string() + " --tune --tuning-log " +
+           log + " --trials 4 --devices 1,1", {"--devices 1,1", "listed twice"}},
+  };
+  const bool no_driver = ::dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL) == nullptr;
+  cases.push_back({"a GPU the host lacks", tune + "--devices 0,63", {no_driver ? "no CUDA driver" : "no GPU 63"}});
+  CheckCases(cases, dir);
+  CHECK_FALSE(fs::exists(log));
+  fs::remove_all(dir);
+}
+
 // A folder, a named pipe or a device given as the model or as an input: one line and exit 2, before
 // anything is read (a folder's stream size aborted an allocation; a pipe blocked the open forever).
 // Each run is bounded by timeout(1), so a regression fails here instead of hanging the suite. Also an

@@ -8,6 +8,7 @@
 
 #include "tests/tuner/tuner_test_util.h"
 #include "records/best_programs.h"
+#include "records/tuning_log.h"
 #include "tuner/tuner.h"
 
 namespace agt::tuner {
@@ -16,8 +17,8 @@ namespace {
 // Deterministic fake times from the annotation; every 7th program gives a wrong answer.
 class SimulatedMeasurer : public ProgramMeasurer {
  public:
-  std::vector<records::MeasureResult> Measure(const codegen::TaskContext&, const std::vector<codegen::Program>& ps, double) override {
-    std::vector<records::MeasureResult> out;
+  std::vector<Measurement> Measure(const codegen::TaskContext&, const std::vector<codegen::Program>& ps, double) override {
+    std::vector<Measurement> out;
     for (const codegen::Program& p : ps) {
       records::MeasureResult r;
       uint64_t h = codegen::SourceHash(CandidateKey(p));
@@ -28,7 +29,7 @@ class SimulatedMeasurer : public ProgramMeasurer {
         r.median_us = 5.0 + static_cast<double>(h % 1000) / 100.0;
         r.times_us = {r.median_us};
       }
-      out.push_back(r);
+      out.push_back({r, static_cast<int>(calls % 2)});   // as if two GPUs took turns
     }
     return out;
   }
@@ -86,6 +87,7 @@ TEST_CASE("the tuner spends its trial budget, logs every trial and resumes witho
   std::set<std::string> seen;
   for (const records::TuningRecord& r : log->records) {
     CHECK(r.env.gpu == "Simulated GPU");
+    CHECK((r.env.device == 0 || r.env.device == 1));   // every record names the GPU that measured it
     CHECK(seen.insert(r.task_key + " " + CandidateKey(r.program)).second);
   }
 
@@ -115,6 +117,71 @@ TEST_CASE("the tuner spends its trial budget, logs every trial and resumes witho
     CHECK(b->median_us == t.best_us);
   }
   CHECK(records::BestProgramsFromLog(o.tuning_log, "sm_80")->size() == 0);
+}
+
+// tune --shard I/N over a model of 7 distinct tasks: each shard tunes only its tasks (ShardOfTask),
+// every task of the plan is tuned by exactly one shard, and the shards' logs merged (tune-merge) hold
+// the task set of one unsharded run with the same budget rules.
+TEST_CASE("shards: every task is tuned by exactly one shard, and merged shard logs hold one run's task set", "[tuner][shard]") {
+  auto g = test::ChainModelGraph({64, 96, 128, 80, 112, 48, 144, 72});
+  TuneOptions o;
+  o.batch = 4;
+  o.trials = 4 * 8;   // a round for each task of the whole plan, whoever tunes it
+  o.seed = 9;
+  o.model_threads = 1;
+  o.max_replans = 0;
+  o.search.population = 32;
+  o.search.generations = 1;
+  SimulatedMeasurer sim;
+  TuneOptions whole = o;
+  whole.tuning_log = TempLog("whole.jsonl");
+  auto one = TuneGraph(*g, sim, whole);
+  REQUIRE(one.ok());
+  std::set<std::string> plan_tasks;
+  for (const TunedTask& t : one->tasks) {
+    CHECK(t.trials > 0);
+    CHECK_FALSE(t.other_shard);
+    plan_tasks.insert(t.key);
+  }
+  REQUIRE(plan_tasks.size() >= 6);
+
+  const int n = 3;
+  std::map<std::string, int> tuned_by;   // task -> shards that tuned it
+  std::vector<std::string> logs;
+  for (int i = 0; i < n; ++i) {
+    TuneOptions so = o;
+    so.shard = Shard{i, n};
+    so.tuning_log = TempLog(fmt::format("shard{}.jsonl", i));
+    logs.push_back(so.tuning_log);
+    auto s = TuneGraph(*g, sim, so);
+    REQUIRE(s.ok());
+    CHECK(s->plans == 1);   // no DPOF rerun in a shard
+    std::set<std::string> seen_tasks;
+    for (const TunedTask& t : s->tasks) {
+      seen_tasks.insert(t.key);
+      CHECK(t.other_shard == (ShardOfTask(t.key, n) != i));
+      if (!t.other_shard) CHECK(t.trials > 0);
+      if (t.trials > 0) ++tuned_by[t.key];
+    }
+    CHECK(seen_tasks == plan_tasks);   // every shard planned the same tasks
+    auto log = records::LoadTuningLog(so.tuning_log);
+    REQUIRE(log.ok());
+    for (const records::TuningRecord& r : log->records) CHECK(ShardOfTask(r.task_key, n) == i);
+  }
+  for (const std::string& t : plan_tasks) {
+    INFO(t);
+    CHECK(tuned_by[t] == 1);
+  }
+  auto merged = records::MergeTuningLogs(logs);
+  REQUIRE(merged.ok());
+  std::set<std::string> merged_tasks;
+  for (const records::TuningRecord& r : merged->records) merged_tasks.insert(r.task_key);
+  auto whole_log = records::LoadTuningLog(whole.tuning_log);
+  REQUIRE(whole_log.ok());
+  std::set<std::string> whole_tasks;
+  for (const records::TuningRecord& r : whole_log->records) whole_tasks.insert(r.task_key);
+  CHECK(merged_tasks == whole_tasks);
+  CHECK(merged_tasks == plan_tasks);
 }
 
 TEST_CASE("the tuner needs a budget", "[tuner][loop]") {

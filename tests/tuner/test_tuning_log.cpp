@@ -53,6 +53,30 @@ records::TuningRecord MakeRecord(const std::string& key, int64_t block_m, double
   return r;
 }
 
+// tune --devices tags each record with the GPU that measured it: env.device, written only when known,
+// so a record without it (every log before) loads with -1 and writes back byte for byte; the task id
+// is not touched.
+TEST_CASE("a record's GPU (env.device) round-trips, and records without it load as before", "[tuner][log]") {
+  records::TuningRecord r = MakeRecord("00aa", 128, 12.375);
+  const std::string old_line = records::RecordToLine(r);
+  CHECK(old_line.find("\"device\"") == std::string::npos);
+  auto old_back = records::RecordFromLine(old_line);
+  REQUIRE(old_back.ok());
+  CHECK(old_back->env.device == -1);
+  CHECK(records::RecordToLine(*old_back) == old_line);
+  r.env.device = 3;
+  const std::string line = records::RecordToLine(r);
+  CHECK(line.find("\"device\":3") != std::string::npos);
+  auto back = records::RecordFromLine(line);
+  REQUIRE(back.ok());
+  CHECK(back->env.device == 3);
+  CHECK(back->task_key == "00aa");
+  CHECK(back->env == r.env);
+  std::string bad = line;
+  bad.replace(bad.find("\"device\":3"), 12, "\"device\":-7");
+  CHECK_FALSE(records::RecordFromLine(bad).ok());
+}
+
 TEST_CASE("a record survives the line format unchanged", "[tuner][log]") {
   records::TuningRecord r = MakeRecord("00aa", 128, 12.375);
   std::string line = records::RecordToLine(r);

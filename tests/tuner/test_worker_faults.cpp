@@ -1,7 +1,8 @@
 // Fault injection for the tuner's measurer, on any machine: a fake worker (tests/tuner/fake_worker.sh)
 // stands in for the GPU and misbehaves on its first request - it dies, hangs, writes garbage, answers
 // another request, or reports a wrong answer. Each fault must come back as its typed error, the
-// worker must be restarted where it was killed, and the next program must still be measured.
+// worker must be restarted where it was killed, and the next program must still be measured. A
+// worker that dies without answering loses nothing by default: its program runs again.
 #include <unistd.h>
 
 #include <filesystem>
@@ -46,6 +47,7 @@ struct Case {
   records::MeasureError first;   // what the first program records
   int restarts;                  // workers started after the first
   const char* message;           // part of the first program's message
+  int retries = 1;               // MeasurerOptions::lost_worker_retries
 };
 
 TEST_CASE("tuner faults: each comes back typed, the worker restarts, the next program is measured", "[tuner][faults]") {
@@ -54,7 +56,8 @@ TEST_CASE("tuner faults: each comes back typed, the worker restarts, the next pr
   REQUIRE(def.ok());
   const std::vector<codegen::Program> programs = {*def, *def};
   const Case cases[] = {
-      {"die", records::MeasureError::kLaunchError, 1, "exited"},
+      {"die", records::MeasureError::kLaunchError, 1, "exited", /*retries=*/0},
+      {"die", records::MeasureError::kNone, 1, "", /*retries=*/1},   // run again on the fresh worker
       {"hang", records::MeasureError::kTimeout, 1, ""},
       {"garbage", records::MeasureError::kLaunchError, 1, ""},
       {"other_id", records::MeasureError::kLaunchError, 1, "another request"},
@@ -63,16 +66,21 @@ TEST_CASE("tuner faults: each comes back typed, the worker restarts, the next pr
   for (const Case& c : cases) {
     INFO(c.mode);
     const std::string state = StateFile(c.mode);
-    auto m = Measurer::Create(FakeOptions(c.mode, state));
+    INFO("retries " << c.retries);
+    MeasurerOptions o = FakeOptions(c.mode, state);
+    o.lost_worker_retries = c.retries;
+    auto m = Measurer::Create(o);
     REQUIRE(m.ok());
     CHECK((*m)->environment().gpu == "fake GPU");
-    std::vector<records::MeasureResult> r = (*m)->Measure(task, programs);
+    std::vector<Measurement> r = (*m)->Measure(task, programs);
     REQUIRE(r.size() == 2);
-    CHECK(r[0].error == c.first);
-    CHECK_THAT(r[0].message, Catch::Contains(c.message));
-    CHECK(r[1].ok());
-    CHECK(r[1].median_us == 5.0);
+    CHECK(r[0].result.error == c.first);
+    CHECK_THAT(r[0].result.message, Catch::Contains(c.message));
+    CHECK(r[0].device == 0);
+    CHECK(r[1].result.ok());
+    CHECK(r[1].result.median_us == 5.0);
     CHECK((*m)->worker_restarts() == c.restarts);
+    CHECK((*m)->stats().retried == (c.first == records::MeasureError::kNone ? 1 : 0));
     fs::remove(state);
   }
 }

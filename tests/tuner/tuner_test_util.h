@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -35,6 +37,24 @@ inline std::unique_ptr<ir::Graph> SmallModelGraph() {
   auto s = g->AddNode(ir::OpKind::kSoftmax, {(*z)->output(0)});
   REQUIRE(s.ok());
   g->SetOutputs({(*s)->output(0)});
+  return g;
+}
+
+// A chain of `widths.size() - 1` Linear -> GELU layers of different shapes (weights as constants):
+// as many distinct tasks, for tests that split a plan's tasks (tune --shard).
+inline std::unique_ptr<ir::Graph> ChainModelGraph(const std::vector<int64_t>& widths) {
+  auto g = std::make_unique<ir::Graph>("chain");
+  ir::Value* h = g->AddInput("x", ir::TensorType{ir::DType::kF32, {1, 32, widths.front()}});
+  for (size_t i = 1; i < widths.size(); ++i) {
+    ir::Value* w = g->AddConstant("w" + std::to_string(i), ir::Tensor(ir::TensorType{ir::DType::kF32, {widths[i - 1], widths[i]}}));
+    ir::Value* b = g->AddConstant("b" + std::to_string(i), ir::Tensor(ir::TensorType{ir::DType::kF32, {widths[i]}}));
+    auto y = g->AddNode(ir::OpKind::kLinear, {h, w, b});
+    REQUIRE(y.ok());
+    auto z = g->AddNode(ir::OpKind::kGelu, {(*y)->output(0)});
+    REQUIRE(z.ok());
+    h = (*z)->output(0);
+  }
+  g->SetOutputs({h});
   return g;
 }
 
