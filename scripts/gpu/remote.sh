@@ -6,6 +6,7 @@
 # (sm90: the Hopper GEMM core's tests, its Linear-shape table beside torch's F.linear, HGMMA in its SASS)
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh; vstorch: zoo models beside torch.compile, vs_torch.py)
 # (python: the Python package on this GPU, ViT-B tiny and full from torch tensors, scripts/gpu/python_check.py)
+# (multigpu: tune --devices 0 against --devices all, same model and budget, then a worker killed mid-run; docs/multi-gpu.md)
 # Everything it prints that matters also lands in $OUT (when set) so it comes back.
 set -uo pipefail
 CARRY=${CARRY:-.carry}
@@ -197,6 +198,73 @@ for s in "${steps[@]}"; do
       AUTOGTCO_BINARY="$PWD/$CARRY/bin/autogtco" python3 scripts/gpu/python_check.py --out "$OUT/python" \
         --artifact /tmp/py-vit-base-16.so ${PY_CHECK_OPTS:-} 2>&1 | grep -v -E "^\[torch.onnx\]|torchvision::" | tee -a "$OUT/python_check.txt"
       rm -f "$OUT"/python/*.so ;;
+    multigpu)
+      # Issue 19 on a host with 2+ GPUs (docs/multi-gpu.md): $TUNE_MODEL fp16 tuned from an empty log for
+      # $MULTIGPU_SECONDS (default 150) with --devices 0, then --devices all, each with its own empty NVRTC
+      # cache (neither inherits the other's compiles); trials per minute and the tuned estimate of each,
+      # both logs compiled and timed alternately; then --devices all for $MULTIGPU_KILL_SECONDS (default 70)
+      # with GPU 1's worker SIGKILLed after 25 s, and its log checked: records = trials, no program twice,
+      # every record tagged with its GPU. Everything lands in $OUT/multigpu/ (summary.txt first).
+      # MULTIGPU_ALL_OPTS adds flags to the --devices all runs only (e.g. "--batch 32": each GPU's share of a
+      # round as with one GPU, the per-round search and model update paid once per 32 programs).
+      secs=${MULTIGPU_SECONDS:-150}; ksecs=${MULTIGPU_KILL_SECONDS:-70}
+      d="$OUT/multigpu"; mkdir -p "$d"
+      nvidia-smi --query-gpu=index,name,pci.bus_id --format=csv | tee "$d/gpus.txt"
+      if [ "$(nvidia-smi -L | grep -c GPU)" -lt 2 ]; then echo "multigpu: fewer than 2 GPUs here" | tee "$d/summary.txt"; continue; fi
+      tune_model_onnx
+      for dev in 0 all; do
+        rm -rf "/tmp/mg-cache-$dev" "$d/tune-$dev.jsonl"
+        autogtco -v tune "/tmp/$TUNE_MODEL.onnx" --tuning-log "$d/tune-$dev.jsonl" --precision fp16 --time-budget "${secs}s" \
+          --devices "$dev" --seed 1 --nvrtc-cache "/tmp/mg-cache-$dev" $([ "$dev" = all ] && echo "${MULTIGPU_ALL_OPTS:-}") \
+          > "$d/tune-$dev.txt" 2> "$d/tune-$dev.err"
+        echo "--devices $dev: rc $?, $(grep -E '^trials ' "$d/tune-$dev.txt")" | tee -a "$d/summary.txt"
+        grep -E "^GPU |^compile |^estimated" "$d/tune-$dev.txt" | tee -a "$d/summary.txt"
+      done
+      python3 - "$d" "$secs" <<'PY' | tee -a "$d/summary.txt"
+import json, sys
+d, secs = sys.argv[1], float(sys.argv[2])
+rate = {}
+for dev in ("0", "all"):
+    recs = [json.loads(l) for l in open(f"{d}/tune-{dev}.jsonl") if l.strip()]
+    t = [r["time"] for r in recs if "time" in r]
+    span = max(t) - min(t) if len(t) > 1 else secs
+    rate[dev] = 60.0 * len(recs) / secs
+    devs = sorted({r["env"].get("device", -1) for r in recs})
+    print(f"--devices {dev}: {len(recs)} records in {secs:.0f} s = {rate[dev]:.1f} trials/min (records span {span} s), GPUs {devs}")
+print(f"speed-up --devices all / --devices 0: {rate['all'] / max(rate['0'], 1e-9):.2f}x (goal >= 1.8 on two GPUs)")
+PY
+      for dev in 0 all; do
+        autogtco compile "/tmp/$TUNE_MODEL.onnx" -o "/tmp/mg-$dev.so" --precision fp16 --tuning-log "$d/tune-$dev.jsonl" \
+          --nvrtc-cache "/tmp/mg-cache-$dev" 2>&1 | grep -E "^compiled|programs|error" >> "$d/compile.txt"
+      done
+      for i in 1 2; do for dev in 0 all; do
+        echo "--devices $dev log, bench $i: $(autogtco bench "/tmp/mg-$dev.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+      done; done | tee -a "$d/summary.txt"
+      # A worker killed mid-run: no record lost or duplicated.
+      rm -f "$d/kill.jsonl"
+      autogtco -v tune "/tmp/$TUNE_MODEL.onnx" --tuning-log "$d/kill.jsonl" --precision fp16 --time-budget "${ksecs}s" \
+        --devices all --seed 2 --nvrtc-cache /tmp/mg-cache-all > "$d/kill.txt" 2> "$d/kill.err" &
+      tpid=$!
+      sleep 25
+      victim=$(pgrep -P "$tpid" -f "tune-worker.*--device=1" | head -n 1)
+      echo "killing GPU 1's worker: pid ${victim:-none} (tuner $tpid)" | tee -a "$d/summary.txt"
+      [ -n "$victim" ] && kill -9 "$victim"
+      wait "$tpid"; echo "kill run: rc $?, $(grep -E '^trials ' "$d/kill.txt")" | tee -a "$d/summary.txt"
+      grep -E "^GPU |^compile " "$d/kill.txt" | tee -a "$d/summary.txt"
+      grep -E "exited without answering|cannot start again" "$d/kill.err" | head -n 5 | tee -a "$d/summary.txt"
+      python3 - "$d/kill.jsonl" "$d/kill.txt" <<'PY' | tee -a "$d/summary.txt"
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+m = re.search(r"^trials (\d+)", open(sys.argv[2]).read(), re.M)
+trials = int(m.group(1)) if m else -1
+keys = [r["task"] + json.dumps(r["program"], sort_keys=True) for r in recs]
+untagged = sum(1 for r in recs if "device" not in r["env"])
+failed = sum(1 for r in recs if r["result"]["error"] != "none")
+ok = len(recs) == trials and len(set(keys)) == len(keys) and untagged == 0
+print(f"kill run: {len(recs)} records, tuner counted {trials} trials, {len(keys) - len(set(keys))} duplicated, "
+      f"{untagged} without a GPU, {failed} failed: {'PASS' if ok else 'FAIL'}")
+PY
+      ;;
     *) echo "unknown step $s" ;;
   esac
 done
