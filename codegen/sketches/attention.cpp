@@ -58,9 +58,10 @@ class Attention final : public SketchDef {
   std::vector<KnobSpec> Space(const SpaceContext& ctx) const override {
     if (ctx.sketch.tensor_cores) {
       // 16 or 32 query rows per warp; blocks of 16-32 queries keep a batch-1 ViT's few heads over a
-      // wave of blocks, 64-128 share each K/V tile among more warps on long sequences.
-      return {{Knob::kBlockQ, {16, 32, 64, 128}}, {Knob::kBlockKV, {32, 64, 128}}, {Knob::kWarps, {1, 2, 4, 8}},
-              {Knob::kStages, {1, 2}}};
+      // wave of blocks, 64-128 share each K/V tile among more warps on long sequences; 48, 80 and 96
+      // (3, 5, 6 warps) let a wave come out even (SETR's 16 heads x 577 queries: 128 blocks of 80).
+      return {{Knob::kBlockQ, {16, 32, 48, 64, 80, 96, 128}}, {Knob::kBlockKV, {32, 64, 128}},
+              {Knob::kWarps, {1, 2, 3, 4, 5, 6, 8}}, {Knob::kStages, {1, 2}}};
     }
     return {{Knob::kBlockQ, {8, 16, 32, 64}}, {Knob::kBlockKV, {32, 64, 128}}, {Knob::kWarps, {2, 4, 8}}};
   }
@@ -114,13 +115,15 @@ Status Attention::Validate(const SpaceContext& ctx, const Annotation& a) const {
 // trade SM coverage against sharing each K/V tile among more rows: fit on H100 timings of ViT-B/L/H,
 // SETR and DETR shapes, the busiest SM's blocks x sqrt(warps per block) is the least (ties to fewer
 // warps); one-warp blocks were never the fastest (a lone warp cannot keep its cp.async copies and
-// MMAs both in flight), nor blocks taller than the queries.
+// MMAs both in flight), nor blocks taller than the queries. 3, 5 and 6 warps joined the candidates
+// on 2026-12-06 without a refit (so that SETR's 16 x 577 and DETR's 8 x 1050 come out in one even
+// wave); docs/perf-notes.md has what they measured.
 Annotation DefaultMma(const SpaceContext& ctx) {
   const ProblemDims& d = ctx.dims;
   Annotation a;
   int64_t w = 2;
   double best = 1e30;
-  for (int64_t c : {2, 4, 8}) {
+  for (int64_t c : {2, 3, 4, 5, 6, 8}) {
     if (c > 2 && 16 * c > CeilDiv(d.q_len, 16) * 16) break;
     double waves = static_cast<double>(CeilDiv(CeilDiv(d.q_len, 16 * c) * d.batch, kTargetBlocks));
     double cost = waves * std::sqrt(static_cast<double>(c));

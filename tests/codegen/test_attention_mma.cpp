@@ -127,7 +127,7 @@ TEST_CASE("tensor-core attention annotations: validity and defaults", "[codegen]
     bq.insert(a.get(Knob::kBlockQ));
     st.insert(a.get(Knob::kStages));
   }
-  CHECK(bq.size() == 4);
+  CHECK(bq.size() == 7);   // 16, 32, 48, 64, 80, 96, 128
   CHECK(st.size() == 2);
   // Defaults at the paper's shapes: enough blocks for a wave where the shape allows.
   struct Shape { int64_t h, mq, nk, d; };
@@ -308,8 +308,9 @@ TEST_CASE("tensor-core attention matches the reference interpreter", "[gpu][code
       case_of.push_back(i);
     }
   }
-  // Per task: the default, two fixed corners (32 rows per warp with single-buffered 32-key tiles;
-  // one warp with 128-key tiles) where valid, and two random annotations.
+  // Per task: the default, four fixed corners (32 rows per warp with single-buffered 32-key tiles;
+  // one warp with 128-key tiles; 5 and 3 warps, blocks that are not a power of two) where valid, and
+  // two random annotations.
   std::mt19937_64 rng(123);
   std::vector<test::CompileJob> jobs;
   std::vector<size_t> task_of;
@@ -317,8 +318,8 @@ TEST_CASE("tensor-core attention matches the reference interpreter", "[gpu][code
     const TaskContext& t = tasks[ti];
     auto ctx = t.Space(kTc);
     REQUIRE(ctx.ok());
-    std::vector<Annotation> anns = {DefaultAnnotation(*ctx), Ann(128, 4, 32, 1), Ann(16, 1, 128, 2), SampleAnnotation(*ctx, rng),
-                                    SampleAnnotation(*ctx, rng)};
+    std::vector<Annotation> anns = {DefaultAnnotation(*ctx), Ann(128, 4, 32, 1), Ann(16, 1, 128, 2), Ann(80, 5, 64, 2),
+                                    Ann(96, 3, 128, 2), SampleAnnotation(*ctx, rng), SampleAnnotation(*ctx, rng)};
     for (const Annotation& a : anns) {
       if (!ValidateAnnotation(*ctx, a).ok()) continue;
       jobs.push_back({&t, Program{t.task, kTc, a}});
