@@ -77,7 +77,9 @@ TEST_CASE("tuner faults on the GPU: trap, spin, out-of-bounds and wrong answers 
       {"correct", "", MeasureError::kNone},
       {"trap", "  asm volatile(\"trap;\");", MeasureError::kLaunchError},
       {"correct", "", MeasureError::kNone},
-      {"spin forever", "  volatile int go = 1;\n  while (go) {}", MeasureError::kTimeout},
+      // clock64 is volatile: the loop cannot be removed (a side-effect-free `while (go)` on a volatile local
+      // was, on the first run: the kernel returned without writing and was recorded as a wrong answer).
+      {"spin forever", "  const long long t0 = clock64();\n  while (clock64() - t0 < (1ll << 62)) {}", MeasureError::kTimeout},
       {"correct", "", MeasureError::kNone},
       {"write 1 TiB past the output", "  out0[(1ll << 39) + threadIdx.x] = in0[threadIdx.x];", MeasureError::kLaunchError},
       {"correct", "", MeasureError::kNone},
