@@ -48,6 +48,14 @@ const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices() {
   return kChoices;
 }
 
+GemmSm90Config WithTile(GemmSm90Config base, const GemmSm90TileChoice& t) {
+  base.tile_m = t.tile_m;
+  base.tile_n = t.tile_n;
+  base.stages = t.stages;
+  base.consumers = t.consumers;
+  return base;
+}
+
 std::vector<GemmSm90TileChoice> GemmSm90SwappedTileChoices(int64_t M) {
   std::vector<GemmSm90TileChoice> v;
   for (int tile_m : {64, 128}) {
@@ -130,12 +138,8 @@ GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, c
   for (const auto& [t, swapped] : tiles) {
     for (int split = 1; split <= 4; ++split) {
       if (split > 1 && k_blocks < 2 * split) break;   // each range at least two k-blocks
-      GemmSm90Config c = epilogue;
+      GemmSm90Config c = WithTile(epilogue, t);
       c.swap_ab = swapped;
-      c.tile_m = t.tile_m;
-      c.tile_n = t.tile_n;
-      c.stages = t.stages;
-      c.consumers = t.consumers;
       c.split_k = split;
       if (!ValidateGemmSm90(c).ok()) continue;
       const double cycles = GemmSm90EstimateCycles(c, M, N, K, sms);

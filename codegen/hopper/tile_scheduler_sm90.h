@@ -54,6 +54,8 @@ struct GemmSm90TileChoice {
   int tile_m, tile_n, stages, consumers;
 };
 const std::vector<GemmSm90TileChoice>& GemmSm90TileChoices();
+// `base` with tile t's shape, ring depth and warpgroups (its epilogue, layout and schedule kept).
+GemmSm90Config WithTile(GemmSm90Config base, const GemmSm90TileChoice& t);
 // The swapped tiles (GemmSm90Config::swap_ab) for a product of M rows: tile_m 64 (one consumer) or
 // 128 (two), tile_n the M rows cut into 1..4 parts rounded up to 8 (at most 256), the deepest ring
 // that fits beside the staging buffer.

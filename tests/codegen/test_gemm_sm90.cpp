@@ -232,11 +232,7 @@ TEST_CASE("sm90 gemm: the configuration validator", "[codegen][sm90]") {
   CHECK_FALSE(EmitGemmSm90(nine).ok());
   // The staging buffer (2 x 8 KiB per consumer warpgroup) fits beside every default tile choice ...
   for (const GemmSm90TileChoice& t : GemmSm90TileChoices()) {
-    GemmSm90Config c;
-    c.tile_m = t.tile_m;
-    c.tile_n = t.tile_n;
-    c.stages = t.stages;
-    c.consumers = t.consumers;
+    GemmSm90Config c = WithTile(GemmSm90Config{}, t);
     c.out_f32 = true;
     c.split_k = 4;
     INFO(c.Describe());
@@ -410,12 +406,8 @@ TEST_CASE("sm90 gemm: the default configuration is the cost model's best and spl
     for (const GemmSm90TileChoice& t : GemmSm90SwappedTileChoices(sh.M)) tiles.push_back({t, true});
     for (const auto& [t, swapped] : tiles) {
       for (int split = 1; split <= 4; ++split) {
-        GemmSm90Config c = epi;
+        GemmSm90Config c = WithTile(epi, t);
         c.swap_ab = swapped;
-        c.tile_m = t.tile_m;
-        c.tile_n = t.tile_n;
-        c.stages = t.stages;
-        c.consumers = t.consumers;
         c.split_k = split;
         if (split > 1 && ScheduleGemmSm90(c, sh.M, sh.N, sh.K).k_blocks < 2 * split) continue;
         CHECK(best <= GemmSm90EstimateCycles(c, sh.M, sh.N, sh.K, 132) * 1.001);

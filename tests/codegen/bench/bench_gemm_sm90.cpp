@@ -102,12 +102,8 @@ std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
   if (shape != nullptr) {
     for (const auto& t : agt::codegen::hopper::GemmSm90SwappedTileChoices(shape->M)) {
       for (int split = 1; split <= 3; ++split) {
-        GemmSm90Config c = Epilogue();
+        GemmSm90Config c = agt::codegen::hopper::WithTile(Epilogue(), t);
         c.swap_ab = true;
-        c.tile_m = t.tile_m;
-        c.tile_n = t.tile_n;
-        c.stages = t.stages;
-        c.consumers = t.consumers;
         c.split_k = split;
         v.push_back(c);
       }
@@ -115,11 +111,7 @@ std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
   }
   for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {
     for (int split = 1; split <= 4; ++split) {
-      GemmSm90Config c = Epilogue();
-      c.tile_m = t.tile_m;
-      c.tile_n = t.tile_n;
-      c.stages = t.stages;
-      c.consumers = t.consumers;
+      GemmSm90Config c = agt::codegen::hopper::WithTile(Epilogue(), t);
       c.split_k = split;
       v.push_back(c);
       if (split == 1) {   // the register-store epilogue beside the staged one: what the staging buys per shape
@@ -137,11 +129,7 @@ std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
   // sweep measured 8 stages 1-10% faster than 6 for 128x64 and 64x128, the same for 64x64).
   for (const auto& t : std::vector<agt::codegen::hopper::GemmSm90TileChoice>{{64, 64, 8, 1}, {128, 64, 6, 2}, {64, 128, 6, 1}}) {
     for (int split = 1; split <= 2; ++split) {
-      GemmSm90Config c = Epilogue();
-      c.tile_m = t.tile_m;
-      c.tile_n = t.tile_n;
-      c.stages = t.stages;
-      c.consumers = t.consumers;
+      GemmSm90Config c = agt::codegen::hopper::WithTile(Epilogue(), t);
       c.split_k = split;
       v.push_back(c);
     }
@@ -199,11 +187,7 @@ int main(int argc, char** argv) {
       }
     }
     for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {   // the probes' bias-free kernels
-      GemmSm90Config c = Epilogue();
-      c.tile_m = t.tile_m;
-      c.tile_n = t.tile_n;
-      c.stages = t.stages;
-      c.consumers = t.consumers;
+      GemmSm90Config c = agt::codegen::hopper::WithTile(Epilogue(), t);
       c.bias = false;
       cfgs.push_back(c);
       c.bias = true;   // and the register-store epilogue's probes
@@ -330,11 +314,7 @@ int main(int argc, char** argv) {
     // k-block, K = 768 twelve; and the default configuration without its bias (what the epilogue's
     // bias loads cost).
     for (const auto& t : agt::codegen::hopper::GemmSm90TileChoices()) {
-      GemmSm90Config c = Epilogue();
-      c.tile_m = t.tile_m;
-      c.tile_n = t.tile_n;
-      c.stages = t.stages;
-      c.consumers = t.consumers;
+      GemmSm90Config c = agt::codegen::hopper::WithTile(Epilogue(), t);
       for (int variant = 0; variant < 3; ++variant) {   // staged + bias, staged without bias, register stores + bias
         c.bias = variant != 1;
         c.staged_epilogue = variant != 2;
