@@ -29,8 +29,9 @@ test-asan: setup
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
-# The model loader's libFuzzer target (fuzz/), built with clang in build-fuzz and run for
-# FUZZ_SECONDS from seeds made of the torch fixtures, the tiny zoo models and small helper models.
+# The libFuzzer targets (fuzz/), built with clang in build-fuzz: the model loader for FUZZ_SECONDS from
+# seeds made of the torch fixtures, the tiny zoo models and small helper models, then the tuning-log
+# parser for half as long from the committed logs' lines.
 FUZZ_SECONDS ?= 60
 # FUZZ_SEED: libFuzzer's seed, fixed so that CI is reproducible; 0 for a new sequence each run.
 FUZZ_SEED ?= 1

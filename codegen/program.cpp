@@ -1,6 +1,8 @@
 // Program, Sketch, Annotation and Task: names and the JSON form the tuning log stores.
 #include "codegen/program.h"
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 namespace agt::codegen {
@@ -57,6 +59,16 @@ nlohmann::json ToJson(const Program& p) {
       {"annotation", knobs}};
 }
 
+Expected<int64_t> JsonInteger(const nlohmann::json& v, std::string_view what) {
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return Status::Errorf("{} = {} is out of range", what, u);
+    return static_cast<int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<int64_t>();
+  return Status::Errorf("{} is not an integer: {}", what, v.dump().substr(0, 40));
+}
+
 Expected<Program> ProgramFromJson(const nlohmann::json& j) {
   // nlohmann throws on type errors; nothing may escape the library, so it is caught here.
   try {
@@ -77,7 +89,8 @@ Expected<Program> ProgramFromJson(const nlohmann::json& j) {
     for (const auto& [name, value] : j.at("annotation").items()) {
       auto k = ParseKnob(name);
       if (!k) return Status::Errorf("program JSON: unknown knob '{}'", name);
-      p.annotation.set(*k, value.get<int64_t>());
+      AGT_ASSIGN_OR_RETURN(int64_t x, JsonInteger(value, "program JSON: knob " + name));
+      p.annotation.set(*k, x);
     }
     return p;
   } catch (const std::exception& e) {

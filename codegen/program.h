@@ -87,6 +87,10 @@ struct Program {
 
 nlohmann::json ToJson(const Program& p);
 Expected<Program> ProgramFromJson(const nlohmann::json& j);
+// A JSON value that must be an integer within int64: a float (1.5, or 1e300, whose conversion to an
+// integer is undefined behaviour: the tuning-log fuzzer found it), a string or an unsigned past int64
+// is refused, naming `what`. What every reader of our JSON formats uses for integer fields.
+Expected<int64_t> JsonInteger(const nlohmann::json& v, std::string_view what);
 // Compact one-line JSON text and back.
 std::string ProgramToJsonText(const Program& p);
 Expected<Program> ProgramFromJsonText(std::string_view text);

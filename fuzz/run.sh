@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the loader's fuzz target for a bounded time: bash fuzz/run.sh BUILD_DIR SECONDS [AUTOGTCO].
+# Runs the loader's fuzz target for a bounded time, then the tuning-log parser's for half of it:
+# bash fuzz/run.sh BUILD_DIR SECONDS [AUTOGTCO].
 # Seeds come from fuzz/make_seeds.py (fixtures, tiny zoo models when AUTOGTCO is given, helper
 # models) and tests/data/fuzz/ (inputs that once crashed it; test_fuzz_regressions.cpp replays them);
 # what libFuzzer finds new goes to BUILD_DIR/corpus, a crashing input to BUILD_DIR/crashes/.
@@ -22,4 +23,20 @@ rc=$?
 set -e
 # The progress lines are many; the stats, and any report, are what a reader needs.
 grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' "$BUILD/fuzz.log" | tail -n 60
-exit $rc
+
+# The tuning-log parser, for half as long: seeds are the committed logs' first lines, one per file,
+# and tests/data/fuzz-log/ (inputs that once broke it).
+mkdir -p "$BUILD/log-seeds" "$BUILD/log-corpus"
+for f in "$HERE"/../models/tuning/*/*.jsonl; do
+  [ -f "$f" ] || continue
+  head -n 40 "$f" | split -l 1 - "$BUILD/log-seeds/$(basename "$f" .jsonl)-"
+done
+set +e
+"$BUILD/fuzz_tuning_log" -seed="${FUZZ_SEED:-1}" -max_total_time="$(( (SECONDS_ + 1) / 2 ))" -timeout=20 -rss_limit_mb=2048 \
+  -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/crashes/log-" "$BUILD/log-corpus" "$BUILD/log-seeds" \
+  "$HERE/../tests/data/fuzz-log" >"$BUILD/fuzz-log.log" 2>&1
+rc_log=$?
+set -e
+grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' "$BUILD/fuzz-log.log" | tail -n 30
+[ $rc -ne 0 ] && exit $rc
+exit $rc_log

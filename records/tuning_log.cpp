@@ -46,7 +46,7 @@ Expected<TuningRecord> RecordFromLine(std::string_view line) {
   nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::Error("not valid JSON");
   try {
-    int v = j.at("v").get<int>();
+    AGT_ASSIGN_OR_RETURN(int64_t v, codegen::JsonInteger(j.at("v"), "v"));
     if (v != kTuningLogVersion) return Status::Errorf("log version {} (this build reads version {})", v, kTuningLogVersion);
     TuningRecord r;
     r.task_key = j.at("task").get<std::string>();
@@ -73,10 +73,19 @@ Expected<TuningRecord> RecordFromLine(std::string_view line) {
     r.env.driver = env.value("driver", "");
     r.env.compiler = env.value("compiler", "");
     r.env.autogtco = env.value("autogtco", "");
-    r.env.device = env.value("device", -1);
-    if (r.env.device < -1) return Status::Errorf("env.device {} is not a GPU number", r.env.device);
-    r.timestamp = j.value("time", int64_t{0});
-    r.emitter = j.value("emitter", 1);   // logs written before the field: every emitter at version 1
+    // Integer fields through JsonInteger: a float there (1e300) would convert with undefined behaviour.
+    auto optional_int = [&](const nlohmann::json& obj, const char* key, int64_t dflt, const char* what) -> Expected<int64_t> {
+      auto it = obj.find(key);
+      return it == obj.end() ? Expected<int64_t>(dflt) : codegen::JsonInteger(*it, what);
+    };
+    AGT_ASSIGN_OR_RETURN(int64_t device, optional_int(env, "device", -1, "env.device"));
+    if (device < -1 || device > 1 << 20) return Status::Errorf("env.device {} is not a GPU number", device);
+    r.env.device = static_cast<int>(device);
+    AGT_ASSIGN_OR_RETURN(r.timestamp, optional_int(j, "time", 0, "time"));
+    // Logs written before the field: every emitter at version 1.
+    AGT_ASSIGN_OR_RETURN(int64_t emitter, optional_int(j, "emitter", 1, "emitter"));
+    if (emitter < 0 || emitter > 1 << 20) return Status::Errorf("emitter version {} is out of range", emitter);
+    r.emitter = static_cast<int>(emitter);
     return r;
   } catch (const std::exception& ex) {
     return Status::Errorf("malformed record: {}", ex.what());

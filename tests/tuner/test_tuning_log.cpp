@@ -299,6 +299,35 @@ TEST_CASE("what is not a tuning log is refused; times that are no kernel's are m
   CHECK_FALSE(records::RecordFromLine(huge_times).ok());
 }
 
+// Found by the tuning-log fuzzer (fuzz/fuzz_tuning_log.cpp): an integer field holding a float such as
+// 1e300 was converted to an integer (undefined behaviour; a garbage timestamp or knob in practice).
+// Every integer field now refuses what is not an integer within range, and the line is malformed.
+TEST_CASE("integer fields of a record refuse floats and out-of-range numbers", "[tuner][log]") {
+  const std::string line = records::RecordToLine(MakeRecord("a", 32, 5));
+  REQUIRE(records::RecordFromLine(line).ok());
+  auto with = [&](const std::string& key, const std::string& value) {
+    std::string l = line;
+    const std::string k = "\"" + key + "\":";
+    const size_t at = l.find(k);
+    REQUIRE(at != std::string::npos);
+    const size_t end = l.find_first_of(",}", at);
+    return l.substr(0, at) + k + value + l.substr(end);
+  };
+  for (const std::string& bad : {std::string("1e300"), std::string("1.5"), std::string("\"7\""), std::string("18446744073709551615")}) {
+    INFO(bad);
+    CHECK_FALSE(records::RecordFromLine(with("time", bad)).ok());
+    CHECK_FALSE(records::RecordFromLine(with("emitter", bad)).ok());
+    CHECK_FALSE(records::RecordFromLine(with("v", bad)).ok());
+    CHECK_FALSE(records::RecordFromLine(with("block_m", bad)).ok());   // a knob of the program's annotation
+  }
+  auto big = records::RecordFromLine(with("time", "9223372036854775807"));   // the largest int64 is an integer
+  REQUIRE(big.ok());
+  CHECK(big->timestamp == 9223372036854775807LL);
+  auto knob = records::RecordFromLine(with("block_m", "1e300"));
+  REQUIRE_FALSE(knob.ok());
+  CHECK_THAT(knob.status().message(), Catch::Contains("knob block_m is not an integer"));
+}
+
 TEST_CASE("records of a newer log version are reported, not used, and kept by a merge", "[tuner][log]") {
   std::string a = TempPath("newer_a.jsonl"), out = TempPath("newer_merged.jsonl");
   std::string newer = records::RecordToLine(MakeRecord("t9", 32, 1.0));
