@@ -56,14 +56,19 @@ GemmSm90Config WithTile(GemmSm90Config base, const GemmSm90TileChoice& t) {
   return base;
 }
 
+std::vector<int> GemmSm90SwappedTileRows(int64_t M) {
+  std::vector<int> rows;
+  for (int parts = 1; parts <= 4; ++parts) {
+    const int tn = static_cast<int>(CeilDiv(CeilDiv(M, parts), 8) * 8);
+    if (tn <= 256 && (rows.empty() || rows.back() != tn)) rows.push_back(tn);
+  }
+  return rows;
+}
+
 std::vector<GemmSm90TileChoice> GemmSm90SwappedTileChoices(int64_t M) {
   std::vector<GemmSm90TileChoice> v;
   for (int tile_m : {64, 128}) {
-    int last = 0;
-    for (int parts = 1; parts <= 4; ++parts) {
-      const int tn = static_cast<int>(CeilDiv(CeilDiv(M, parts), 8) * 8);
-      if (tn > 256 || tn == last) continue;
-      last = tn;
+    for (int tn : GemmSm90SwappedTileRows(M)) {
       // The deepest ring (up to 8 stages) that leaves room for the staging buffer.
       GemmSm90Config c;
       c.swap_ab = true;

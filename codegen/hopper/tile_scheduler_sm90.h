@@ -60,6 +60,8 @@ GemmSm90Config WithTile(GemmSm90Config base, const GemmSm90TileChoice& t);
 // 128 (two), tile_n the M rows cut into 1..4 parts rounded up to 8 (at most 256), the deepest ring
 // that fits beside the staging buffer.
 std::vector<GemmSm90TileChoice> GemmSm90SwappedTileChoices(int64_t M);
+// Just their tile_n values (what the search space lists; no ring fitting).
+std::vector<int> GemmSm90SwappedTileRows(int64_t M);
 
 // ---- for the emitter (gemm_sm90.cpp) ----
 // Device helpers: the WorkUnit struct and agt_work_unit(u, tiles_m, tiles_n, k_blocks).

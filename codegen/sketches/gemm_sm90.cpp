@@ -181,8 +181,9 @@ class GemmSm90 final : public SketchDef {
     // block_n: the unswapped tiles' widths, and the swapped tiles' row counts for this M (Validate
     // keeps each where it belongs: multiples of 64 unswapped with a [K, N] weight, of 8 swapped).
     std::vector<int64_t> block_n = {64, 128, 192, 256};
-    for (const auto& t : hopper::GemmSm90SwappedTileChoices(ctx.dims.m)) {
-      if (std::find(block_n.begin(), block_n.end(), t.tile_n) == block_n.end()) block_n.push_back(t.tile_n);
+    // (Space runs for every annotation validated: the row counts only, not the ring fitting of the choices.)
+    for (int tn : hopper::GemmSm90SwappedTileRows(ctx.dims.m)) {
+      if (std::find(block_n.begin(), block_n.end(), tn) == block_n.end()) block_n.push_back(tn);
     }
     // stages: 7 is the deepest ring some swapped tiles fit beside their staging buffer. swap_ab came
     // after the first logs: their records stand for unswapped programs.

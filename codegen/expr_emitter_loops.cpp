@@ -1,0 +1,195 @@
+// Loaders of the ops whose element is a loop over their operands: reductions, softmax, layer norm,
+// cumulative sums, matrix products, convolutions and max pooling (the generic sketch's work; see
+// expr_emitter.h). expr_emitter.cpp has the rest and hands these over.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "codegen/expr_emitter.h"
+#include "codegen/expr_emitter_text.h"
+
+namespace agt::codegen {
+
+using ir::Node;
+using ir::OpKind;
+using ir::Value;
+using expr_text::FloatLit;
+using expr_text::Ints;
+using expr_text::Join;
+using expr_text::NormAxis;
+
+Status ExprEmitter::EmitLoopLoaderBody(CudaWriter& w, const Node& n, const Value* v, const std::vector<std::string>& idx) {
+  const ir::Shape& os = v->shape();
+  const ir::Attrs& at = n.attrs();
+  std::string rt = RegType(v);
+  auto in = [&](size_t k) { return n.input(k); };
+  auto bidx = [&](size_t k) { return BroadcastIndex(in(k)->shape(), os, idx); };
+  switch (n.op()) {
+    case OpKind::kReduceSum:
+    case OpKind::kReduceMean:
+    case OpKind::kReduceMax: {
+      const ir::Shape& xs = in(0)->shape();
+      std::vector<int64_t> axes = Ints(at, ir::AttrKey::kAxes);
+      bool keep = at.i(ir::AttrKey::kKeepDims) != 0;
+      std::vector<bool> mask(xs.size(), axes.empty());
+      for (int64_t a : axes) mask[NormAxis(a, xs.size())] = true;
+      ir::Shape red;
+      for (size_t d = 0; d < xs.size(); ++d) {
+        if (mask[d]) red.push_back(xs[d]);
+      }
+      int64_t count = ir::NumElements(red);
+      std::vector<std::string> ridx = Unravel("r", red);
+      std::vector<std::string> src;
+      size_t o = 0, j = 0;
+      for (size_t d = 0; d < xs.size(); ++d) {
+        if (mask[d]) {
+          src.push_back(ridx[j++]);
+          if (keep) ++o;
+        } else {
+          src.push_back(idx[o++]);
+        }
+      }
+      bool fl = ir::IsFloat(in(0)->dtype());
+      bool mx = n.op() == OpKind::kReduceMax;
+      std::string acc_t = fl || n.op() == OpKind::kReduceMean ? "float" : "long long";
+      w.Linef("{} acc = {};", acc_t, mx ? (fl ? "-AGT_INF" : "(-9223372036854775807LL - 1)") : "0");
+      w.Open(fmt::format("for (long long r = 0; r < {}LL; ++r)", count));
+      w.Linef(fmt::runtime(mx ? "acc = agt_max(acc, ({}){});" : "acc += ({}){};"), acc_t, LoadCall(in(0), src));
+      w.Close();
+      if (n.op() == OpKind::kReduceMean) w.Linef("return ({})(acc / {}.0f);", rt, count);
+      else w.Linef("return ({})acc;", rt);
+      return Status::Ok();
+    }
+    default: break;
+  }
+  // The remaining ops either are element-wise (composed from their operands' loaders) or loop.
+  if (n.pattern() == ir::OpPattern::kElemWise || n.pattern() == ir::OpPattern::kBroadcast) {
+    std::vector<std::string> ops;
+    for (size_t k = 0; k < n.num_inputs(); ++k) ops.push_back(LoadCall(in(k), bidx(k)));
+    AGT_ASSIGN_OR_RETURN(std::string e, ElementExpr(n, ops));
+    w.Linef("return {};", e);
+    return Status::Ok();
+  }
+  switch (n.op()) {
+    case OpKind::kSoftmax: {
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
+      std::vector<std::string> src = idx;
+      src[a] = "k";
+      std::string ld = LoadCall(in(0), src);
+      w.Line("float m = -AGT_INF, s = 0.0f;");
+      w.Linef("for (long long k = 0; k < {}LL; ++k) m = agt_max(m, {});", os[a], ld);
+      w.Linef("for (long long k = 0; k < {}LL; ++k) s += expf({} - m);", os[a], ld);
+      w.Linef("return expf({} - m) / s;", LoadCall(in(0), idx));
+      return Status::Ok();
+    }
+    case OpKind::kLayerNorm: {
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
+      ir::Shape tail(os.begin() + a, os.end());
+      int64_t len = ir::NumElements(tail);
+      std::vector<std::string> src(idx.begin(), idx.begin() + a), tidx = Unravel("j", tail);
+      src.insert(src.end(), tidx.begin(), tidx.end());
+      std::string ld = LoadCall(in(0), src);
+      w.Line("float mean = 0.0f, var = 0.0f;");
+      w.Linef("for (long long j = 0; j < {}LL; ++j) mean += {};", len, ld);
+      w.Linef("mean /= {}.0f;", len);
+      w.Linef("for (long long j = 0; j < {0}LL; ++j) {{ float d = {1} - mean; var += d * d; }}", len, ld);
+      w.Linef("var /= {}.0f;", len);
+      std::vector<std::string> own(idx.begin() + a, idx.end());
+      std::string bias = n.num_inputs() > 2 ? LoadCall(in(2), own) : "0.0f";
+      w.Linef("return ({} - mean) / sqrtf(var + {}) * {} + {};", LoadCall(in(0), idx), FloatLit(at.f(ir::AttrKey::kEpsilon)),
+              LoadCall(in(1), own), bias);
+      return Status::Ok();
+    }
+    case OpKind::kCumSum: {
+      int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
+      bool excl = at.i(ir::AttrKey::kExclusive) != 0, rev = at.i(ir::AttrKey::kReverse) != 0;
+      std::vector<std::string> src = idx;
+      src[a] = "k";
+      std::string lo = rev ? fmt::format("{}{}", idx[a], excl ? " + 1" : "") : "0";
+      std::string hi = rev ? fmt::format("{}LL", os[a]) : fmt::format("{}{}", idx[a], excl ? "" : " + 1");
+      w.Linef("{} acc = 0;", rt);
+      w.Linef("for (long long k = {}; k < {}; ++k) acc += {};", lo, hi, LoadCall(in(0), src));
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    case OpKind::kMatMul: {
+      const ir::Shape& as = in(0)->shape();
+      const ir::Shape& bs = in(1)->shape();
+      bool sm = as.size() == 1, sn = bs.size() == 1;
+      int64_t k = as.back();
+      size_t nb = os.size() - (sm ? 0 : 1) - (sn ? 0 : 1);
+      std::vector<std::string> batch(idx.begin(), idx.begin() + static_cast<int64_t>(nb));
+      std::string m = sm ? "0" : idx[nb], nn = sn ? "0" : idx[os.size() - 1];
+      ir::Shape ob(os.begin(), os.begin() + static_cast<int64_t>(nb));
+      std::vector<std::string> ai, bi;
+      if (!sm) {
+        ir::Shape ab(as.begin(), as.end() - 2);
+        ai = BroadcastIndex(ab, ob, batch);
+        ai.push_back(m);
+      }
+      ai.push_back("k");
+      bi.push_back("k");
+      if (!sn) {
+        ir::Shape bb(bs.begin(), bs.end() - 2);
+        std::vector<std::string> b2 = BroadcastIndex(bb, ob, batch);
+        b2.push_back("k");
+        b2.push_back(nn);
+        bi = b2;
+      }
+      w.Line("float acc = 0.0f;");
+      w.Linef("for (long long k = 0; k < {}LL; ++k) acc += {} * {};", k, LoadCall(in(0), ai), LoadCall(in(1), bi));
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    case OpKind::kLinear: {
+      int64_t k = in(0)->shape().back();
+      std::vector<std::string> xi = idx;
+      xi.back() = "k";
+      w.Linef("float acc = {};", n.num_inputs() > 2 ? LoadCall(in(2), {idx.back()}) : "0.0f");
+      w.Linef("for (long long k = 0; k < {}LL; ++k) acc += {} * {};", k, LoadCall(in(0), xi), LoadCall(in(1), {"k", idx.back()}));
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    case OpKind::kConv2d:
+    case OpKind::kMaxPool: {
+      bool conv = n.op() == OpKind::kConv2d;
+      const ir::Shape& xs = in(0)->shape();
+      // The verifier's window check guarantees two strides and dilations and four pads.
+      const std::vector<int64_t>& s = at.ints(ir::AttrKey::kStrides), &p = at.ints(ir::AttrKey::kPads), &dl = at.ints(ir::AttrKey::kDilations);
+      int64_t kh, kw, cg = 1, og = 1;
+      if (conv) {
+        kh = in(1)->shape()[2];
+        kw = in(1)->shape()[3];
+        cg = in(1)->shape()[1];
+        og = in(1)->shape()[0] / std::max<int64_t>(1, at.i(ir::AttrKey::kGroup));
+      } else {
+        std::vector<int64_t> ks = Ints(at, ir::AttrKey::kKernelShape);
+        kh = ks[0];
+        kw = ks[1];
+      }
+      w.Linef("float acc = {};", conv ? (n.num_inputs() > 2 ? LoadCall(in(2), {idx[1]}) : "0.0f") : "-AGT_INF");
+      if (conv) w.Linef("long long cbase = ({} / {}LL) * {}LL;", idx[1], og, cg);
+      w.Open(conv ? fmt::format("for (long long c = 0; c < {}LL; ++c)", cg) : std::string("if (true)"));
+      w.Open(fmt::format("for (long long ky = 0; ky < {}LL; ++ky)", kh));
+      w.Linef("long long iy = {} * {}LL - {}LL + ky * {}LL;", idx[2], s[0], p[0], dl[0]);
+      w.Linef("if (iy < 0 || iy >= {}LL) continue;", xs[2]);
+      w.Open(fmt::format("for (long long kx = 0; kx < {}LL; ++kx)", kw));
+      w.Linef("long long ix = {} * {}LL - {}LL + kx * {}LL;", idx[3], s[1], p[1], dl[1]);
+      w.Linef("if (ix < 0 || ix >= {}LL) continue;", xs[3]);
+      if (conv) {
+        w.Linef("acc += {} * {};", LoadCall(in(0), {idx[0], "cbase + c", "iy", "ix"}), LoadCall(in(1), {idx[1], "c", "ky", "kx"}));
+      } else {
+        w.Linef("acc = agt_max(acc, {});", LoadCall(in(0), {idx[0], idx[1], "iy", "ix"}));
+      }
+      w.Close();
+      w.Close();
+      w.Close();
+      w.Line("return acc;");
+      return Status::Ok();
+    }
+    default: break;
+  }
+  return Status::Errorf("no loader for {}", n.Describe());
+}
+
+}  // namespace agt::codegen

@@ -1,0 +1,165 @@
+// The Hopper GEMM core's test configurations, shared by the CPU tests (test_gemm_sm90.cpp, whose
+// NVRTC compiles fill the cache the GPU machine reuses) and the [gpu] numerics
+// (test_gemm_sm90_gpu.cpp), so that both name the same kernels; and the tensor-map specs both the
+// validator's test and the driver's check.
+#pragma once
+
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codegen/hopper/gemm_sm90.h"
+#include "runtime/tensor_map.h"
+
+namespace agt::codegen::hopper::sm90_test {
+
+// $AGT_NVRTC_CACHE when set (the GPU machine's copy, e.g. .carry/nvrtc-cache-sm90), else the build folder's.
+inline std::string CacheDir() {
+  const char* env = std::getenv("AGT_NVRTC_CACHE");
+  return env != nullptr && *env != '\0' ? std::string(env) : std::string(AGT_BINARY_DIR "/nvrtc-cache-sm90");
+}
+
+inline GemmSm90Config Cfg(GemmInput in, BLayout b, int tm, int tn, int stages, int consumers, bool bias, bool gelu, bool res,
+                          bool out_f32 = false, int split = 1, Raster raster = Raster::kAlongM) {
+  GemmSm90Config c;
+  c.input = in;
+  c.b_layout = b;
+  c.tile_m = tm;
+  c.tile_n = tn;
+  c.stages = stages;
+  c.consumers = consumers;
+  c.bias = bias;
+  c.gelu = gelu;
+  c.residual = res;
+  c.out_f32 = out_f32;
+  c.split_k = split;
+  c.raster = raster;
+  return c;
+}
+
+inline constexpr GemmInput kH = GemmInput::kF16, kB = GemmInput::kBF16;
+inline constexpr BLayout kKN = BLayout::kKN, kNK = BLayout::kNK;
+inline constexpr Raster kRM = Raster::kAlongM, kRN = Raster::kAlongN;
+
+// The kernels the [gpu] test runs; the CPU test compiles the same ones (and so fills the cache).
+inline std::vector<GemmSm90Config> GpuConfigs() {
+  return {
+      Cfg(kH, kKN, 128, 128, 4, 2, true, false, false),   // 0: ViT-B-like default
+      Cfg(kH, kKN, 64, 256, 4, 1, true, true, false),     // 1: fc1 (+gelu), one consumer
+      Cfg(kH, kKN, 128, 256, 3, 2, true, false, true),    // 2: fc2 / proj (+residual), widest tile
+      Cfg(kB, kKN, 128, 128, 4, 2, true, false, false),   // 3: bf16
+      Cfg(kB, kNK, 128, 128, 4, 1, true, true, true),     // 4: [N, K] weight, two slabs, all epilogues
+      Cfg(kH, kNK, 64, 64, 6, 1, false, false, false, true),  // 5: no bias, f32 out, deep ring
+      Cfg(kH, kKN, 128, 192, 4, 2, true, false, false),   // 6: n192
+      Cfg(kH, kNK, 64, 144, 2, 1, true, false, true),     // 7: n144 (kNK allows multiples of 16), 2 stages
+      Cfg(kB, kKN, 64, 128, 2, 1, false, true, false, true),  // 8: bf16 gelu -> f32
+  };
+}
+
+// The split-K / persistent kernels the [gpu] test runs: split 1..4, both rasters, every tile family.
+inline std::vector<GemmSm90Config> SplitConfigs() {
+  return {
+      Cfg(kH, kKN, 128, 128, 4, 2, true, false, false, false, 1, kRN),    // 0: persistent only, along N
+      Cfg(kH, kKN, 128, 128, 4, 2, true, false, false, false, 2),         // 1
+      Cfg(kH, kKN, 64, 64, 6, 1, true, false, false, false, 3, kRN),      // 2
+      Cfg(kH, kKN, 128, 64, 6, 2, true, false, false, false, 4),          // 3
+      Cfg(kB, kNK, 128, 128, 4, 1, true, true, true, false, 2),           // 4: two slabs, all epilogues
+      Cfg(kH, kKN, 64, 256, 4, 1, true, false, true, false, 3),           // 5: 128 accumulators + residual
+      Cfg(kH, kKN, 128, 256, 3, 2, true, false, false, false, 4, kRN),    // 6: widest tile
+      Cfg(kH, kNK, 64, 144, 2, 1, false, false, false, true, 2),          // 7: f32 out, 2 stages, n144
+  };
+}
+
+inline GemmSm90Config RegisterStores(GemmSm90Config c) {
+  c.staged_epilogue = false;
+  return c;
+}
+
+// The epilogue kernels the [gpu] epilogue test runs at M = 1 .. 1050: every epilogue (bias, GELU,
+// residual, f32 out) through the staged path, across chunk counts (64-wide to 256-wide tiles, f32's
+// 32-column chunks, n144's partial last chunk), both layouts and input types, with split-K, and the
+// register path kept for rings too deep for the staging buffer.
+inline std::vector<GemmSm90Config> EpilogueConfigs() {
+  return {
+      Cfg(kH, kKN, 128, 128, 4, 2, true, false, false),                  // 0: bias (the default's)
+      Cfg(kH, kKN, 64, 64, 6, 1, true, true, false),                     // 1: bias + GELU, one chunk
+      Cfg(kH, kKN, 128, 64, 8, 2, true, false, true),                    // 2: bias + residual, 8 stages
+      Cfg(kB, kNK, 64, 144, 2, 1, true, true, true),                     // 3: everything, partial chunk, bf16
+      Cfg(kH, kKN, 128, 256, 3, 2, false, true, true, true),             // 4: GELU + residual -> f32, 8 chunks
+      Cfg(kB, kKN, 64, 128, 8, 1, true, false, true, false, 2),          // 5: residual with split-K
+      Cfg(kH, kNK, 128, 128, 4, 1, false, false, true, true, 1, kRN),    // 6: two slabs per warpgroup, f32
+      RegisterStores(Cfg(kH, kKN, 128, 192, 5, 2, true, true, true)),    // 7: the register path (5 stages)
+  };
+}
+
+inline GemmSm90Config Swapped(GemmSm90Config c) {
+  c.swap_ab = true;
+  return c;
+}
+
+// The swapped kernels (C^T = B^T A^T) the [gpu] test runs: tile_n the activation rows (multiples of 8:
+// 200 = 197 in one tile, 136 = 257 in two, 104, 88, 56, 8), both weight layouts (the [K, N] weight
+// read MN-major with wgmma's transpose bit for A), both input types, every epilogue, one and two
+// consumers, two slabs per consumer, split-K, and the register path.
+inline std::vector<GemmSm90Config> SwappedConfigs() {
+  return {
+      Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, false, false)),              // 0: ViT-B rows in one tile
+      Swapped(Cfg(kH, kKN, 128, 136, 5, 2, true, true, false)),               // 1: 257 rows in two, GELU
+      Swapped(Cfg(kB, kNK, 64, 104, 8, 1, true, false, true)),               // 2: [N, K] weight, residual, bf16
+      Swapped(Cfg(kH, kKN, 64, 88, 8, 1, true, false, true, false, 3)),      // 3: split 3 + residual
+      Swapped(Cfg(kB, kKN, 128, 56, 8, 1, false, true, true, false, 2, kRN)),  // 4: two slabs per consumer, along N
+      Swapped(Cfg(kH, kNK, 128, 256, 3, 2, true, true, true)),               // 5: widest, all epilogues
+      RegisterStores(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, true, true))),  // 6: the register path
+      Swapped(Cfg(kH, kKN, 64, 8, 8, 1, true, false, false, false, 2)),      // 7: n8, split 2
+  };
+}
+
+// Configurations drawn across the space (seeded): tile family, stages, split 2..8, raster,
+// epilogue, input type and B layout; the invalid draws are dropped.
+inline std::vector<GemmSm90Config> SampledSplitConfigs(int n) {
+  std::mt19937 rng(13);
+  std::vector<GemmSm90Config> v;
+  const int tiles[][3] = {{64, 64, 1}, {64, 128, 1}, {64, 256, 1}, {128, 64, 2}, {128, 128, 2}, {128, 192, 2}, {128, 128, 1}};
+  while (static_cast<int>(v.size()) < n) {
+    const auto& t = tiles[rng() % 7];
+    GemmSm90Config c = Cfg(rng() % 2 ? kH : kB, rng() % 3 ? kKN : kNK, t[0], t[1], 2 + static_cast<int>(rng() % 5), t[2],
+                           rng() % 2 == 0, rng() % 3 == 0, rng() % 3 == 0, rng() % 4 == 0, 2 + static_cast<int>(rng() % 7),
+                           rng() % 2 ? kRM : kRN);
+    if (ValidateGemmSm90(c).ok()) v.push_back(c);
+  }
+  return v;
+}
+
+inline runtime::TensorMap2DSpec GoodSpec() {
+  runtime::TensorMap2DSpec s;
+  s.base = 0x10000;
+  s.rows = 197;
+  s.cols = 768;
+  s.row_stride_bytes = 768 * 2;
+  s.box_rows = 128;
+  s.box_cols = 64;
+  return s;
+}
+
+// Specs TMA must refuse, with the rule each breaks; shared by the CPU and [gpu] tests.
+inline std::vector<std::pair<const char*, runtime::TensorMap2DSpec>> BadSpecs() {
+  std::vector<std::pair<const char*, runtime::TensorMap2DSpec>> v;
+  auto add = [&](const char* rule, auto mutate) {
+    runtime::TensorMap2DSpec s = GoodSpec();
+    mutate(s);
+    v.emplace_back(rule, s);
+  };
+  add("16-byte aligned", [](auto& s) { s.base += 8; });
+  add("multiple of 16 bytes", [](auto& s) { s.cols = 150; s.row_stride_bytes = 300; });
+  add("[1, 256]", [](auto& s) { s.box_rows = 512; });
+  add("[1, 256]", [](auto& s) { s.box_rows = 0; });
+  add("swizzle span", [](auto& s) { s.box_cols = 128; });                     // 256 B inner, 128 B swizzle
+  add("swizzle span", [](auto& s) { s.box_cols = 64; s.swizzle = runtime::TmaSwizzle::k64B; });
+  add("inner extent must be a multiple of 16", [](auto& s) { s.box_cols = 4; });
+  add("[1, 2^32]", [](auto& s) { s.rows = 0; });
+  return v;
+}
+
+}  // namespace agt::codegen::hopper::sm90_test

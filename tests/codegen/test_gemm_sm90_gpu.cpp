@@ -1,0 +1,304 @@
+// The Hopper GEMM core on the GPU ([gpu]): the kernels against a double-precision CPU reference
+// (relative L2 < 2e-2) at M = 1, 7, 197, 257, 577, 1050 and N, K off the tile, every epilogue (staged
+// through shared memory, and the register path), outputs poisoned with NaN and a guard past their
+// end; split-K 1..4 (with empty k-ranges too) launched twice on one workspace and on a grid of a few
+// CTAs, every launch bit-identical to the first; swapped products likewise; and tensor maps checked
+// against the real driver's return codes. The configurations are gemm_sm90_test_configs.h's, whose
+// cubins the CPU tests (test_gemm_sm90.cpp) leave in the NVRTC cache.
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "codegen/hopper/gemm_sm90.h"
+#include "codegen/hopper/tile_scheduler_sm90.h"
+#include "codegen/nvrtc.h"
+#include "runtime/tensor_map.h"
+#include "tests/codegen/gemm_sm90_runner.h"
+#include "tests/codegen/gemm_sm90_test_configs.h"
+#include "tests/support/test_support.h"
+
+namespace agt::codegen::hopper {
+namespace {
+
+using namespace sm90_test;
+
+// The runner with `cfgs` compiled and loaded (their handles in order), or null, with a warning that
+// names `what`, where there is no driver or no sm_90 GPU.
+std::unique_ptr<test::Sm90GemmRunner> LoadedRunner(const std::vector<GemmSm90Config>& cfgs, std::vector<int>* handle,
+                                                   const char* what) {
+  if (!test::HasGpuDriver()) {
+    WARN(what);
+    return nullptr;
+  }
+  std::string why;
+  auto gpu = test::Sm90GemmRunner::Create(&why);
+  if (!gpu) {
+    WARN("no usable sm_90 GPU (" << why << "): skipping");
+    return nullptr;
+  }
+  NvrtcCompiler nvrtc(CacheDir());
+  for (const auto& c : cfgs) {
+    auto h = gpu->Load(c, nvrtc);
+    INFO(c.Describe());
+    REQUIRE(h.ok());
+    handle->push_back(h.value());
+  }
+  return gpu;
+}
+
+struct GpuCase {
+  int cfg;
+  test::Sm90Problem p;
+};
+
+TEST_CASE("sm90 gemm: kernels match the fp32 reference", "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = GpuConfigs();
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the sm90 GEMM numerics");
+  if (!gpu) return;
+  // M = 1, 7, 197, 257, 577, 1050; N and K off the tile (K % 64 != 0 with K % 8 == 0; N = 150 needs
+  // the [N, K] layout, N = 152 is the [K, N] layout's nearest legal width).
+  // Simplest first (one consumer, K-major B, no setmaxnreg), so that if one kernel traps (its
+  // watchdog, or a bad access) and poisons the context, the lines printed before it still tell.
+  const std::vector<GpuCase> cases = {
+      {5, {7, 150, 776}},    {5, {257, 1000, 1280}},
+      {7, {1050, 150, 256}}, {7, {197, 2304, 776}},
+      {4, {197, 150, 776}},  {4, {1, 150, 776}},     {4, {577, 1024, 264}},
+      {8, {197, 152, 776}},  {8, {1050, 768, 8}},
+      {1, {257, 1280, 512}}, {1, {577, 1024, 1024}}, {1, {7, 152, 776}},
+      {0, {197, 768, 768}},  {0, {1, 768, 768}},     {0, {7, 2304, 768}},    {0, {1050, 256, 256}},
+      {6, {577, 1152, 384}}, {6, {197, 200, 200}},
+      {2, {197, 768, 3072}}, {2, {1050, 256, 2048}}, {2, {1, 320, 72}},
+      {3, {1050, 2048, 256}}, {3, {100, 256, 2048}}, {3, {257, 152, 776}},
+  };
+  std::printf("\nsm90 GEMM numerics on %s\n%-48s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(), "config", "M",
+              "N", "K", "rel_l2", "guard");
+  uint64_t seed = 1;
+  for (const GpuCase& gc : cases) {
+    const GemmSm90Config& c = cfgs[static_cast<size_t>(gc.cfg)];
+    test::Sm90Operands ops = test::RandomSm90Operands(c, gc.p, seed++);
+    std::printf("%-48s %6lld %6lld %6lld ", c.Describe().c_str(), static_cast<long long>(gc.p.M),
+                static_cast<long long>(gc.p.N), static_cast<long long>(gc.p.K));
+    std::fflush(stdout);
+    auto r = gpu->Run(handle[static_cast<size_t>(gc.cfg)], gc.p, ops);
+    if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
+    INFO(c.Describe() << " M=" << gc.p.M << " N=" << gc.p.N << " K=" << gc.p.K);
+    REQUIRE(r.ok());
+    double err = test::RelativeL2(r->c, test::ReferenceSm90(c, gc.p, ops));
+    std::printf("%10.2e %s\n", err, r->guard_intact ? "ok" : "OVERWRITTEN");
+    CHECK(err < 2e-2);
+    CHECK(r->guard_intact);
+  }
+}
+
+TEST_CASE("sm90 gemm: split-K and the persistent schedule match the reference, bit for bit across runs and grids",
+          "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = SplitConfigs();
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the sm90 split-K numerics");
+  if (!gpu) return;
+  // M = 1, 7, 197, 257, 577, 1050; N, K off the tile ([K, N] needs N % 8 == 0; [N, K] takes N = 150).
+  // K = 72 and 136 are 2 and 3 k-blocks: splits 3 and 4 then have empty ranges, whose partial is zero.
+  const std::vector<GpuCase> cases = {
+      {0, {197, 2304, 776}},  {0, {1050, 1000, 264}}, {0, {1, 152, 776}},
+      {1, {197, 768, 776}},   {1, {7, 2304, 1288}},   {1, {577, 1000, 72}},   {1, {1050, 256, 264}},
+      {2, {257, 1280, 776}},  {2, {1, 200, 136}},     {2, {197, 152, 3080}},
+      {3, {197, 768, 3080}},  {3, {1050, 1000, 776}}, {3, {7, 256, 72}},
+      {4, {197, 150, 776}},   {4, {257, 1000, 1288}}, {4, {1, 150, 264}},
+      {5, {577, 1000, 776}},  {5, {197, 2304, 136}},  {5, {7, 768, 1288}},
+      {6, {197, 768, 1288}},  {6, {1050, 1280, 264}}, {6, {257, 152, 72}},
+      {7, {577, 150, 776}},   {7, {1, 1000, 1288}},   {7, {197, 2304, 264}},
+  };
+  std::printf("\nsm90 GEMM split-K / persistent numerics on %s (%d SMs)\n%-44s %6s %6s %6s %5s %10s %s\n",
+              gpu->device_name().c_str(), gpu->sm_count(), "config", "M", "N", "K", "grid", "rel_l2", "guard, runs, grids");
+  uint64_t seed = 1000;
+  for (const GpuCase& gc : cases) {
+    const GemmSm90Config& c = cfgs[static_cast<size_t>(gc.cfg)];
+    test::Sm90Operands ops = test::RandomSm90Operands(c, gc.p, seed++);   // fresh inputs per case
+    std::printf("%-44s %6lld %6lld %6lld ", c.Describe().c_str(), static_cast<long long>(gc.p.M),
+                static_cast<long long>(gc.p.N), static_cast<long long>(gc.p.K));
+    std::fflush(stdout);
+    INFO(c.Describe() << " M=" << gc.p.M << " N=" << gc.p.N << " K=" << gc.p.K);
+    // Twice on one workspace (the second launch finds the counters the first left), full grid.
+    test::Sm90GemmRunner::RunOptions full;
+    full.launches = 2;
+    auto r = gpu->Run(handle[static_cast<size_t>(gc.cfg)], gc.p, ops, full);
+    if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
+    REQUIRE(r.ok());
+    // And on 5 CTAs, each walking many units: the same bytes.
+    test::Sm90GemmRunner::RunOptions few;
+    few.max_ctas = 5;
+    auto r5 = gpu->Run(handle[static_cast<size_t>(gc.cfg)], gc.p, ops, few);
+    if (!r5.ok()) std::printf("FAILED on 5 CTAs: %s\n", r5.status().message().c_str());
+    REQUIRE(r5.ok());
+    const bool same_grids = r->c.size() == r5->c.size() &&
+                            std::memcmp(r->c.data(), r5->c.data(), r->c.size() * sizeof(float)) == 0;
+    double err = test::RelativeL2(r->c, test::ReferenceSm90(c, gc.p, ops));
+    std::printf("%5u %10.2e %s, %s, %s\n", r->grid, err, r->guard_intact && r5->guard_intact ? "ok" : "OVERWRITTEN",
+                r->identical ? "identical" : "DIFFER", same_grids ? "identical" : "DIFFER");
+    CHECK(err < 2e-2);
+    CHECK(r->guard_intact);
+    CHECK(r5->guard_intact);
+    CHECK(r->identical);
+    CHECK(same_grids);
+  }
+}
+
+TEST_CASE("sm90 gemm: every epilogue through shared memory matches the reference at odd shapes", "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = EpilogueConfigs();
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the sm90 epilogue numerics");
+  if (!gpu) return;
+  // Every kernel at M = 1, 7, 197, 257, 577, 1050, N and K off the tile: [K, N] widths are multiples
+  // of 8 (16-byte stores inside the row, a ragged last tile); [N, K] widths odd or not a multiple of
+  // 8 too (the element-by-element path: no 16-byte row stride); K = 72 .. 776, not multiples of 64.
+  const int64_t ms[] = {1, 7, 197, 257, 577, 1050};
+  const int64_t n_kn[] = {152, 200, 392, 520, 264, 328};
+  const int64_t n_nk[] = {150, 203, 389, 517, 264, 333};
+  const int64_t ks[] = {72, 136, 200, 264, 776, 328};
+  std::printf("\nsm90 GEMM epilogue numerics on %s\n%-52s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(), "config", "M",
+              "N", "K", "rel_l2", "guard, runs");
+  uint64_t seed = 5000;
+  for (size_t ci = 0; ci < cfgs.size(); ++ci) {
+    const GemmSm90Config& c = cfgs[ci];
+    for (int mi = 0; mi < 6; ++mi) {
+      const int64_t n = (c.b_layout == BLayout::kKN ? n_kn : n_nk)[(mi + ci) % 6];
+      const test::Sm90Problem p{ms[mi], n, ks[(mi + 2 * ci) % 6]};
+      test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed++);   // fresh inputs per case
+      std::printf("%-52s %6lld %6lld %6lld ", c.Describe().c_str(), static_cast<long long>(p.M),
+                  static_cast<long long>(p.N), static_cast<long long>(p.K));
+      std::fflush(stdout);
+      INFO(c.Describe() << " M=" << p.M << " N=" << p.N << " K=" << p.K);
+      test::Sm90GemmRunner::RunOptions twice;   // C poisoned before each launch; the same bytes both times
+      twice.launches = 2;
+      auto r = gpu->Run(handle[ci], p, ops, twice);
+      if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
+      REQUIRE(r.ok());
+      double err = test::RelativeL2(r->c, test::ReferenceSm90(c, p, ops));
+      std::printf("%10.2e %s, %s\n", err, r->guard_intact ? "ok" : "OVERWRITTEN", r->identical ? "identical" : "DIFFER");
+      CHECK(err < 2e-2);
+      CHECK(r->guard_intact);
+      CHECK(r->identical);
+    }
+  }
+}
+
+TEST_CASE("sm90 gemm: swapped products match the reference at every epilogue, bit for bit across runs and grids",
+          "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = SwappedConfigs();
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the swapped sm90 numerics");
+  if (!gpu) return;
+  // Every kernel at M = 1, 7, 100, 197, 257, 577, 1050 (rows off the tile: ragged last tiles, rows past
+  // M zero-filled by TMA), N off the 64-wide slabs ([K, N]: multiples of 8; [N, K]: odd widths too, the
+  // element-by-element stores), K not a multiple of 64.
+  const int64_t ms[] = {1, 7, 100, 197, 257, 577, 1050};
+  const int64_t n_kn[] = {152, 200, 2304, 520, 264, 328, 768};
+  const int64_t n_nk[] = {150, 203, 389, 517, 264, 333, 1000};
+  const int64_t ks[] = {72, 136, 200, 264, 776, 328, 1288};
+  std::printf("\nsm90 GEMM swapped numerics on %s\n%-56s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(), "config", "M",
+              "N", "K", "rel_l2", "guard, runs, grids");
+  uint64_t seed = 9000;
+  for (size_t ci = 0; ci < cfgs.size(); ++ci) {
+    const GemmSm90Config& c = cfgs[ci];
+    for (int mi = 0; mi < 7; ++mi) {
+      const int64_t n = (c.b_layout == BLayout::kKN ? n_kn : n_nk)[(mi + ci) % 7];
+      const test::Sm90Problem p{ms[mi], n, ks[(mi + 3 * ci) % 7]};
+      test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed++);   // fresh inputs per case
+      std::printf("%-56s %6lld %6lld %6lld ", c.Describe().c_str(), static_cast<long long>(p.M),
+                  static_cast<long long>(p.N), static_cast<long long>(p.K));
+      std::fflush(stdout);
+      INFO(c.Describe() << " M=" << p.M << " N=" << p.N << " K=" << p.K);
+      test::Sm90GemmRunner::RunOptions twice;   // C poisoned before each launch; the same bytes both times
+      twice.launches = 2;
+      auto r = gpu->Run(handle[ci], p, ops, twice);
+      if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
+      REQUIRE(r.ok());
+      test::Sm90GemmRunner::RunOptions few;   // 3 CTAs, each walking many units: the same bytes
+      few.max_ctas = 3;
+      auto r3 = gpu->Run(handle[ci], p, ops, few);
+      if (!r3.ok()) std::printf("FAILED on 3 CTAs: %s\n", r3.status().message().c_str());
+      REQUIRE(r3.ok());
+      const bool same_grids = r->c.size() == r3->c.size() &&
+                              std::memcmp(r->c.data(), r3->c.data(), r->c.size() * sizeof(float)) == 0;
+      double err = test::RelativeL2(r->c, test::ReferenceSm90(c, p, ops));
+      std::printf("%10.2e %s, %s, %s\n", err, r->guard_intact && r3->guard_intact ? "ok" : "OVERWRITTEN",
+                  r->identical ? "identical" : "DIFFER", same_grids ? "identical" : "DIFFER");
+      CHECK(err < 2e-2);
+      CHECK(r->guard_intact);
+      CHECK(r3->guard_intact);
+      CHECK(r->identical);
+      CHECK(same_grids);
+    }
+  }
+}
+
+TEST_CASE("tensor maps: the driver agrees with the validator", "[gpu][runtime][sm90]") {
+  if (!test::HasGpuDriver()) {
+    WARN("no GPU driver on this machine: skipping");
+    return;
+  }
+  std::string why;
+  auto gpu = test::Sm90GemmRunner::Create(&why);   // a current context on the first device
+  if (!gpu) {
+    WARN("no usable sm_90 GPU (" << why << "): skipping");
+    return;
+  }
+  const runtime::CudaDriver& d = gpu->driver();
+  runtime::CUdeviceptr base = 0;
+  REQUIRE(d.cuMemAlloc(&base, 64 << 20) == runtime::kCudaSuccess);
+  // Every Linear of the nine models, as the core maps them: A [M, K] in {64, 128} boxes, B [K, N] in
+  // {64, 64} boxes and B [N, K] in {64, 256} boxes.
+  struct Shape {
+    int64_t M, K, N;
+  };
+  std::vector<Shape> shapes;
+  for (int64_t m : {197, 257, 577, 1050, 100}) {
+    for (auto [k, n] : std::vector<std::pair<int64_t, int64_t>>{{768, 2304}, {768, 768}, {768, 3072}, {3072, 768},
+                                                                 {1024, 3072}, {1024, 1024}, {1024, 4096}, {4096, 1024},
+                                                                 {1280, 3840}, {1280, 1280}, {1280, 5120}, {5120, 1280},
+                                                                 {256, 768}, {256, 256}, {256, 2048}, {2048, 256}}) {
+      shapes.push_back({m, k, n});
+    }
+  }
+  // Tensors smaller than a box, which the kernels rely on for M = 1 and K = 8 (the box's rest reads as
+  // zeros): A [1, 768] in {64, 128} boxes, A [1050, 8] and B [8, 768] in 64-wide boxes.
+  shapes.push_back({1, 768, 768});
+  shapes.push_back({1050, 8, 768});
+  int checked = 0;
+  for (const Shape& s : shapes) {
+    for (int which = 0; which < 3; ++which) {
+      runtime::TensorMap2DSpec spec;
+      spec.base = base;
+      spec.rows = static_cast<uint64_t>(which == 0 ? s.M : which == 1 ? s.K : s.N);
+      spec.cols = static_cast<uint64_t>(which == 0 ? s.K : which == 1 ? s.N : s.K);
+      spec.row_stride_bytes = spec.cols * 2;
+      spec.box_cols = 64;
+      spec.box_rows = which == 0 ? 128 : which == 1 ? 64 : 256;
+      runtime::TensorMap m;
+      INFO("M=" << s.M << " K=" << s.K << " N=" << s.N << " map " << which);
+      CHECK(runtime::ValidateTensorMap2D(spec).ok());
+      CHECK(runtime::EncodeTensorMap2DUnchecked(d, spec, &m) == runtime::kCudaSuccess);
+      ++checked;
+    }
+  }
+  for (auto [rule, spec] : BadSpecs()) {
+    spec.base += base;
+    runtime::TensorMap m;
+    runtime::CUresult rc = runtime::EncodeTensorMap2DUnchecked(d, spec, &m);
+    INFO(rule << ": the driver returned " << rc);
+    CHECK_FALSE(runtime::ValidateTensorMap2D(spec).ok());
+    CHECK(rc != runtime::kCudaSuccess);
+    CHECK_FALSE(runtime::EncodeTensorMap2D(d, spec, &m).ok());
+  }
+  std::printf("tensor maps: %d valid maps encoded by the driver, %zu invalid ones refused by both\n", checked,
+              BadSpecs().size());
+  d.cuMemFree(base);
+}
+
+}  // namespace
+}  // namespace agt::codegen::hopper
