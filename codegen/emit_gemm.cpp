@@ -28,16 +28,62 @@ struct GemmPlan {
   int64_t batch = 1, M = 0, N = 0, K = 0;
   // conv2d
   int64_t C = 0, H = 0, W = 0, KH = 1, KW = 1, OH = 0, OW = 0, sh = 1, sw = 1, pt = 0, pl = 0, dh = 1, dw = 1;
+  bool nhwc = false;   // conv2d_nhwc: m = (b, oy, ox), k = (ky, kx, c), channels innermost
+  std::optional<AffineView> x_view;   // conv2d_nhwc: the input as a dense [N, H, W, C] view, for cp.async
   // Affine operands: element (m, k) of A at base + m * a_sm + k * a_sk; (k, n) of B likewise.
   std::optional<AffineView> a_view, b_view;
   int64_t a_sm = 0, a_sk = 0, b_sk = 0, b_sn = 0;
   bool b_nk = false;   // B staged as [n][k] (K contiguous in memory)
 };
 
+// conv2d_nhwc: x [N, H, W, C], w [O, KH, KW, C] (row-major: B(k, n) = w[n * K + k], K-contiguous),
+// y [N, OH, OW, O]. A(m, k) is x[b, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, c]: 16-byte runs of
+// channels, which cp.async copies when the input is a dense view and C a multiple of the vector.
+void PlanConvNhwc(const ir::Graph& g, GemmPlan& p) {
+  const Node& a = *p.anchor;
+  const ir::Shape& xs = a.input(0)->shape();
+  const ir::Shape& ws = a.input(1)->shape();
+  const ir::Shape& os = a.output(0)->shape();
+  const std::vector<int64_t>& s = a.attrs().ints(ir::AttrKey::kStrides), &pd = a.attrs().ints(ir::AttrKey::kPads),
+                              &dl = a.attrs().ints(ir::AttrKey::kDilations);
+  p.nhwc = true;
+  p.H = xs[1];
+  p.W = xs[2];
+  p.C = xs[3];
+  p.KH = ws[1];
+  p.KW = ws[2];
+  p.OH = os[1];
+  p.OW = os[2];
+  p.sh = s[0];
+  p.sw = s[1];
+  p.pt = pd[0];
+  p.pl = pd[1];
+  p.dh = dl[0];
+  p.dw = dl[1];
+  p.M = xs[0] * p.OH * p.OW;
+  p.N = ws[0];
+  p.K = p.KH * p.KW * p.C;
+  auto x = AffineOf(g, a.input(0));
+  if (x && x->strides[3] == 1 && x->strides[2] == p.C && x->strides[1] == p.W * p.C && (xs[0] == 1 || x->strides[0] == p.H * p.W * p.C)) {
+    p.x_view = x;
+  }
+  p.b_view = AffineOf(g, a.input(1));
+  if (p.b_view) {
+    const auto& st = p.b_view->strides;
+    if (st[3] == 1 && st[2] == p.C && st[1] == p.KW * p.C) {
+      p.b_sk = 1;
+      p.b_sn = st[0];
+    } else {
+      p.b_view.reset();
+    }
+  }
+  p.b_nk = p.b_view && p.b_sn != 1;
+}
+
 Expected<GemmPlan> PlanGemm(const ir::Graph& g) {
   GemmPlan p;
   for (const auto& n : g.nodes()) {
-    if (n->op() == OpKind::kMatMul || n->op() == OpKind::kLinear || n->op() == OpKind::kConv2d) {
+    if (n->op() == OpKind::kMatMul || n->op() == OpKind::kLinear || n->op() == OpKind::kConv2d || n->op() == OpKind::kConv2dNhwc) {
       if (p.anchor != nullptr) return Status::Error("the group has more than one matrix product");
       p.anchor = n.get();
     } else if (n->pattern() != ir::OpPattern::kElemWise && n->pattern() != ir::OpPattern::kBroadcast &&
@@ -46,6 +92,11 @@ Expected<GemmPlan> PlanGemm(const ir::Graph& g) {
     }
   }
   if (p.anchor == nullptr) return Status::Error("no matmul, linear or conv2d in the group");
+  if (p.anchor->op() == OpKind::kConv2dNhwc) {
+    PlanConvNhwc(g, p);
+    if (p.M <= 0 || p.N <= 0 || p.K <= 0) return Status::Error("empty matrix product");
+    return p;
+  }
   const Node& a = *p.anchor;
   const ir::Shape& os = a.output(0)->shape();
   if (a.op() == OpKind::kMatMul) {
@@ -145,6 +196,7 @@ std::vector<std::string> AnchorIndex(const GemmPlan& p) {
     return idx;
   }
   int64_t ohw = p.OH * p.OW;
+  if (p.nhwc) return {fmt::format("(m / {}LL)", ohw), fmt::format("((m % {}LL) / {}LL)", ohw, p.OW), fmt::format("(m % {}LL)", p.OW), "n"};
   return {fmt::format("(m / {}LL)", ohw), "n", fmt::format("((m % {}LL) / {}LL)", ohw, p.OW), fmt::format("(m % {}LL)", p.OW)};
 }
 
@@ -168,7 +220,14 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
   {
     w.Open("__device__ __forceinline__ float gemm_a(const Params& P, long long bz, long long m, long long k)");
     w.Line("(void)bz;");
-    if (a.op() == OpKind::kConv2d) {
+    if (p.nhwc) {
+      int64_t ohw = p.OH * p.OW;
+      w.Linef("long long b = m / {}LL, pix = m % {}LL, oy = pix / {}LL, ox = pix % {}LL;", ohw, ohw, p.OW, p.OW);
+      w.Linef("long long c = k % {}LL, r = k / {}LL, ky = r / {}LL, kx = r % {}LL;", p.C, p.C, p.KW, p.KW);
+      w.Linef("long long iy = oy * {}LL - {}LL + ky * {}LL, ix = ox * {}LL - {}LL + kx * {}LL;", p.sh, p.pt, p.dh, p.sw, p.pl, p.dw);
+      w.Linef("if (iy < 0 || iy >= {}LL || ix < 0 || ix >= {}LL) return 0.0f;", p.H, p.W);
+      w.Linef("return {};", e.LoadCall(a.input(0), {"b", "iy", "ix", "c"}));
+    } else if (a.op() == OpKind::kConv2d) {
       int64_t ohw = p.OH * p.OW, khw = p.KH * p.KW;
       w.Linef("long long b = m / {}LL, pix = m % {}LL, oy = pix / {}LL, ox = pix % {}LL;", ohw, ohw, p.OW, p.OW);
       w.Linef("long long c = k / {}LL, r = k % {}LL, ky = r / {}LL, kx = r % {}LL;", khw, khw, p.KW, p.KW);
@@ -198,6 +257,9 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
     w.Line("(void)bz;");
     if (p.b_view) {
       w.Linef("return agt_f(P.in{}[{} + k * {}LL + n * {}LL]);", p.b_view->input, BatchBase(p, *p.b_view, a.input(1)->shape()), p.b_sk, p.b_sn);
+    } else if (p.nhwc) {
+      w.Linef("long long c = k % {}LL, r = k / {}LL;", p.C, p.C);
+      w.Linef("return {};", e.LoadCall(a.input(1), {"n", fmt::format("(r / {}LL)", p.KW), fmt::format("(r % {}LL)", p.KW), "c"}));
     } else if (a.op() == OpKind::kConv2d) {
       int64_t khw = p.KH * p.KW;
       w.Linef("long long c = k / {}LL, r = k % {}LL;", khw, khw);
@@ -218,6 +280,9 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
     w.Linef("__device__ __forceinline__ const st_t* gemm_a_ptr(const Params& P, long long bz) {{ (void)bz; return P.in{} + {}; }}",
             p.a_view->input, BatchBase(p, *p.a_view, a.input(0)->shape()));
   }
+  if (p.x_view) {
+    w.Linef("__device__ __forceinline__ const st_t* gemm_x_ptr(const Params& P) {{ return P.in{} + {}LL; }}", p.x_view->input, p.x_view->offset);
+  }
   if (p.b_view) {
     w.Linef("__device__ __forceinline__ const st_t* gemm_b_ptr(const Params& P, long long bz) {{ (void)bz; return P.in{} + {}; }}",
             p.b_view->input, BatchBase(p, *p.b_view, a.input(1)->shape()));
@@ -225,7 +290,7 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
   // Epilogue: the product's value at (bz, m, n), then its consumers, then the stores.
   w.Open("__device__ __forceinline__ void gemm_epilogue(const Params& P, long long bz, long long m, long long n, float acc)");
   w.Line("(void)bz;");
-  if ((a.op() == OpKind::kLinear || a.op() == OpKind::kConv2d) && a.num_inputs() > 2) {
+  if ((a.op() == OpKind::kLinear || a.op() == OpKind::kConv2d || a.op() == OpKind::kConv2dNhwc) && a.num_inputs() > 2) {
     w.Linef("acc += {};   // bias", e.LoadCall(a.input(2), {"n"}));
   }
   BoundMap bound;
@@ -247,6 +312,8 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
 // Which operands can go by 16-byte cp.async: aligned affine views, innermost stride 1.
 GemmStaging StagingOf(const GemmPlan& p, int64_t vec) {
   GemmStaging s;
+  // conv2d_nhwc: 16-byte runs of channels (C % vec keeps every run inside one (ky, kx) and aligned).
+  s.a_conv_async = p.nhwc && p.x_view && p.C % vec == 0 && p.x_view->offset % vec == 0;
   s.a_async = p.a_view && p.a_sk == 1 && p.K % vec == 0 && p.a_sm % vec == 0 && p.a_view->offset % vec == 0;
   s.b_async = p.b_view && (p.b_nk ? (p.K % vec == 0 && p.b_sn % vec == 0) : (p.b_sn == 1 && p.N % vec == 0 && p.b_sk % vec == 0)) &&
               p.b_view->offset % vec == 0;
@@ -310,7 +377,7 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   SPLIT = std::min(SPLIT, KT);
   int64_t kt_per = CeilDiv(KT, SPLIT);
   const GemmStaging staging = StagingOf(p, vec);
-  const bool a_async = staging.a_async, b_async = staging.b_async;
+  const bool a_async = staging.a_async, b_async = staging.b_async, a_conv = staging.a_conv_async;
 
   ExprEmitter e(g, prec);
   CudaWriter body;
@@ -342,6 +409,7 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   k.Linef("const int kt_begin = ks * {}, kt_end = min({}, kt_begin + {});", kt_per, KT, kt_per);
   k.Line("const long long m0 = (long long)bm * BM, n0 = (long long)bn * BN;");
   if (a_async) k.Line("const st_t* a_ptr = gemm_a_ptr(P, bz);");
+  if (a_conv) k.Line("const st_t* x_ptr = gemm_x_ptr(P);");
   if (b_async) k.Line("const st_t* b_ptr = gemm_b_ptr(P, bz);");
   // Stage loader.
   k.Open("auto load_tile = [&](int stage, int kt)");
@@ -355,6 +423,21 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
     k.Line("const long long gm = m0 + r, gk = k0 + cc;");
     k.Line("const bool ok = gm < M && gk < K;");
     k.Linef("cp_async16(as + r * LDA + cc, ok ? a_ptr + gm * {}LL + gk : a_ptr, ok);", p.a_sm);
+    k.Close();
+  } else if (a_conv) {
+    // Implicit GEMM over channels-last input: each 16-byte run is one pixel's channels c..c+vec-1 at
+    // one (ky, kx); rows outside the image (padding) and past M or K are zero-filled.
+    int64_t ohw = p.OH * p.OW;
+    k.Linef("#pragma unroll");
+    k.Open(fmt::format("for (int c = tid; c < BM * BK / {}; c += NT)", vec));
+    k.Linef("const int r = c / (BK / {0}), cc = (c % (BK / {0})) * {0};", vec);
+    k.Line("const long long gm = m0 + r, gk = k0 + cc;");
+    k.Linef("const int pix = (int)(gm % {}LL), oy = pix / {}, ox = pix % {};", ohw, p.OW, p.OW);
+    k.Linef("const int ch = (int)(gk % {}LL), rs = (int)(gk / {}LL), ky = rs / {}, kx = rs % {};", p.C, p.C, p.KW, p.KW);
+    k.Linef("const int iy = oy * {} - {} + ky * {}, ix = ox * {} - {} + kx * {};", p.sh, p.pt, p.dh, p.sw, p.pl, p.dw);
+    k.Linef("const bool ok = gm < M && gk < K && iy >= 0 && iy < {} && ix >= 0 && ix < {};", p.H, p.W);
+    k.Linef("cp_async16(as + r * LDA + cc, ok ? x_ptr + ((gm / {}LL) * {}LL + (long long)iy * {}LL + ix) * {}LL + ch : x_ptr, ok);",
+            ohw, p.H * p.W, p.W, p.C);
     k.Close();
   } else {
     bool m_fast = p.a_view && p.a_sm == 1;

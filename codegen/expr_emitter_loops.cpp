@@ -151,35 +151,44 @@ Status ExprEmitter::EmitLoopLoaderBody(CudaWriter& w, const Node& n, const Value
       return Status::Ok();
     }
     case OpKind::kConv2d:
-    case OpKind::kMaxPool: {
-      bool conv = n.op() == OpKind::kConv2d;
+    case OpKind::kMaxPool:
+    case OpKind::kConv2dNhwc:
+    case OpKind::kMaxPoolNhwc: {
+      const bool conv = n.op() == OpKind::kConv2d || n.op() == OpKind::kConv2dNhwc;
+      const bool nhwc = n.op() == OpKind::kConv2dNhwc || n.op() == OpKind::kMaxPoolNhwc;
+      // Positions of the channel and the two spatial dims in the output (and input) index.
+      const size_t ch = nhwc ? 3 : 1, hy = nhwc ? 1 : 2, wx = nhwc ? 2 : 3;
       const ir::Shape& xs = in(0)->shape();
       // The verifier's window check guarantees two strides and dilations and four pads.
       const std::vector<int64_t>& s = at.ints(ir::AttrKey::kStrides), &p = at.ints(ir::AttrKey::kPads), &dl = at.ints(ir::AttrKey::kDilations);
       int64_t kh, kw, cg = 1, og = 1;
       if (conv) {
-        kh = in(1)->shape()[2];
-        kw = in(1)->shape()[3];
-        cg = in(1)->shape()[1];
-        og = in(1)->shape()[0] / std::max<int64_t>(1, at.i(ir::AttrKey::kGroup));
+        const ir::Shape& ws = in(1)->shape();   // [O, C/g, kh, kw] or [O, kh, kw, C]
+        kh = nhwc ? ws[1] : ws[2];
+        kw = nhwc ? ws[2] : ws[3];
+        cg = nhwc ? ws[3] : ws[1];
+        og = ws[0] / std::max<int64_t>(1, at.has(ir::AttrKey::kGroup) ? at.i(ir::AttrKey::kGroup) : 1);
       } else {
         std::vector<int64_t> ks = Ints(at, ir::AttrKey::kKernelShape);
         kh = ks[0];
         kw = ks[1];
       }
-      w.Linef("float acc = {};", conv ? (n.num_inputs() > 2 ? LoadCall(in(2), {idx[1]}) : "0.0f") : "-AGT_INF");
-      if (conv) w.Linef("long long cbase = ({} / {}LL) * {}LL;", idx[1], og, cg);
+      w.Linef("float acc = {};", conv ? (n.num_inputs() > 2 ? LoadCall(in(2), {idx[ch]}) : "0.0f") : "-AGT_INF");
+      if (conv) w.Linef("long long cbase = ({} / {}LL) * {}LL;", idx[ch], og, cg);
       w.Open(conv ? fmt::format("for (long long c = 0; c < {}LL; ++c)", cg) : std::string("if (true)"));
       w.Open(fmt::format("for (long long ky = 0; ky < {}LL; ++ky)", kh));
-      w.Linef("long long iy = {} * {}LL - {}LL + ky * {}LL;", idx[2], s[0], p[0], dl[0]);
-      w.Linef("if (iy < 0 || iy >= {}LL) continue;", xs[2]);
+      w.Linef("long long iy = {} * {}LL - {}LL + ky * {}LL;", idx[hy], s[0], p[0], dl[0]);
+      w.Linef("if (iy < 0 || iy >= {}LL) continue;", xs[hy]);
       w.Open(fmt::format("for (long long kx = 0; kx < {}LL; ++kx)", kw));
-      w.Linef("long long ix = {} * {}LL - {}LL + kx * {}LL;", idx[3], s[1], p[1], dl[1]);
-      w.Linef("if (ix < 0 || ix >= {}LL) continue;", xs[3]);
+      w.Linef("long long ix = {} * {}LL - {}LL + kx * {}LL;", idx[wx], s[1], p[1], dl[1]);
+      w.Linef("if (ix < 0 || ix >= {}LL) continue;", xs[wx]);
+      auto at4 = [&](std::string b, std::string c, std::string y, std::string x) {
+        return nhwc ? std::vector<std::string>{b, y, x, c} : std::vector<std::string>{b, c, y, x};
+      };
       if (conv) {
-        w.Linef("acc += {} * {};", LoadCall(in(0), {idx[0], "cbase + c", "iy", "ix"}), LoadCall(in(1), {idx[1], "c", "ky", "kx"}));
+        w.Linef("acc += {} * {};", LoadCall(in(0), at4(idx[0], "cbase + c", "iy", "ix")), LoadCall(in(1), at4(idx[ch], "c", "ky", "kx")));
       } else {
-        w.Linef("acc = agt_max(acc, {});", LoadCall(in(0), {idx[0], idx[1], "iy", "ix"}));
+        w.Linef("acc = agt_max(acc, {});", LoadCall(in(0), at4(idx[0], idx[ch], "iy", "ix")));
       }
       w.Close();
       w.Close();

@@ -81,6 +81,7 @@ std::vector<LaunchArg> LaunchArgs(const LaunchSpec& l);
 struct ProblemDims {
   int64_t batch = 1, m = 0, n = 0, k = 0;                 // GEMM (batch: flattened batch dims)
   bool b_k_contiguous = false;                            // GEMM: B is read along K (transposed)
+  bool implicit_conv = false;                             // GEMM: A is a convolution's gathered input (Hopper core)
   int64_t q_len = 0, kv_len = 0, head_dim = 0, v_dim = 0; // attention (batch: heads x batch)
   int64_t rows = 0, row_len = 0;                          // row reduction
   int num_reductions = 0;
@@ -107,6 +108,7 @@ Status RowReduceFits(int64_t row_len, int64_t num_reductions, int64_t threads_pe
 // front) to 3.5x (a GELU in front) slower, tuned, than with its operand staged directly.
 struct GemmStaging {
   bool a_async = false;
+  bool a_conv_async = false;   // conv2d_nhwc: A's 16-byte channel runs gathered by cp.async (zero-filled padding)
   bool b_async = false;
 };
 Expected<GemmStaging> AnalyzeGemmStaging(const ir::Graph& g, Precision precision);

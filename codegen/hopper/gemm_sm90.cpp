@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "codegen/cuda_writer.h"
+#include "codegen/hopper/implicit_gemm_sm90.h"
 #include "codegen/hopper/ptx_sm90.h"
 #include "codegen/hopper/tile_scheduler_sm90.h"
 
@@ -34,6 +35,12 @@ constexpr int64_t kMaxSmemBytes = 232448;
 // producer keeps few, consumers take the rest, and the pool balances: 128 * (168 - 40) == 256 * (232 - 168).
 constexpr int kProducerRegs = 40;
 constexpr int kConsumerRegs = 232;
+// A convolution's producer warpgroup gathers A with 128 threads (addresses, bounds): 56 for it,
+// 224 for the consumers (128 * (168 - 56) == 256 * (224 - 168)).
+constexpr int kConvProducerRegs = 56;
+constexpr int kConvConsumerRegs = 224;
+int ProducerRegs(const GemmSm90Config& c) { return c.conv ? kConvProducerRegs : kProducerRegs; }
+int ConsumerRegs(const GemmSm90Config& c) { return c.conv ? kConvConsumerRegs : kConsumerRegs; }
 
 int MSlabs(const GemmSm90Config& c) { return c.tile_m / (64 * c.consumers); }  // m64 slabs per consumer
 
@@ -52,11 +59,19 @@ int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 ? 16 : 0
 
 }  // namespace
 
+std::string ConvGeometry::Describe() const {
+  return fmt::format("{}x{}x{} {}x{} s{}{} p{}{}{}", H, W, C, KH, KW, sh, sh == sw ? "" : fmt::format("x{}", sw), pt,
+                     pt == pl ? "" : fmt::format("x{}", pl), dh == 1 && dw == 1 ? "" : fmt::format(" d{}x{}", dh, dw));
+}
+
 std::string GemmSm90Config::Describe() const {
   std::string epi;
+  if (conv) epi += " conv " + geom.Describe();
   if (bias) epi += " +bias";
   if (gelu) epi += " gelu";
+  if (relu) epi += " relu";
   if (residual) epi += " +residual";
+  if (relu_out) epi += " relu";
   if (out_f32) epi += " ->f32";
   std::string sched;
   if (split_k > 1) sched += fmt::format(" k{}", split_k);
@@ -71,7 +86,11 @@ std::string GemmSm90Config::KernelName() const {
   return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
                      split_k > 1 ? fmt::format("_k{}", split_k) : std::string(), raster == Raster::kAlongN ? "_rn" : "",
-                     staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "");
+                     staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "") +
+         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") +
+         (conv ? fmt::format("_conv{}x{}x{}_{}x{}_s{}x{}_p{}x{}_d{}x{}_o{}x{}", geom.H, geom.W, geom.C, geom.KH, geom.KW, geom.sh, geom.sw,
+                             geom.pt, geom.pl, geom.dh, geom.dw, geom.OH, geom.OW)
+               : std::string());
 }
 
 Status ValidateGemmSm90(const GemmSm90Config& c) {
@@ -89,6 +108,9 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
                           c.swap_ab ? " (swapped)" : "", c.tile_n);
   }
   if (c.swap_ab && c.out_f32) return Status::Error("a swapped product writes 16-bit outputs only (out_f32 with swap_ab)");
+  if (c.gelu && c.relu) return Status::Error("one activation before the residual: gelu or relu");
+  if (c.relu_out && !c.residual) return Status::Error("relu_out follows the residual add (without one, use relu)");
+  if (c.conv && (c.swap_ab || c.b_layout != BLayout::kNK)) return Status::Error("a convolution is unswapped with a [N, K] weight");
   if (c.stages < 2 || c.stages > 8) return Status::Errorf("stages must be in [2, 8], not {}", c.stages);
   // The ticket counter keeps arrivals in 16 bits; 16 ranges is already far past what pays.
   if (c.split_k < 1 || c.split_k > 16) return Status::Errorf("split_k must be in [1, 16], not {}", c.split_k);
@@ -136,16 +158,18 @@ void EmitStagingHelpers(CudaWriter& w, const GemmSm90Config& c) {
   }
   if (c.residual) {
     w.Line("// 16 bytes of rounded outputs plus 16 bytes of the residual, added in f32 and rounded (as the unfused Add does).");
+    // relu_out: ReLU on the sum before it is rounded.
+    auto post = [&](const std::string& x) { return c.relu_out ? fmt::format("fmaxf({}, 0.0f)", x) : x; };
     w.Line("__device__ __forceinline__ unsigned agt_add2(unsigned v, unsigned r) {");
     if (c.out_f32) {
-      w.Line("  return __float_as_uint(__uint_as_float(v) + __uint_as_float(r));");
+      w.Linef("  return __float_as_uint({});", post("__uint_as_float(v) + __uint_as_float(r)"));
     } else if (c.input == GemmInput::kF16) {
       w.Line("  const float2 a = __half22float2(*reinterpret_cast<const __half2*>(&v)), b = __half22float2(*reinterpret_cast<const __half2*>(&r));");
-      w.Line("  const __half2 s = __floats2half2_rn(a.x + b.x, a.y + b.y);");
+      w.Linef("  const __half2 s = __floats2half2_rn({}, {});", post("a.x + b.x"), post("a.y + b.y"));
       w.Line("  return *reinterpret_cast<const unsigned*>(&s);");
     } else {
       w.Line("  const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&v)), b = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&r));");
-      w.Line("  const __nv_bfloat162 s = __floats2bfloat162_rn(a.x + b.x, a.y + b.y);");
+      w.Linef("  const __nv_bfloat162 s = __floats2bfloat162_rn({}, {});", post("a.x + b.x"), post("a.y + b.y"));
       w.Line("  return *reinterpret_cast<const unsigned*>(&s);");
     }
     w.Line("}");
@@ -161,7 +185,7 @@ void EmitStagingHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("  for (int q = 0; q < kVec; ++q) {");
   w.Line("    if (q < n) {");
   w.Line("      float x = agt_ld(e[q]);");
-  w.Line("      if (r != nullptr) x += agt_ld(r[q]);");
+  w.Line(c.relu_out ? "      if (r != nullptr) x = fmaxf(x + agt_ld(r[q]), 0.0f);" : "      if (r != nullptr) x += agt_ld(r[q]);");
   w.Line("      agt_st(g + q, x);");
   w.Line("    }");
   w.Line("  }");
@@ -249,6 +273,11 @@ void EmitSwappedLoads(CudaWriter& w, const GemmSm90Config& c) {
 }
 
 void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.conv) {
+    if (c.consumers == 2) w.Linef("setmaxnreg_dec<{}>();", ProducerRegs(c));
+    EmitConvProducer(w, c);
+    return;
+  }
   if (c.consumers == 2) {
     w.Comment("Producer warpgroup: registers back to the pool, then one elected thread of warp 0 issues TMA.");
     w.Linef("setmaxnreg_dec<{}>();", kProducerRegs);
@@ -308,8 +337,8 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
   if (c.consumers == 2) {
     w.Comment(fmt::format("Entry: 168 registers each (384 threads, one CTA per SM); the producer's {} -> {} frees what\n"
                           "the two consumers' 168 -> {} takes: 128 * {} == 256 * {}.",
-                          168, kProducerRegs, kConsumerRegs, 168 - kProducerRegs, kConsumerRegs - 168));
-    w.Linef("setmaxnreg_inc<{}>();", kConsumerRegs);
+                          168, ProducerRegs(c), ConsumerRegs(c), 168 - ProducerRegs(c), ConsumerRegs(c) - 168));
+    w.Linef("setmaxnreg_inc<{}>();", ConsumerRegs(c));
   }
   w.Line("const int cw = wg - 1;                 // consumer index: rows [cw * kSlabs * 64, +kSlabs * 64) of the tile");
   w.Line("const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;");
@@ -344,6 +373,10 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
     auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
     w.Line("const int s = it % kStages;");
     w.Line("mbar_wait(full_bar(s), (it / kStages) & 1);");
+    if (c.conv) {
+      w.Comment("A arrived by cp.async (the generic proxy); wgmma reads through the async proxy.");
+      w.Line("fence_proxy_async();");
+    }
     w.Line("const u32 a_stage = sA + s * kStageBytesA + cw * (kSlabs * 64 * 128);");
     w.Line("const u32 b_stage = sB + s * kStageBytesB;");
   FenceAccumulators(w);
@@ -407,11 +440,13 @@ void EmitRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
   if (c.bias) w.Line("v0 += b0; v1 += b1;");
   if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
+  if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
   w.Line("OutT* p = c + static_cast<long long>(row) * ldc + col;");
   if (c.residual) {
     w.Line("const OutT* r = residual + static_cast<long long>(row) * ldc + col;");
     w.Line("v0 += agt_ld(r[0]);");
     w.Line("if (pair) v1 += agt_ld(r[1]);");
+    if (c.relu_out) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
   }
   w.Line("if (pair && vec_ok) {");
   w.Line("  agt_st2(p, v0, v1);");
@@ -443,8 +478,10 @@ void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("float v = acc[t][4 * j + 2 * h + e];");
   if (c.bias) w.Line("v += bv;");
   if (c.gelu) w.Line("v = agt_gelu(v);");
+  if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
   w.Line("const long long at = static_cast<long long>(row) * ldc + col;");
   if (c.residual) w.Line("v += agt_ld(residual[at]);");
+  if (c.relu_out) w.Line("v = fmaxf(v, 0.0f);");
   w.Line("agt_st(c + at, v);");
 }
 
@@ -490,6 +527,7 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("float v = acc[t][4 * j + 2 * h + e];");
     if (c.bias) w.Line("v += h == 0 ? b_lo : b_hi;");
     if (c.gelu) w.Line("v = agt_gelu(v);");
+    if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
     w.Line("const int r = jj * 8 + 2 * (lane % 4) + e;   // the output row in the chunk");
     w.Line("OutT o;");
     w.Line("agt_st(&o, v);");
@@ -500,6 +538,7 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
   if (c.bias) w.Line("v0 += b0; v1 += b1;");
   if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
+  if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
   w.Line("const int byte = (jj * 8 + 2 * (lane % 4)) * static_cast<int>(sizeof(OutT));");
   w.Line("agt_sts2(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), v0, v1);");
 }
@@ -570,6 +609,7 @@ int64_t GemmSm90SmemBytes(const GemmSm90Config& c) { return SmemBytes(c); }
 
 Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   AGT_RETURN_IF_ERROR(ValidateGemmSm90(c));
+  if (c.conv) AGT_RETURN_IF_ERROR(ValidateConvGeometry(c));
   GemmSm90Kernel k;
   k.kernel_name = c.KernelName();
   k.threads = 128 * (1 + c.consumers);
@@ -597,7 +637,8 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Blank();
   EmitHelpers(w, c);
   w.Linef("extern \"C\" __global__ void __launch_bounds__({}, 1) {}(", k.threads, k.kernel_name);
-  w.Line("    const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,");
+  w.Linef("    {}, const __grid_constant__ agt_sm90::TensorMap tm_b,",
+          c.conv ? "const InT* __restrict__ x" : "const __grid_constant__ agt_sm90::TensorMap tm_a");
   w.Line("    const InT* __restrict__ bias, const OutT* __restrict__ residual, OutT* __restrict__ c,");
   w.Line("    int M, int N, int K, int ldc, float* __restrict__ workspace) {");
   w.Indent();
@@ -642,7 +683,11 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   {
     auto init = w.Block("if (threadIdx.x == 0)");
     w.Line("for (int s = 0; s < kStages; ++s) {");
-    w.Line("  mbar_init(full_bar(s), 1);                       // the producer's arrive.expect_tx");
+    if (c.conv) {
+      w.Line("  mbar_init(full_bar(s), 129);                     // the B arrive.expect_tx + 128 producer threads' cp.async arrivals");
+    } else {
+      w.Line("  mbar_init(full_bar(s), 1);                       // the producer's arrive.expect_tx");
+    }
     w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp", 4 * c.consumers);
     w.Line("}");
     w.Line("fence_barrier_init();");

@@ -44,6 +44,16 @@ enum class BLayout { kKN, kNK };
 // weight column block run together, so it is read from HBM once) or N.
 enum class Raster { kAlongM, kAlongN };
 
+// An implicit-GEMM convolution's geometry (GemmSm90Config::conv): x [batch, H, W, C] channels-last,
+// the weight [N, KH, KW, C] (kNK: K = KH * KW * C contiguous per output channel), C [batch*OH*OW, N].
+// A(m, k) = x[b, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, c] with m = (b, oy, ox), k = (ky, kx, c):
+// 16-byte runs of channels, gathered by the producer warpgroup's cp.async (zero-filled outside the
+// image) into the same swizzled ring TMA fills for a plain GEMM. C % 8 == 0.
+struct ConvGeometry {
+  int H = 0, W = 0, C = 0, OH = 0, OW = 0, KH = 1, KW = 1, sh = 1, sw = 1, pt = 0, pl = 0, dh = 1, dw = 1;
+  std::string Describe() const;   // "56x56x64 3x3 s1 p1" (+ " d2" when dilated)
+};
+
 struct GemmSm90Config {
   GemmInput input = GemmInput::kF16;
   BLayout b_layout = BLayout::kKN;
@@ -54,7 +64,9 @@ struct GemmSm90Config {
   int consumers = 2;      // consumer warpgroups: 1 or 2
   bool bias = true;       // + bias[N] (input type)
   bool gelu = false;      // GELU (erf form) after the bias
-  bool residual = false;  // + residual[M, N] (output type, row stride ldc) after GELU
+  bool relu = false;      // ReLU after the bias (not with gelu)
+  bool residual = false;  // + residual[M, N] (output type, row stride ldc) after GELU / ReLU
+  bool relu_out = false;  // ReLU after the residual add (ResNet's block output)
   bool out_f32 = false;   // C in f32 instead of the input type
   int split_k = 1;        // 1..16 k-ranges per output tile (1: none), reduced in a fixed order
   Raster raster = Raster::kAlongM;
@@ -72,6 +84,10 @@ struct GemmSm90Config {
   // parameters and tensor maps are the same (tm_a the activation, tm_b the weight); only the boxes
   // differ. 16-bit outputs only.
   bool swap_ab = false;
+  // A gathered from a channels-last convolution input instead of a TMA'd [M, K] matrix (not swapped,
+  // kNK weight). The kernel then takes `const InT* x` where the others take tm_a.
+  bool conv = false;
+  ConvGeometry geom;
 
   std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" / " rs" / " sw" when split / along N / register stores / swapped
   std::string KernelName() const; // a C identifier that encodes the configuration
@@ -88,7 +104,7 @@ struct GemmSm90Kernel {
   std::array<uint32_t, 2> b_box{};   // kKN [K, N]: {64, tile_k}; kNK [N, K]: {tile_k, tile_n} ({tile_k, tile_m} swapped)
 };
 
-// The parameter list every emitted kernel takes, in order:
+// The parameter list every emitted kernel takes, in order (conv: `const InT* x` in tm_a's place):
 //   (const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,
 //    const T* bias, const OT* residual, OT* c, int M, int N, int K, int ldc, float* workspace)
 // bias / residual may be null when the configuration does not use them; workspace too with split_k 1,

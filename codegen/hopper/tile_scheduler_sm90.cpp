@@ -137,7 +137,7 @@ GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, c
   const int64_t k_blocks = CeilDiv(K, epilogue.tile_k);
   std::vector<std::pair<GemmSm90TileChoice, bool>> tiles;   // (tile, swapped)
   for (const GemmSm90TileChoice& t : GemmSm90TileChoices()) tiles.push_back({t, false});
-  if (!epilogue.out_f32) {
+  if (!epilogue.out_f32 && !epilogue.conv) {
     for (const GemmSm90TileChoice& t : GemmSm90SwappedTileChoices(M)) tiles.push_back({t, true});
   }
   for (const auto& [t, swapped] : tiles) {

@@ -16,6 +16,7 @@
 
 #include "codegen/affine_view.h"
 #include "codegen/hopper/gemm_sm90.h"
+#include "codegen/hopper/implicit_gemm_sm90.h"
 #include "codegen/hopper/tile_scheduler_sm90.h"
 #include "codegen/sketches/sketch.h"
 
@@ -40,6 +41,11 @@ struct Sm90Plan {
   int bias = -1;             // group input of the bias, or -1
   int residual = -1;         // group input of the residual, or -1
   bool gelu = false;
+  bool relu = false;         // after the bias, before the residual
+  bool relu_out = false;     // after the residual
+  // conv2d_nhwc: A is the implicit GEMM of the channels-last input `a` (a dense [batch, H, W, C] view).
+  bool conv = false;
+  hopper::ConvGeometry geom;
 };
 
 // A view that is a plain row-major [rows, cols] block of its input at `stride` elements per row; the
@@ -60,17 +66,73 @@ bool DenseFromStart(const AffineView& v, const ir::Shape& shape, int64_t row) {
   return v.offset == 0 && s && *s == row;
 }
 
+// conv2d_nhwc: x a dense channels-last view with C % 8 == 0, the weight a dense [O, KH, KW, C] input
+// (the [N, K] K-major operand).
+Status PlanConv(const ir::Graph& g, const Node& conv, Sm90Plan& p) {
+  const ir::Shape& xs = conv.input(0)->shape();
+  const ir::Shape& ws = conv.input(1)->shape();
+  const ir::Shape& os = conv.output(0)->shape();
+  const ir::Attrs& at = conv.attrs();
+  hopper::ConvGeometry& c = p.geom;
+  c.H = static_cast<int>(xs[1]);
+  c.W = static_cast<int>(xs[2]);
+  c.C = static_cast<int>(xs[3]);
+  c.OH = static_cast<int>(os[1]);
+  c.OW = static_cast<int>(os[2]);
+  c.KH = static_cast<int>(ws[1]);
+  c.KW = static_cast<int>(ws[2]);
+  c.sh = static_cast<int>(at.ints(ir::AttrKey::kStrides)[0]);
+  c.sw = static_cast<int>(at.ints(ir::AttrKey::kStrides)[1]);
+  c.pt = static_cast<int>(at.ints(ir::AttrKey::kPads)[0]);
+  c.pl = static_cast<int>(at.ints(ir::AttrKey::kPads)[1]);
+  c.dh = static_cast<int>(at.ints(ir::AttrKey::kDilations)[0]);
+  c.dw = static_cast<int>(at.ints(ir::AttrKey::kDilations)[1]);
+  p.conv = true;
+  p.M = xs[0] * os[1] * os[2];
+  p.N = ws[0];
+  p.K = ws[1] * ws[2] * ws[3];
+  if (c.C % 8 != 0) return Status::Errorf("C = {}: the core gathers 16-byte runs of channels (C % 8 == 0)", c.C);
+  auto x = AffineOf(g, conv.input(0));
+  if (!x || x->strides[3] != 1 || x->strides[2] != xs[3] || x->strides[1] != xs[2] * xs[3] ||
+      (xs[0] != 1 && x->strides[0] != xs[1] * xs[2] * xs[3])) {
+    return Status::Error("the input is not a dense channels-last view of a group input");
+  }
+  if (x->offset != 0) return Status::Error("the input does not start at its buffer's base (the kernel takes the pointer itself)");
+  p.a = *x;
+  p.a_row = xs[3];
+  auto w = AffineOf(g, conv.input(1));
+  if (!w || w->strides[3] != 1 || w->strides[2] != ws[3] || w->strides[1] != ws[2] * ws[3] || w->strides[0] != p.K) {
+    return Status::Error("the weight is not a dense [O, KH, KW, C] input");
+  }
+  p.b = *w;
+  p.b_layout = BLayout::kNK;
+  p.b_row = p.K;
+  return Status::Ok();
+}
+
+Status PlanEpilogue(const ir::Graph& g, const Node& anchor, Sm90Plan& p);
+
 Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
   const Node* anchor = nullptr;
   for (const auto& n : g.nodes()) {
     if (n->op() == OpKind::kMatMul || n->op() == OpKind::kConv2d) return Status::Error("not a linear (matmul/conv anchor)");
-    if (n->op() == OpKind::kLinear) {
-      if (anchor != nullptr) return Status::Error("more than one linear in the group");
+    if (n->op() == OpKind::kLinear || n->op() == OpKind::kConv2dNhwc) {
+      if (anchor != nullptr) return Status::Error("more than one product in the group");
       anchor = n.get();
     }
   }
-  if (anchor == nullptr) return Status::Error("no linear in the group");
+  if (anchor == nullptr) return Status::Error("no linear or channels-last conv in the group");
   Sm90Plan p;
+  if (anchor->op() == OpKind::kConv2dNhwc) {
+    AGT_RETURN_IF_ERROR(PlanConv(g, *anchor, p));
+    if (anchor->num_inputs() > 2) {
+      auto bias = AffineOf(g, anchor->input(2));
+      if (!bias || !DenseFromStart(*bias, anchor->input(2)->shape(), p.N)) return Status::Error("the bias is not a plain [N] input");
+      p.bias = bias->input;
+    }
+    AGT_RETURN_IF_ERROR(PlanEpilogue(g, *anchor, p));
+    return p;
+  }
   const ir::Shape& xs = anchor->input(0)->shape();
   p.K = xs.back();
   p.N = anchor->input(1)->shape()[1];
@@ -102,13 +164,24 @@ Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
     p.bias = bias->input;
   }
 
-  // The epilogue chain: linear -> [gelu] -> [add residual], one use each, ending at the group's output.
+  AGT_RETURN_IF_ERROR(PlanEpilogue(g, *anchor, p));
+  return p;
+}
+
+// The epilogue chain: product -> [gelu | relu] -> [add residual] -> [relu], one use each, ending at the
+// group's output.
+Status PlanEpilogue(const ir::Graph& g, const Node& anchor_node, Sm90Plan& p) {
+  const Node* anchor = &anchor_node;
   const Value* v = anchor->output(0);
   auto sole_user = [](const Value* x) -> const Node* { return x->uses().size() == 1 ? x->uses()[0].node : nullptr; };
   for (const Node* u = sole_user(v); u != nullptr; u = sole_user(v)) {
-    if (u->op() == OpKind::kGelu && !p.gelu && p.residual < 0 &&
+    if (u->op() == OpKind::kGelu && !p.gelu && !p.relu && p.residual < 0 &&
         (!u->attrs().has(ir::AttrKey::kApproximate) || u->attrs().s(ir::AttrKey::kApproximate) == "none")) {
       p.gelu = true;
+    } else if (u->op() == OpKind::kRelu && !p.gelu && !p.relu && p.residual < 0) {
+      p.relu = true;
+    } else if (u->op() == OpKind::kRelu && p.residual >= 0 && !p.relu_out) {
+      p.relu_out = true;
     } else if (u->op() == OpKind::kAdd && p.residual < 0) {
       const Value* other = u->input(0) == v ? u->input(1) : u->input(0);
       if (other == v || other->shape() != v->shape()) return Status::Error("the add after the product is not a residual [M, N]");
@@ -116,14 +189,14 @@ Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
       if (!r || !DenseFromStart(*r, other->shape(), p.N)) return Status::Error("the residual is not a dense [M, N] input");
       p.residual = r->input;
     } else {
-      return Status::Errorf("{} after the product is not an epilogue the core fuses (gelu, residual add)", u->Describe());
+      return Status::Errorf("{} after the product is not an epilogue the core fuses (gelu or relu, residual add, relu)", u->Describe());
     }
     v = u->output(0);
   }
   if (g.outputs().size() != 1 || g.outputs()[0] != v || v->has_uses()) {
     return Status::Error("the group's output is not the end of the epilogue chain");
   }
-  return p;
+  return Status::Ok();
 }
 
 ProblemDims DimsOf(const Sm90Plan& p) {
@@ -132,6 +205,7 @@ ProblemDims DimsOf(const Sm90Plan& p) {
   d.n = p.N;
   d.k = p.K;
   d.b_k_contiguous = p.b_layout == BLayout::kNK;
+  d.implicit_conv = p.conv;
   d.elements = p.M * p.N;
   return d;
 }
@@ -148,6 +222,7 @@ GemmSm90Config ConfigOf(const SpaceContext& ctx, const Annotation& a) {
   c.split_k = static_cast<int>(a.get(Knob::kSplitK, 1));
   c.raster = a.get(Knob::kRaster, 0) == 1 ? hopper::Raster::kAlongN : hopper::Raster::kAlongM;
   c.swap_ab = a.get(Knob::kSwapAB, 0) == 1;
+  c.conv = ctx.dims.implicit_conv;
   // Staged through shared memory unless the ring leaves no room for its buffer.
   c.staged_epilogue = true;
   if (!hopper::ValidateGemmSm90(c).ok()) c.staged_epilogue = false;
@@ -263,8 +338,12 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
   GemmSm90Config c = ConfigOf(ctx, prog.annotation);
   c.bias = p.bias >= 0;
   c.gelu = p.gelu;
+  c.relu = p.relu;
   c.residual = p.residual >= 0;
+  c.relu_out = p.relu_out;
+  c.geom = p.geom;
   AGT_RETURN_IF_ERROR(hopper::ValidateGemmSm90Problem(c, p.M, p.N, p.K));
+  if (c.conv) AGT_RETURN_IF_ERROR(hopper::ValidateConvProblem(c, p.M, p.K));
   // TMA reads from 16-byte aligned bases with 16-byte row strides (runtime/tensor_map.h).
   const int64_t esz = 2;
   if ((p.a.offset * esz) % 16 != 0 || (p.a_row * esz) % 16 != 0) return Status::Error("A's base or row stride is not 16-byte aligned");
@@ -305,10 +384,11 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
   tb.row_stride_bytes = static_cast<uint64_t>(p.b_row * esz);
   tb.box_cols = k.b_box[0];
   tb.box_rows = k.b_box[1];
-  l.tensor_maps = {ta, tb};
   auto ptr = [](int input) { return input >= 0 ? LaunchArg{LaunchArgKind::kInput, input} : LaunchArg{LaunchArgKind::kNull, 0}; };
-  // (tm_a, tm_b, bias, residual, c, M, N, K, ldc, workspace): gemm_sm90.h.
-  l.args = {{LaunchArgKind::kTensorMap, 0}, {LaunchArgKind::kTensorMap, 1}, ptr(p.bias), ptr(p.residual),
+  // (tm_a, tm_b, bias, residual, c, M, N, K, ldc, workspace): gemm_sm90.h; a convolution takes its
+  // input's pointer in tm_a's place.
+  l.tensor_maps = c.conv ? std::vector<TensorMapOperand>{tb} : std::vector<TensorMapOperand>{ta, tb};
+  l.args = {c.conv ? ptr(p.a.input) : LaunchArg{LaunchArgKind::kTensorMap, 0}, {LaunchArgKind::kTensorMap, c.conv ? 0 : 1}, ptr(p.bias), ptr(p.residual),
             {LaunchArgKind::kOutput, 0},    {LaunchArgKind::kI32, p.M},     {LaunchArgKind::kI32, p.N},
             {LaunchArgKind::kI32, p.K},     {LaunchArgKind::kI32, p.N},
             l.workspace_bytes > 0 ? LaunchArg{LaunchArgKind::kWorkspace, 0} : LaunchArg{LaunchArgKind::kNull, 0}};

@@ -14,8 +14,9 @@ int64_t MatrixFlops(const ir::Node& n) {
     }
     case ir::OpKind::kLinear:
       return 2 * out_elems * n.input(1)->shape()[0];
-    case ir::OpKind::kConv2d: {
-      const ir::Shape& w = n.input(1)->shape();   // [O, C/g, kh, kw]
+    case ir::OpKind::kConv2d:
+    case ir::OpKind::kConv2dNhwc: {
+      const ir::Shape& w = n.input(1)->shape();   // [O, C/g, kh, kw] or [O, kh, kw, C]
       return 2 * out_elems * w[1] * w[2] * w[3];
     }
     default:
@@ -36,11 +37,13 @@ int64_t NodeFlops(const ir::Node& n) {
       int64_t k = n.input(1)->shape()[0];
       return 2 * out_elems * k + (n.num_inputs() > 2 ? out_elems : 0);
     }
-    case ir::OpKind::kConv2d: {
-      const ir::Shape& w = n.input(1)->shape();   // [O, C/g, kh, kw]
+    case ir::OpKind::kConv2d:
+    case ir::OpKind::kConv2dNhwc: {
+      const ir::Shape& w = n.input(1)->shape();   // [O, C/g, kh, kw] or [O, kh, kw, C]
       return 2 * out_elems * w[1] * w[2] * w[3] + (n.num_inputs() > 2 ? out_elems : 0);
     }
-    case ir::OpKind::kMaxPool: {
+    case ir::OpKind::kMaxPool:
+    case ir::OpKind::kMaxPoolNhwc: {
       const std::vector<int64_t>& k = n.attrs().ints(ir::AttrKey::kKernelShape);
       return out_elems * (k.size() == 2 ? k[0] * k[1] : 1);
     }

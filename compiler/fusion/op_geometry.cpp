@@ -17,12 +17,14 @@ std::optional<GemmGeometry> GetGemmGeometry(const ir::Node& n) {
   GemmGeometry g;
   int64_t out_elems = ir::NumElements(c);
   if (IsConvolution(n)) {
-    // x [N, Cin, H, W], w [Cout, Cin/groups, kh, kw], y [N, Cout, Ho, Wo]: M = N*Ho*Wo per group.
+    // x [N, Cin, H, W], w [Cout, Cin/groups, kh, kw], y [N, Cout, Ho, Wo]: M = N*Ho*Wo per group
+    // (channels-last: y [N, Ho, Wo, Cout], no groups).
     if (c.size() != 4 || b.size() != 4) return std::nullopt;
     int64_t groups = n.attrs().has(ir::AttrKey::kGroup) ? n.attrs().i(ir::AttrKey::kGroup) : 1;
     g.batch = std::max<int64_t>(groups, 1);
-    g.n = c[1] / g.batch;
-    g.m = c[0] * c[2] * c[3];
+    const bool nhwc = n.op() == OpKind::kConv2dNhwc;
+    g.n = (nhwc ? c[3] : c[1]) / g.batch;
+    g.m = c[0] * (nhwc ? c[1] * c[2] : c[2] * c[3]);
     g.k = b[1] * b[2] * b[3];
     return g;
   }
@@ -44,7 +46,7 @@ bool ContractsLastAxisOfFirstOperand(const ir::Node& n) {
   return n.op() == OpKind::kMatMul || n.op() == OpKind::kLinear;
 }
 
-bool IsConvolution(const ir::Node& n) { return n.op() == OpKind::kConv2d; }
+bool IsConvolution(const ir::Node& n) { return n.op() == OpKind::kConv2d || n.op() == OpKind::kConv2dNhwc; }
 
 bool IsBatchedMatMul(const ir::Node& n) { return n.op() == OpKind::kMatMul; }
 

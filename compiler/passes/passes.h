@@ -30,5 +30,8 @@ Expected<bool> RunPatchEmbedToLinear(ir::Graph& g);
 // A 1x1 conv over tokens turned into an image (transpose + reshape) -> linear on the tokens, then the
 // image (its ReLU along); compiler/passes/conv_as_linear.cpp.
 Expected<bool> RunTokenConvToLinear(ir::Graph& g);
+// channels_last.cpp: convs and max-pools channels-last (1x1 convs as linears), the transposes around
+// them sunk through element-wise ops and cancelled.
+Expected<bool> RunChannelsLast(ir::Graph& g);
 
 }  // namespace agt::passes

@@ -24,6 +24,8 @@ std::vector<PassEntry> FrontendPasses() {
       // After the batch norms fold into their convs, so the convs they leave are whole.
       {"patch-embed-to-linear", RunPatchEmbedToLinear},
       {"token-conv-to-linear", RunTokenConvToLinear},
+      // What convolutions remain, channels-last (after the two above took the ViT ones).
+      {"channels-last", RunChannelsLast},
       {"constant-folding-2", RunConstantFolding},
       {"remove-noops-2", RunRemoveNoOps},
       {"dead-code-2", RunDeadCodeElimination},

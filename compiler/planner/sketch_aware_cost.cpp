@@ -28,10 +28,13 @@ SketchAwareCostModel::Verdict SketchAwareCostModel::Judge(const fusion::FusionGr
     if (v.generic_only) v.why = fmt::format("{}", fmt::join(ctx->skipped, "; "));
     if (ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGemm && group.anchor != nullptr) {
       auto in_group = codegen::AnalyzeGemmStaging(*sub->graph, precision_);
-      std::optional<codegen::GemmStaging> by_itself = AnchorStaging(group.anchor);
+      const AnchorAlone alone = Alone(group.anchor);
+      const std::optional<codegen::GemmStaging>& by_itself = alone.staging;
       if (in_group.ok() && by_itself) {
-        v.loses_async = (by_itself->a_async && !in_group->a_async) || (by_itself->b_async && !in_group->b_async);
+        v.loses_async = (by_itself->a_async && !in_group->a_async) || (by_itself->b_async && !in_group->b_async) ||
+                        (by_itself->a_conv_async && !in_group->a_conv_async);
       }
+      v.loses_async = v.loses_async || alone.hopper_core;
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -42,21 +45,23 @@ SketchAwareCostModel::Verdict SketchAwareCostModel::Judge(const fusion::FusionGr
   return v;
 }
 
-std::optional<codegen::GemmStaging> SketchAwareCostModel::AnchorStaging(const ir::Node* anchor) const {
+SketchAwareCostModel::AnchorAlone SketchAwareCostModel::Alone(const ir::Node* anchor) const {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = anchor_staging_.find(anchor);
-    if (it != anchor_staging_.end()) return it->second;
+    auto it = anchor_alone_.find(anchor);
+    if (it != anchor_alone_.end()) return it->second;
   }
-  // Many candidate groups share an anchor: its staging alone is worked out once.
+  // Many candidate groups share an anchor: what it gets alone is worked out once.
   const std::vector<const ir::Node*> anchor_only{anchor};
-  std::optional<codegen::GemmStaging> staging;
+  AnchorAlone a;
   if (auto alone = ir::ExtractSubgraph(g_, anchor_only); alone.ok()) {
-    if (auto st = codegen::AnalyzeGemmStaging(*alone->graph, precision_); st.ok()) staging = *st;
+    if (auto st = codegen::AnalyzeGemmStaging(*alone->graph, precision_); st.ok()) a.staging = *st;
+    auto ctx = codegen::MakeTaskContext(*alone->graph, precision_, arch_);
+    a.hopper_core = ctx.ok() && ctx->sketches.front().kind == codegen::SketchKind::kGemmSm90;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  anchor_staging_.emplace(anchor, staging);
-  return staging;
+  anchor_alone_.emplace(anchor, a);
+  return a;
 }
 
 double SketchAwareCostModel::EstimateUs(const fusion::FusionGroup& group, ir::Precision precision) const {

@@ -26,7 +26,8 @@ namespace agt::planner {
 // sketch rules give only the generic one (decided once per member set, by running the rules on the
 // extracted group), and for a GEMM/conv group whose prologue costs an operand its cp.async staging
 // (codegen::AnalyzeGemmStaging: an operand the anchor alone would stage directly goes through the
-// element loader in the group). The analytical model assumes direct staging; where `base` has no
+// element loader in the group, or the anchor alone would run on the Hopper core and the group falls
+// off it, e.g. a ReLU fused in front of a channels-last conv). The analytical model assumes direct staging; where `base` has no
 // measurement, such a group's estimate is multiplied by kElementLoaderFactor, the ratio measured at
 // ViT-B's shapes (2.6x for a head-merging transpose in front of the output projection, 3.5x for a
 // GELU in front of fc2, on an H200, both tuned). Without it the untuned plan of ViT-B fused the
@@ -51,12 +52,17 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
  private:
   struct Verdict {
     bool generic_only = false;
-    bool loses_async = false;   // a GEMM operand that the anchor alone stages by cp.async is not in the group
+    bool loses_async = false;   // a GEMM operand that the anchor alone stages directly (cp.async, TMA) is not in the group
     std::string why;            // generic_only: the rules' reasons, "attention: ...; gemm: .."
   };
   Verdict Judge(const fusion::FusionGroup& group) const;
-  // How the GEMM sketch would stage the operands of `anchor` alone (nullopt: not a GEMM by itself).
-  std::optional<codegen::GemmStaging> AnchorStaging(const ir::Node* anchor) const;
+  // The anchor by itself: how the GEMM sketch would stage its operands (nullopt: not a GEMM by itself),
+  // and whether the Hopper core takes it.
+  struct AnchorAlone {
+    std::optional<codegen::GemmStaging> staging;
+    bool hopper_core = false;
+  };
+  AnchorAlone Alone(const ir::Node* anchor) const;
   const ir::Graph& g_;
   const fusion::GroupCostModel& base_;
   ir::Precision precision_;
@@ -65,7 +71,7 @@ class SketchAwareCostModel final : public fusion::GroupCostModel {
   mutable std::unordered_map<std::string, Verdict> verdicts_;   // by member list
   mutable std::vector<std::string> priced_out_;
   mutable std::vector<std::string> penalised_;
-  mutable std::unordered_map<const ir::Node*, std::optional<codegen::GemmStaging>> anchor_staging_;
+  mutable std::unordered_map<const ir::Node*, AnchorAlone> anchor_alone_;
 };
 
 }  // namespace agt::planner

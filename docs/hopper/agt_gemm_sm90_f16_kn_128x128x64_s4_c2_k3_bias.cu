@@ -95,6 +95,19 @@ template <int kN> __device__ __forceinline__ void bulk_wait_group_read() {
 // Orders this thread's generic-proxy shared-memory accesses before later async-proxy ones (TMA, wgmma).
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
+// ---- cp.async gathers (the implicit-GEMM convolution's A operand) ----
+// 16 bytes global -> shared through L2, zero-filled when `ok` is false (src-size 0: nothing is read).
+__device__ __forceinline__ void cp_async16_zfill(u32 dst, const void* src, bool ok) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(dst), "l"(src), "r"(ok ? 16 : 0) : "memory");
+}
+// Arrives on the mbarrier once this thread's earlier cp.asyncs have landed; .noinc: the arrival
+// counts against the barrier's expected count (set at init), it does not add one.
+__device__ __forceinline__ void cp_async_mbar_arrive_noinc(u32 bar) {
+  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" :: "r"(bar) : "memory");
+}
+
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+
 // ---- shared memory: the epilogue's staging buffer (generic proxy only: nothing async reads it) ----
 __device__ __forceinline__ void st_shared_b32(u32 addr, u32 v) {
   asm volatile("st.shared.b32 [%0], %1;\n" :: "r"(addr), "r"(v) : "memory");

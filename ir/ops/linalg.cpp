@@ -1,7 +1,9 @@
 // Matrix products and convolution of the op table: matmul (numpy semantics: batched, broadcasting
 // batch dims, 1-D operands promoted then squeezed), linear (x @ w + b, w in ONNX MatMul layout
-// [K, N]), conv2d (NCHW, strides, ONNX-ordered pads, dilations, groups) and max_pool. The products
+// [K, N]), conv2d (NCHW, strides, ONNX-ordered pads, dilations, groups) and max_pool, and their
+// channels-last forms conv2d_nhwc / max_pool_nhwc (the NCHW references on permuted copies). The products
 // run on the blocked fp64-accumulating GEMM of gemm.h, split over the interpreter's threads.
+#include <array>
 #include <cmath>
 
 #include "ir/ops/gemm.h"
@@ -266,6 +268,78 @@ Status RefMaxPool(const Attrs& attrs, std::span<const Tensor* const> in, std::sp
   return Status::Ok();
 }
 
+
+// --- conv2d_nhwc and max_pool_nhwc: the NCHW rules and references on permuted views -------------
+// perm applied to a 4-D shape / tensor: out dim d is in dim perm[d].
+Shape Permute4(const Shape& s, const std::array<int, 4>& perm) { return {s[perm[0]], s[perm[1]], s[perm[2]], s[perm[3]]}; }
+
+Tensor Permute4(const Tensor& t, const std::array<int, 4>& perm) {
+  const Shape& s = t.shape();
+  Shape os = Permute4(s, perm);
+  std::array<int64_t, 4> in_stride = {s[1] * s[2] * s[3], s[2] * s[3], s[3], 1};
+  std::vector<int64_t> map(static_cast<size_t>(t.num_elements()));
+  size_t i = 0;
+  for (int64_t a = 0; a < os[0]; ++a)
+    for (int64_t b = 0; b < os[1]; ++b)
+      for (int64_t c = 0; c < os[2]; ++c)
+        for (int64_t d = 0; d < os[3]; ++d)
+          map[i++] = a * in_stride[perm[0]] + b * in_stride[perm[1]] + c * in_stride[perm[2]] + d * in_stride[perm[3]];
+  Tensor out(TensorType{t.dtype(), os});
+  ops::GatherElements(t, out, map);
+  return out;
+}
+
+constexpr std::array<int, 4> kToNchw = {0, 3, 1, 2};   // [N, H, W, C] -> [N, C, H, W] (and [O, kh, kw, C] -> [O, C, kh, kw])
+constexpr std::array<int, 4> kToNhwc = {0, 2, 3, 1};
+
+// The channels-last types of an NCHW rule's inputs and outputs.
+std::vector<TensorType> ToNchw(std::span<const TensorType> in, size_t four_d) {
+  std::vector<TensorType> t(in.begin(), in.end());
+  for (size_t i = 0; i < std::min(four_d, t.size()); ++i) {
+    if (t[i].rank() == 4) t[i].shape = Permute4(t[i].shape, kToNchw);
+  }
+  return t;
+}
+
+Expected<std::vector<TensorType>> InferNhwc(decltype(InferConv2d)* nchw, const Attrs& attrs, std::span<const TensorType> in,
+                                            size_t four_d) {
+  for (size_t i = 0; i < std::min(four_d, in.size()); ++i) {
+    if (in[i].rank() != 4) return Status::Errorf("{} must be 4-D channels-last, got {}", i == 0 ? "input" : "weight", in[i].ToString());
+  }
+  std::vector<TensorType> t = ToNchw(in, four_d);
+  AGT_ASSIGN_OR_RETURN(std::vector<TensorType> out, nchw(attrs, t));
+  out[0].shape = Permute4(out[0].shape, kToNhwc);
+  return out;
+}
+
+Status RefNhwc(decltype(RefConv2d)* nchw, const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out,
+               const RefContext& ctx, size_t four_d) {
+  std::vector<Tensor> held;
+  held.reserve(in.size());
+  std::vector<const Tensor*> args;
+  for (size_t i = 0; i < in.size(); ++i) {
+    held.push_back(i < four_d ? Permute4(*in[i], kToNchw) : *in[i]);
+  }
+  for (const Tensor& t : held) args.push_back(&t);
+  Tensor y(TensorType{out[0].dtype(), Permute4(out[0].shape(), kToNchw)});
+  AGT_RETURN_IF_ERROR(nchw(attrs, args, std::span<Tensor>(&y, 1), ctx));
+  out[0] = Permute4(y, kToNhwc);
+  return Status::Ok();
+}
+
+Expected<std::vector<TensorType>> InferConv2dNhwc(const Attrs& attrs, std::span<const TensorType> in) {
+  return InferNhwc(InferConv2d, attrs, in, 2);
+}
+Status RefConv2dNhwc(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out, const RefContext& ctx) {
+  return RefNhwc(RefConv2d, attrs, in, out, ctx, 2);
+}
+Expected<std::vector<TensorType>> InferMaxPoolNhwc(const Attrs& attrs, std::span<const TensorType> in) {
+  return InferNhwc(InferMaxPool, attrs, in, 1);
+}
+Status RefMaxPoolNhwc(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out, const RefContext& ctx) {
+  return RefNhwc(RefMaxPool, attrs, in, out, ctx, 1);
+}
+
 std::vector<AttrSpec> WindowAttrs() {
   return {ops::IntsAttr(AttrKey::kStrides, std::vector<int64_t>{1, 1}),
           ops::IntsAttr(AttrKey::kPads, std::vector<int64_t>{0, 0, 0, 0}),
@@ -281,11 +355,14 @@ OpDef DescribeConv2d() {
   a.push_back(ops::IntAttr(AttrKey::kGroup, 1));
   return OpDef{2, 3, std::move(a), InferConv2d, RefConv2d};
 }
-OpDef DescribeMaxPool() {
+std::vector<AttrSpec> MaxPoolAttrs() {
   std::vector<AttrSpec> a = WindowAttrs();
   a.insert(a.begin(), ops::IntsAttr(AttrKey::kKernelShape, std::nullopt));
   a.push_back(ops::IntAttr(AttrKey::kCeilMode, 0));
-  return OpDef{1, 1, std::move(a), InferMaxPool, RefMaxPool};
+  return a;
 }
+OpDef DescribeMaxPool() { return OpDef{1, 1, MaxPoolAttrs(), InferMaxPool, RefMaxPool}; }
+OpDef DescribeConv2dNhwc() { return OpDef{2, 3, WindowAttrs(), InferConv2dNhwc, RefConv2dNhwc}; }
+OpDef DescribeMaxPoolNhwc() { return OpDef{1, 1, MaxPoolAttrs(), InferMaxPoolNhwc, RefMaxPoolNhwc}; }
 
 }  // namespace agt::ir

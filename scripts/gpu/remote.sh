@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
+# (conv: the core's convolution mode, tests and the kernel table beside cuDNN)
 # (sm90: the Hopper GEMM core's tests, its Linear-shape table beside torch's F.linear, HGMMA in its SASS)
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh; vstorch: zoo models beside torch.compile, vs_torch.py)
 # (python: the Python package on this GPU, ViT-B tiny and full from torch tensors, scripts/gpu/python_check.py)
@@ -74,6 +75,15 @@ for s in "${steps[@]}"; do
         sass=$(cuobjdump -sass "$f")
         echo "$(grep -m1 -o 'agt_gemm_sm90[A-Za-z0-9_]*' <<< "$sass"): $(grep -c HGMMA <<< "$sass") HGMMA, $(grep -c UTMALDG <<< "$sass") UTMALDG, $(grep -c -E 'LDL|STL' <<< "$sass") LDL/STL"
       done > "$OUT/sm90_sass.txt"; grep -v " 0 LDL/STL" "$OUT/sm90_sass.txt" | head -n 12 ;;
+    conv)
+      # The Hopper core's convolution mode (issue 14): its tests (CPU, NVRTC and [gpu]: odd shapes, then every
+      # ResNet-50 / SETR-PUP conv shape against the interpreter), then the kernel table: the model shapes'
+      # default programs timed (test_conv_sm90.cpp's benchmark) beside cuDNN (scripts/gpu/bench_conv_torch.py).
+      export AGT_NVRTC_CACHE="$PWD/$CARRY/nvrtc-cache-sm90"
+      timeout 300 "$CARRY/bin/test_codegen" "conv on the Hopper core*" --durations yes 2>&1 | tee "$OUT/conv_tests.txt" | tail -n 90
+      AGT_CONV_BENCH_OUT=/tmp/conv_ours.csv timeout 150 "$CARRY/bin/test_codegen" "micro-benchmark: the model conv shapes on the Hopper core" \
+        2>&1 | tee "$OUT/conv_ours.txt" | tail -n 20
+      timeout 120 python3 scripts/gpu/bench_conv_torch.py --ours /tmp/conv_ours.csv 2>&1 | tee "$OUT/conv_vs_cudnn.txt" ;;
     export)
       mkdir -p "$OUT/fixtures"
       for m in vit-base-16 setr-pup detr-resnet50-e6; do

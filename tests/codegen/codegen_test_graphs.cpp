@@ -123,6 +123,19 @@ std::unique_ptr<ir::Graph> ConvGroup(int64_t c, int64_t h, int64_t w, int64_t oc
   return b.Done({y});
 }
 
+std::unique_ptr<ir::Graph> ConvNhwcGroup(int64_t c, int64_t h, int64_t w, int64_t oc, int64_t k, int64_t stride, int64_t pad,
+                                         const std::string& epilogue) {
+  B b;
+  Value* x = b.In({1, h, w, c});
+  Value* wt = b.In({oc, k, k, c});
+  Value* bias = b.In({oc});
+  Value* y = b.Op(OpKind::kConv2dNhwc, {x, wt, bias},
+                  {{AttrKey::kStrides, std::vector<int64_t>{stride, stride}}, {AttrKey::kPads, std::vector<int64_t>{pad, pad, pad, pad}}});
+  if (epilogue == "relu") y = b.Op(OpKind::kRelu, {y});
+  if (epilogue == "residual_relu") y = b.Op(OpKind::kRelu, {b.Op(OpKind::kAdd, {y, b.In(y->shape())})});
+  return b.Done({y});
+}
+
 std::unique_ptr<ir::Graph> ResizeGroup(int64_t c, int64_t h, int64_t w, int64_t scale) {
   B b;
   Value* x = b.In({1, c, h, w});
@@ -180,6 +193,9 @@ std::vector<NamedGroup> ModelShapeGroups() {
   g.push_back({"reduce_mean center 1050x256", "row_reduce", CenterGroup(1050, 256)});
   g.push_back({"conv 3x3 64->64 56x56 +relu", "gemm", ConvGroup(64, 56, 56, 64, 3, 1, 1, true)});
   g.push_back({"conv 1x1 2048->256 25x42", "gemm", ConvGroup(2048, 25, 42, 256, 1, 1, 0, false)});
+  g.push_back({"conv_nhwc 3x3 64->64 56x56 +relu", "gemm_sm90", ConvNhwcGroup(64, 56, 56, 64, 3, 1, 1, "relu")});
+  g.push_back({"conv_nhwc 3x3/2 128->128 28x28 +residual relu", "gemm_sm90", ConvNhwcGroup(128, 28, 28, 128, 3, 2, 1, "residual_relu")});
+  g.push_back({"conv_nhwc 7x7/2 3->64 32x32 (C % 8 != 0)", "gemm", ConvNhwcGroup(3, 32, 32, 64, 7, 2, 3, "relu")});
   g.push_back({"patch conv 16x16/16 3->768 224x224", "gemm", ConvGroup(3, 224, 224, 768, 16, 16, 0, false)});
   g.push_back({"resize bilinear x16 150x24x24", "elementwise", ResizeGroup(150, 24, 24, 16)});
   g.push_back({"transpose 768x196", "elementwise", TransposeGroup()});

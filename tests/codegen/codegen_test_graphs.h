@@ -35,6 +35,10 @@ std::unique_ptr<ir::Graph> SoftmaxGroup(const ir::Shape& shape);
 std::unique_ptr<ir::Graph> CenterGroup(int64_t rows, int64_t len);
 // conv2d NCHW with bias (+ relu).
 std::unique_ptr<ir::Graph> ConvGroup(int64_t c, int64_t h, int64_t w, int64_t oc, int64_t k, int64_t stride, int64_t pad, bool relu);
+// x [1, h, w, c] channels-last, w [oc, k, k, c], bias; epilogue "none", "relu" or "residual_relu"
+// (+ a [1, oh, ow, oc] input, then relu).
+std::unique_ptr<ir::Graph> ConvNhwcGroup(int64_t c, int64_t h, int64_t w, int64_t oc, int64_t k, int64_t stride, int64_t pad,
+                                         const std::string& epilogue);
 std::unique_ptr<ir::Graph> ResizeGroup(int64_t c, int64_t h, int64_t w, int64_t scale);
 std::unique_ptr<ir::Graph> TransposeGroup();
 std::unique_ptr<ir::Graph> ConcatGroup();
