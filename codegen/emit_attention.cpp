@@ -17,6 +17,18 @@ using ir::Node;
 using ir::OpKind;
 using ir::Value;
 
+namespace {
+// where(is_nan(x), 0, x): a NaN-to-zero guard over x.
+bool IsNanGuard(const Node& n) {
+  if (n.op() != OpKind::kWhere || n.num_inputs() != 3) return false;
+  const Node* c = n.input(0)->producer();
+  const Value* zero = n.input(1);
+  if (c == nullptr || c->op() != OpKind::kIsNaN || c->input(0) != n.input(2)) return false;
+  if (!zero->is_constant() || zero->type().num_elements() != 1 || zero->data().GetF32(0) != 0.0f) return false;
+  return n.input(2)->shape() == n.output(0)->shape();
+}
+}  // namespace
+
 Expected<AttnPlan> PlanAttention(const ir::Graph& g) {
   AttnPlan p;
   std::vector<const Node*> mms;
@@ -50,8 +62,13 @@ Expected<AttnPlan> PlanAttention(const ir::Graph& g) {
   const Value* pin = p.pv->input(0);
   while (pin != p.softmax->output(0)) {
     const Node* n = pin->producer();
+    if (n != nullptr && IsNanGuard(*n) && !p.nan_guard) {
+      p.nan_guard = true;
+      pin = n->input(2);
+      continue;
+    }
     if (n == nullptr || !(n->op() == OpKind::kIdentity || (n->op() == OpKind::kCast && pin->dtype() == ir::DType::kF32))) {
-      return Status::Error("the probabilities pass through ops other than identity before P V");
+      return Status::Error("the probabilities pass through ops other than identity (or a NaN-to-zero guard) before P V");
     }
     pin = n->input(0);
   }
@@ -273,8 +290,10 @@ Expected<KernelSource> EmitAttention(const ir::Graph& g, const Program& prog) {
   k.Line("const long long q = q0 + warp * RPW + r;");
   k.Line("if (q >= MQ) continue;");
   k.Line("const float inv = 1.0f / l_run[r];");
+  if (p.nan_guard) k.Line("const bool row_ok = l_run[r] > 0.0f;   // NaN or 0: the guard's zeros");
   k.Line("#pragma unroll");
-  k.Line("for (int c = 0; c < DVPL; ++c) if (lane + 32 * c < DV) attn_epilogue(P, bz, q, lane + 32 * c, acc[r][c] * inv);");
+  k.Linef("for (int c = 0; c < DVPL; ++c) if (lane + 32 * c < DV) attn_epilogue(P, bz, q, lane + 32 * c, {});",
+          p.nan_guard ? "row_ok ? acc[r][c] * inv : 0.0f" : "acc[r][c] * inv");
   k.Close();
   k.Close();
 

@@ -19,6 +19,9 @@ struct AttnPlan {
   const ir::Node* softmax = nullptr;
   ir::Shape batch_shape;
   int64_t batch = 1, mq = 0, nk = 0, d = 0, dv = 0;
+  // where(is_nan(P), 0, P) between the softmax and P V (Hugging Face's guard): a row whose softmax is
+  // NaN (every key masked, or a NaN score) gives zeros instead.
+  bool nan_guard = false;
 };
 
 Expected<AttnPlan> PlanAttention(const ir::Graph& g);

@@ -277,12 +277,14 @@ Expected<KernelSource> EmitAttentionMma(const ir::Graph& g, const Program& prog,
   k.Line("l += __shfl_xor_sync(0xffffffffu, l, 1);");
   k.Line("l += __shfl_xor_sync(0xffffffffu, l, 2);");
   k.Line("const float inv = 1.0f / l;");
+  if (p.nan_guard) k.Line("const bool row_ok = l > 0.0f;   // NaN or 0: the guard's zeros");
   k.Line("const long long q = q0 + wrow + mt * 16 + g + h * 8;");
   k.Line("if (q >= MQ) continue;");
   k.Line("#pragma unroll");
   k.Open("for (int n = 0; n < DV / 8; ++n)");
-  k.Line("attn_epilogue(P, bz, q, n * 8 + 2 * t, o[mt][n][h * 2] * inv);");
-  k.Line("attn_epilogue(P, bz, q, n * 8 + 2 * t + 1, o[mt][n][h * 2 + 1] * inv);");
+  auto val = [&](const char* o) { return p.nan_guard ? fmt::format("row_ok ? {} * inv : 0.0f", o) : fmt::format("{} * inv", o); };
+  k.Linef("attn_epilogue(P, bz, q, n * 8 + 2 * t, {});", val("o[mt][n][h * 2]"));
+  k.Linef("attn_epilogue(P, bz, q, n * 8 + 2 * t + 1, {});", val("o[mt][n][h * 2 + 1]"));
   k.Close();
   k.Close();
   k.Close();

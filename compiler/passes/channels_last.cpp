@@ -5,10 +5,12 @@
 // (a 1x1 stride-1 unpadded conv a linear on the channels-last pixels, weight [C, O]: the Hopper core's
 // plain GEMM; an input of fewer than 8 channels, the RGB stem, padded with zero channels to 8), and
 // each max_pool the same around max_pool_nhwc. The transposes then sink and cancel:
-//   - transpose(transpose(x, Q), P) is transpose(x, Q[P]) (x itself when that is the identity);
-//   - an element-wise unary op of transpose(x, P) is transpose(op(x), P);
+//   - transpose(transpose(x, Q), P) is transpose(x, Q[P]) (x itself when that is the identity), where
+//     Q is the layout's way back to NCHW or P its way to NHWC;
+//   - an element-wise unary op of transpose(x, P) is transpose(op(x), P), P the way back to NCHW;
 //   - a binary broadcasting op of transpose(a, P) and transpose(b, P) (or a constant, permuted to
-//     match) is transpose(op(a, b), P).
+//     match) is transpose(op(a, b), P), P the same.
+// Other transposes (an attention's heads) stay where the model put them.
 // So BatchNorm-folded bias, ReLU, residual adds and max-pool run channels-last from the first conv to
 // where the model leaves the layout (DETR's flatten to [HW, C]: a transpose whose composition with
 // the flatten is a plain view), and a transpose is left only where the layout truly changes. Every
@@ -170,8 +172,9 @@ Expected<bool> SinkTransposes(ir::Graph& g) {
     if (n->num_outputs() != 1) continue;
     if (n->op() == OpKind::kTranspose) {
       auto inner = TransposeOf(n->input(0));
-      if (!inner) continue;
       const Perm& p = n->attrs().ints(AttrKey::kPerm);
+      // Only the layout's own transposes move: one of the pair is a channels-last change.
+      if (!inner || (*inner != kToNchw && p != kToNhwc)) continue;
       Perm composed(p.size());
       for (size_t d = 0; d < p.size(); ++d) composed[d] = (*inner)[static_cast<size_t>(p[d])];
       ir::Value* src = n->input(0)->producer()->input(0);
@@ -191,6 +194,7 @@ Expected<bool> SinkTransposes(ir::Graph& g) {
     int ti = TransposeOf(n->input(0)) ? 0 : (binary && TransposeOf(n->input(1)) ? 1 : -1);
     if (ti < 0) continue;
     Perm p = *TransposeOf(n->input(ti));
+    if (p != kToNchw) continue;   // only the layout's own transposes sink (not, say, attention's heads)
     std::vector<ir::Value*> ins(n->num_inputs());
     ins[ti] = n->input(ti)->producer()->input(0);
     if (ins[ti]->shape().size() != 4) continue;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
-# (conv: the core's convolution mode, tests and the kernel table beside cuDNN)
+# (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
 # (sm90: the Hopper GEMM core's tests, its Linear-shape table beside torch's F.linear, HGMMA in its SASS)
 # (e2e, benchmodels: the nine full-size models, scripts/gpu/models.sh; vstorch: zoo models beside torch.compile, vs_torch.py)
 # (python: the Python package on this GPU, ViT-B tiny and full from torch tensors, scripts/gpu/python_check.py)
@@ -84,6 +84,25 @@ for s in "${steps[@]}"; do
       AGT_CONV_BENCH_OUT=/tmp/conv_ours.csv timeout 150 "$CARRY/bin/test_codegen" "micro-benchmark: the model conv shapes on the Hopper core" \
         2>&1 | tee "$OUT/conv_ours.txt" | tail -n 20
       timeout 120 python3 scripts/gpu/bench_conv_torch.py --ours /tmp/conv_ours.csv 2>&1 | tee "$OUT/conv_vs_cudnn.txt" ;;
+    hfdetr)
+      # Issue 14: a full-size Hugging Face DETR (transformers DetrForObjectDetection, timm ResNet-50, 800x1333)
+      # exported here (legacy exporter), compiled fp16 with the zoo DETR-E6's tuning log (this call's tune, else
+      # the committed one), run on the export's input against PyTorch fp32, and timed alternately with the zoo's.
+      d=/tmp/hfdetr; rm -rf "$d"
+      python3 models/torch/export.py --model detr-resnet50-e6-hf --exporter torchscript --out "$d" 2>&1 | tail -n 1 | tee "$OUT/hfdetr.txt"
+      mkdir -p "$d/ref"; for f in "$d"/torch_*.npy; do cp "$f" "$d/ref/$(basename "$f" | sed 's/^torch_//')"; done
+      log=""; for l in "$OUT/tuning-detr-resnet50-e6.jsonl" models/tuning/h100/detr-resnet50-e6.jsonl; do [ -f "$l" ] && { log=$l; break; }; done
+      autogtco compile "$d/model.onnx" -o /tmp/hfdetr.so --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+        | grep -E "^compiled|tasks|programs|error" | tee -a "$OUT/hfdetr.txt"
+      [ -f /tmp/detr-resnet50-e6.onnx ] || autogtco zoo detr-resnet50-e6 -o /tmp/detr-resnet50-e6.onnx > /dev/null
+      autogtco compile /tmp/detr-resnet50-e6.onnx -o /tmp/zoodetr.so --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+        | grep -E "^compiled|tasks|programs|error" | tee -a "$OUT/hfdetr.txt"
+      in=$(python3 -c "import onnx; print(onnx.load('$d/model.onnx', load_external_data=False).graph.input[0].name)")
+      autogtco run /tmp/hfdetr.so --input "$in=$d/input.npy" --out-dir "$d/out" --compare "$d/ref" --tolerance 2e-2 2>&1 | tail -n 4 | tee -a "$OUT/hfdetr.txt"
+      for i in 1 2 3; do
+        echo "zoo: $(autogtco bench /tmp/zoodetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
+        echo "hf:  $(autogtco bench /tmp/hfdetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
+      done | tee -a "$OUT/hfdetr.txt" ;;
     export)
       mkdir -p "$OUT/fixtures"
       for m in vit-base-16 setr-pup detr-resnet50-e6; do

@@ -32,7 +32,8 @@ def bench(fn, xs, iters, warmup, graphs):
             out = fn(xs[i % len(xs)])
             e.record()
             e.synchronize()
-            if not torch.isfinite(out.float()).all():
+            outs = out if isinstance(out, (tuple, list)) else (out,)   # DETR returns (logits, boxes)
+            if not all(torch.isfinite(o.float()).all() for o in outs):
                 raise SystemExit("non-finite output")
             times.append(s.elapsed_time(e))
     return statistics.median(times), min(times), max(times)

@@ -51,6 +51,28 @@ std::unique_ptr<ir::Graph> BiasAttentionGroup(int64_t heads, int64_t mq, int64_t
   return g;
 }
 
+// Hugging Face's attention: scores + mask, softmax, where(is_nan(P), 0, P), @ v: rows whose softmax is NaN
+// (every key masked with -inf, or a NaN score) give zeros.
+std::unique_ptr<ir::Graph> GuardedAttentionGroup(int64_t heads, int64_t mq, int64_t nk, int64_t d) {
+  auto g = std::make_unique<ir::Graph>("group");
+  auto op = [&](OpKind k, std::vector<Value*> in, ir::Attrs a = {}) {
+    auto n = g->AddNode(k, std::move(in), std::move(a));
+    if (!n.ok()) FAIL(n.status().message());
+    return (*n)->output(0);
+  };
+  Value* q = g->AddInput("q", TensorType{DType::kF32, {1, heads, mq, d}});
+  Value* k = g->AddInput("k", TensorType{DType::kF32, {1, heads, nk, d}});
+  Value* v = g->AddInput("v", TensorType{DType::kF32, {1, heads, nk, d}});
+  Value* mask = g->AddInput("mask", TensorType{DType::kF32, {1, 1, mq, nk}});
+  Value* kt = op(OpKind::kTranspose, {k}, {{AttrKey::kPerm, std::vector<int64_t>{0, 1, 3, 2}}});
+  Value* s = op(OpKind::kAdd, {op(OpKind::kMatMul, {q, kt}), mask});
+  Value* p = op(OpKind::kSoftmax, {s}, {{AttrKey::kAxis, int64_t{-1}}});
+  Value* zero = g->AddConstant("zero", ir::Tensor::ScalarF32(0.0f));
+  Value* guarded = op(OpKind::kWhere, {op(OpKind::kIsNaN, {p}), zero, p});
+  g->SetOutputs({op(OpKind::kMatMul, {guarded, v})});
+  return g;
+}
+
 const Sketch kTc{SketchKind::kAttention, true};
 
 // Every valid tensor-core annotation of a task (the space is small: 96 points before validity).
@@ -374,6 +396,53 @@ TEST_CASE("tensor-core attention matches the reference interpreter", "[gpu][code
   std::printf("%zu programs, %d failures; worst fp16 rel L2 %.2e\n", jobs.size(), failures, worst_fp16);
   std::fflush(stdout);
   CHECK(failures == 0);
+}
+
+TEST_CASE("attention with a NaN-to-zero guard: fused, and fully masked or NaN rows give the guard's zeros", "[gpu][codegen][attention]") {
+  auto g = GuardedAttentionGroup(2, 37, 70, 32);
+  for (Precision p : {Precision::kFP32, Precision::kFP16}) {
+    auto t = MakeTaskContext(*g, p);
+    REQUIRE(t.ok());
+    CHECK(t->rule == "attention");
+  }
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
+  std::vector<ir::Tensor> in;
+  uint64_t seed = 4242;
+  for (const ir::Value* v : g->inputs()) in.push_back(test::RandomTensor(v->type(), seed++, -2.0f, 2.0f));
+  // Query row 3: every key masked; row 5: one NaN score (through the mask); row 8: all but key 9 masked.
+  ir::Tensor& mask = in[3];
+  for (int64_t key = 0; key < 70; ++key) {
+    mask.SetF32(3 * 70 + key, -INFINITY);
+    if (key != 9) mask.SetF32(8 * 70 + key, -INFINITY);
+  }
+  mask.SetF32(5 * 70 + 11, NAN);
+  for (Precision p : {Precision::kFP32, Precision::kFP16, Precision::kBF16}) {
+    auto t = MakeTaskContext(*g, p);
+    REQUIRE(t.ok());
+    std::vector<ir::Tensor> rin;
+    for (const ir::Tensor& x : in) rin.push_back(test::RoundToStorage(x, p));
+    auto ref = ir::Interpret(*g, rin);
+    REQUIRE(ref.ok());
+    auto ctx = t->Space(t->sketches.front());
+    REQUIRE(ctx.ok());
+    NvrtcCompiler nvrtc;
+    auto c = CompileProgram(*t, Program{t->task, t->sketches.front(), DefaultAnnotation(*ctx)}, nvrtc);
+    REQUIRE(c.ok());
+    auto out = gpu->Run(*c, *g, rin);
+    REQUIRE(out.ok());
+    INFO(PrecisionName(p));
+    bool finite = true, zero_rows = true;
+    for (int64_t i = 0; i < (*out)[0].num_elements(); ++i) finite = finite && std::isfinite((*out)[0].GetF32(i));
+    for (int64_t h = 0; h < 2; ++h) {
+      for (int64_t row : {3, 5}) {
+        for (int64_t c2 = 0; c2 < 32; ++c2) zero_rows = zero_rows && (*out)[0].GetF32((h * 37 + row) * 32 + c2) == 0.0f;
+      }
+    }
+    CHECK(finite);
+    CHECK(zero_rows);
+    CHECK(test::RelativeL2((*out)[0], (*ref)[0]) < test::Tolerance(p));
+  }
 }
 
 TEST_CASE("attention benchmark: tensor-core sketch at ViT/SETR/DETR shapes at fp16", "[.bench][gpu][attention]") {

@@ -30,6 +30,56 @@ graph main(%x: f32[1,2,4,4]) {
   CHECK(conv->input(2)->data().ToF32() == std::vector<float>{0.5f, -1.5f});
 }
 
+TEST_CASE("FrozenBatchNorm as Hugging Face exports it (per-channel mul, then add) folds into the conv", "[passes][bn]") {
+  auto [g, changed] = test::RunPassChecked(R"(
+graph main(%x: f32[1,2,4,4]) {
+  %w = constant f32[2,2,1,1] [1, 2, 3, 4]
+  %b = constant f32[2] [1, -1]
+  %scale = constant f32[1,2,1,1] [2, 0.5]
+  %shift = constant f32[1,2,1,1] [0.25, 3]
+  %c = conv2d(%x, %w, %b)
+  %m = mul(%c, %scale)
+  %y = add(%shift, %m)
+  %r = relu(%y)
+  return %r
+}
+)", passes::RunFoldBatchNorm);
+  CHECK(changed);
+  CHECK(OpSequence(*g) == Ops{"conv2d", "relu"});
+  const ir::Node* conv = g->nodes().front().get();
+  // W' = W * scale per out channel; b' = b * scale + shift = [2 + 0.25, -0.5 + 3].
+  CHECK(conv->input(1)->data().ToF32() == std::vector<float>{2, 4, 1.5f, 2});
+  CHECK(conv->input(2)->data().ToF32() == std::vector<float>{2.25f, 2.5f});
+}
+
+TEST_CASE("a mul that is not per output channel, or a conv with another use, does not fold", "[passes][bn]") {
+  SECTION("per input pixel") {
+    auto [g, changed] = test::RunPassChecked(R"(
+graph main(%x: f32[1,2,2,2]) {
+  %w = constant f32[2,2,1,1] [1, 2, 3, 4]
+  %s = constant f32[1,1,2,2] [1, 2, 3, 4]
+  %c = conv2d(%x, %w)
+  %m = mul(%c, %s)
+  return %m
+}
+)", passes::RunFoldBatchNorm);
+    CHECK_FALSE(changed);
+  }
+  SECTION("the conv's output used twice") {
+    auto [g, changed] = test::RunPassChecked(R"(
+graph main(%x: f32[1,2,2,2]) {
+  %w = constant f32[2,2,1,1] [1, 2, 3, 4]
+  %s = constant f32[2,1,1] [2, 3]
+  %c = conv2d(%x, %w)
+  %m = mul(%c, %s)
+  %a = add(%m, %c)
+  return %a
+}
+)", passes::RunFoldBatchNorm);
+    CHECK_FALSE(changed);
+  }
+}
+
 TEST_CASE("a lone batch_norm stays", "[passes][bn]") {
   auto [g, changed] = test::RunPassChecked(R"(
 graph main(%x: f32[1,2,2,2]) {
