@@ -193,7 +193,8 @@ for s in "${steps[@]}"; do
       "$ncu_bin" --clock-control none --metrics gpu__time_duration.sum --csv \
         autogtco bench /tmp/profile.so --iters 2 --warmup 1 > /tmp/ncu.csv 2> /tmp/ncu.err
       tail -n 5 /tmp/ncu.err | tee -a "$OUT/profile.txt"
-      python3 scripts/gpu/ncu_summary.py /tmp/ncu.csv 2>&1 | tee -a "$OUT/profile.txt" ;;
+      python3 scripts/gpu/ncu_summary.py /tmp/ncu.csv 2>&1 | tee -a "$OUT/profile.txt"
+      cp /tmp/ncu.csv "$OUT/ncu-$TUNE_MODEL.csv" ;;   # every launch in order (scripts/gpu/ncu_prefix.py sums a model's first kernels)
     compare)
       # An older build (OLD, default .carry-old) against this one: kernels diffed, artifacts timed (compare_builds.sh).
       OUT="$OUT" bash scripts/gpu/compare_builds.sh ;;

@@ -97,6 +97,37 @@ TEST_CASE("channels-last: a per-channel constant moves across with the transpose
   CHECK(out->input(0)->producer()->op() == ir::OpKind::kRelu);
 }
 
+TEST_CASE("channels-last: a narrowing 1x1 conv after a resize moves before it", "[passes][layout]") {
+  // SETR-PUP's end: 3x3 conv -> relu -> bilinear x2 -> 1x1 conv to fewer classes.
+  auto text = [](int64_t classes) {
+    return "graph main(%x: f32[1,8,5,6]) {\n"
+           "  %w = constant " + Weights({8, 8, 3, 3}) + "\n"
+           "  %wc = constant " + Weights({classes, 8, 1, 1}) + "\n"
+           "  %bc = constant " + Weights({classes}) + "\n"
+           "  %c = conv2d(%x, %w) {pads = [1, 1, 1, 1]}\n"
+           "  %r = relu(%c)\n"
+           "  %u = resize(%r) {sizes = [1, 8, 10, 12], mode = \"linear\", coordinate_transformation_mode = \"half_pixel\"}\n"
+           "  %y = conv2d(%u, %wc, %bc)\n"
+           "  return %y\n"
+           "}\n";
+  };
+  SECTION("3 classes from 8 channels: the resize comes last, on 3 channels, and writes NCHW itself") {
+    auto [g, changed] = test::RunPassChecked(text(3), passes::RunChannelsLast, 1e-5);
+    CHECK(changed);
+    const ir::Node* out = g->outputs()[0]->producer();
+    REQUIRE(out != nullptr);
+    CHECK(out->op() == ir::OpKind::kResize);
+    CHECK(out->input(0)->shape() == ir::Shape{1, 3, 5, 6});
+    CHECK(test::CountOps(*g, ir::OpKind::kTranspose) == 2);   // the image in, the classes to NCHW
+  }
+  SECTION("as many outputs as inputs: it stays after the resize") {
+    auto [g, changed] = test::RunPassChecked(text(8), passes::RunChannelsLast, 1e-5);
+    CHECK(changed);
+    CHECK(g->outputs()[0]->producer()->op() == ir::OpKind::kTranspose);
+    CHECK(g->outputs()[0]->producer()->input(0)->producer()->op() == ir::OpKind::kLinear);
+  }
+}
+
 TEST_CASE("channels-last: grouped convs and non-constant weights stay NCHW", "[passes][layout]") {
   std::string text = "graph main(%x: f32[1,4,5,5], %w: f32[4,4,3,3]) {\n"
                      "  %wg = constant " + Weights({4, 2, 3, 3}) + "\n"

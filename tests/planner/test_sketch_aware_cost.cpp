@@ -90,14 +90,19 @@ TEST_CASE("plan tasks: Hugging Face DETR's masked attention gets fast kernels", 
     INFO(fixture);
     auto g = Load(std::string(AGT_TEST_DATA_DIR) + "/torch/" + fixture + "/model.onnx");
     Planned p = PlanBoth(*g, fusion::FusionOptions{});
-    // The mask's is_nan/where guard after the softmax is outside the attention sketch's score path.
-    CHECK_FALSE(Fallbacks(p.first).empty());
+    // The is_nan/where guard after the softmax is the attention sketch's NaN-to-zero guard: no fallback
+    // to price out, and every attention of the model (the encoder's self-attention and the decoder's
+    // cross-attention with their guards among them) is one fused group.
+    CHECK(Fallbacks(p.first).empty());
     CHECK(Fallbacks(p.final.tasks).empty());
-    CHECK(p.final.priced_out.size() >= 1);
-    // Attention stays one group where the mask allows: the encoder's self-attention has no guard.
-    int attention = 0;
-    for (const tasks::Task& t : p.final.tasks) attention += t.kind == fusion::GroupKind::kAttention;
-    CHECK(attention >= 1);
+    CHECK(p.final.priced_out.empty());
+    int attention = 0, guarded = 0;
+    for (const tasks::Task& t : p.final.tasks) {
+      attention += t.kind == fusion::GroupKind::kAttention;
+      guarded += t.kind == fusion::GroupKind::kAttention && t.ops.find("is_nan+where") != std::string::npos;
+    }
+    CHECK(attention >= 3);
+    CHECK(guarded >= 2);
   }
   // The torchvision-style export of the same model needs none of it: the same plan.
   auto tv = Load(std::string(AGT_TEST_DATA_DIR) + "/torch/detr-resnet50-e6-torchscript/model.onnx");
