@@ -5,12 +5,13 @@
 // (a 1x1 stride-1 unpadded conv a linear on the channels-last pixels, weight [C, O]: the Hopper core's
 // plain GEMM; an input of fewer than 8 channels, the RGB stem, padded with zero channels to 8), and
 // each max_pool the same around max_pool_nhwc. The transposes then sink and cancel:
-//   - transpose(transpose(x, Q), P) is transpose(x, Q[P]) (x itself when that is the identity), where
-//     Q or P is one of the layout's changes;
-//   - an element-wise unary op of transpose(x, P) is transpose(op(x), P), P the way back to NCHW;
+//   - transpose(transpose(x, Q), P) is transpose(x, Q[P]) (x itself when that is the identity);
+//   - an element-wise unary op of transpose(x, P) is transpose(op(x), P);
 //   - a binary broadcasting op of transpose(a, P) and transpose(b, P) (or a constant, permuted to
-//     match) is transpose(op(a, b), P), P the same.
-// Other transposes (an attention's heads) stay where the model put them.
+//     match) is transpose(op(a, b), P).
+// The rules hold for any permutation, so in a model with convolutions they also meet transposes of its
+// own (an attention's head split followed by a scale: the scale moves before the transpose, which the
+// attention sketch reads as a view either way). The pass does nothing to a model without convolutions.
 // So BatchNorm-folded bias, ReLU, residual adds and max-pool run channels-last from the first conv to
 // where the model leaves the layout (DETR's flatten to [HW, C]: a transpose whose composition with
 // the flatten is a plain view), and a transpose is left only where the layout truly changes. Every
@@ -173,9 +174,7 @@ Expected<bool> SinkTransposes(ir::Graph& g) {
     if (n->op() == OpKind::kTranspose) {
       auto inner = TransposeOf(n->input(0));
       const Perm& p = n->attrs().ints(AttrKey::kPerm);
-      // Only where one of the pair is a channels-last change (two transposes always make one).
-      auto layout = [](const Perm& q) { return q == kToNchw || q == kToNhwc; };
-      if (!inner || (!layout(*inner) && !layout(p))) continue;
+      if (!inner) continue;
       Perm composed(p.size());
       for (size_t d = 0; d < p.size(); ++d) composed[d] = (*inner)[static_cast<size_t>(p[d])];
       ir::Value* src = n->input(0)->producer()->input(0);
@@ -195,7 +194,6 @@ Expected<bool> SinkTransposes(ir::Graph& g) {
     int ti = TransposeOf(n->input(0)) ? 0 : (binary && TransposeOf(n->input(1)) ? 1 : -1);
     if (ti < 0) continue;
     Perm p = *TransposeOf(n->input(ti));
-    if (p != kToNchw) continue;   // only the layout's own transposes sink (not, say, attention's heads)
     std::vector<ir::Value*> ins(n->num_inputs());
     ins[ti] = n->input(ti)->producer()->input(0);
     if (ins[ti]->shape().size() != 4) continue;
