@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "codegen/affine_view.h"
+#include "codegen/conv_geometry.h"
 #include "codegen/expr_emitter.h"
 #include "codegen/kernel_source.h"
 #include "codegen/ptx/ptx_sm80.h"
@@ -26,9 +27,8 @@ struct GemmPlan {
   const Node* anchor = nullptr;
   ir::Shape batch_shape;
   int64_t batch = 1, M = 0, N = 0, K = 0;
-  // conv2d
-  int64_t C = 0, H = 0, W = 0, KH = 1, KW = 1, OH = 0, OW = 0, sh = 1, sw = 1, pt = 0, pl = 0, dh = 1, dw = 1;
-  bool nhwc = false;   // conv2d_nhwc: m = (b, oy, ox), k = (ky, kx, c), channels innermost
+  // conv2d / conv2d_nhwc (nhwc: m = (b, oy, ox), k = (ky, kx, c), channels innermost)
+  ConvGeometry2d cv;
   std::optional<AffineView> x_view;   // conv2d_nhwc: the input as a dense [N, H, W, C] view, for cp.async
   // Affine operands: element (m, k) of A at base + m * a_sm + k * a_sk; (k, n) of B likewise.
   std::optional<AffineView> a_view, b_view;
@@ -39,38 +39,25 @@ struct GemmPlan {
 // conv2d_nhwc: x [N, H, W, C], w [O, KH, KW, C] (row-major: B(k, n) = w[n * K + k], K-contiguous),
 // y [N, OH, OW, O]. A(m, k) is x[b, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, c]: 16-byte runs of
 // channels, which cp.async copies when the input is a dense view and C a multiple of the vector.
+void SetConvGeometry(GemmPlan& p) {
+  p.cv = ConvGeometryOf(*p.anchor);
+  p.M = p.cv.M();
+  p.N = p.cv.O;
+  p.K = p.cv.K();
+}
+
 void PlanConvNhwc(const ir::Graph& g, GemmPlan& p) {
   const Node& a = *p.anchor;
   const ir::Shape& xs = a.input(0)->shape();
-  const ir::Shape& ws = a.input(1)->shape();
-  const ir::Shape& os = a.output(0)->shape();
-  const std::vector<int64_t>& s = a.attrs().ints(ir::AttrKey::kStrides), &pd = a.attrs().ints(ir::AttrKey::kPads),
-                              &dl = a.attrs().ints(ir::AttrKey::kDilations);
-  p.nhwc = true;
-  p.H = xs[1];
-  p.W = xs[2];
-  p.C = xs[3];
-  p.KH = ws[1];
-  p.KW = ws[2];
-  p.OH = os[1];
-  p.OW = os[2];
-  p.sh = s[0];
-  p.sw = s[1];
-  p.pt = pd[0];
-  p.pl = pd[1];
-  p.dh = dl[0];
-  p.dw = dl[1];
-  p.M = xs[0] * p.OH * p.OW;
-  p.N = ws[0];
-  p.K = p.KH * p.KW * p.C;
+  SetConvGeometry(p);
   auto x = AffineOf(g, a.input(0));
-  if (x && x->strides[3] == 1 && x->strides[2] == p.C && x->strides[1] == p.W * p.C && (xs[0] == 1 || x->strides[0] == p.H * p.W * p.C)) {
+  if (x && x->strides[3] == 1 && x->strides[2] == p.cv.C && x->strides[1] == p.cv.W * p.cv.C && (xs[0] == 1 || x->strides[0] == p.cv.H * p.cv.W * p.cv.C)) {
     p.x_view = x;
   }
   p.b_view = AffineOf(g, a.input(1));
   if (p.b_view) {
     const auto& st = p.b_view->strides;
-    if (st[3] == 1 && st[2] == p.C && st[1] == p.KW * p.C) {
+    if (st[3] == 1 && st[2] == p.cv.C && st[1] == p.cv.KW * p.cv.C) {
       p.b_sk = 1;
       p.b_sn = st[0];
     } else {
@@ -140,32 +127,13 @@ Expected<GemmPlan> PlanGemm(const ir::Graph& g) {
       p.b_sn = p.b_view->strides[1];
     }
   } else {
-    const ir::Shape& xs = a.input(0)->shape();
-    const ir::Shape& ws = a.input(1)->shape();
     if (a.attrs().i(ir::AttrKey::kGroup) != 1) return Status::Error("grouped convolution");
-    const std::vector<int64_t>& s = a.attrs().ints(ir::AttrKey::kStrides), &pd = a.attrs().ints(ir::AttrKey::kPads),
-                                &dl = a.attrs().ints(ir::AttrKey::kDilations);
-    p.C = xs[1];
-    p.H = xs[2];
-    p.W = xs[3];
-    p.KH = ws[2];
-    p.KW = ws[3];
-    p.OH = os[2];
-    p.OW = os[3];
-    p.sh = s[0];
-    p.sw = s[1];
-    p.pt = pd[0];
-    p.pl = pd[1];
-    p.dh = dl[0];
-    p.dw = dl[1];
-    p.M = xs[0] * p.OH * p.OW;
-    p.N = ws[0];
-    p.K = p.C * p.KH * p.KW;
+    SetConvGeometry(p);
     p.b_view = AffineOf(g, a.input(1));
     if (p.b_view) {
       // w[n][c][ky][kx] is B(k, n) with k = (c*KH + ky)*KW + kx when the weight is row-major.
       const auto& st = p.b_view->strides;
-      if (st[3] == 1 && st[2] == p.KW && st[1] == p.KH * p.KW) {
+      if (st[3] == 1 && st[2] == p.cv.KW && st[1] == p.cv.KH * p.cv.KW) {
         p.b_sk = 1;
         p.b_sn = st[0];
       } else {
@@ -195,9 +163,9 @@ std::vector<std::string> AnchorIndex(const GemmPlan& p) {
     idx.push_back("n");
     return idx;
   }
-  int64_t ohw = p.OH * p.OW;
-  if (p.nhwc) return {fmt::format("(m / {}LL)", ohw), fmt::format("((m % {}LL) / {}LL)", ohw, p.OW), fmt::format("(m % {}LL)", p.OW), "n"};
-  return {fmt::format("(m / {}LL)", ohw), "n", fmt::format("((m % {}LL) / {}LL)", ohw, p.OW), fmt::format("(m % {}LL)", p.OW)};
+  int64_t ohw = p.cv.OH * p.cv.OW;
+  if (p.cv.nhwc) return {fmt::format("(m / {}LL)", ohw), fmt::format("((m % {}LL) / {}LL)", ohw, p.cv.OW), fmt::format("(m % {}LL)", p.cv.OW), "n"};
+  return {fmt::format("(m / {}LL)", ohw), "n", fmt::format("((m % {}LL) / {}LL)", ohw, p.cv.OW), fmt::format("(m % {}LL)", p.cv.OW)};
 }
 
 // Base offset (elements) of an affine operand for batch bz.
@@ -220,19 +188,19 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
   {
     w.Open("__device__ __forceinline__ float gemm_a(const Params& P, long long bz, long long m, long long k)");
     w.Line("(void)bz;");
-    if (p.nhwc) {
-      int64_t ohw = p.OH * p.OW;
-      w.Linef("long long b = m / {}LL, pix = m % {}LL, oy = pix / {}LL, ox = pix % {}LL;", ohw, ohw, p.OW, p.OW);
-      w.Linef("long long c = k % {}LL, r = k / {}LL, ky = r / {}LL, kx = r % {}LL;", p.C, p.C, p.KW, p.KW);
-      w.Linef("long long iy = oy * {}LL - {}LL + ky * {}LL, ix = ox * {}LL - {}LL + kx * {}LL;", p.sh, p.pt, p.dh, p.sw, p.pl, p.dw);
-      w.Linef("if (iy < 0 || iy >= {}LL || ix < 0 || ix >= {}LL) return 0.0f;", p.H, p.W);
+    if (p.cv.nhwc) {
+      int64_t ohw = p.cv.OH * p.cv.OW;
+      w.Linef("long long b = m / {}LL, pix = m % {}LL, oy = pix / {}LL, ox = pix % {}LL;", ohw, ohw, p.cv.OW, p.cv.OW);
+      w.Linef("long long c = k % {}LL, r = k / {}LL, ky = r / {}LL, kx = r % {}LL;", p.cv.C, p.cv.C, p.cv.KW, p.cv.KW);
+      w.Linef("long long iy = oy * {}LL - {}LL + ky * {}LL, ix = ox * {}LL - {}LL + kx * {}LL;", p.cv.sh, p.cv.pt, p.cv.dh, p.cv.sw, p.cv.pl, p.cv.dw);
+      w.Linef("if (iy < 0 || iy >= {}LL || ix < 0 || ix >= {}LL) return 0.0f;", p.cv.H, p.cv.W);
       w.Linef("return {};", e.LoadCall(a.input(0), {"b", "iy", "ix", "c"}));
     } else if (a.op() == OpKind::kConv2d) {
-      int64_t ohw = p.OH * p.OW, khw = p.KH * p.KW;
-      w.Linef("long long b = m / {}LL, pix = m % {}LL, oy = pix / {}LL, ox = pix % {}LL;", ohw, ohw, p.OW, p.OW);
-      w.Linef("long long c = k / {}LL, r = k % {}LL, ky = r / {}LL, kx = r % {}LL;", khw, khw, p.KW, p.KW);
-      w.Linef("long long iy = oy * {}LL - {}LL + ky * {}LL, ix = ox * {}LL - {}LL + kx * {}LL;", p.sh, p.pt, p.dh, p.sw, p.pl, p.dw);
-      w.Linef("if (iy < 0 || iy >= {}LL || ix < 0 || ix >= {}LL) return 0.0f;", p.H, p.W);
+      int64_t ohw = p.cv.OH * p.cv.OW, khw = p.cv.KH * p.cv.KW;
+      w.Linef("long long b = m / {}LL, pix = m % {}LL, oy = pix / {}LL, ox = pix % {}LL;", ohw, ohw, p.cv.OW, p.cv.OW);
+      w.Linef("long long c = k / {}LL, r = k % {}LL, ky = r / {}LL, kx = r % {}LL;", khw, khw, p.cv.KW, p.cv.KW);
+      w.Linef("long long iy = oy * {}LL - {}LL + ky * {}LL, ix = ox * {}LL - {}LL + kx * {}LL;", p.cv.sh, p.cv.pt, p.cv.dh, p.cv.sw, p.cv.pl, p.cv.dw);
+      w.Linef("if (iy < 0 || iy >= {}LL || ix < 0 || ix >= {}LL) return 0.0f;", p.cv.H, p.cv.W);
       w.Linef("return {};", e.LoadCall(a.input(0), {"b", "c", "iy", "ix"}));
     } else if (p.a_view) {
       w.Linef("return agt_f(P.in{}[{} + m * {}LL + k * {}LL]);", p.a_view->input, BatchBase(p, *p.a_view, a.input(0)->shape()), p.a_sm, p.a_sk);
@@ -257,13 +225,13 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
     w.Line("(void)bz;");
     if (p.b_view) {
       w.Linef("return agt_f(P.in{}[{} + k * {}LL + n * {}LL]);", p.b_view->input, BatchBase(p, *p.b_view, a.input(1)->shape()), p.b_sk, p.b_sn);
-    } else if (p.nhwc) {
-      w.Linef("long long c = k % {}LL, r = k / {}LL;", p.C, p.C);
-      w.Linef("return {};", e.LoadCall(a.input(1), {"n", fmt::format("(r / {}LL)", p.KW), fmt::format("(r % {}LL)", p.KW), "c"}));
+    } else if (p.cv.nhwc) {
+      w.Linef("long long c = k % {}LL, r = k / {}LL;", p.cv.C, p.cv.C);
+      w.Linef("return {};", e.LoadCall(a.input(1), {"n", fmt::format("(r / {}LL)", p.cv.KW), fmt::format("(r % {}LL)", p.cv.KW), "c"}));
     } else if (a.op() == OpKind::kConv2d) {
-      int64_t khw = p.KH * p.KW;
+      int64_t khw = p.cv.KH * p.cv.KW;
       w.Linef("long long c = k / {}LL, r = k % {}LL;", khw, khw);
-      w.Linef("return {};", e.LoadCall(a.input(1), {"n", "c", fmt::format("(r / {}LL)", p.KW), fmt::format("(r % {}LL)", p.KW)}));
+      w.Linef("return {};", e.LoadCall(a.input(1), {"n", "c", fmt::format("(r / {}LL)", p.cv.KW), fmt::format("(r % {}LL)", p.cv.KW)}));
     } else if (a.op() == OpKind::kMatMul) {
       const ir::Shape& bs = a.input(1)->shape();
       std::vector<std::string> idx = ExprEmitter::BroadcastIndex(ir::Shape(bs.begin(), bs.end() - 2), p.batch_shape,
@@ -313,7 +281,7 @@ Status EmitOperandsAndEpilogue(CudaWriter& w, ExprEmitter& e, const GemmPlan& p)
 GemmStaging StagingOf(const GemmPlan& p, int64_t vec) {
   GemmStaging s;
   // conv2d_nhwc: 16-byte runs of channels (C % vec keeps every run inside one (ky, kx) and aligned).
-  s.a_conv_async = p.nhwc && p.x_view && p.C % vec == 0 && p.x_view->offset % vec == 0;
+  s.a_conv_async = p.cv.nhwc && p.x_view && p.cv.C % vec == 0 && p.x_view->offset % vec == 0;
   s.a_async = p.a_view && p.a_sk == 1 && p.K % vec == 0 && p.a_sm % vec == 0 && p.a_view->offset % vec == 0;
   s.b_async = p.b_view && (p.b_nk ? (p.K % vec == 0 && p.b_sn % vec == 0) : (p.b_sn == 1 && p.N % vec == 0 && p.b_sk % vec == 0)) &&
               p.b_view->offset % vec == 0;
@@ -427,17 +395,17 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   } else if (a_conv) {
     // Implicit GEMM over channels-last input: each 16-byte run is one pixel's channels c..c+vec-1 at
     // one (ky, kx); rows outside the image (padding) and past M or K are zero-filled.
-    int64_t ohw = p.OH * p.OW;
+    int64_t ohw = p.cv.OH * p.cv.OW;
     k.Linef("#pragma unroll");
     k.Open(fmt::format("for (int c = tid; c < BM * BK / {}; c += NT)", vec));
     k.Linef("const int r = c / (BK / {0}), cc = (c % (BK / {0})) * {0};", vec);
     k.Line("const long long gm = m0 + r, gk = k0 + cc;");
-    k.Linef("const int pix = (int)(gm % {}LL), oy = pix / {}, ox = pix % {};", ohw, p.OW, p.OW);
-    k.Linef("const int ch = (int)(gk % {}LL), rs = (int)(gk / {}LL), ky = rs / {}, kx = rs % {};", p.C, p.C, p.KW, p.KW);
-    k.Linef("const int iy = oy * {} - {} + ky * {}, ix = ox * {} - {} + kx * {};", p.sh, p.pt, p.dh, p.sw, p.pl, p.dw);
-    k.Linef("const bool ok = gm < M && gk < K && iy >= 0 && iy < {} && ix >= 0 && ix < {};", p.H, p.W);
+    k.Linef("const int pix = (int)(gm % {}LL), oy = pix / {}, ox = pix % {};", ohw, p.cv.OW, p.cv.OW);
+    k.Linef("const int ch = (int)(gk % {}LL), rs = (int)(gk / {}LL), ky = rs / {}, kx = rs % {};", p.cv.C, p.cv.C, p.cv.KW, p.cv.KW);
+    k.Linef("const int iy = oy * {} - {} + ky * {}, ix = ox * {} - {} + kx * {};", p.cv.sh, p.cv.pt, p.cv.dh, p.cv.sw, p.cv.pl, p.cv.dw);
+    k.Linef("const bool ok = gm < M && gk < K && iy >= 0 && iy < {} && ix >= 0 && ix < {};", p.cv.H, p.cv.W);
     k.Linef("cp_async16(as + r * LDA + cc, ok ? x_ptr + ((gm / {}LL) * {}LL + (long long)iy * {}LL + ix) * {}LL + ch : x_ptr, ok);",
-            ohw, p.H * p.W, p.W, p.C);
+            ohw, p.cv.H * p.cv.W, p.cv.W, p.cv.C);
     k.Close();
   } else {
     bool m_fast = p.a_view && p.a_sm == 1;

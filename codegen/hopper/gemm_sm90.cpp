@@ -59,14 +59,15 @@ int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 ? 16 : 0
 
 }  // namespace
 
-std::string ConvGeometry::Describe() const {
-  return fmt::format("{}x{}x{} {}x{} s{}{} p{}{}{}", H, W, C, KH, KW, sh, sh == sw ? "" : fmt::format("x{}", sw), pt,
-                     pt == pl ? "" : fmt::format("x{}", pl), dh == 1 && dw == 1 ? "" : fmt::format(" d{}x{}", dh, dw));
+std::string DescribeConv(const ConvGeometry2d& g) {
+  return fmt::format("{}x{}x{} {}x{} s{}{} p{}{}{}", g.H, g.W, g.C, g.KH, g.KW, g.sh, g.sh == g.sw ? "" : fmt::format("x{}", g.sw),
+                     g.pt, g.pt == g.pl ? "" : fmt::format("x{}", g.pl),
+                     g.dh == 1 && g.dw == 1 ? "" : fmt::format(" d{}x{}", g.dh, g.dw));
 }
 
 std::string GemmSm90Config::Describe() const {
   std::string epi;
-  if (conv) epi += " conv " + geom.Describe();
+  if (conv) epi += " conv " + DescribeConv(geom);
   if (bias) epi += " +bias";
   if (gelu) epi += " gelu";
   if (relu) epi += " relu";

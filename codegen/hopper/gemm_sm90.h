@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <string>
 
+#include "codegen/conv_geometry.h"
 #include "ir/status.h"
 
 namespace agt::codegen::hopper {
@@ -44,15 +45,13 @@ enum class BLayout { kKN, kNK };
 // weight column block run together, so it is read from HBM once) or N.
 enum class Raster { kAlongM, kAlongN };
 
-// An implicit-GEMM convolution's geometry (GemmSm90Config::conv): x [batch, H, W, C] channels-last,
-// the weight [N, KH, KW, C] (kNK: K = KH * KW * C contiguous per output channel), C [batch*OH*OW, N].
+// An implicit-GEMM convolution (GemmSm90Config::conv): x [batch, H, W, C] channels-last, the weight
+// [N, KH, KW, C] (kNK: K = KH * KW * C contiguous per output channel), C [batch*OH*OW, N].
 // A(m, k) = x[b, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, c] with m = (b, oy, ox), k = (ky, kx, c):
 // 16-byte runs of channels, gathered by the producer warpgroup's cp.async (zero-filled outside the
-// image) into the same swizzled ring TMA fills for a plain GEMM. C % 8 == 0.
-struct ConvGeometry {
-  int H = 0, W = 0, C = 0, OH = 0, OW = 0, KH = 1, KW = 1, sh = 1, sw = 1, pt = 0, pl = 0, dh = 1, dw = 1;
-  std::string Describe() const;   // "56x56x64 3x3 s1 p1" (+ " d2" when dilated)
-};
+// image) into the same swizzled ring TMA fills for a plain GEMM. C % 8 == 0. The geometry is
+// codegen::ConvGeometry2d (codegen/conv_geometry.h; batch and O are the problem's M and N).
+std::string DescribeConv(const ConvGeometry2d& g);   // "56x56x64 3x3 s1 p1" (+ " d2x2" when dilated)
 
 struct GemmSm90Config {
   GemmInput input = GemmInput::kF16;
@@ -87,7 +86,7 @@ struct GemmSm90Config {
   // A gathered from a channels-last convolution input instead of a TMA'd [M, K] matrix (not swapped,
   // kNK weight). The kernel then takes `const InT* x` where the others take tm_a.
   bool conv = false;
-  ConvGeometry geom;
+  ConvGeometry2d geom;
 
   std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" / " rs" / " sw" when split / along N / register stores / swapped
   std::string KernelName() const; // a C identifier that encodes the configuration

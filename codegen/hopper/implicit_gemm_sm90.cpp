@@ -18,13 +18,13 @@
 namespace agt::codegen::hopper {
 
 Status ValidateConvGeometry(const GemmSm90Config& c) {
-  const ConvGeometry& g = c.geom;
+  const ConvGeometry2d& g = c.geom;
   if (c.swap_ab) return Status::Error("a convolution is not computed swapped");
   if (c.b_layout != BLayout::kNK) return Status::Error("a convolution's weight is [N, KH*KW*C] (kNK)");
   if (g.C <= 0 || g.C % 8 != 0) return Status::Errorf("C = {}: the gathered runs are 16 bytes, C % 8 == 0", g.C);
   if (g.H <= 0 || g.W <= 0 || g.OH <= 0 || g.OW <= 0 || g.KH <= 0 || g.KW <= 0 || g.sh <= 0 || g.sw <= 0 || g.dh <= 0 ||
       g.dw <= 0 || g.pt < 0 || g.pl < 0) {
-    return Status::Errorf("convolution geometry {} has a non-positive extent", g.Describe());
+    return Status::Errorf("convolution geometry {} has a non-positive extent", DescribeConv(g));
   }
   // Row origins are packed as two 16-bit signed coordinates.
   if (g.H > 16384 || g.W > 16384 || g.pt > 1024 || g.pl > 1024) return Status::Errorf("image {}x{} too large for 16-bit coordinates", g.H, g.W);
@@ -32,7 +32,7 @@ Status ValidateConvGeometry(const GemmSm90Config& c) {
 }
 
 Status ValidateConvProblem(const GemmSm90Config& c, int64_t M, int64_t K) {
-  const ConvGeometry& g = c.geom;
+  const ConvGeometry2d& g = c.geom;
   const int64_t ohw = static_cast<int64_t>(g.OH) * g.OW;
   if (M % ohw != 0) return Status::Errorf("M = {} is not a whole number of {}x{} output images", M, g.OH, g.OW);
   if (K != static_cast<int64_t>(g.KH) * g.KW * g.C) return Status::Errorf("K = {} is not KH * KW * C = {}", K, g.KH * g.KW * g.C);
@@ -41,7 +41,7 @@ Status ValidateConvProblem(const GemmSm90Config& c, int64_t M, int64_t K) {
 }
 
 void EmitConvProducer(CudaWriter& w, const GemmSm90Config& c) {
-  const ConvGeometry& g = c.geom;
+  const ConvGeometry2d& g = c.geom;
   w.Comment("Implicit GEMM (implicit_gemm_sm90.cpp): all 128 producer threads gather A by cp.async, thread 0\n"
             "posts B's TMA box. Thread t: 16-byte group t % 8 of the tile's rows t / 8 + 16i.");
   w.Linef("constexpr int kH = {}, kW = {}, kC = {}, kOW = {}, kOHW = {}, kKW = {};", g.H, g.W, g.C, g.OW, g.OH * g.OW, g.KW);

@@ -15,6 +15,7 @@
 #include <algorithm>
 
 #include "codegen/affine_view.h"
+#include "codegen/conv_geometry.h"
 #include "codegen/hopper/gemm_sm90.h"
 #include "codegen/hopper/implicit_gemm_sm90.h"
 #include "codegen/hopper/tile_scheduler_sm90.h"
@@ -45,7 +46,7 @@ struct Sm90Plan {
   bool relu_out = false;     // after the residual
   // conv2d_nhwc: A is the implicit GEMM of the channels-last input `a` (a dense [batch, H, W, C] view).
   bool conv = false;
-  hopper::ConvGeometry geom;
+  ConvGeometry2d geom;
 };
 
 // A view that is a plain row-major [rows, cols] block of its input at `stride` elements per row; the
@@ -71,26 +72,11 @@ bool DenseFromStart(const AffineView& v, const ir::Shape& shape, int64_t row) {
 Status PlanConv(const ir::Graph& g, const Node& conv, Sm90Plan& p) {
   const ir::Shape& xs = conv.input(0)->shape();
   const ir::Shape& ws = conv.input(1)->shape();
-  const ir::Shape& os = conv.output(0)->shape();
-  const ir::Attrs& at = conv.attrs();
-  hopper::ConvGeometry& c = p.geom;
-  c.H = static_cast<int>(xs[1]);
-  c.W = static_cast<int>(xs[2]);
-  c.C = static_cast<int>(xs[3]);
-  c.OH = static_cast<int>(os[1]);
-  c.OW = static_cast<int>(os[2]);
-  c.KH = static_cast<int>(ws[1]);
-  c.KW = static_cast<int>(ws[2]);
-  c.sh = static_cast<int>(at.ints(ir::AttrKey::kStrides)[0]);
-  c.sw = static_cast<int>(at.ints(ir::AttrKey::kStrides)[1]);
-  c.pt = static_cast<int>(at.ints(ir::AttrKey::kPads)[0]);
-  c.pl = static_cast<int>(at.ints(ir::AttrKey::kPads)[1]);
-  c.dh = static_cast<int>(at.ints(ir::AttrKey::kDilations)[0]);
-  c.dw = static_cast<int>(at.ints(ir::AttrKey::kDilations)[1]);
+  const ConvGeometry2d& c = p.geom = ConvGeometryOf(conv);
   p.conv = true;
-  p.M = xs[0] * os[1] * os[2];
-  p.N = ws[0];
-  p.K = ws[1] * ws[2] * ws[3];
+  p.M = c.M();
+  p.N = c.O;
+  p.K = c.K();
   if (c.C % 8 != 0) return Status::Errorf("C = {}: the core gathers 16-byte runs of channels (C % 8 == 0)", c.C);
   auto x = AffineOf(g, conv.input(0));
   if (!x || x->strides[3] != 1 || x->strides[2] != xs[3] || x->strides[1] != xs[2] * xs[3] ||
@@ -125,11 +111,6 @@ Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
   Sm90Plan p;
   if (anchor->op() == OpKind::kConv2dNhwc) {
     AGT_RETURN_IF_ERROR(PlanConv(g, *anchor, p));
-    if (anchor->num_inputs() > 2) {
-      auto bias = AffineOf(g, anchor->input(2));
-      if (!bias || !DenseFromStart(*bias, anchor->input(2)->shape(), p.N)) return Status::Error("the bias is not a plain [N] input");
-      p.bias = bias->input;
-    }
     AGT_RETURN_IF_ERROR(PlanEpilogue(g, *anchor, p));
     return p;
   }
@@ -158,20 +139,19 @@ Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
   } else {
     return Status::Error("the weight is neither [K, N] nor [N, K] with a unit inner stride");
   }
+  AGT_RETURN_IF_ERROR(PlanEpilogue(g, *anchor, p));
+  return p;
+}
+
+// The bias ([N]) and the epilogue chain: product -> [gelu | relu] -> [add residual] -> [relu], one use
+// each, ending at the group's output.
+Status PlanEpilogue(const ir::Graph& g, const Node& anchor_node, Sm90Plan& p) {
+  const Node* anchor = &anchor_node;
   if (anchor->num_inputs() > 2) {
     auto bias = AffineOf(g, anchor->input(2));
     if (!bias || !DenseFromStart(*bias, anchor->input(2)->shape(), p.N)) return Status::Error("the bias is not a plain [N] input");
     p.bias = bias->input;
   }
-
-  AGT_RETURN_IF_ERROR(PlanEpilogue(g, *anchor, p));
-  return p;
-}
-
-// The epilogue chain: product -> [gelu | relu] -> [add residual] -> [relu], one use each, ending at the
-// group's output.
-Status PlanEpilogue(const ir::Graph& g, const Node& anchor_node, Sm90Plan& p) {
-  const Node* anchor = &anchor_node;
   const Value* v = anchor->output(0);
   auto sole_user = [](const Value* x) -> const Node* { return x->uses().size() == 1 ? x->uses()[0].node : nullptr; };
   for (const Node* u = sole_user(v); u != nullptr; u = sole_user(v)) {
