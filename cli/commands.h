@@ -25,6 +25,7 @@ inline void Finish(CommandContext& ctx, std::string_view name, const Status& st)
 
 void AddIrCommand(CLI::App& app, CommandContext& ctx);        // cli/cmd_ir.cpp: run/print IR text
 void AddZooCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_zoo.cpp
+void AddOpsCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_ops.cpp
 void AddInspectCommand(CLI::App& app, CommandContext& ctx);   // cli/cmd_inspect.cpp
 void AddRunCommand(CLI::App& app, CommandContext& ctx);       // cli/cmd_run.cpp
 void AddCompileCommand(CLI::App& app, CommandContext& ctx);   // cli/cmd_compile.cpp

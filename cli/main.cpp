@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   agt::cli::CommandContext ctx;
   agt::cli::AddIrCommand(app, ctx);
   agt::cli::AddZooCommand(app, ctx);
+  agt::cli::AddOpsCommand(app, ctx);
   agt::cli::AddInspectCommand(app, ctx);
   agt::cli::AddRunCommand(app, ctx);
   agt::cli::AddCompileCommand(app, ctx);

@@ -5,6 +5,7 @@
 
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "compiler/frontend/import_context.h"
 #include "ir/status.h"
@@ -28,5 +29,14 @@ std::span<const ImporterEntry> FoldOnlyImporters();      // importers_fold_only.
 
 // The importer of an ai.onnx op type, or null when the op is not supported.
 ImporterFn FindImporter(std::string_view op_type);
+
+// Every supported ai.onnx op type, sorted by name: its family (the importers_*.cpp file) and whether it
+// is imported only when its inputs are constants (computed at import, never a kernel).
+struct SupportedOp {
+  std::string_view op_type;
+  std::string_view family;
+  bool constants_only = false;
+};
+std::vector<SupportedOp> SupportedOps();
 
 }  // namespace agt::frontend

@@ -21,9 +21,6 @@
 namespace agt::frontend {
 namespace {
 
-constexpr int64_t kMinOpset = 13;
-constexpr int64_t kMaxOpset = 21;
-
 bool IsStandardDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
 Expected<int64_t> FindOpset(const onnx::ModelProto& model, const std::string& model_name) {

@@ -18,6 +18,11 @@ class ModelProto;
 
 namespace agt::frontend {
 
+// The ai.onnx opsets the frontend imports (older ones are refused; newer ones are imported with a
+// warning).
+inline constexpr int64_t kMinOpset = 13;
+inline constexpr int64_t kMaxOpset = 21;
+
 struct FrontendOptions {
   // Shapes for graph inputs by name (`--input-shape x=1x3x224x224`). Inputs not named here keep
   // their static dims; a symbolic leading (batch) dim becomes 1; any other symbolic dim is an error.
