@@ -440,6 +440,24 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       w.Linef("return {};", LoadCall(in(0), src));
       return Status::Ok();
     }
+    case OpKind::kGatherNd: {
+      // out [B..., I..., slice...]: the tuple indices[B..., I..., 0..k) picks data[B..., tuple, slice...].
+      const ir::Shape& ds = in(0)->shape();
+      const ir::Shape& is = in(1)->shape();
+      const int64_t b = at.i(ir::AttrKey::kBatchDims), k = is.back();
+      const size_t tuple_dims = is.size() - 1;
+      std::vector<std::string> src(idx.begin(), idx.begin() + b);
+      for (int64_t j = 0; j < k; ++j) {
+        std::vector<std::string> iidx(idx.begin(), idx.begin() + static_cast<int64_t>(tuple_dims));
+        iidx.push_back(fmt::format("{}LL", j));
+        w.Linef("long long g{} = {};", j, LoadCall(in(1), iidx));
+        w.Linef("if (g{} < 0) g{} += {}LL;", j, j, ds[b + j]);
+        src.push_back(fmt::format("g{}", j));
+      }
+      src.insert(src.end(), idx.begin() + static_cast<int64_t>(tuple_dims), idx.end());
+      w.Linef("return {};", LoadCall(in(0), src));
+      return Status::Ok();
+    }
     case OpKind::kSplit: {
       int64_t a = NormAxis(at.i(ir::AttrKey::kAxis), os.size());
       std::vector<int64_t> split = Ints(at, ir::AttrKey::kSplit);

@@ -42,6 +42,13 @@ Status ImportGather(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+Status ImportGatherNd(ImportContext& ctx) {
+  AGT_ASSIGN_OR_RETURN(ir::Value * data, ctx.Input(0));
+  AGT_ASSIGN_OR_RETURN(ir::Value * idx, ctx.Input(1));
+  AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(OpKind::kGatherNd, {data, idx}, ir::Attrs{{AttrKey::kBatchDims, ctx.AttrInt("batch_dims", 0)}}));
+  return ctx.SetOutput(0, y);
+}
+
 Status ImportSlice(ImportContext& ctx) {
   AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
   std::vector<int64_t> starts, ends, axes, steps;
@@ -192,7 +199,7 @@ Status ImportResize(ImportContext& ctx) {
 }
 
 constexpr ImporterEntry kTable[] = {
-    {"Transpose", ImportTranspose}, {"Concat", ImportConcat}, {"Gather", ImportGather},
+    {"Transpose", ImportTranspose}, {"Concat", ImportConcat}, {"Gather", ImportGather}, {"GatherND", ImportGatherNd},
     {"Slice", ImportSlice},         {"Split", ImportSplit},   {"Expand", ImportExpand},
     {"Tile", ImportTile},           {"Pad", ImportPad},       {"Resize", ImportResize},
 };

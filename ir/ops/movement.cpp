@@ -247,6 +247,62 @@ Status RefGather(const Attrs& attrs, std::span<const Tensor* const> in, std::spa
   return Status::Ok();
 }
 
+// --- gather_nd (ONNX GatherND) ------------------------------------------------------------------
+// data [B..., D...] (b batch dims), indices [B..., I..., k]: out [B..., I..., D[b+k:]...], each index
+// tuple of k entries picking data[batch, i_0, ..., i_{k-1}] (a slice of the dims after them).
+struct GatherNdDims {
+  int64_t b = 0, k = 0;
+};
+
+Expected<GatherNdDims> GatherNdShape(const Attrs& attrs, const TensorType& data, const TensorType& idx) {
+  GatherNdDims d;
+  d.b = ops::AttrInt(attrs, AttrKey::kBatchDims, 0);
+  if (idx.dtype != DType::kI64 && idx.dtype != DType::kI32) return Status::Errorf("indices must be i64 or i32, got {}", idx.ToString());
+  if (data.rank() < 1 || idx.rank() < 1) return Status::Errorf("data {} and indices {} must have rank >= 1", data.ToString(), idx.ToString());
+  if (d.b < 0 || d.b >= std::min(data.rank(), idx.rank())) return Status::Errorf("batch_dims {} out of range", d.b);
+  d.k = idx.shape.back();
+  if (d.k < 1 || d.k > data.rank() - d.b) return Status::Errorf("index tuples of {} entries do not fit {} after {} batch dims", d.k, data.ToString(), d.b);
+  for (int64_t i = 0; i < d.b; ++i) {
+    if (data.shape[i] != idx.shape[i]) return Status::Errorf("batch dim {} differs: {} vs {}", i, data.ToString(), idx.ToString());
+  }
+  return d;
+}
+
+Expected<std::vector<TensorType>> InferGatherNd(const Attrs& attrs, std::span<const TensorType> in) {
+  AGT_ASSIGN_OR_RETURN(GatherNdDims d, GatherNdShape(attrs, in[0], in[1]));
+  Shape out(in[1].shape.begin(), in[1].shape.end() - 1);
+  out.insert(out.end(), in[0].shape.begin() + d.b + d.k, in[0].shape.end());
+  return One(TensorType{in[0].dtype, std::move(out)});
+}
+
+Status RefGatherNd(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out, const RefContext&) {
+  const Shape& ds = in[0]->shape();
+  const Shape& is = in[1]->shape();
+  AGT_ASSIGN_OR_RETURN(GatherNdDims d, GatherNdShape(attrs, in[0]->type(), in[1]->type()));
+  int64_t batch = 1, per_batch_tuples = 1, slice = 1, batch_stride = 1;
+  for (int64_t i = 0; i < d.b; ++i) batch *= ds[i];
+  for (size_t i = static_cast<size_t>(d.b); i + 1 < is.size(); ++i) per_batch_tuples *= is[i];
+  for (size_t i = static_cast<size_t>(d.b + d.k); i < ds.size(); ++i) slice *= ds[i];
+  for (size_t i = static_cast<size_t>(d.b); i < ds.size(); ++i) batch_stride *= ds[i];
+  const std::vector<int64_t> idx = in[1]->ToI64();
+  std::vector<int64_t> map;
+  map.reserve(static_cast<size_t>(out[0].num_elements()));
+  for (int64_t bt = 0; bt < batch; ++bt) {
+    for (int64_t t = 0; t < per_batch_tuples; ++t) {
+      int64_t off = 0;
+      for (int64_t j = 0; j < d.k; ++j) {
+        const int64_t dim = ds[d.b + j];
+        int64_t v = idx[(bt * per_batch_tuples + t) * d.k + j];
+        if (v < -dim || v >= dim) return Status::Errorf("index {} is out of range for dim {} of size {}", v, d.b + j, dim);
+        off = off * dim + (v < 0 ? v + dim : v);
+      }
+      for (int64_t e = 0; e < slice; ++e) map.push_back(bt * batch_stride + off * slice + e);
+    }
+  }
+  ops::GatherElements(*in[0], out[0], map);
+  return Status::Ok();
+}
+
 // --- split --------------------------------------------------------------------------------------
 Expected<std::vector<TensorType>> InferSplit(const Attrs& attrs, std::span<const TensorType> in) {
   const TensorType& x = in[0];
@@ -414,6 +470,7 @@ OpDef DescribeSlice() {
                RefSlice};
 }
 OpDef DescribeGather() { return OpDef{2, 2, {ops::IntAttr(AttrKey::kAxis, 0)}, InferGather, RefGather}; }
+OpDef DescribeGatherNd() { return OpDef{2, 2, {ops::IntAttr(AttrKey::kBatchDims, 0)}, InferGatherNd, RefGatherNd}; }
 OpDef DescribeSplit() {
   return OpDef{1, 1, {ops::IntAttr(AttrKey::kAxis, 0), ops::IntsAttr(AttrKey::kSplit, std::nullopt)}, InferSplit, RefSplit};
 }

@@ -173,6 +173,16 @@ std::unique_ptr<ir::Graph> MaxPoolGroup() {
                        {AttrKey::kPads, std::vector<int64_t>{1, 1, 1, 1}}})});
 }
 
+// GatherND (Hugging Face exports with dynamo): rows of a [2, 50, 64] table picked per batch by index
+// tuples (batch_dims 1), plus an input: one element-wise kernel whose loader reads the indices.
+std::unique_ptr<ir::Graph> GatherNdGroup() {
+  B b;
+  Value* table = b.In({2, 50, 64});
+  Value* idx = b.InI64({2, 30, 1});
+  Value* rows = b.Op(OpKind::kGatherNd, {table, idx}, {{AttrKey::kBatchDims, int64_t{1}}});
+  return b.Done({b.Op(OpKind::kAdd, {rows, b.In({2, 30, 64})})});
+}
+
 std::vector<NamedGroup> ModelShapeGroups() {
   std::vector<NamedGroup> g;
   g.push_back({"vit-b qkv linear 197x768x2304", "gemm_sm90", LinearGroup(197, 768, 2304, "none")});
@@ -202,6 +212,7 @@ std::vector<NamedGroup> ModelShapeGroups() {
   g.push_back({"concat cls + pos", "elementwise", ConcatGroup()});
   g.push_back({"cumsum 25x42", "generic", CumSumGroup()});
   g.push_back({"max_pool 3x3/2 64x112x112", "generic", MaxPoolGroup()});
+  g.push_back({"gather_nd 2x30 rows of 2x50x64 + add", "elementwise", GatherNdGroup()});
   return g;
 }
 
@@ -229,6 +240,7 @@ std::vector<NamedGroup> NumericsGroups() {
   g.push_back({"concat cls + pos", "elementwise", ConcatGroup()});
   g.push_back({"cumsum 25x42", "generic", CumSumGroup()});
   g.push_back({"max_pool 3x3/2 64x112x112", "generic", MaxPoolGroup()});
+  g.push_back({"gather_nd 2x30 rows of 2x50x64 + add", "elementwise", GatherNdGroup()});
   return g;
 }
 

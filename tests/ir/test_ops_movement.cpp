@@ -113,6 +113,21 @@ TEST_CASE("gather: axes, negative indices, index shapes", "[ops][movement]") {
   CHECK_THAT(InferError(OpKind::kGather, {T(DType::kF32, {3}), T(DType::kF32, {1})}), Catch::Contains("indices must be i64 or i32"));
 }
 
+TEST_CASE("gather_nd: the ONNX GatherND examples, negative indices, batch dims, errors", "[ops][movement]") {
+  Tensor x = Iota({2, 2});   // [[0, 1], [2, 3]]
+  RequireClose(Run1(OpKind::kGatherNd, {x, I64({2, 2}, {0, 0, 1, 1})}).out, {2}, {0, 3});
+  RequireClose(Run1(OpKind::kGatherNd, {x, I64({2, 1}, {1, 0})}).out, {2, 2}, {2, 3, 0, 1});
+  RequireClose(Run1(OpKind::kGatherNd, {x, I64({1, 2}, {-1, -2})}).out, {1}, {2});
+  Tensor y = Iota({2, 2, 2});   // [[[0, 1], [2, 3]], [[4, 5], [6, 7]]]
+  RequireClose(Run1(OpKind::kGatherNd, {y, I64({2, 2}, {0, 1, 1, 0})}).out, {2, 2}, {2, 3, 4, 5});
+  RequireClose(Run1(OpKind::kGatherNd, {y, I64({2, 1, 2}, {0, 1, 1, 0})}).out, {2, 1, 2}, {2, 3, 4, 5});
+  // batch_dims 1: each batch picks from its own slice.
+  RequireClose(Run1(OpKind::kGatherNd, {y, I64({2, 1}, {1, 0})}, {{AttrKey::kBatchDims, int64_t{1}}}).out, {2, 2}, {2, 3, 4, 5});
+  CHECK_THAT(Run1(OpKind::kGatherNd, {x, I64({1, 2}, {0, 2})}).error, Catch::Contains("index 2 is out of range"));
+  CHECK_THAT(InferError(OpKind::kGatherNd, {T(DType::kF32, {2, 2}), T(DType::kI64, {1, 3})}), Catch::Contains("do not fit"));
+  CHECK_THAT(InferError(OpKind::kGatherNd, {T(DType::kF32, {2, 2}), T(DType::kF32, {1, 2})}), Catch::Contains("indices must be i64 or i32"));
+}
+
 TEST_CASE("split into given sizes", "[ops][movement]") {
   Tensor x = Iota({2, 5});
   auto r = RunOp(OpKind::kSplit, {x}, {{AttrKey::kAxis, int64_t{1}}, {AttrKey::kSplit, Ints{2, 0, 3}}});
