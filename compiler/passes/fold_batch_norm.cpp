@@ -26,6 +26,32 @@ std::optional<std::vector<float>> PerChannel(const ir::Value* v, int64_t channel
   return x;
 }
 
+// Whether `conv` can take a fold: a conv2d with constant weight (and bias), its output used only once.
+bool Foldable(const ir::Graph& g, const ir::Node* conv) {
+  return conv != nullptr && conv->output()->uses().size() == 1 && !g.IsGraphOutput(conv->output()) &&
+         conv->input(1)->is_constant() && (conv->num_inputs() < 3 || conv->input(2)->is_constant());
+}
+
+// y * scale[c] + shift[c] after `conv` as one conv: W' = W * scale per output channel, b' = b * scale +
+// shift (the weight kept as it is when every scale is 1). Inserted before `before`; names from `tag`.
+Expected<ir::Node*> FoldScaleShift(ir::Graph& g, const ir::Node& conv, const std::vector<double>& scale,
+                                   const std::vector<double>& shift, const std::string& tag, ir::Node* before) {
+  const ir::Tensor& w = conv.input(1)->data();
+  const int64_t out_ch = w.shape()[0], per_ch = w.num_elements() / out_ch;
+  std::vector<float> wv = w.ToF32();
+  std::vector<float> b = conv.num_inputs() > 2 ? conv.input(2)->data().ToF32() : std::vector<float>(out_ch, 0.0f);
+  bool unit = true;
+  for (int64_t c = 0; c < out_ch; ++c) {
+    unit = unit && scale[c] == 1.0;
+    for (int64_t i = 0; i < per_ch; ++i) wv[c * per_ch + i] = static_cast<float>(wv[c * per_ch + i] * scale[c]);
+    b[c] = static_cast<float>(b[c] * scale[c] + shift[c]);
+  }
+  const std::string base = conv.name().empty() ? conv.output()->name() : conv.name();
+  ir::Value* nw = unit ? conv.input(1) : g.AddConstant(base + ".weight_" + tag, ir::Tensor::FromF32(w.dtype(), w.shape(), wv));
+  ir::Value* nb = g.AddConstant(base + ".bias_" + tag, ir::Tensor::FromF32(w.dtype(), {out_ch}, b));
+  return g.AddNode(ir::OpKind::kConv2d, {conv.input(0), nw, nb}, conv.attrs(), conv.name(), before);
+}
+
 // conv2d (constant weight and bias) -> mul or add by a per-channel constant, the conv's only use: the
 // scale folds into the weight and bias, the shift into the bias.
 Expected<bool> FoldChannelAffine(ir::Graph& g) {
@@ -36,28 +62,13 @@ Expected<bool> FoldChannelAffine(ir::Graph& g) {
     if ((op->op() != ir::OpKind::kMul && op->op() != ir::OpKind::kAdd) || op->num_inputs() != 2) continue;
     for (int side = 0; side < 2; ++side) {
       ir::Node* conv = ProducerIs(op->input(side), ir::OpKind::kConv2d);
-      if (conv == nullptr || conv->output()->uses().size() != 1 || g.IsGraphOutput(conv->output())) continue;
-      if (!conv->input(1)->is_constant() || (conv->num_inputs() > 2 && !conv->input(2)->is_constant())) continue;
-      const ir::Tensor& w = conv->input(1)->data();
-      const int64_t out_ch = w.shape()[0];
+      if (!Foldable(g, conv)) continue;
+      const int64_t out_ch = conv->input(1)->shape()[0];
       auto k = PerChannel(op->input(1 - side), out_ch);
       if (!k || op->output()->shape() != conv->output()->shape()) continue;
-      std::vector<float> wv = w.ToF32();
-      std::vector<float> b = conv->num_inputs() > 2 ? conv->input(2)->data().ToF32() : std::vector<float>(out_ch, 0.0f);
-      const int64_t per_ch = w.num_elements() / out_ch;
-      for (int64_t c = 0; c < out_ch; ++c) {
-        if (op->op() == ir::OpKind::kMul) {
-          for (int64_t i = 0; i < per_ch; ++i) wv[c * per_ch + i] *= (*k)[c];
-          b[c] *= (*k)[c];
-        } else {
-          b[c] += (*k)[c];
-        }
-      }
-      const std::string base = conv->name().empty() ? conv->output()->name() : conv->name();
-      ir::Value* nw = op->op() == ir::OpKind::kMul ? g.AddConstant(base + ".weight_scaled", ir::Tensor::FromF32(w.dtype(), w.shape(), wv))
-                                                   : conv->input(1);
-      ir::Value* nb = g.AddConstant(base + ".bias_folded", ir::Tensor::FromF32(w.dtype(), {out_ch}, b));
-      AGT_ASSIGN_OR_RETURN(ir::Node * folded, g.AddNode(ir::OpKind::kConv2d, {conv->input(0), nw, nb}, conv->attrs(), conv->name(), op));
+      const bool mul = op->op() == ir::OpKind::kMul;
+      const std::vector<double> kd(k->begin(), k->end()), ones(kd.size(), 1.0), zeros(kd.size(), 0.0);
+      AGT_ASSIGN_OR_RETURN(ir::Node * folded, FoldScaleShift(g, *conv, mul ? kd : ones, mul ? zeros : kd, mul ? "scaled" : "shifted", op));
       r.Replace(op->output(), folded->output());
       break;
     }
@@ -74,30 +85,21 @@ Expected<bool> RunFoldBatchNorm(ir::Graph& g) {
   for (ir::Node* bn : order) {
     if (bn->op() != ir::OpKind::kBatchNorm) continue;
     ir::Node* conv = ProducerIs(bn->input(0), ir::OpKind::kConv2d);
-    if (conv == nullptr || conv->output()->uses().size() != 1 || g.IsGraphOutput(conv->output())) continue;
-    bool all_const = conv->input(1)->is_constant() && (conv->num_inputs() < 3 || conv->input(2)->is_constant());
+    if (!Foldable(g, conv)) continue;
+    bool all_const = true;
     for (size_t i = 1; i < 5; ++i) all_const &= bn->input(i)->is_constant();
     if (!all_const) continue;
-    const ir::Tensor& w = conv->input(1)->data();
-    int64_t out_ch = w.shape()[0];
-    int64_t per_ch = out_ch == 0 ? 0 : w.num_elements() / out_ch;
+    const size_t out_ch = static_cast<size_t>(conv->input(1)->shape()[0]);
     double eps = bn->attrs().f(ir::AttrKey::kEpsilon);
-    std::vector<float> scale = bn->input(1)->data().ToF32(), beta = bn->input(2)->data().ToF32(),
+    std::vector<float> gamma = bn->input(1)->data().ToF32(), beta = bn->input(2)->data().ToF32(),
                        mean = bn->input(3)->data().ToF32(), var = bn->input(4)->data().ToF32();
-    std::vector<float> b = conv->num_inputs() > 2 ? conv->input(2)->data().ToF32() : std::vector<float>(out_ch, 0.0f);
-    std::vector<float> wv = w.ToF32();
-    std::vector<float> nb(static_cast<size_t>(out_ch));
-    for (int64_t c = 0; c < out_ch; ++c) {
-      double k = scale[c] / std::sqrt(static_cast<double>(var[c]) + eps);
-      for (int64_t i = 0; i < per_ch; ++i) wv[c * per_ch + i] = static_cast<float>(wv[c * per_ch + i] * k);
-      nb[c] = static_cast<float>((b[c] - mean[c]) * k + beta[c]);
+    // k = gamma / sqrt(var + eps); y = (x - mean) * k + beta = x * k + (beta - mean * k).
+    std::vector<double> k(out_ch), shift(out_ch);
+    for (size_t c = 0; c < out_ch; ++c) {
+      k[c] = gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps);
+      shift[c] = beta[c] - mean[c] * k[c];
     }
-    ir::DType dt = w.dtype();
-    std::string base = conv->name().empty() ? conv->output()->name() : conv->name();
-    ir::Value* nw = g.AddConstant(base + ".weight_bn", ir::Tensor::FromF32(dt, w.shape(), wv));
-    ir::Value* nbias = g.AddConstant(base + ".bias_bn", ir::Tensor::FromF32(dt, {out_ch}, nb));
-    AGT_ASSIGN_OR_RETURN(ir::Node * folded, g.AddNode(ir::OpKind::kConv2d, {conv->input(0), nw, nbias}, conv->attrs(),
-                                                     conv->name(), bn));
+    AGT_ASSIGN_OR_RETURN(ir::Node * folded, FoldScaleShift(g, *conv, k, shift, "bn", bn));
     r.Replace(bn->output(), folded->output());
   }
   bool changed = r.Finish();
