@@ -43,10 +43,11 @@ for s in "${steps[@]}"; do
       python3 -c "import torch; print('torch', torch.__version__, torch.version.cuda)" | tee -a "$OUT/gputests.log" ;;
     gputests)
       # GPUTESTS narrows the binaries ("test_driver test_runtime"); default: every test_* carried.
+      # GPUTEST_FILTER replaces the Catch2 test spec "[gpu]" (one argument: names or tags, comma-separated).
       bins=("$CARRY"/bin/test_*); [ -n "${GPUTESTS:-}" ] && { bins=(); for b in $GPUTESTS; do bins+=("$CARRY/bin/$b"); done; }
       for t in "${bins[@]}"; do
         echo "== $(basename "$t") [gpu]"
-        "$t" "[gpu]" --durations no 2>&1 | tee -a "$OUT/gputests.log" | tail -n 60
+        "$t" "${GPUTEST_FILTER:-[gpu]}" --durations no 2>&1 | tee -a "$OUT/gputests.log" | tail -n 60
       done ;;
     bench)
       # The codegen micro-benchmarks (hidden Catch2 cases): ViT-B's Linear layers and attention, and the
