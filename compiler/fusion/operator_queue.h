@@ -16,9 +16,12 @@ enum class QueueOrder : uint8_t {
   kChainFirst,    // after an op, its light (element-wise/injective/reduction) consumers next: epilogues stay adjacent
   kAnchorsEarly,  // ready matrix products and opaque ops first, light ops later, each just before its consumer chain:
                   // the injective prologues of an attention land between the projections and the matmuls
+  kViewsLate,     // chain-first, but an injective op (a view: reshape, transpose, pad, ...) waits until no other op
+                  // is ready, unless it continues a chain of views: an attention's head splits gather right
+                  // before its matmuls while the rest of the model keeps chain-first's epilogues
 };
 inline constexpr QueueOrder kAllQueueOrders[] = {QueueOrder::kGraph, QueueOrder::kChainFirst,
-                                                  QueueOrder::kAnchorsEarly};
+                                                  QueueOrder::kAnchorsEarly, QueueOrder::kViewsLate};
 
 std::string_view QueueOrderName(QueueOrder o);
 // A permutation of 0..g.size()-1 that is a topological order of g. Deterministic.

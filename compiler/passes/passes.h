@@ -25,6 +25,9 @@ Expected<bool> RunCanonicalLayerNorm(ir::Graph& g);
 Expected<bool> RunMatMulToLinear(ir::Graph& g);
 // fold_batch_norm.cpp: batch_norm after conv2d with constant parameters folds into the conv.
 Expected<bool> RunFoldBatchNorm(ir::Graph& g);
+// fold_scale_into_linear.cpp: a mul (or div) by one constant number after a linear layer, through
+// single-use reshapes and transposes, folds into the layer's weight and bias.
+Expected<bool> RunFoldScaleIntoLinear(ir::Graph& g);
 // A non-overlapping patch-embedding conv followed by its flatten to tokens -> im2col reshapes + linear.
 Expected<bool> RunPatchEmbedToLinear(ir::Graph& g);
 // A 1x1 conv over tokens turned into an image (transpose + reshape) -> linear on the tokens, then the

@@ -21,6 +21,7 @@ std::vector<PassEntry> FrontendPasses() {
       {"canonical-layer-norm", RunCanonicalLayerNorm},
       {"matmul-to-linear", RunMatMulToLinear},
       {"fold-batch-norm", RunFoldBatchNorm},
+      {"fold-scale-into-linear", RunFoldScaleIntoLinear},
       // After the batch norms fold into their convs, so the convs they leave are whole.
       {"patch-embed-to-linear", RunPatchEmbedToLinear},
       {"token-conv-to-linear", RunTokenConvToLinear},

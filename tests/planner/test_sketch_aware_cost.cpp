@@ -103,6 +103,14 @@ TEST_CASE("plan tasks: Hugging Face DETR's masked attention gets fast kernels", 
     }
     CHECK(attention >= 3);
     CHECK(guarded >= 2);
+    // The head splits (reshape + transpose of each projection) and the sqrt(1/sqrt(d)) scalings of q
+    // and k run in no kernel of their own: the scalings fold into the projections' weights
+    // (fold-scale-into-linear) and the splits into the attention (the views-late queue order).
+    for (const tasks::Task& t : p.final.tasks) {
+      INFO(t.ops);
+      CHECK(t.ops != "reshape+transpose");
+      CHECK_FALSE((t.kind == fusion::GroupKind::kElementwise && t.ops.find("mul") != std::string::npos));
+    }
   }
   // The torchvision-style export of the same model needs none of it: the same plan.
   auto tv = Load(std::string(AGT_TEST_DATA_DIR) + "/torch/detr-resnet50-e6-torchscript/model.onnx");
