@@ -2,7 +2,7 @@
 // table: which channels-last conv groups it takes (and which it leaves to the mma.sync sketch, and
 // why), kernels compiling through NVRTC, and [gpu] its kernels against the reference interpreter at
 // the convolution shapes of ResNet-50 (DETR's backbone at 800x1333) and SETR-PUP's head, fp16 and
-// bf16, with each epilogue (bias, ReLU, residual add + ReLU), outputs poisoned. A hidden benchmark
+// bf16 (and tf32, which the mma.sync sketch takes), with each epilogue (bias, ReLU, residual add + ReLU), outputs poisoned. A hidden benchmark
 // ([.bench][gpu]) times each shape's default program for the kernel table (scripts/gpu/bench_conv_torch.py
 // times cuDNN beside it).
 #include <cmath>
@@ -120,9 +120,13 @@ TEST_CASE("conv on the Hopper core: default and sampled programs compile through
   }
 }
 
-// Every conv of `shapes` x epilogue x precision: the default program and `samples` sampled ones,
-// against the interpreter; a table of relative errors. Returns the failures.
-int CheckAgainstInterpreter(test::GpuHarness& gpu, const std::vector<ConvShape>& shapes, int samples) {
+// Every conv of `shapes`, each with one epilogue and one precision (both cycled; `precisions` empty:
+// fp16 and bf16 alternately): the default program and `samples` sampled ones, against the
+// interpreter; a table of relative errors. fp16/bf16 must take the Hopper core, tf32 the mma.sync
+// sketch (its cp.async gathers). Returns the failures.
+int CheckAgainstInterpreter(test::GpuHarness& gpu, const std::vector<ConvShape>& shapes, int samples,
+                            std::vector<Precision> precisions = {}) {
+  if (precisions.empty()) precisions = {Precision::kFP16, Precision::kBF16};
   const char* epis[] = {"none", "relu", "residual_relu"};
   std::vector<std::unique_ptr<ir::Graph>> graphs;
   std::vector<TaskContext> tasks;
@@ -130,7 +134,7 @@ int CheckAgainstInterpreter(test::GpuHarness& gpu, const std::vector<ConvShape>&
   tasks.reserve(shapes.size());
   for (size_t i = 0; i < shapes.size(); ++i) {
     graphs.push_back(Group(shapes[i], epis[i % 3]));
-    const Precision p = i % 2 == 0 ? Precision::kFP16 : Precision::kBF16;
+    const Precision p = precisions[i % precisions.size()];
     tasks.push_back(Context(*graphs.back(), p));
     names.push_back(fmt::format("{} {} {}", shapes[i].name, epis[i % 3], PrecisionName(p)));
   }
@@ -138,7 +142,7 @@ int CheckAgainstInterpreter(test::GpuHarness& gpu, const std::vector<ConvShape>&
   std::vector<test::CompileJob> jobs;
   std::vector<size_t> task_of;
   for (size_t ti = 0; ti < tasks.size(); ++ti) {
-    REQUIRE(tasks[ti].rule == "gemm_sm90");
+    REQUIRE(tasks[ti].rule == (tasks[ti].task.precision == Precision::kTF32 ? "gemm" : "gemm_sm90"));
     auto ctx = tasks[ti].Space(tasks[ti].sketches.front());
     REQUIRE(ctx.ok());
     jobs.push_back({&tasks[ti], Program{tasks[ti].task, tasks[ti].sketches.front(), DefaultAnnotation(*ctx)}});
@@ -193,6 +197,18 @@ TEST_CASE("conv on the Hopper core: kernels match the reference interpreter at e
   auto gpu = test::GpuHarnessOrSkip();
   if (!gpu) return;
   CHECK(CheckAgainstInterpreter(*gpu, ModelConvs(), 0) == 0);
+}
+
+TEST_CASE("tf32 convs (the mma.sync sketch's cp.async gathers) match the interpreter at odd shapes", "[gpu][codegen][sm90]") {
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
+  CHECK(CheckAgainstInterpreter(*gpu, SmallConvs(), 1, {Precision::kTF32}) == 0);
+}
+
+TEST_CASE("tf32 convs (the mma.sync sketch's cp.async gathers) match the interpreter at every ResNet-50 and SETR-PUP conv shape", "[gpu][codegen][sm90][full]") {
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
+  CHECK(CheckAgainstInterpreter(*gpu, ModelConvs(), 0, {Precision::kTF32}) == 0);
 }
 
 // The kernel table's side of ours: each model conv shape's default program with its epilogue, timed in a
