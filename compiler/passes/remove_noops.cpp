@@ -2,8 +2,12 @@
 // pad, resize, cast or concat that change nothing; transpose by the identity permutation) are
 // bypassed, a reshape of a reshape reads the first one's input, and a transpose that only moves
 // dims of size 1 becomes a reshape. Exporters leave many of these (Flatten then Reshape, Dropout,
-// Expand to the same shape) and each would otherwise cost a kernel launch or block a fusion.
+// Expand to the same shape) and each would otherwise cost a kernel launch or block a fusion. So are
+// x + 0, x - 0, x * 1 and x / 1 by constants that do not broadcast x: Hugging Face's attention masks
+// at batch 1 without padding fold to an all-zero additive mask, which would otherwise be read for
+// every score.
 #include "compiler/passes/passes.h"
+#include "compiler/passes/pattern.h"
 
 namespace agt::passes {
 namespace {
@@ -39,6 +43,22 @@ bool IsNoOp(const ir::Node& n) {
     default:
       return false;
   }
+}
+
+// For x + 0, 0 + x, x - 0, x * 1, 1 * x and x / 1 (the constant all zeros or all ones, exactly, and x
+// already of the result's type): x; else null.
+ir::Value* PassedThrough(const ir::Node& n) {
+  if (n.num_inputs() != 2 || n.num_outputs() != 1 || !ir::IsFloat(n.output(0)->dtype())) return nullptr;
+  const bool add = n.op() == OpKind::kAdd, sub = n.op() == OpKind::kSub, mul = n.op() == OpKind::kMul,
+             div = n.op() == OpKind::kDiv;
+  if (!add && !sub && !mul && !div) return nullptr;
+  const double unit = add || sub ? 0.0 : 1.0;
+  const bool commutes = add || mul;
+  for (int side = 1; side >= (commutes ? 0 : 1); --side) {
+    ir::Value* x = n.input(1 - side);
+    if (IsConstEqual(n.input(side), unit, 0.0) && x->type() == n.output(0)->type()) return x;
+  }
+  return nullptr;
 }
 
 // A transpose whose dims of size > 1 keep their relative order moves no data: it is a reshape.
@@ -82,8 +102,9 @@ Expected<bool> RunRemoveNoOps(ir::Graph& g) {
       changed = true;
       n = r;
     }
-    if (!IsNoOp(*n)) continue;
-    ir::Value* in = n->input(0);
+    ir::Value* through = PassedThrough(*n);
+    if (through == nullptr && !IsNoOp(*n)) continue;
+    ir::Value* in = through != nullptr ? through : n->input(0);
     ir::Value* out = n->output(0);
     bool out_is_output = g.IsGraphOutput(out);
     // A graph output that would become an input, a constant or a second output keeps its node.

@@ -88,5 +88,61 @@ graph main(%x: f32[3]) {
   CHECK(g->num_nodes() == 1);
 }
 
+TEST_CASE("x + 0, x * 1, x - 0 and x / 1 by constants that do not broadcast x are bypassed", "[passes][noops]") {
+  // Hugging Face's additive attention mask at batch 1 without padding: a constant of zeros.
+  auto [g, changed] = test::RunPassChecked(R"(
+graph main(%s: f32[1,2,3,3]) {
+  %mask = constant f32[1,1,3,3] [0, 0, 0, 0, 0, 0, 0, 0, 0]
+  %one = constant f32[1] [1]
+  %zero = constant f32[] [0]
+  %a = add(%s, %mask)
+  %b = mul(%one, %a)
+  %c = sub(%b, %zero)
+  %d = div(%c, %one)
+  %p = softmax(%d) {axis = -1}
+  return %p
+}
+)", passes::RunRemoveNoOps);
+  CHECK(changed);
+  CHECK(OpSequence(*g) == Ops{"softmax"});
+}
+
+TEST_CASE("a mask that is not all zeros, a broadcast, 0 - x and 1 / x stay", "[passes][noops]") {
+  const char* cases[] = {
+      R"(graph main(%s: f32[1,2,3,3]) {
+  %mask = constant f32[1,1,3,3] [0, 0, 0, 0, -10000, 0, 0, 0, 0]
+  %a = add(%s, %mask)
+  return %a
+})",
+      // the constant broadcasts x to a larger result
+      R"(graph main(%s: f32[1,3]) {
+  %z = constant f32[2,3] [0, 0, 0, 0, 0, 0]
+  %a = add(%s, %z)
+  return %a
+})",
+      R"(graph main(%s: f32[3]) {
+  %z = constant f32[1] [0]
+  %a = sub(%z, %s)
+  return %a
+})",
+      R"(graph main(%s: f32[3]) {
+  %o = constant f32[1] [1]
+  %a = div(%o, %s)
+  return %a
+})",
+      // a near-one factor is not one
+      R"(graph main(%s: f32[3]) {
+  %o = constant f32[1] [1.0001]
+  %a = mul(%s, %o)
+  return %a
+})",
+  };
+  for (const char* text : cases) {
+    INFO(text);
+    auto [g, changed] = test::RunPassChecked(text, passes::RunRemoveNoOps);
+    CHECK_FALSE(changed);
+  }
+}
+
 }  // namespace
 }  // namespace agt
