@@ -1,6 +1,7 @@
 // `autogtco ops` lists the ONNX operators the frontend imports (ai.onnx domain), each with its family
 // and the opsets it is imported from, and marks the ones taken only with constant inputs (computed at
 // import, as exporters use them in shape arithmetic). `--format csv` prints the same as CSV.
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -18,16 +19,18 @@ void AddOpsCommand(CLI::App& app, CommandContext&) {
   cmd->add_option("--format", *format, "text (default) or csv")->check(CLI::IsMember({"text", "csv"}));
   cmd->callback([format] {
     const std::vector<frontend::SupportedOp> ops = frontend::SupportedOps();
-    const std::string opsets = fmt::format("{}-{}", frontend::kMinOpset, frontend::kMaxOpset);
+    auto opsets = [](const frontend::SupportedOp& o) {
+      return fmt::format("{}-{}", std::max(frontend::kMinOpset, o.since_opset), frontend::kMaxOpset);
+    };
     if (*format == "csv") {
       fmt::print("op_type,family,opsets,constants_only\n");
-      for (const auto& o : ops) fmt::print("{},{},{},{}\n", o.op_type, o.family, opsets, o.constants_only ? 1 : 0);
+      for (const auto& o : ops) fmt::print("{},{},{},{}\n", o.op_type, o.family, opsets(o), o.constants_only ? 1 : 0);
     } else {
       fmt::print("{} ONNX operators (domain ai.onnx), imported from opsets {} to {} (newer opsets with a warning)\n",
                  ops.size(), frontend::kMinOpset, frontend::kMaxOpset);
       fmt::print("{:<24} {:<30} {}\n", "op", "family", "opsets");
       for (const auto& o : ops) {
-        fmt::print("{:<24} {:<30} {}{}\n", o.op_type, o.family, opsets, o.constants_only ? "  (constant inputs only)" : "");
+        fmt::print("{:<24} {:<30} {}{}\n", o.op_type, o.family, opsets(o), o.constants_only ? "  (constant inputs only)" : "");
       }
     }
   });

@@ -6,14 +6,26 @@
 
 namespace agt::frontend {
 
-ImporterFn FindImporter(std::string_view op_type) {
+namespace {
+const ImporterEntry* FindEntry(std::string_view op_type) {
   for (auto table : {ElementwiseImporters(), LinalgImporters(), NormReduceImporters(), ShapeImporters(),
                      MovementImporters(), FoldOnlyImporters()}) {
     for (const ImporterEntry& e : table) {
-      if (e.op_type == op_type) return e.fn;
+      if (e.op_type == op_type) return &e;
     }
   }
   return nullptr;
+}
+}  // namespace
+
+ImporterFn FindImporter(std::string_view op_type) {
+  const ImporterEntry* e = FindEntry(op_type);
+  return e != nullptr ? e->fn : nullptr;
+}
+
+int64_t ImporterSinceOpset(std::string_view op_type) {
+  const ImporterEntry* e = FindEntry(op_type);
+  return e != nullptr ? e->since_opset : 0;
 }
 
 std::vector<SupportedOp> SupportedOps() {
@@ -23,7 +35,7 @@ std::vector<SupportedOp> SupportedOps() {
       {"normalisation and reduction", NormReduceImporters()}, {"shape", ShapeImporters()},
       {"data movement", MovementImporters()}, {"constants only", FoldOnlyImporters()}};
   for (const auto& [family, table] : tables) {
-    for (const ImporterEntry& e : table) out.push_back({e.op_type, family, table.data() == FoldOnlyImporters().data()});
+    for (const ImporterEntry& e : table) out.push_back({e.op_type, family, table.data() == FoldOnlyImporters().data(), e.since_opset});
   }
   std::sort(out.begin(), out.end(), [](const SupportedOp& a, const SupportedOp& b) { return a.op_type < b.op_type; });
   return out;

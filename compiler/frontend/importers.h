@@ -18,6 +18,7 @@ using ImporterFn = Status (*)(ImportContext& ctx);
 struct ImporterEntry {
   std::string_view op_type;
   ImporterFn fn;
+  int64_t since_opset = 0;   // the opset that defines the op, when later than the frontend's minimum
 };
 
 std::span<const ImporterEntry> ElementwiseImporters();   // importers_elementwise.cpp
@@ -29,6 +30,8 @@ std::span<const ImporterEntry> FoldOnlyImporters();      // importers_fold_only.
 
 // The importer of an ai.onnx op type, or null when the op is not supported.
 ImporterFn FindImporter(std::string_view op_type);
+// The opset that defines `op_type`, when later than the frontend's minimum (else 0).
+int64_t ImporterSinceOpset(std::string_view op_type);
 
 // Every supported ai.onnx op type, sorted by name: its family (the importers_*.cpp file) and whether it
 // is imported only when its inputs are constants (computed at import, never a kernel).
@@ -36,6 +39,7 @@ struct SupportedOp {
   std::string_view op_type;
   std::string_view family;
   bool constants_only = false;
+  int64_t since_opset = 0;
 };
 std::vector<SupportedOp> SupportedOps();
 

@@ -1,7 +1,7 @@
 // Importers of ONNX's matrix products and convolutions: MatMul, Gemm (-> linear with its weight in
 // [K, N] layout: transB, alpha and beta fold into the constant weight and bias), Conv (2-D,
-// explicit padding), MaxPool, GlobalAveragePool (a mean over H and W) and BatchNormalization
-// (inference form).
+// explicit padding), MaxPool, GlobalAveragePool (a mean over H and W), AveragePool (a depthwise
+// conv by ones, times each output's 1 / window count) and BatchNormalization (inference form).
 #include "compiler/frontend/importers.h"
 
 namespace agt::frontend {
@@ -111,6 +111,48 @@ Status ImportMaxPool(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+// AveragePool as a depthwise conv whose weights are all ones, times the constant 1 / (window taps
+// counted) of each output position: every tap with count_include_pad=1, the taps inside the image
+// with 0 (ONNX's default).
+Status ImportAveragePool(ImportContext& ctx) {
+  AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
+  if (x->shape().size() != 4 || !ir::IsFloat(x->dtype())) {
+    return ctx.Error("only 2-D average pooling of a float [N, C, H, W] input is supported, got {}", x->type().ToString());
+  }
+  if (ctx.AttrInt("ceil_mode", 0) != 0) return ctx.Error("ceil_mode=1 is not supported: export with ceil_mode=False");
+  ir::Attrs attrs;
+  AGT_RETURN_IF_ERROR(WindowAttrs(ctx, attrs));
+  const std::vector<int64_t> k = ctx.AttrInts("kernel_shape");
+  if (k.size() != 2 || k[0] < 1 || k[1] < 1) return ctx.Error("kernel_shape must be 2 positive values");
+  const std::vector<int64_t> pads = attrs.ints(AttrKey::kPads), st = attrs.ints(AttrKey::kStrides),
+                             dil = attrs.ints(AttrKey::kDilations);
+  const int64_t c = x->shape()[1], h = x->shape()[2], w = x->shape()[3];
+  const int64_t oh = (h + pads[0] + pads[2] - dil[0] * (k[0] - 1) - 1) / st[0] + 1;
+  const int64_t ow = (w + pads[1] + pads[3] - dil[1] * (k[1] - 1) - 1) / st[1] + 1;
+  if (oh < 1 || ow < 1) return ctx.Error("the window is larger than the padded input {}", x->type().ToString());
+  const bool include_pad = ctx.AttrInt("count_include_pad", 0) != 0;
+  std::vector<float> inv(static_cast<size_t>(oh * ow));
+  for (int64_t y = 0; y < oh; ++y) {
+    for (int64_t xo = 0; xo < ow; ++xo) {
+      int64_t taps = 0;
+      for (int64_t i = 0; i < k[0]; ++i) {
+        for (int64_t j = 0; j < k[1]; ++j) {
+          const int64_t r = y * st[0] - pads[0] + i * dil[0], q = xo * st[1] - pads[1] + j * dil[1];
+          taps += include_pad || (r >= 0 && r < h && q >= 0 && q < w);
+        }
+      }
+      inv[static_cast<size_t>(y * ow + xo)] = taps > 0 ? 1.0f / static_cast<float>(taps) : 0.0f;
+    }
+  }
+  ir::Value* ones = ctx.Constant(ir::Tensor::FromF32(x->dtype(), {c, 1, k[0], k[1]},
+                                                     std::vector<float>(static_cast<size_t>(c * k[0] * k[1]), 1.0f)));
+  attrs.set(AttrKey::kGroup, c);
+  AGT_ASSIGN_OR_RETURN(ir::Value * sums, ctx.Emit(OpKind::kConv2d, {x, ones}, attrs));
+  ir::Value* scale = ctx.Constant(ir::Tensor::FromF32(x->dtype(), {1, 1, oh, ow}, inv));
+  AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(OpKind::kMul, {sums, scale}));
+  return ctx.SetOutput(0, y);
+}
+
 Status ImportGlobalAveragePool(ImportContext& ctx) {
   AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
   std::vector<int64_t> axes;
@@ -142,6 +184,7 @@ constexpr ImporterEntry kTable[] = {
     {"Conv", ImportConv},
     {"MaxPool", ImportMaxPool},
     {"GlobalAveragePool", ImportGlobalAveragePool},
+    {"AveragePool", ImportAveragePool},
     {"BatchNormalization", ImportBatchNorm},
 };
 

@@ -1,7 +1,10 @@
 // Importers of ONNX's normalisations and reductions: LayerNormalization (the scale and bias are
 // expanded to the normalised dims when given broadcastable), Softmax, BatchNormalization lives
 // with the convolutions; ReduceMean/ReduceSum/ReduceMax with axes as an attribute (older opsets)
-// or a constant input (ReduceSum from 13, the others from 18), and CumSum.
+// or a constant input (ReduceSum from 13, the others from 18), and CumSum. LogSoftmax,
+// InstanceNormalization and GroupNormalization are written in those ops: LogSoftmax as
+// (x - max) - log(sum(exp(x - max))), the two normalisations as a layer_norm over each instance's or
+// group's values (unit scale, zero shift) followed by the per-channel scale and bias.
 #include "compiler/frontend/importers.h"
 
 namespace agt::frontend {
@@ -45,6 +48,89 @@ Status ImportSoftmax(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+Status ImportLogSoftmax(ImportContext& ctx) {
+  AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
+  const int64_t raw = ctx.AttrInt("axis", -1);
+  auto axis = ir::NormalizeAxis(raw, static_cast<int64_t>(x->shape().size()));
+  if (!axis) return ctx.Error("axis {} is out of range for {}", raw, x->type().ToString());
+  const ir::Attrs over{{AttrKey::kAxes, std::vector<int64_t>{*axis}}, {AttrKey::kKeepDims, int64_t{1}}};
+  AGT_ASSIGN_OR_RETURN(ir::Value * m, ctx.Emit(OpKind::kReduceMax, {x}, over));
+  AGT_ASSIGN_OR_RETURN(ir::Value * shifted, ctx.Emit(OpKind::kSub, {x, m}));
+  AGT_ASSIGN_OR_RETURN(ir::Value * e, ctx.Emit(OpKind::kExp, {shifted}));
+  AGT_ASSIGN_OR_RETURN(ir::Value * sum, ctx.Emit(OpKind::kReduceSum, {e}, over));
+  AGT_ASSIGN_OR_RETURN(ir::Value * lse, ctx.Emit(OpKind::kLog, {sum}));
+  AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(OpKind::kSub, {shifted, lse}));
+  return ctx.SetOutput(0, y);
+}
+
+// x [N, C, spatial...] normalised over groups of `groups` channels each with their spatial values
+// (layer_norm with unit scale and zero shift), then y = normalised * scale[c] + bias[c], both [C].
+Expected<ir::Value*> NormalizeGroups(ImportContext& ctx, ir::Value* x, int64_t groups, ir::Value* scale,
+                                     ir::Value* bias, double eps) {
+  const ir::Shape& s = x->shape();
+  const int64_t n = s[0], c = s[1];
+  const int64_t per_group = ir::NumElements(s) / (n * groups);
+  AGT_ASSIGN_OR_RETURN(ir::Value * rows, ctx.Reshape(x, {n, groups, per_group}));
+  ir::Value* ones = ctx.Constant(ir::Tensor::FromF32(x->dtype(), {per_group}, std::vector<float>(per_group, 1.0f)));
+  ir::Value* zeros = ctx.Constant(ir::Tensor::FromF32(x->dtype(), {per_group}, std::vector<float>(per_group, 0.0f)));
+  AGT_ASSIGN_OR_RETURN(ir::Value * normed, ctx.Emit(OpKind::kLayerNorm, {rows, ones, zeros},
+                                                    ir::Attrs{{AttrKey::kAxis, int64_t{2}}, {AttrKey::kEpsilon, eps}}));
+  ir::Shape per_channel(s.size(), 1);
+  per_channel[1] = c;
+  AGT_ASSIGN_OR_RETURN(normed, ctx.Reshape(normed, s));
+  AGT_ASSIGN_OR_RETURN(scale, ctx.Reshape(scale, per_channel));
+  AGT_ASSIGN_OR_RETURN(bias, ctx.Reshape(bias, per_channel));
+  AGT_ASSIGN_OR_RETURN(ir::Value * scaled, ctx.Emit(OpKind::kMul, {normed, scale}));
+  return ctx.Emit(OpKind::kAdd, {scaled, bias});
+}
+
+// The [N, C, ...] input and its per-channel scale and bias (inputs 0-2), checked.
+Status NormInputs(ImportContext& ctx, ir::Value*& x, ir::Value*& scale, ir::Value*& bias) {
+  AGT_ASSIGN_OR_RETURN(x, ctx.Input(0));
+  AGT_ASSIGN_OR_RETURN(scale, ctx.Input(1));
+  AGT_ASSIGN_OR_RETURN(bias, ctx.Input(2));
+  if (x->shape().size() < 3 || x->shape()[0] < 1 || x->shape()[1] < 1 || ir::NumElements(x->shape()) < 1) {
+    return ctx.Error("the input must be [N, C, spatial...] and not empty, got {}", x->type().ToString());
+  }
+  if (!ir::IsFloat(x->dtype())) return ctx.Error("the input must be floating point, got {}", x->type().ToString());
+  return Status::Ok();
+}
+
+Status ImportInstanceNorm(ImportContext& ctx) {
+  ir::Value *x = nullptr, *scale = nullptr, *bias = nullptr;
+  AGT_RETURN_IF_ERROR(NormInputs(ctx, x, scale, bias));
+  const int64_t c = x->shape()[1];
+  if (scale->type().num_elements() != c || bias->type().num_elements() != c) {
+    return ctx.Error("scale and B must hold C = {} values, got {} and {}", c, scale->type().ToString(), bias->type().ToString());
+  }
+  AGT_ASSIGN_OR_RETURN(ir::Value * y, NormalizeGroups(ctx, x, c, scale, bias, ctx.AttrFloat("epsilon", 1e-5)));
+  return ctx.SetOutput(0, y);
+}
+
+// GroupNormalization: scale and bias per channel from opset 21, per group before (expanded here to
+// each group's channels).
+Status ImportGroupNorm(ImportContext& ctx) {
+  ir::Value *x = nullptr, *scale = nullptr, *bias = nullptr;
+  AGT_RETURN_IF_ERROR(NormInputs(ctx, x, scale, bias));
+  const int64_t c = x->shape()[1], groups = ctx.AttrInt("num_groups", 0);
+  if (groups < 1 || c % groups != 0) return ctx.Error("num_groups {} does not divide the {} channels", groups, c);
+  if (ctx.AttrInt("stash_type", 1) != 1) return ctx.Error("stash_type {} is not supported (1: float32)", ctx.AttrInt("stash_type", 1));
+  const int64_t per_param = ctx.opset() >= 21 ? c : groups;
+  if (scale->type().num_elements() != per_param || bias->type().num_elements() != per_param) {
+    return ctx.Error("scale and bias must hold {} values at opset {}, got {} and {}", per_param, ctx.opset(),
+                     scale->type().ToString(), bias->type().ToString());
+  }
+  if (per_param != c) {   // each group's value for each of its channels
+    const ir::Attrs to{{AttrKey::kShape, ir::Shape{groups, c / groups}}};
+    for (ir::Value** v : {&scale, &bias}) {
+      AGT_ASSIGN_OR_RETURN(*v, ctx.Reshape(*v, {groups, 1}));
+      AGT_ASSIGN_OR_RETURN(*v, ctx.Emit(OpKind::kExpand, {*v}, to));
+    }
+  }
+  AGT_ASSIGN_OR_RETURN(ir::Value * y, NormalizeGroups(ctx, x, groups, scale, bias, ctx.AttrFloat("epsilon", 1e-5)));
+  return ctx.SetOutput(0, y);
+}
+
 template <OpKind kOp>
 Status ImportReduce(ImportContext& ctx) {
   AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
@@ -74,6 +160,9 @@ Status ImportCumSum(ImportContext& ctx) {
 constexpr ImporterEntry kTable[] = {
     {"LayerNormalization", ImportLayerNorm},
     {"Softmax", ImportSoftmax},
+    {"LogSoftmax", ImportLogSoftmax},
+    {"InstanceNormalization", ImportInstanceNorm},
+    {"GroupNormalization", ImportGroupNorm, 18},
     {"ReduceMean", ImportReduce<OpKind::kReduceMean>},
     {"ReduceSum", ImportReduce<OpKind::kReduceSum>},
     {"ReduceMax", ImportReduce<OpKind::kReduceMax>},

@@ -206,6 +206,9 @@ Expected<std::unique_ptr<ir::Graph>> ImportModel(const onnx::ModelProto& model, 
   for (size_t i = 0; i < nodes.size(); ++i) {
     const onnx::NodeProto& n = nodes[i];
     ctx.BeginNode(n, n.name().empty() ? fmt::format("{}_{}", n.op_type(), i) : n.name());
+    if (const int64_t since = ImporterSinceOpset(n.op_type()); ctx.opset() < since) {
+      return ctx.Error("{} is defined from opset {}; the model imports opset {}", n.op_type(), since, ctx.opset());
+    }
     Status imported = FindImporter(n.op_type())(ctx);
     Status kinds = ctx.TakeAttrStatus();
     AGT_RETURN_IF_ERROR(kinds.ok() ? imported : kinds);

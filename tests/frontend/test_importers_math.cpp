@@ -211,5 +211,18 @@ TEST_CASE("a runtime-computed Reshape shape is an error naming the node", "[fron
                                        Catch::Contains("the shape") && Catch::Contains("must be a constant"));
 }
 
+TEST_CASE("GroupNormalization: refused below opset 18, where ONNX does not define it", "[frontend][importers]") {
+  OnnxTestModel m(17);
+  m.Input("x", {1, 4, 2, 2});
+  m.InitF32("s", {2}, {1, 1});
+  m.InitF32("b", {2}, {0, 0});
+  auto* n = m.Node("GroupNormalization", {"x", "s", "b"}, {"y"});
+  AttrI(n, "num_groups", 2);
+  m.Output("y");
+  auto g = test::Import(m);
+  REQUIRE_FALSE(g.ok());
+  CHECK(g.status().message().find("GroupNormalization is defined from opset 18; the model imports opset 17") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace agt

@@ -162,6 +162,30 @@ def gelu_opset20():
     return model(nodes, [vi("x", [2, 33])], [vi("y", None)], [], opset=20)
 
 
+def norms_pools_opset18():
+    """LogSoftmax, InstanceNormalization, GroupNormalization (scale and bias per group before opset 21)
+    and AveragePool (padded, with and without the padding counted), as the importers decompose them."""
+    nodes = [
+        helper.make_node("LogSoftmax", ["x"], ["ls"], axis=1),
+        helper.make_node("InstanceNormalization", ["x", "is", "ib"], ["inorm"], epsilon=1e-3),
+        helper.make_node("GroupNormalization", ["x", "gs", "gb"], ["gn"], num_groups=2, epsilon=1e-5),
+        helper.make_node("AveragePool", ["x"], ["ap"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("AveragePool", ["x"], ["api"], kernel_shape=[3, 2], pads=[1, 0, 1, 1], count_include_pad=1),
+        helper.make_node("AveragePool", ["x"], ["apv"], kernel_shape=[2, 2], strides=[2, 2]),
+    ]
+    inits = [init("is", randn(6) + 1), init("ib", randn(6)), init("gs", randn(2) + 1), init("gb", randn(2))]
+    outs = [vi(n, None) for n in ["ls", "inorm", "gn", "ap", "api", "apv"]]
+    return model(nodes, [vi("x", [2, 6, 7, 9])], outs, inits, opset=18)
+
+
+def groupnorm_opset21():
+    """GroupNormalization from opset 21: scale and bias per channel."""
+    nodes = [helper.make_node("GroupNormalization", ["x", "gs", "gb"], ["gn"], num_groups=3, epsilon=1e-5),
+             helper.make_node("LogSoftmax", ["gn"], ["y"])]
+    inits = [init("gs", randn(6) + 1), init("gb", randn(6))]
+    return model(nodes, [vi("x", [1, 6, 5, 4])], [vi("y", None)], inits, opset=21)
+
+
 CASES = {
     "mlp_gemm": mlp_gemm,
     "conv_bn_pool_resize": conv_bn_pool_resize,
@@ -169,6 +193,8 @@ CASES = {
     "ln_gelu_decomposed": ln_gelu_decomposed,
     "movement_opset18": movement_opset18,
     "gelu_opset20": gelu_opset20,
+    "norms_pools_opset18": norms_pools_opset18,
+    "groupnorm_opset21": groupnorm_opset21,
 }
 
 
