@@ -45,13 +45,9 @@ struct Api {
   }
 };
 
-// RTLD_NODELETE: the stub links libstdc++ statically, whose emergency exception pool (71 KB, allocated
-// when the library loads) is referenced only from the library's own data; once dlclose unmaps it,
-// LeakSanitizer reports the pool as leaked (make test-asan). Kept mapped, it stays reachable. What these
-// tests check (payloads, metadata, weights) does not depend on the unmapping.
 Api Load(const std::string& path) {
   Api api;
-  api.lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  api.lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   INFO(dlerror());
   REQUIRE(api.lib != nullptr);
   return api;
