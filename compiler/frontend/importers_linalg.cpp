@@ -185,6 +185,7 @@ constexpr ImporterEntry kTable[] = {
     {"MaxPool", ImportMaxPool},
     {"GlobalAveragePool", ImportGlobalAveragePool},
     {"AveragePool", ImportAveragePool},
+    {"Einsum", ImportEinsum},
     {"BatchNormalization", ImportBatchNorm},
 };
 

@@ -224,5 +224,35 @@ TEST_CASE("GroupNormalization: refused below opset 18, where ONNX does not defin
   CHECK(g.status().message().find("GroupNormalization is defined from opset 18; the model imports opset 17") != std::string::npos);
 }
 
+TEST_CASE("Einsum: a diagonal, a broadcast batch letter and three operands are refused with the reason", "[frontend][importers]") {
+  struct Case {
+    const char* equation;
+    std::vector<std::vector<int64_t>> shapes;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"ii->i", {{3, 3}}, "a repeated letter in one operand (a diagonal) is not supported"},
+      {"bij,bjk->bik", {{2, 3, 4}, {1, 4, 5}}, "letter 'b' is 2 in one operand and 1 in the other"},
+      {"...ij,...jk->...ik", {{2, 3, 4}, {4, 5}}, "broadcast is not supported"},
+      {"ij,jk,kl->il", {{2, 3}, {3, 4}, {4, 5}}, "one or two are supported"},
+      {"ij,jk->iz", {{2, 3}, {3, 4}}, "output letter 'z' is in no operand"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.equation);
+    OnnxTestModel m(17);
+    std::vector<std::string> ins;
+    for (size_t i = 0; i < c.shapes.size(); ++i) {
+      ins.push_back("x" + std::to_string(i));
+      m.Input(ins.back(), c.shapes[i]);
+    }
+    auto* n = m.Node("Einsum", ins, {"y"});
+    AttrS(n, "equation", c.equation);
+    m.Output("y");
+    auto g = test::Import(m);
+    REQUIRE_FALSE(g.ok());
+    CHECK_THAT(g.status().message(), Catch::Contains(c.reason));
+  }
+}
+
 }  // namespace
 }  // namespace agt

@@ -186,6 +186,26 @@ def groupnorm_opset21():
     return model(nodes, [vi("x", [1, 6, 5, 4])], [vi("y", None)], inits, opset=21)
 
 
+def einsum_forms():
+    """Einsum as exporters write it: attention's two products, a product by a constant weight (a
+    linear after the passes), an outer product, ellipsis batching, a one-operand transpose with a sum,
+    the implicit output, and a letter only one operand has, summed away."""
+    nodes = [
+        helper.make_node("Einsum", ["q", "k"], ["s"], equation="bhqd,bhkd->bhqk"),
+        helper.make_node("Einsum", ["s", "k"], ["o"], equation="bhqk,bhkd->bhqd"),
+        helper.make_node("Einsum", ["o", "w"], ["lin"], equation="bhqd,de->bhqe"),
+        helper.make_node("Einsum", ["t", "f"], ["outer"], equation="i,j->ij"),
+        helper.make_node("Einsum", ["q", "k"], ["ell"], equation="...qd,...kd->...qk"),
+        helper.make_node("Einsum", ["q"], ["tr"], equation="bhqd->bdh"),
+        helper.make_node("Einsum", ["t", "m"], ["imp"], equation="i,ij"),
+        helper.make_node("Einsum", ["q", "k"], ["part"], equation="bhqd,bhkd->bq"),
+    ]
+    inits = [init("w", randn(4, 6)), init("m", randn(5, 3))]
+    ins = [vi("q", [2, 3, 5, 4]), vi("k", [2, 3, 7, 4]), vi("t", [5]), vi("f", [6])]
+    outs = [vi(n, None) for n in ["lin", "outer", "ell", "tr", "imp", "part"]]
+    return model(nodes, ins, outs, inits, opset=17)
+
+
 CASES = {
     "mlp_gemm": mlp_gemm,
     "conv_bn_pool_resize": conv_bn_pool_resize,
@@ -195,6 +215,7 @@ CASES = {
     "gelu_opset20": gelu_opset20,
     "norms_pools_opset18": norms_pools_opset18,
     "groupnorm_opset21": groupnorm_opset21,
+    "einsum_forms": einsum_forms,
 }
 
 
