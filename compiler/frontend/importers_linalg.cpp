@@ -127,9 +127,11 @@ Status ImportAveragePool(ImportContext& ctx) {
   const std::vector<int64_t> pads = attrs.ints(AttrKey::kPads), st = attrs.ints(AttrKey::kStrides),
                              dil = attrs.ints(AttrKey::kDilations);
   const int64_t c = x->shape()[1], h = x->shape()[2], w = x->shape()[3];
-  const int64_t oh = (h + pads[0] + pads[2] - dil[0] * (k[0] - 1) - 1) / st[0] + 1;
-  const int64_t ow = (w + pads[1] + pads[3] - dil[1] * (k[1] - 1) - 1) / st[1] + 1;
-  if (oh < 1 || ow < 1) return ctx.Error("the window is larger than the padded input {}", x->type().ToString());
+  ir::Value* ones = ctx.Constant(ir::Tensor::FromF32(x->dtype(), {c, 1, k[0], k[1]},
+                                                     std::vector<float>(static_cast<size_t>(c * k[0] * k[1]), 1.0f)));
+  attrs.set(AttrKey::kGroup, c);
+  AGT_ASSIGN_OR_RETURN(ir::Value * sums, ctx.Emit(OpKind::kConv2d, {x, ones}, attrs));   // the conv's rule sizes it
+  const int64_t oh = sums->shape()[2], ow = sums->shape()[3];
   const bool include_pad = ctx.AttrInt("count_include_pad", 0) != 0;
   std::vector<float> inv(static_cast<size_t>(oh * ow));
   for (int64_t y = 0; y < oh; ++y) {
@@ -144,10 +146,6 @@ Status ImportAveragePool(ImportContext& ctx) {
       inv[static_cast<size_t>(y * ow + xo)] = taps > 0 ? 1.0f / static_cast<float>(taps) : 0.0f;
     }
   }
-  ir::Value* ones = ctx.Constant(ir::Tensor::FromF32(x->dtype(), {c, 1, k[0], k[1]},
-                                                     std::vector<float>(static_cast<size_t>(c * k[0] * k[1]), 1.0f)));
-  attrs.set(AttrKey::kGroup, c);
-  AGT_ASSIGN_OR_RETURN(ir::Value * sums, ctx.Emit(OpKind::kConv2d, {x, ones}, attrs));
   ir::Value* scale = ctx.Constant(ir::Tensor::FromF32(x->dtype(), {1, 1, oh, ow}, inv));
   AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(OpKind::kMul, {sums, scale}));
   return ctx.SetOutput(0, y);
