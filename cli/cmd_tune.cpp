@@ -18,6 +18,8 @@
 #include "cli/commands.h"
 #include "cli/tune_run.h"
 #include "compiler/frontend/onnx_loader.h"
+#include "compiler/fusion/group_signature.h"
+#include "compiler/tasks/task.h"
 #include "tuner/device_list.h"
 #include "tuner/duration.h"
 #include "tuner/measure_worker.h"
@@ -32,6 +34,39 @@ std::string Clock(double s) {
   if (s < 0) return "?";
   int64_t t = static_cast<int64_t>(s + 0.5);
   return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{:02}:{:02}", t / 60, t % 60);
+}
+
+// tune-rekey: every record's task graph in today's canonical form and under its key (tasks::CanonicalTaskText);
+// the programs and measurements are kept as they were. 0, or 2 with one line on stderr.
+int RekeyLog(const std::string& in, const std::string& out) {
+  auto log = records::MergeTuningLogs({in});
+  if (!log.ok()) {
+    fmt::print(stderr, "error: tune-rekey: {}\n", log.status().message());
+    return 2;
+  }
+  std::set<std::string> before, after;
+  size_t changed = 0;
+  for (records::TuningRecord& r : log->records) {
+    before.insert(r.task_key);
+    auto text = tasks::CanonicalTaskText(r.program.task.graph_text);
+    if (!text.ok()) {
+      fmt::print(stderr, "error: tune-rekey: {}: a record of task {} ({}): {}\n", in, r.task_key, r.task_ops,
+                 text.status().message());
+      return 2;
+    }
+    std::string key = fusion::SignatureId(*text, r.program.task.precision);
+    if (key != r.task_key || *text != r.program.task.graph_text) ++changed;
+    r.program.task.graph_text = std::move(*text);
+    r.task_key = std::move(key);
+    after.insert(r.task_key);
+  }
+  if (Status st = records::WriteTuningLog(out, log->records, log->newer_lines); !st.ok()) {
+    fmt::print(stderr, "error: tune-rekey: {}\n", st.message());
+    return 2;
+  }
+  fmt::print("{} records ({} tasks) -> {}: {} re-keyed, {} tasks now\n", log->records.size(), before.size(), out, changed,
+             after.size());
+  return 0;
 }
 
 }  // namespace
@@ -153,6 +188,13 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
                merged->newer_lines.empty() ? "" : fmt::format(" (and {} records of a newer log version, kept as they were)", merged->newer_lines.size()),
                merged->malformed == 0 ? "" : fmt::format("; {} malformed lines left out", merged->malformed));
   });
+
+  auto rekey_in = std::make_shared<std::string>();
+  auto rekey_out = std::make_shared<std::string>();
+  CLI::App* rekey = app.add_subcommand("tune-rekey", "Re-key a tuning log written by an older build to this build's task ids");
+  rekey->add_option("log", *rekey_in, "The log to re-key")->required();
+  rekey->add_option("-o,--output", *rekey_out, "The re-keyed log (may be the input)")->required();
+  rekey->callback([rekey_in, rekey_out, &ctx]() { ctx.exit_code = RekeyLog(*rekey_in, *rekey_out); });
 }
 
 }  // namespace agt::cli

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "ir/unit_dims.h"
+
 namespace agt::ir {
 
 Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> nodes, const ExtractOptions& options) {
@@ -75,6 +77,9 @@ Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> 
         sub.outputs.push_back(o);
       }
     }
+  }
+  if (options.squeeze_unit_dims) {
+    if (std::unique_ptr<Graph> squeezed = SqueezeUnitDims(sg)) sub.graph = std::move(squeezed);
   }
   return sub;
 }

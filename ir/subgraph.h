@@ -17,12 +17,16 @@ struct ExtractOptions {
   // the kernel, e.g. a scale of 0.125 or an epsilon, and enter the signature); larger ones (weights)
   // become subgraph inputs.
   int64_t inline_constant_max_elements = 1;
+  // Drop every unit dim from the subgraph where its ops allow it (ir/unit_dims.h), so that a group
+  // over [T, 1, C] and the same group over [1, T, C] extract to one graph: one task, one kernel.
+  bool squeeze_unit_dims = true;
 };
 
 struct Subgraph {
   std::unique_ptr<Graph> graph;
   // inputs[i]: the value of the original graph that feeds graph->inputs()[i] (activations and
-  // weights alike), in order of first use by the group's nodes, operand by operand.
+  // weights alike), in order of first use by the group's nodes, operand by operand. The two have
+  // the same dtype and element count; the subgraph's shape may lack unit dims (squeeze_unit_dims).
   std::vector<const Value*> inputs;
   // outputs[i]: the value of the original graph that graph->outputs()[i] computes: every value of
   // the group that is used outside it or is an output of the original graph, in node order.

@@ -82,6 +82,13 @@ uint64_t Lowering::Weight(const ir::Value* v) {
 
 Status Lowering::LowerPhase(size_t p) {
   const fusion::FusionGroup& group = in_.plan->phases[p].group;
+  if (in_.phase_task[p] < 0) {
+    if (!fusion::IsAliasView(group)) return Status::Errorf("phase {} has no kernel", p);
+    auto it = buffer_of_.find(group.inputs[0]);
+    if (it == buffer_of_.end()) return Status::Errorf("phase {} reads '{}' before anything computes it", p, group.inputs[0]->name());
+    buffer_of_[group.outputs[0]] = it->second;   // a reshape: the same bytes
+    return Status::Ok();
+  }
   AGT_ASSIGN_OR_RETURN(ir::Subgraph sub, ir::ExtractSubgraph(*in_.graph, group.nodes));
   const codegen::LaunchSpec& spec = in_.task_launch[static_cast<size_t>(in_.phase_task[p])];
   if (static_cast<int>(sub.inputs.size()) != spec.num_inputs || static_cast<int>(sub.outputs.size()) != spec.num_outputs) {

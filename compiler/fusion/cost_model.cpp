@@ -44,6 +44,7 @@ constexpr Tile kGemmTiles[] = {{128, 128, 1.0}, {128, 64, 0.9}, {64, 64, 0.75}};
 
 CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, ir::Precision p) const {
   CostBreakdown b;
+  if (IsAliasView(grp)) return b;   // no kernel
   const ir::DeviceInfo& d = device_;
   const double sms = std::max(d.sm_count, 1);
   for (const ir::Value* v : grp.inputs) b.dram_bytes += InputBytes(grp, v, p);
@@ -153,6 +154,7 @@ CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, ir::Precision
 }
 
 double MeasuredCostModel::EstimateUs(const FusionGroup& group, ir::Precision precision) const {
+  if (IsAliasView(group)) return 0;   // no kernel, whatever an older log measured for it
   if (!measured_.empty()) {
     auto it = measured_.find(key_of_(group, precision));
     if (it != measured_.end()) {

@@ -40,4 +40,9 @@ struct FusionGroup {
   std::vector<const ir::Value*> outputs;       // values written for use outside the group (or graph outputs)
 };
 
+// A group of reshapes alone, reading one value that a kernel computes and writing one: the same bytes
+// under another shape (tensors are contiguous), so it needs no kernel. DPOF prices it at 0, it is no
+// task, and the launch list gives its result the buffer of its input.
+bool IsAliasView(const FusionGroup& group);
+
 }  // namespace agt::fusion

@@ -1,6 +1,7 @@
 // Text, JSON and dot renderings of a model plan and its tasks (see plan_report.h).
 #include "compiler/planner/plan_report.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -51,18 +52,23 @@ std::string FusionReportText(const ir::Graph& g, const FusionPlan& plan, const s
   fmt::format_to(out, "fusion plan for '{}' (DPOF, {}, {}, {} queue order, groups of at most {} ops)\n", g.name(),
                  ir::PrecisionName(o.precision), o.device.name, fusion::QueueOrderName(plan.order),
                  o.legality.max_group_size);
-  fmt::format_to(out, "kernels: {} before fusion -> {} after; estimated {:.1f} us (unfused {:.1f} us); DPOF {:.0f} ms\n\n",
-                 plan.num_ops, plan.phases.size(), plan.total_us, plan.unfused_us, plan.solve_ms);
+  const size_t views = static_cast<size_t>(std::count_if(plan.phases.begin(), plan.phases.end(),
+                                                         [](const Phase& ph) { return fusion::IsAliasView(ph.group); }));
+  fmt::format_to(out, "kernels: {} before fusion -> {} after{}; estimated {:.1f} us (unfused {:.1f} us); DPOF {:.0f} ms\n\n",
+                 plan.num_ops, plan.phases.size() - views,
+                 views == 0 ? std::string() : fmt::format(" (and {} reshapes that alias their input)", views), plan.total_us,
+                 plan.unfused_us, plan.solve_ms);
   auto task_of = TaskByPhase(tasks);
   fmt::format_to(out, "{:>5}  {:<11} {:>9}  {:<16} {}\n", "phase", "kind", "est. us", "task", "ops  [shapes]  (anchor)");
   for (size_t p = 0; p < plan.phases.size(); ++p) {
     const Phase& ph = plan.phases[p];
     auto it = task_of.find(static_cast<int>(p));
     fmt::format_to(out, "{:>5}  {:<11} {:>9.2f}  {:<16} {}  [{}]  ({})\n", p, fusion::GroupKindName(ph.group.kind),
-                   ph.estimated_us, it == task_of.end() ? "" : it->second->id, GroupOpsString(ph.group),
+                   ph.estimated_us, it != task_of.end() ? it->second->id : fusion::IsAliasView(ph.group) ? "(alias)" : "",
+                   GroupOpsString(ph.group),
                    ShapesLine(ph.group), NodeLabel(*ph.group.anchor));
   }
-  fmt::format_to(out, "\ntasks: {} distinct groups for {} kernels\n", tasks.size(), plan.phases.size());
+  fmt::format_to(out, "\ntasks: {} distinct groups for {} kernels\n", tasks.size(), plan.phases.size() - views);
   fmt::format_to(out, "{:<16} {:>6}  {:<11} {:>9}  {:>10}  {}\n", "id", "weight", "kind", "us each", "GFLOP each",
                  "ops");
   for (const Task& t : tasks) {
@@ -99,7 +105,9 @@ std::string FusionReportJson(const ir::Graph& g, const FusionPlan& plan, const s
   j["queue_order"] = fusion::QueueOrderName(plan.order);
   j["max_group_size"] = o.legality.max_group_size;
   j["kernels_before"] = plan.num_ops;
-  j["kernels_after"] = plan.phases.size();
+  const auto views = std::count_if(plan.phases.begin(), plan.phases.end(), [](const Phase& ph) { return fusion::IsAliasView(ph.group); });
+  j["kernels_after"] = plan.phases.size() - static_cast<size_t>(views);
+  j["alias_views"] = views;
   j["estimated_us"] = plan.total_us;
   j["unfused_us"] = plan.unfused_us;
   j["dpof_ms"] = plan.solve_ms;
@@ -131,7 +139,8 @@ std::string FusionReportJson(const ir::Graph& g, const FusionPlan& plan, const s
                           {"ops", t.ops},
                           {"estimated_us", t.estimated_us},
                           {"flops", t.flops},
-                          {"phases", t.phases}});
+                          {"phases", t.phases},
+                          {"signature", t.signature}});
   }
   j["notes"] = json::array();
   for (const auto& n : plan.notes) {

@@ -8,6 +8,8 @@
 #include "compiler/fusion/group_signature.h"
 #include "compiler/fusion/op_geometry.h"
 #include "ir/subgraph.h"
+#include "ir/text.h"
+#include "ir/unit_dims.h"
 
 namespace agt::tasks {
 
@@ -41,6 +43,7 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
   std::unordered_map<std::string, size_t> by_id;
   for (size_t p = 0; p < plan.phases.size(); ++p) {
     const fusion::FusionGroup& group = plan.phases[p].group;
+    if (fusion::IsAliasView(group)) continue;   // no kernel: the launch list aliases its buffer
     AGT_ASSIGN_OR_RETURN(ir::Subgraph sub, ir::ExtractSubgraph(g, group.nodes));
     std::string text = fusion::SignatureOfExtracted(*sub.graph);
     std::string id = fusion::SignatureId(text, precision);
@@ -69,6 +72,12 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
     tasks.push_back(std::move(t));
   }
   return tasks;
+}
+
+Expected<std::string> CanonicalTaskText(std::string_view graph_text) {
+  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, ir::ParseGraph(graph_text, "<task>"));
+  if (std::unique_ptr<ir::Graph> squeezed = ir::SqueezeUnitDims(*g)) g = std::move(squeezed);
+  return fusion::SignatureOfExtracted(*g);
 }
 
 std::string NodeLabel(const ir::Node& n) {

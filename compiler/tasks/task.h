@@ -34,6 +34,11 @@ struct Task {
 Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::FusionPlan& plan,
                                          ir::Precision precision);
 
+// A task graph as an older build printed it (a tuning log record's), in this build's canonical
+// form: parsed, its unit dims dropped where its ops allow (ir/unit_dims.h), printed again. The key
+// of that text (fusion::SignatureId) is the task's id today: what `autogtco tune-rekey` re-keys by.
+Expected<std::string> CanonicalTaskText(std::string_view graph_text);
+
 // "layer_norm+linear+add" in the group's node order.
 std::string GroupOpsString(const fusion::FusionGroup& group);
 

@@ -343,6 +343,19 @@ def randomize_norms(model, seed):
             last.weight.mul_(0.3)
 
 
+@torch.no_grad()
+def randomize_zero_biases(model, seed):
+    """Linear and conv biases that the library initialised to exactly zero (transformers' _init_weights
+    zeroes every one) get small random values, as a trained checkpoint has. A zero bias is an exact
+    no-op the compiler removes, which would make a random HF export a different (bias-free) model from
+    any real one and from the zoo's."""
+    g = torch.Generator().manual_seed(seed + 7)
+    for m in model.modules():
+        b = getattr(m, "bias", None)
+        if isinstance(m, (nn.Linear, nn.Conv2d)) and b is not None and not bool(b.any()):
+            b.copy_(0.02 * torch.randn(b.shape, generator=g))
+
+
 def build(name, tiny=False, impl="torchvision", seed=0):
     if name.endswith("-hf"):
         name, impl = name[:-3], "hf"
@@ -356,6 +369,7 @@ def build(name, tiny=False, impl="torchvision", seed=0):
     else:
         model, shape, outputs = build_detr(name, tiny, impl)
     randomize_norms(model, seed)
+    randomize_zero_biases(model, seed)
     return model.eval(), shape, outputs
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
@@ -104,6 +104,20 @@ for s in "${steps[@]}"; do
         echo "zoo: $(autogtco bench /tmp/zoodetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
         echo "hf:  $(autogtco bench /tmp/hfdetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
       done | tee -a "$OUT/hfdetr.txt" ;;
+    hfprofile)
+      # After hfdetr: both artifacts' launches under Nsight Compute (caches not flushed between kernels, clocks
+      # left alone), 2 runs each, with each plan's phases in launch order, so the HF export's kernels can be set
+      # beside the zoo's one by one (scripts/gpu/ncu_prefix.py --list; the artifact's input cast comes first).
+      log=""; for l in "$OUT/tuning-detr-resnet50-e6.jsonl" models/tuning/h100/detr-resnet50-e6.jsonl; do [ -f "$l" ] && { log=$l; break; }; done
+      ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
+      for m in hf zoo; do
+        src=/tmp/hfdetr/model.onnx; [ $m = zoo ] && src=/tmp/detr-resnet50-e6.onnx
+        autogtco inspect --fusion "$src" ${log:+--tuning-log "$log"} > "$OUT/plan-$m.txt" 2>&1
+        "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
+          autogtco bench /tmp/${m}detr.so --iters 1 --warmup 1 > "$OUT/ncu-$m.csv" 2> /tmp/ncu-$m.err
+        tail -n 3 /tmp/ncu-$m.err
+        python3 scripts/gpu/ncu_summary.py "$OUT/ncu-$m.csv" 2>&1 | head -n 3
+      done ;;
     export)
       mkdir -p "$OUT/fixtures"
       for m in vit-base-16 setr-pup detr-resnet50-e6; do
