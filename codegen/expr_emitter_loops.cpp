@@ -1,5 +1,5 @@
 // Loaders of the ops whose element is a loop over their operands: reductions, softmax, layer norm,
-// cumulative sums, matrix products, convolutions and max pooling (the generic sketch's work; see
+// cumulative sums, arg max / min, matrix products, convolutions and max pooling (the generic sketch's work; see
 // expr_emitter.h). expr_emitter.cpp has the rest and hands these over.
 #include <algorithm>
 #include <string>
@@ -58,6 +58,36 @@ Status ExprEmitter::EmitLoopLoaderBody(CudaWriter& w, const Node& n, const Value
       w.Close();
       if (n.op() == OpKind::kReduceMean) w.Linef("return ({})(acc / {}.0f);", rt, count);
       else w.Linef("return ({})acc;", rt);
+      return Status::Ok();
+    }
+    case OpKind::kArgMax:
+    case OpKind::kArgMin: {
+      // The input index with "k" on the reduced axis; the first element starts as the best, and each
+      // later one replaces it when strictly better (or as good, with select_last_index).
+      const ir::Shape& xs = in(0)->shape();
+      const size_t a = static_cast<size_t>(NormAxis(at.i(ir::AttrKey::kAxis), xs.size()));
+      const bool keep = at.i(ir::AttrKey::kKeepDims) != 0;
+      const bool last = at.has(ir::AttrKey::kSelectLastIndex) && at.i(ir::AttrKey::kSelectLastIndex) != 0;
+      std::vector<std::string> src;
+      for (size_t d = 0, o = 0; d < xs.size(); ++d) {
+        if (d == a) {
+          src.push_back("k");
+          o += keep ? 1 : 0;
+        } else {
+          src.push_back(idx[o++]);
+        }
+      }
+      std::vector<std::string> first = src;
+      first[a] = "0LL";
+      const std::string t = ir::IsFloat(in(0)->dtype()) ? "float" : "long long";
+      const bool mx = n.op() == OpKind::kArgMax;
+      w.Linef("{} best = ({}){};", t, t, LoadCall(in(0), first));
+      w.Line("long long at = 0;");
+      w.Open(fmt::format("for (long long k = 1; k < {}LL; ++k)", xs[a]));
+      w.Linef("const {} v = ({}){};", t, t, LoadCall(in(0), src));
+      w.Linef("if (v {} best) {{ best = v; at = k; }}", mx ? (last ? ">=" : ">") : (last ? "<=" : "<"));
+      w.Close();
+      w.Linef("return ({})at;", rt);
       return Status::Ok();
     }
     default: break;

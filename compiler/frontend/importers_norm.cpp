@@ -146,6 +146,15 @@ Status ImportReduce(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+template <OpKind kOp>
+Status ImportArgReduce(ImportContext& ctx) {
+  AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
+  AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(kOp, {x}, ir::Attrs{{AttrKey::kAxis, ctx.AttrInt("axis", 0)},
+                                                                  {AttrKey::kKeepDims, ctx.AttrInt("keepdims", 1)},
+                                                                  {AttrKey::kSelectLastIndex, ctx.AttrInt("select_last_index", 0)}}));
+  return ctx.SetOutput(0, y);
+}
+
 Status ImportCumSum(ImportContext& ctx) {
   AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
   AGT_ASSIGN_OR_RETURN(std::vector<int64_t> axis, ctx.ConstInts(1, "axis"));
@@ -167,6 +176,8 @@ constexpr ImporterEntry kTable[] = {
     {"ReduceSum", ImportReduce<OpKind::kReduceSum>},
     {"ReduceMax", ImportReduce<OpKind::kReduceMax>},
     {"CumSum", ImportCumSum},
+    {"ArgMax", ImportArgReduce<OpKind::kArgMax>},
+    {"ArgMin", ImportArgReduce<OpKind::kArgMin>},
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Reductions and scans of the op table: reduce_mean / reduce_sum / reduce_max over a set of axes
-// (empty = all, keepdims keeps them as 1) and cumsum along one axis (exclusive, reverse). Sums in
-// fp64; integers sum in int64.
+// (empty = all, keepdims keeps them as 1), cumsum along one axis (exclusive, reverse), and arg_max /
+// arg_min along one axis (int64 indices; the first extreme, or the last with select_last_index; each
+// element compared with the best so far, so a NaN is never better, and wins only when it comes
+// first: what onnxruntime returns). Sums in fp64; integers sum in int64.
 #include <cmath>
 #include <limits>
 
@@ -126,6 +128,57 @@ Status RefCumSum(const Attrs& attrs, std::span<const Tensor* const> in, std::spa
   return Status::Ok();
 }
 
+// --- arg_max / arg_min -------------------------------------------------------------------------
+Expected<std::vector<TensorType>> InferArgReduce(const Attrs& attrs, std::span<const TensorType> in) {
+  const TensorType& x = in[0];
+  AGT_RETURN_IF_ERROR(ops::RequireNumeric(x, "input"));
+  const int64_t raw = ops::AttrInt(attrs, AttrKey::kAxis, 0);
+  auto axis = NormalizeAxis(raw, x.rank());
+  if (!axis) return Status::Errorf("axis {} is out of range for {}", raw, x.ToString());
+  if (x.shape[*axis] < 1) return Status::Errorf("dim {} of {} is empty: no index to return", *axis, x.ToString());
+  Shape out = x.shape;
+  if (ops::AttrInt(attrs, AttrKey::kKeepDims, 1) != 0) out[*axis] = 1;
+  else out.erase(out.begin() + *axis);
+  return One(TensorType{DType::kI64, std::move(out)});
+}
+
+template <bool kMax>
+Status RefArgReduce(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out, const RefContext&) {
+  const Tensor& x = *in[0];
+  const int64_t axis = *NormalizeAxis(ops::AttrInt(attrs, AttrKey::kAxis, 0), static_cast<int64_t>(x.shape().size()));
+  const bool last = ops::AttrInt(attrs, AttrKey::kSelectLastIndex, 0) != 0;
+  int64_t outer = 1, len = x.shape()[axis], inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= x.shape()[d];
+  for (size_t d = static_cast<size_t>(axis) + 1; d < x.shape().size(); ++d) inner *= x.shape()[d];
+  const bool fl = IsFloat(x.dtype());
+  const std::vector<float> xf = fl ? x.ToF32() : std::vector<float>();
+  const std::vector<int64_t> xi = fl ? std::vector<int64_t>() : x.ToI64();
+  // Whether a replaces b as the extreme.
+  auto better = [&](int64_t a, int64_t b) {
+    if (fl) {
+      const float va = xf[a], vb = xf[b];
+      return last ? (kMax ? va >= vb : va <= vb) : (kMax ? va > vb : va < vb);
+    }
+    return last ? (kMax ? xi[a] >= xi[b] : xi[a] <= xi[b]) : (kMax ? xi[a] > xi[b] : xi[a] < xi[b]);
+  };
+  std::vector<int64_t> result(static_cast<size_t>(outer * inner));
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      int64_t best = 0;
+      for (int64_t k = 1; k < len; ++k) {
+        if (better((o * len + k) * inner + i, (o * len + best) * inner + i)) best = k;
+      }
+      result[static_cast<size_t>(o * inner + i)] = best;
+    }
+  }
+  ops::StoreI64(out[0], result);
+  return Status::Ok();
+}
+
+std::vector<AttrSpec> ArgReduceAttrs() {
+  return {ops::IntAttr(AttrKey::kAxis, 0), ops::IntAttr(AttrKey::kKeepDims, 1), ops::IntAttr(AttrKey::kSelectLastIndex, 0)};
+}
+
 std::vector<AttrSpec> ReduceAttrs() {
   return {ops::IntsAttr(AttrKey::kAxes, std::vector<int64_t>{}), ops::IntAttr(AttrKey::kKeepDims, 1)};
 }
@@ -135,6 +188,8 @@ std::vector<AttrSpec> ReduceAttrs() {
 OpDef DescribeReduceMean() { return OpDef{1, 1, ReduceAttrs(), InferReduce, RefReduce<Reduction::kMean>}; }
 OpDef DescribeReduceSum() { return OpDef{1, 1, ReduceAttrs(), InferReduce, RefReduce<Reduction::kSum>}; }
 OpDef DescribeReduceMax() { return OpDef{1, 1, ReduceAttrs(), InferReduce, RefReduce<Reduction::kMax>}; }
+OpDef DescribeArgMax() { return OpDef{1, 1, ArgReduceAttrs(), InferArgReduce, RefArgReduce<true>}; }
+OpDef DescribeArgMin() { return OpDef{1, 1, ArgReduceAttrs(), InferArgReduce, RefArgReduce<false>}; }
 OpDef DescribeCumSum() {
   return OpDef{1,
                1,
