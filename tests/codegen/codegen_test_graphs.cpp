@@ -173,6 +173,16 @@ std::unique_ptr<ir::Graph> MaxPoolGroup() {
                        {AttrKey::kPads, std::vector<int64_t>{1, 1, 1, 1}}})});
 }
 
+// ArgMax along the middle axis (a classifier's label pick), its indices cast to f32 and added: the
+// generic sketch's loop loader.
+std::unique_ptr<ir::Graph> ArgMaxGroup() {
+  B b;
+  Value* x = b.In({4, 30, 50});
+  Value* at = b.Op(OpKind::kArgMax, {x}, {{AttrKey::kAxis, int64_t{1}}, {AttrKey::kKeepDims, int64_t{0}}});
+  Value* f = b.Op(OpKind::kCast, {at}, {{AttrKey::kTo, ir::DType::kF32}});
+  return b.Done({b.Op(OpKind::kAdd, {f, b.In({4, 50})})});
+}
+
 // GatherND (Hugging Face exports with dynamo): rows of a [2, 50, 64] table picked per batch by index
 // tuples (batch_dims 1), plus an input: one element-wise kernel whose loader reads the indices.
 std::unique_ptr<ir::Graph> GatherNdGroup() {
@@ -211,6 +221,7 @@ std::vector<NamedGroup> ModelShapeGroups() {
   g.push_back({"transpose 768x196", "elementwise", TransposeGroup()});
   g.push_back({"concat cls + pos", "elementwise", ConcatGroup()});
   g.push_back({"cumsum 25x42", "generic", CumSumGroup()});
+  g.push_back({"arg_max 4x30x50 + add", "generic", ArgMaxGroup()});
   g.push_back({"max_pool 3x3/2 64x112x112", "generic", MaxPoolGroup()});
   g.push_back({"gather_nd 2x30 rows of 2x50x64 + add", "elementwise", GatherNdGroup()});
   return g;
@@ -239,6 +250,7 @@ std::vector<NamedGroup> NumericsGroups() {
   g.push_back({"transpose 768x196", "elementwise", TransposeGroup()});
   g.push_back({"concat cls + pos", "elementwise", ConcatGroup()});
   g.push_back({"cumsum 25x42", "generic", CumSumGroup()});
+  g.push_back({"arg_max 4x30x50 + add", "generic", ArgMaxGroup()});
   g.push_back({"max_pool 3x3/2 64x112x112", "generic", MaxPoolGroup()});
   g.push_back({"gather_nd 2x30 rows of 2x50x64 + add", "elementwise", GatherNdGroup()});
   return g;

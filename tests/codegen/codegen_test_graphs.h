@@ -43,6 +43,7 @@ std::unique_ptr<ir::Graph> ResizeGroup(int64_t c, int64_t h, int64_t w, int64_t 
 std::unique_ptr<ir::Graph> TransposeGroup();
 std::unique_ptr<ir::Graph> ConcatGroup();
 std::unique_ptr<ir::Graph> CumSumGroup();
+std::unique_ptr<ir::Graph> ArgMaxGroup();
 std::unique_ptr<ir::Graph> MaxPoolGroup();
 
 // Every group above at model shapes (for the compile test) ...

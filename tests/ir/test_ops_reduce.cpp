@@ -1,4 +1,6 @@
 // Reductions and cumsum against sums written out by hand.
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 #include "tests/ir/op_test_util.h"
@@ -53,4 +55,35 @@ TEST_CASE("cumsum: inclusive, exclusive, reverse, any axis", "[ops][reduce]") {
   RequireInts(Run1(OpKind::kCumSum, {i}, {{AttrKey::kAxis, int64_t{0}}}).out, {4}, {1, 2, 3, 4});
   CHECK_THAT(Run1(OpKind::kCumSum, {x}).error, Catch::Contains("requires attribute 'axis'"));
   CHECK_THAT(InferError(OpKind::kCumSum, {T(DType::kF32, {2})}, {{AttrKey::kAxis, int64_t{1}}}), Catch::Contains("out of range"));
+}
+
+namespace {
+Attrs Arg(int64_t axis, int64_t keep = 1, int64_t last = 0) {
+  return {{AttrKey::kAxis, axis}, {AttrKey::kKeepDims, keep}, {AttrKey::kSelectLastIndex, last}};
+}
+}  // namespace
+
+TEST_CASE("arg_max / arg_min: first or last extreme along one axis, int64 indices", "[ops][reduce]") {
+  // x[2,3,2] = 0..11: the largest along axis 1 is always the last row, the smallest the first.
+  RequireInts(Run1(OpKind::kArgMax, {X()}, Arg(1)).out, {2, 1, 2}, {2, 2, 2, 2});
+  RequireInts(Run1(OpKind::kArgMin, {X()}, Arg(-1, 0)).out, {2, 3}, {0, 0, 0, 0, 0, 0});
+  RequireInts(Run1(OpKind::kArgMax, {X()}, Arg(0, 0)).out, {3, 2}, {1, 1, 1, 1, 1, 1});
+  // Ties: the first index, or the last with select_last_index.
+  Tensor t = F32({2, 4}, {3, 7, 7, 1, -2, -5, 0, -5});
+  RequireInts(Run1(OpKind::kArgMax, {t}, Arg(1, 0)).out, {2}, {1, 2});
+  RequireInts(Run1(OpKind::kArgMax, {t}, Arg(1, 0, 1)).out, {2}, {2, 2});
+  RequireInts(Run1(OpKind::kArgMin, {t}, Arg(1, 0)).out, {2}, {3, 1});
+  RequireInts(Run1(OpKind::kArgMin, {t}, Arg(1, 0, 1)).out, {2}, {3, 3});
+  // A NaN is never better than the best so far; first in its row, it stays the answer (onnxruntime's).
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor n = F32({2, 3}, {1, nan, 4, nan, 9, 2});
+  RequireInts(Run1(OpKind::kArgMax, {n}, Arg(1, 0)).out, {2}, {2, 0});
+  // Integers.
+  RequireInts(Run1(OpKind::kArgMax, {I64({3}, {-4, 9, 2})}, Arg(0)).out, {1}, {1});
+}
+
+TEST_CASE("arg_max shape errors", "[ops][reduce]") {
+  CHECK_THAT(InferError(OpKind::kArgMax, {T(DType::kF32, {2, 3})}, Arg(2)), Catch::Contains("axis 2 is out of range"));
+  CHECK_THAT(InferError(OpKind::kArgMin, {T(DType::kF32, {2, 0})}, Arg(1)), Catch::Contains("empty"));
+  CHECK_THAT(InferError(OpKind::kArgMax, {T(DType::kBool, {2})}, Arg(0)), Catch::Contains("numeric"));
 }

@@ -206,6 +206,23 @@ def einsum_forms():
     return model(nodes, ins, outs, inits, opset=17)
 
 
+def argmax_forms():
+    """ArgMax / ArgMin on values with ties (x scaled and floored to a few levels): keepdims on and off,
+    a negative axis, select_last_index, and the indices used (cast to float and added)."""
+    nodes = [
+        helper.make_node("Mul", ["x", "three"], ["x3"]),
+        helper.make_node("Floor", ["x3"], ["q"]),
+        helper.make_node("ArgMax", ["q"], ["amax"], axis=1),
+        helper.make_node("ArgMin", ["q"], ["amin"], axis=-1, keepdims=0, select_last_index=1),
+        helper.make_node("ArgMax", ["q"], ["alast"], axis=2, keepdims=0, select_last_index=1),
+        helper.make_node("Cast", ["amin"], ["aminf"], to=TensorProto.FLOAT),
+        helper.make_node("Add", ["aminf", "bias"], ["y"]),
+    ]
+    inits = [init("three", np.array(3.0, np.float32)), init("bias", randn(5))]
+    outs = [vi("amax", None, TensorProto.INT64), vi("alast", None, TensorProto.INT64), vi("y", None)]
+    return model(nodes, [vi("x", [2, 5, 7])], outs, inits, opset=13)
+
+
 CASES = {
     "mlp_gemm": mlp_gemm,
     "conv_bn_pool_resize": conv_bn_pool_resize,
@@ -216,6 +233,7 @@ CASES = {
     "norms_pools_opset18": norms_pools_opset18,
     "groupnorm_opset21": groupnorm_opset21,
     "einsum_forms": einsum_forms,
+    "argmax_forms": argmax_forms,
 }
 
 
