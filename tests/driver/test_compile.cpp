@@ -7,6 +7,7 @@
 #include <set>
 
 #include <autogtco/runtime.h>
+#include <nlohmann/json.hpp>
 
 #include "compiler/driver/boundary_casts.h"
 #include "compiler/driver/storage.h"
@@ -128,6 +129,30 @@ TEST_CASE("driver: fp16 puts cast kernels at the edges and fp32 needs none", "[d
   CHECK(r16->summary.weight_bytes < r32->summary.weight_bytes * 6 / 10);
   // Repeated encoder layers share tasks.
   CHECK(r32->summary.tasks < r32->summary.phases);
+}
+
+// torchvision's multi-head attention ends with a reshape [T, C] -> [T, 1, C] that no neighbour takes
+// in: such a group is the same bytes under another shape, so it is no task and no launch; the arena
+// hands its consumers the buffer the out-projection wrote.
+TEST_CASE("driver: a reshape-only group launches nothing", "[driver]") {
+  auto g = ZooGraph("detr-resnet50-e3", true);
+  auto r = driver::CompileGraph(*g, Options(Precision::kFP16));
+  REQUIRE(r.ok());
+  for (const auto& t : r->summary.task_programs) CHECK(t.ops != "reshape");
+  auto plan = nlohmann::json::parse(r->plan_json);
+  CHECK(plan["alias_views"].get<int>() >= 1);
+  int reshape_phases = 0;
+  for (const auto& ph : plan["phases"]) {
+    if (ph["ops"] == "reshape") {
+      ++reshape_phases;
+      CHECK_FALSE(ph.contains("task"));
+    }
+  }
+  CHECK(reshape_phases == plan["alias_views"].get<int>());
+  int kernel_launches = 0;
+  for (const auto& l : r->contents.launches) kernel_launches += l.kind == runtime::LaunchKind::kKernel;
+  // + the casts at the edges: the image in, the two outputs (logits, boxes) out
+  CHECK(kernel_launches == static_cast<int>(plan["phases"].size()) - reshape_phases + 3);
 }
 
 TEST_CASE("driver: two compiles give byte-identical artifacts", "[driver]") {
