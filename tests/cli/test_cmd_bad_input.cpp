@@ -19,6 +19,7 @@
 #include <catch2/catch.hpp>
 
 #include "ir/npy.h"
+#include "tests/cli/cli_process.h"
 #include "tests/frontend/onnx_test_model.h"
 
 using namespace agt;
@@ -27,25 +28,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBinary = std::string(AGT_BINARY_DIR) + "/bin/autogtco";
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-struct Run {
-  int code = -1;
-  std::string err;
-};
-
-Run Autogtco(const std::string& args, const fs::path& dir) {
-  std::string cmd = kBinary + " " + args + " >" + (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
-  int st = std::system(cmd.c_str());
-  return Run{WIFEXITED(st) ? WEXITSTATUS(st) : -1, Slurp(dir / "stderr.txt")};
-}
+using test::Autogtco;
+using test::Slurp;
+using Run = test::CliRun;
 
 // y = relu(x * w), x: f32[1,3]; w an initializer.
 test::OnnxTestModel SmallModel() {
@@ -336,7 +321,7 @@ TEST_CASE("cli bad input: a folder, a named pipe or a device as the model or an 
   const auto model_size = fs::file_size(model);
   for (const Case& c : cases) {
     INFO(c.what << ": autogtco " << c.args);
-    std::string cmd = "timeout 30 " + kBinary + " " + c.args + " >" + (dir / "stdout.txt").string() + " 2>" +
+    std::string cmd = "timeout 30 " + test::AutogtcoBinary() + " " + c.args + " >" + (dir / "stdout.txt").string() + " 2>" +
                       (dir / "stderr.txt").string();
     int st = std::system(cmd.c_str());
     std::string err = Slurp(dir / "stderr.txt");

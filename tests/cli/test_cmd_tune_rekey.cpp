@@ -14,6 +14,7 @@
 
 #include "compiler/fusion/group_signature.h"
 #include "records/tuning_log.h"
+#include "tests/cli/cli_process.h"
 
 using namespace agt;
 
@@ -21,20 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBinary = std::string(AGT_BINARY_DIR) + "/bin/autogtco";
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-int Autogtco(const std::string& args, const fs::path& dir) {
-  std::string cmd = kBinary + " " + args + " >" + (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
-  int st = std::system(cmd.c_str());
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+int Autogtco(const std::string& args, const fs::path& dir) { return test::Autogtco(args, dir).code; }
+using test::Slurp;
 
 records::TuningRecord Record(const std::string& key, const std::string& graph, double us) {
   records::TuningRecord r;
