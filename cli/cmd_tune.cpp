@@ -36,6 +36,12 @@ std::string Clock(double s) {
   return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{:02}:{:02}", t / 60, t % 60);
 }
 
+// What a merge kept aside or dropped, for the commands' summary lines ("" when nothing).
+std::string MergeLeftOut(const records::MergedLog& m) {
+  return fmt::format("{}{}", m.newer_lines.empty() ? "" : fmt::format(" (and {} records of a newer log version, kept as they were)", m.newer_lines.size()),
+                     m.malformed == 0 ? "" : fmt::format("; {} malformed lines left out", m.malformed));
+}
+
 // tune-rekey: every record's task graph in today's canonical form and under its key (tasks::CanonicalTaskText);
 // the programs and measurements are kept as they were. 0, or 2 with one line on stderr.
 int RekeyLog(const std::string& in, const std::string& out) {
@@ -64,8 +70,8 @@ int RekeyLog(const std::string& in, const std::string& out) {
     fmt::print(stderr, "error: tune-rekey: {}\n", st.message());
     return 2;
   }
-  fmt::print("{} records ({} tasks) -> {}: {} re-keyed, {} tasks now\n", log->records.size(), before.size(), out, changed,
-             after.size());
+  fmt::print("{} records ({} tasks) -> {}: {} re-keyed, {} tasks now{}\n", log->records.size(), before.size(), out, changed,
+             after.size(), MergeLeftOut(*log));
   return 0;
 }
 
@@ -184,9 +190,8 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx) {
     }
     std::set<std::string> tasks;
     for (const records::TuningRecord& r : merged->records) tasks.insert(r.task_key);
-    fmt::print("{} records of {} tasks from {} logs -> {}{}{}\n", merged->records.size(), tasks.size(), merge_in->size(), *merge_out,
-               merged->newer_lines.empty() ? "" : fmt::format(" (and {} records of a newer log version, kept as they were)", merged->newer_lines.size()),
-               merged->malformed == 0 ? "" : fmt::format("; {} malformed lines left out", merged->malformed));
+    fmt::print("{} records of {} tasks from {} logs -> {}{}\n", merged->records.size(), tasks.size(), merge_in->size(), *merge_out,
+               MergeLeftOut(*merged));
   });
 
   auto rekey_in = std::make_shared<std::string>();

@@ -78,10 +78,13 @@ Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> 
       }
     }
   }
-  if (options.squeeze_unit_dims) {
-    if (std::unique_ptr<Graph> squeezed = SqueezeUnitDims(sg)) sub.graph = std::move(squeezed);
-  }
+  if (options.squeeze_unit_dims) sub.graph = CanonicalForm(std::move(sub.graph));
   return sub;
+}
+
+std::unique_ptr<Graph> CanonicalForm(std::unique_ptr<Graph> g) {
+  std::unique_ptr<Graph> squeezed = SqueezeUnitDims(*g);
+  return squeezed ? std::move(squeezed) : std::move(g);
 }
 
 }  // namespace agt::ir

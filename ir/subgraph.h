@@ -33,6 +33,11 @@ struct Subgraph {
   std::vector<const Value*> outputs;
 };
 
+// The canonical form a group graph takes after extraction's naming: today, its unit dims dropped where
+// its ops allow (ir/unit_dims.h). A task graph parsed back from an older build's tuning log goes
+// through the same step (tasks::CanonicalTaskText), so both keep one definition of the form.
+std::unique_ptr<Graph> CanonicalForm(std::unique_ptr<Graph> g);
+
 // `nodes` must be in the original graph's order. Names inside the subgraph are canonical:
 // inputs "in0", "in1", ...; node results "t0", "t1", ... in order; constants "c0", ...; node names
 // are cleared. Fails when the nodes do not belong to `g`.

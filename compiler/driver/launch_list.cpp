@@ -89,7 +89,9 @@ Status Lowering::LowerPhase(size_t p) {
     buffer_of_[group.outputs[0]] = it->second;   // a reshape: the same bytes
     return Status::Ok();
   }
-  AGT_ASSIGN_OR_RETURN(ir::Subgraph sub, ir::ExtractSubgraph(*in_.graph, group.nodes));
+  ir::ExtractOptions bindings_only;   // the inputs and outputs in kernel order; the graph itself is not used
+  bindings_only.squeeze_unit_dims = false;
+  AGT_ASSIGN_OR_RETURN(ir::Subgraph sub, ir::ExtractSubgraph(*in_.graph, group.nodes, bindings_only));
   const codegen::LaunchSpec& spec = in_.task_launch[static_cast<size_t>(in_.phase_task[p])];
   if (static_cast<int>(sub.inputs.size()) != spec.num_inputs || static_cast<int>(sub.outputs.size()) != spec.num_outputs) {
     return Status::Errorf("phase {}: the group has {} inputs and {} outputs, its kernel takes {} and {}", p,

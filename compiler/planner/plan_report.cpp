@@ -29,6 +29,12 @@ std::string ShapesLine(const fusion::FusionGroup& grp) {
   return fmt::format("{} -> {}", fmt::join(in, ", "), fmt::join(out, ", "));
 }
 
+// Phases that are reshapes of a computed value: no kernel (fusion::IsAliasView).
+size_t AliasViews(const FusionPlan& plan) {
+  return static_cast<size_t>(
+      std::count_if(plan.phases.begin(), plan.phases.end(), [](const Phase& ph) { return fusion::IsAliasView(ph.group); }));
+}
+
 std::unordered_map<int, const Task*> TaskByPhase(const std::vector<Task>& tasks) {
   std::unordered_map<int, const Task*> m;
   for (const Task& t : tasks) {
@@ -52,8 +58,7 @@ std::string FusionReportText(const ir::Graph& g, const FusionPlan& plan, const s
   fmt::format_to(out, "fusion plan for '{}' (DPOF, {}, {}, {} queue order, groups of at most {} ops)\n", g.name(),
                  ir::PrecisionName(o.precision), o.device.name, fusion::QueueOrderName(plan.order),
                  o.legality.max_group_size);
-  const size_t views = static_cast<size_t>(std::count_if(plan.phases.begin(), plan.phases.end(),
-                                                         [](const Phase& ph) { return fusion::IsAliasView(ph.group); }));
+  const size_t views = AliasViews(plan);
   fmt::format_to(out, "kernels: {} before fusion -> {} after{}; estimated {:.1f} us (unfused {:.1f} us); DPOF {:.0f} ms\n\n",
                  plan.num_ops, plan.phases.size() - views,
                  views == 0 ? std::string() : fmt::format(" (and {} reshapes that alias their input)", views), plan.total_us,
@@ -105,8 +110,8 @@ std::string FusionReportJson(const ir::Graph& g, const FusionPlan& plan, const s
   j["queue_order"] = fusion::QueueOrderName(plan.order);
   j["max_group_size"] = o.legality.max_group_size;
   j["kernels_before"] = plan.num_ops;
-  const auto views = std::count_if(plan.phases.begin(), plan.phases.end(), [](const Phase& ph) { return fusion::IsAliasView(ph.group); });
-  j["kernels_after"] = plan.phases.size() - static_cast<size_t>(views);
+  const size_t views = AliasViews(plan);
+  j["kernels_after"] = plan.phases.size() - views;
   j["alias_views"] = views;
   j["estimated_us"] = plan.total_us;
   j["unfused_us"] = plan.unfused_us;

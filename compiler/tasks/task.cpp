@@ -9,7 +9,6 @@
 #include "compiler/fusion/op_geometry.h"
 #include "ir/subgraph.h"
 #include "ir/text.h"
-#include "ir/unit_dims.h"
 
 namespace agt::tasks {
 
@@ -76,8 +75,7 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
 
 Expected<std::string> CanonicalTaskText(std::string_view graph_text) {
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, ir::ParseGraph(graph_text, "<task>"));
-  if (std::unique_ptr<ir::Graph> squeezed = ir::SqueezeUnitDims(*g)) g = std::move(squeezed);
-  return fusion::SignatureOfExtracted(*g);
+  return fusion::SignatureOfExtracted(*ir::CanonicalForm(std::move(g)));
 }
 
 std::string NodeLabel(const ir::Node& n) {

@@ -35,7 +35,7 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
                                          ir::Precision precision);
 
 // A task graph as an older build printed it (a tuning log record's), in this build's canonical
-// form: parsed, its unit dims dropped where its ops allow (ir/unit_dims.h), printed again. The key
+// form: parsed, put in canonical form (ir::CanonicalForm: unit dims dropped), printed again. The key
 // of that text (fusion::SignatureId) is the task's id today: what `autogtco tune-rekey` re-keys by.
 Expected<std::string> CanonicalTaskText(std::string_view graph_text);
 

@@ -83,6 +83,11 @@ TEST_CASE("tune-rekey: records get today's task text and key; times and programs
   CHECK_THAT(Slurp(dir / "stdout.txt"), Catch::Contains("0 re-keyed"));
   CHECK(Slurp(dir / "again.jsonl") == Slurp(dir / "new.jsonl"));
 
+  // A line that is no record is left out, and the summary says so.
+  { std::ofstream(dir / "new.jsonl", std::ios::app) << "not a record\n"; }
+  REQUIRE(Autogtco("tune-rekey " + (dir / "new.jsonl").string() + " -o " + (dir / "again.jsonl").string(), dir) == 0);
+  CHECK_THAT(Slurp(dir / "stdout.txt"), Catch::Contains("1 malformed lines left out"));
+
   // A graph that does not parse: exit 2, one line naming the log and the task.
   REQUIRE(records::WriteTuningLog((dir / "bad.jsonl").string(), {Record(old_key, "graph group(", 1.0)}).ok());
   CHECK(Autogtco("tune-rekey " + (dir / "bad.jsonl").string() + " -o " + (dir / "out.jsonl").string(), dir) == 2);
