@@ -38,5 +38,18 @@ set +e
 rc_log=$?
 set -e
 grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' "$BUILD/fuzz-log.log" | tail -n 30
+# A failure's report again, last, where a reader of the output's tail (CI keeps only the tail) sees it,
+# with the input that caused it when it is small enough to paste (base64), so that it can be replayed
+# and added to tests/data/fuzz/.
+report() {   # LOG NAME RC
+  [ "$3" -eq 0 ] && return 0
+  echo "== $2: exit status $3; its report:"
+  grep -E 'ERROR|SUMMARY|runtime error|Test unit written|out-of-memory|timeout|#[0-9]+ 0x' "$1" | head -n 40 || true
+  for f in $(grep -o 'Test unit written to [^ ]*' "$1" | awk '{print $5}'); do
+    [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 8192 ] && { echo "== $f ($(stat -c %s "$f") bytes), base64:"; base64 -w 0 "$f"; echo; }
+  done
+}
+report "$BUILD/fuzz.log" "the loader's fuzz target" $rc
+report "$BUILD/fuzz-log.log" "the tuning-log parser's fuzz target" $rc_log
 [ $rc -ne 0 ] && exit $rc
 exit $rc_log

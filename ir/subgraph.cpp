@@ -1,6 +1,7 @@
 // Extracting a group of nodes into a standalone Graph with canonical names (ir/subgraph.h). Names
-// come only from position (inputs by first use, results by node order, constants by first use), so
-// two groups that compute the same thing print to the same text wherever they sit in a model.
+// come only from position (inputs by first use, results by node order, constants by first use) and
+// the node order only from the group's structure (StructuralOrder), so two groups that compute the
+// same thing print to the same text wherever they sit in a model and however it was written.
 #include "ir/subgraph.h"
 
 #include <unordered_map>
@@ -11,6 +12,59 @@
 #include "ir/unit_dims.h"
 
 namespace agt::ir {
+
+namespace {
+
+// Whether `v` leaves the group: a graph output, or read by a node outside it.
+bool Escapes(const Graph& g, const Value* v, const std::unordered_set<const Node*>& group) {
+  bool escapes = g.IsGraphOutput(v);
+  for (const Use& u : v->uses()) escapes |= !group.count(u.node);
+  return escapes;
+}
+
+// The group's nodes in an order that follows from its structure, not from where an exporter put
+// them: a depth-first post-order from the group's results (in the graph's order), each node's
+// operands visited in operand order. Two groups that compute the same thing with their
+// independent branches written in another order (q scaled before k is transposed, or after) get
+// the same order, so the same names and the same text. Iterative: groups may be whole graphs.
+std::vector<const Node*> StructuralOrder(const Graph& g, std::span<const Node* const> nodes,
+                                         const std::unordered_set<const Node*>& group) {
+  std::vector<const Node*> order;
+  order.reserve(nodes.size());
+  std::unordered_set<const Node*> done;
+  std::vector<std::pair<const Node*, size_t>> stack;   // node, next operand to visit
+  auto visit = [&](const Node* root) {   // root: marked done by the caller
+    stack.emplace_back(root, 0);
+    while (!stack.empty()) {
+      auto& [n, next] = stack.back();
+      if (next < n->num_inputs()) {
+        const Node* p = n->input(next++)->producer();
+        if (p != nullptr && group.count(p) && !done.count(p)) {
+          done.insert(p);   // on the stack now: a DAG never reaches it again before it is emitted
+          stack.emplace_back(p, 0);
+        }
+        continue;
+      }
+      order.push_back(n);
+      stack.pop_back();
+    }
+  };
+  for (const Node* n : nodes) {
+    for (const Value* o : n->outputs()) {
+      if (Escapes(g, o, group) && !done.count(n)) {
+        done.insert(n);
+        visit(n);
+      }
+    }
+  }
+  // Nodes no result depends on (their values unused: only a graph being built has them) keep their place at the end.
+  for (const Node* n : nodes) {
+    if (!done.count(n)) order.push_back(n);
+  }
+  return order;
+}
+
+}  // namespace
 
 Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> nodes, const ExtractOptions& options) {
   // Membership and order: every node must be in `g`, and `nodes` must follow g's order.
@@ -33,13 +87,14 @@ Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> 
     last = it->second;
   }
 
+  const std::vector<const Node*> ordered = StructuralOrder(g, nodes, group);
   Subgraph sub;
   sub.graph = std::make_unique<Graph>("group");
   Graph& sg = *sub.graph;
   std::unordered_map<const Value*, Value*> map;   // original value -> subgraph value
   int64_t next_const = 0;
   int64_t next_result = 0;
-  for (const Node* n : nodes) {
+  for (const Node* n : ordered) {
     std::vector<Value*> ins;
     ins.reserve(n->num_inputs());
     for (const Value* v : n->inputs()) {
@@ -70,9 +125,7 @@ Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> 
 
   for (const Node* n : nodes) {
     for (const Value* o : n->outputs()) {
-      bool escapes = g.IsGraphOutput(o);
-      for (const Use& u : o->uses()) escapes |= !group.count(u.node);
-      if (escapes) {
+      if (Escapes(g, o, group)) {
         sg.AddOutput(map.at(o));
         sub.outputs.push_back(o);
       }

@@ -25,7 +25,7 @@ struct ExtractOptions {
 struct Subgraph {
   std::unique_ptr<Graph> graph;
   // inputs[i]: the value of the original graph that feeds graph->inputs()[i] (activations and
-  // weights alike), in order of first use by the group's nodes, operand by operand. The two have
+  // weights alike), in order of first use by the subgraph's (structurally ordered) nodes, operand by operand. The two have
   // the same dtype and element count; the subgraph's shape may lack unit dims (squeeze_unit_dims).
   std::vector<const Value*> inputs;
   // outputs[i]: the value of the original graph that graph->outputs()[i] computes: every value of
@@ -38,9 +38,11 @@ struct Subgraph {
 // through the same step (tasks::CanonicalTaskText), so both keep one definition of the form.
 std::unique_ptr<Graph> CanonicalForm(std::unique_ptr<Graph> g);
 
-// `nodes` must be in the original graph's order. Names inside the subgraph are canonical:
-// inputs "in0", "in1", ...; node results "t0", "t1", ... in order; constants "c0", ...; node names
-// are cleared. Fails when the nodes do not belong to `g`.
+// `nodes` must be in the original graph's order. The subgraph's nodes take a structural order (a
+// depth-first post-order from the group's results, operands in operand order), whatever order the
+// graph had them in, and canonical names: inputs "in0", "in1", ... by first use; node results "t0",
+// "t1", ... in order; constants "c0", ...; node names are cleared. Fails when the nodes do not
+// belong to `g`.
 Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> nodes,
                                    const ExtractOptions& options = {});
 

@@ -25,6 +25,9 @@ Expected<bool> RunCanonicalLayerNorm(ir::Graph& g);
 Expected<bool> RunMatMulToLinear(ir::Graph& g);
 // fold_batch_norm.cpp: batch_norm after conv2d with constant parameters folds into the conv.
 Expected<bool> RunFoldBatchNorm(ir::Graph& g);
+// canonical_matmul_scale.cpp: scalar factors on a matmul's right operand (before or after a
+// transpose) and on its result move onto its left operand: one form of the attention scale.
+Expected<bool> RunCanonicalMatMulScale(ir::Graph& g);
 // fold_scale_into_linear.cpp: a mul (or div) by one constant number after a linear layer, through
 // single-use reshapes and transposes, folds into the layer's weight and bias.
 Expected<bool> RunFoldScaleIntoLinear(ir::Graph& g);

@@ -21,6 +21,8 @@ std::vector<PassEntry> FrontendPasses() {
       {"canonical-layer-norm", RunCanonicalLayerNorm},
       {"matmul-to-linear", RunMatMulToLinear},
       {"fold-batch-norm", RunFoldBatchNorm},
+      // Before the fold: the attention scale gathered on q, which the fold can then take into q's layer.
+      {"canonical-matmul-scale", RunCanonicalMatMulScale},
       {"fold-scale-into-linear", RunFoldScaleIntoLinear},
       // After the batch norms fold into their convs, so the convs they leave are whole.
       {"patch-embed-to-linear", RunPatchEmbedToLinear},

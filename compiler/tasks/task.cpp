@@ -75,7 +75,12 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
 
 Expected<std::string> CanonicalTaskText(std::string_view graph_text) {
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, ir::ParseGraph(graph_text, "<task>"));
-  return fusion::SignatureOfExtracted(*ir::CanonicalForm(std::move(g)));
+  // Extracted again as a whole, as a model's group is: the structural node order, canonical names,
+  // then ir::CanonicalForm.
+  std::vector<const ir::Node*> nodes;
+  for (const auto& n : g->nodes()) nodes.push_back(n.get());
+  AGT_ASSIGN_OR_RETURN(ir::Subgraph sub, ir::ExtractSubgraph(*g, nodes));
+  return fusion::SignatureOfExtracted(*sub.graph);
 }
 
 std::string NodeLabel(const ir::Node& n) {

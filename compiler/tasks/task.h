@@ -35,7 +35,8 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
                                          ir::Precision precision);
 
 // A task graph as an older build printed it (a tuning log record's), in this build's canonical
-// form: parsed, put in canonical form (ir::CanonicalForm: unit dims dropped), printed again. The key
+// form: parsed, extracted again as a whole (ir::ExtractSubgraph: structural node order, canonical
+// names, unit dims dropped), printed again. The key
 // of that text (fusion::SignatureId) is the task's id today: what `autogtco tune-rekey` re-keys by.
 Expected<std::string> CanonicalTaskText(std::string_view graph_text);
 

@@ -209,3 +209,38 @@ TEST_CASE("subgraph: refuses nodes of another graph, repeats and disorder", "[su
   REQUIRE_FALSE(c.ok());
   CHECK_THAT(c.status().message(), Catch::Contains("out of the graph's order"));
 }
+
+TEST_CASE("subgraph: independent branches written in either order print the same text", "[subgraph]") {
+  // q scaled before k is transposed, or after: the node order follows the structure, not the graph.
+  auto text = [](bool scale_first) {
+    std::string scale = "  %qs = mul(%q, %s)\n";
+    std::string trans = "  %kt = transpose(%k) {perm = [1, 0]}\n";
+    return "graph attn(%q: f32[4,8], %k: f32[6,8]) {\n  %s = constant f32[] [0.5]\n" + (scale_first ? scale + trans : trans + scale) +
+           "  %a = matmul(%qs, %kt)\n  %p = softmax(%a)\n  return %p\n}\n";
+  };
+  auto g1 = Parse(text(true));
+  auto g2 = Parse(text(false));
+  auto all = [](const Graph& g) {
+    std::vector<const Node*> out;
+    for (const auto& n : g.nodes()) out.push_back(n.get());
+    return out;
+  };
+  Subgraph s1 = Extract(*g1, all(*g1));
+  Subgraph s2 = Extract(*g2, all(*g2));
+  const char* expected =
+      "graph group(%in0: f32[4,8], %in1: f32[6,8]) {\n"
+      "  %c0 = constant f32[] [0.5]\n"
+      "  %t0 = mul(%in0, %c0) : f32[4,8]\n"
+      "  %t1 = transpose(%in1) {perm = [1, 0]} : f32[8,6]\n"
+      "  %t2 = matmul(%t0, %t1) : f32[4,6]\n"
+      "  %t3 = softmax(%t2) : f32[4,6]\n"
+      "  return %t3\n"
+      "}\n";
+  CHECK(PrintGraph(*s1.graph) == expected);
+  CHECK(PrintGraph(*s2.graph) == expected);
+  // The inputs follow the subgraph's order: q then k, in both.
+  REQUIRE(s2.inputs.size() == 2);
+  CHECK(s2.inputs[0]->name() == "q");
+  CHECK(s2.inputs[1]->name() == "k");
+  CHECK(Verify(*s2.graph).ok());
+}

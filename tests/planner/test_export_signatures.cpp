@@ -1,0 +1,84 @@
+// One architecture, one plan: the timm ViT-B that PyTorch's TorchScript exporter wrote
+// (tests/data/torch/vit-base-16-torchscript, the zoo's tiny configuration with timm's own modules)
+// must give the zoo's tiny ViT-B exactly its task signatures: the same groups, the same task ids
+// for the same shapes. That is what lets a user's export compile from the zoo's tuning log. The two
+// graphs differ where exporters differ: the attention scale (torch.onnx writes sqrt(scale) on q and
+// on k^T, the zoo scale on q), names, node order.
+//
+// A fresh timm model's Linear biases are exactly zero (timm's init), and remove-noops drops an add
+// of zeros, so the export as written is a bias-free network where a trained checkpoint has biases.
+// The test gives every all-zero vector of the export small non-zero values first (the zoo's weights
+// are random), as loading trained weights would; nothing else of the graph is touched.
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "compiler/frontend/onnx_loader.h"
+#include "compiler/passes/pipeline.h"
+#include "compiler/planner/plan_model.h"
+#include "models/zoo.h"
+
+using namespace agt;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every all-zero float constant of rank 1 replaced by one with small distinct values.
+int GiveZeroVectorsValues(ir::Graph& g) {
+  int replaced = 0;
+  for (ir::Value* v : g.values()) {
+    if (!v->is_constant() || v->type().rank() != 1 || !ir::IsFloat(v->dtype()) || v->type().num_elements() < 2) continue;
+    std::vector<float> x = v->data().ToF32();
+    bool zero = true;
+    for (float e : x) zero = zero && e == 0.0f;
+    if (!zero) continue;
+    for (size_t i = 0; i < x.size(); ++i) x[i] = 0.01f * static_cast<float>(i % 7 + 1);
+    ir::Value* nv = g.AddConstant(v->name() + ".values", ir::Tensor::FromF32(v->dtype(), v->shape(), x));
+    g.ReplaceAllUsesWith(v, nv);
+    ++replaced;
+  }
+  return replaced;
+}
+
+// Task id -> "ops x weight" of a planned graph.
+std::map<std::string, std::string> TaskSignatures(ir::Graph& g) {
+  auto passes = passes::RunFrontendPipeline(g);
+  INFO(passes.status().message());
+  REQUIRE(passes.ok());
+  auto plan = planner::PlanModel(g, planner::PlanOptions{});
+  INFO(plan.status().message());
+  REQUIRE(plan.ok());
+  std::map<std::string, std::string> out;
+  for (const tasks::Task& t : plan->tasks) out[t.id] = t.signature;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the timm ViT-B TorchScript export plans the zoo's tiny ViT-B tasks", "[planner][exports]") {
+  auto zoo = models::BuildZooModel("vit-base-16", models::ZooOptions{.tiny = true});
+  REQUIRE(zoo.ok());
+  auto zg = frontend::ImportModel(zoo->proto, "", "vit-base-16");
+  REQUIRE(zg.ok());
+  const auto want = TaskSignatures(**zg);
+
+  const fs::path onnx = fs::path(AGT_TEST_DATA_DIR) / "torch" / "vit-base-16-torchscript" / "model.onnx";
+  auto eg = frontend::LoadOnnx(onnx.string());
+  INFO(eg.status().message());
+  REQUIRE(eg.ok());
+  CHECK(GiveZeroVectorsValues(**eg) > 0);   // the export's Linear biases (and LayerNorm shifts) are zeros
+  const auto got = TaskSignatures(**eg);
+
+  CHECK(want.size() >= 10);   // patch embedding, attention, the four GEMMs, norms, head
+  for (const auto& [id, text] : want) {
+    INFO("zoo task " << id << ":\n" << text);
+    CHECK(got.count(id) == 1);
+  }
+  for (const auto& [id, text] : got) {
+    INFO("export task " << id << ":\n" << text);
+    CHECK(want.count(id) == 1);
+  }
+}
