@@ -21,6 +21,12 @@ Expected<bool> RunRemoveNoOps(ir::Graph& g);
 Expected<bool> RunCanonicalGelu(ir::Graph& g);
 // canonical_layer_norm.cpp: ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div(/Mul/Add) becomes layer_norm.
 Expected<bool> RunCanonicalLayerNorm(ir::Graph& g);
+// slices_to_split.cpp: slices of one value that cut one axis into consecutive pieces (the dynamo
+// exporter's unbind) become one split.
+Expected<bool> RunSlicesToSplit(ir::Graph& g);
+// canonical_views.cpp: a chain of reshapes (inserting or removing unit dims only) and transposes
+// becomes one reshape placing the unit dims, then one transpose.
+Expected<bool> RunCanonicalViews(ir::Graph& g);
 // matmul_to_linear.cpp: matmul by a constant 2-D weight (+ a constant bias add) becomes linear.
 Expected<bool> RunMatMulToLinear(ir::Graph& g);
 // fold_batch_norm.cpp: batch_norm after conv2d with constant parameters folds into the conv.

@@ -19,6 +19,9 @@ std::vector<PassEntry> FrontendPasses() {
       {"dead-code", RunDeadCodeElimination},
       {"canonical-gelu", RunCanonicalGelu},
       {"canonical-layer-norm", RunCanonicalLayerNorm},
+      // The spellings exporters differ in (unbind as slices, k^T through other views), made one.
+      {"slices-to-split", RunSlicesToSplit},
+      {"canonical-views", RunCanonicalViews},
       {"matmul-to-linear", RunMatMulToLinear},
       {"fold-batch-norm", RunFoldBatchNorm},
       // Before the fold: the attention scale gathered on q, which the fold can then take into q's layer.

@@ -1,9 +1,9 @@
-// One architecture, one plan: the timm ViT-B that PyTorch's TorchScript exporter wrote
-// (tests/data/torch/vit-base-16-torchscript, the zoo's tiny configuration with timm's own modules)
-// must give the zoo's tiny ViT-B exactly its task signatures: the same groups, the same task ids
-// for the same shapes. That is what lets a user's export compile from the zoo's tuning log. The two
-// graphs differ where exporters differ: the attention scale (torch.onnx writes sqrt(scale) on q and
-// on k^T, the zoo scale on q), names, node order.
+// One architecture, one plan: the timm ViT-B that PyTorch's exporters wrote (tests/data/torch/
+// vit-base-16-{torchscript,dynamo}, the zoo's tiny configuration with timm's own modules) must give
+// the zoo's tiny ViT-B exactly its task signatures: the same groups, the same task ids for the same
+// shapes. That is what lets a user's export compile from the zoo's tuning log. The graphs differ
+// where exporters differ: the attention scale (torch.onnx writes sqrt(scale) on q and on k^T, the
+// zoo scale on q), unbind as a split or as three slices, k^T through other views, names, node order.
 //
 // A fresh timm model's Linear biases are exactly zero (timm's init), and remove-noops drops an add
 // of zeros, so the export as written is a bias-free network where a trained checkpoint has biases.
@@ -58,14 +58,16 @@ std::map<std::string, std::string> TaskSignatures(ir::Graph& g) {
 
 }  // namespace
 
-TEST_CASE("the timm ViT-B TorchScript export plans the zoo's tiny ViT-B tasks", "[planner][exports]") {
+TEST_CASE("the timm ViT-B exports (TorchScript and dynamo) plan the zoo's tiny ViT-B tasks", "[planner][exports]") {
   auto zoo = models::BuildZooModel("vit-base-16", models::ZooOptions{.tiny = true});
   REQUIRE(zoo.ok());
   auto zg = frontend::ImportModel(zoo->proto, "", "vit-base-16");
   REQUIRE(zg.ok());
   const auto want = TaskSignatures(**zg);
 
-  const fs::path onnx = fs::path(AGT_TEST_DATA_DIR) / "torch" / "vit-base-16-torchscript" / "model.onnx";
+  const std::string fixture = GENERATE(as<std::string>{}, "vit-base-16-torchscript", "vit-base-16-dynamo");
+  INFO(fixture);
+  const fs::path onnx = fs::path(AGT_TEST_DATA_DIR) / "torch" / fixture / "model.onnx";
   auto eg = frontend::LoadOnnx(onnx.string());
   INFO(eg.status().message());
   REQUIRE(eg.ok());
@@ -73,12 +75,27 @@ TEST_CASE("the timm ViT-B TorchScript export plans the zoo's tiny ViT-B tasks", 
   const auto got = TaskSignatures(**eg);
 
   CHECK(want.size() >= 10);   // patch embedding, attention, the four GEMMs, norms, head
+  // The one known exception: the dynamo exporter itself dropped the head's all-zero bias (its Gemm
+  // has two inputs), so no value is left to give values to, and its head is a bias-free linear.
+  // Re-exporting the fixtures with models/torch/zoo_torch.py's randomize_zero_biases removes it.
+  const bool head_bias_dropped = fixture == "vit-base-16-dynamo";
+  auto is_head = [](const std::string& text) { return text.find("gather(") != std::string::npos && text.find("linear(") != std::string::npos; };
+  int unmatched_heads = 0;
   for (const auto& [id, text] : want) {
     INFO("zoo task " << id << ":\n" << text);
+    if (head_bias_dropped && is_head(text) && got.count(id) == 0) {
+      ++unmatched_heads;
+      continue;
+    }
     CHECK(got.count(id) == 1);
   }
   for (const auto& [id, text] : got) {
     INFO("export task " << id << ":\n" << text);
+    if (head_bias_dropped && is_head(text) && want.count(id) == 0 && text.find("linear(%t0, %in1)") != std::string::npos) {
+      ++unmatched_heads;
+      continue;
+    }
     CHECK(want.count(id) == 1);
   }
+  CHECK(unmatched_heads == (head_bias_dropped ? 2 : 0));
 }
