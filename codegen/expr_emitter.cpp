@@ -500,6 +500,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       return Status::Ok();
     }
     case OpKind::kResize: {
+      if (at.s(ir::AttrKey::kMode) == "cubic") break;   // 4^k taps: expr_emitter_select.cpp
       bool linear = at.s(ir::AttrKey::kMode) == "linear";
       const std::string& coord = at.s(ir::AttrKey::kCoordMode);
       const std::string& nearest = at.s(ir::AttrKey::kNearestMode);
@@ -508,15 +509,7 @@ Status ExprEmitter::EmitNodeLoaderBody(CudaWriter& w, const Node& n, const Value
       std::vector<size_t> resized;
       for (size_t d = 0; d < os.size(); ++d) {
         if (xs[d] == os[d]) continue;
-        double scale = static_cast<double>(os[d]) / static_cast<double>(xs[d]);
-        std::string x = fmt::format("(double){}", idx[d]);
-        std::string c;
-        if (coord == "pytorch_half_pixel") c = os[d] > 1 ? fmt::format("({} + 0.5) / {} - 0.5", x, scale) : "0.0";
-        else if (coord == "align_corners") c = os[d] == 1 ? "0.0" : fmt::format("{} * {} / {}", x, xs[d] - 1, os[d] - 1);
-        else if (coord == "asymmetric") c = fmt::format("{} / {}", x, scale);
-        else if (coord == "tf_half_pixel_for_nearest") c = fmt::format("({} + 0.5) / {}", x, scale);
-        else c = fmt::format("({} + 0.5) / {} - 0.5", x, scale);
-        w.Linef("double c{} = {};", d, c);
+        w.Linef("double c{} = {};", d, expr_text::ResizeCoordExpr(coord, idx[d], xs[d], os[d]));
         if (linear) {
           w.Linef("c{0} = c{0} < 0.0 ? 0.0 : (c{0} > {1}.0 ? {1}.0 : c{0});", d, xs[d] - 1);
           w.Linef("agt_ix lo{0} = (agt_ix)floor(c{0});", d);

@@ -104,6 +104,9 @@ class ExprEmitter {
   Status EmitLoader(CudaWriter& w, const ir::Value* v);
   Status EmitNodeLoaderBody(CudaWriter& w, const ir::Node& n, const ir::Value* v, const std::vector<std::string>& idx);
   Status EmitLoopLoaderBody(CudaWriter& w, const ir::Node& n, const ir::Value* v, const std::vector<std::string>& idx);
+  // Cubic resize, top-k and scatter-nd: loaders that select or weigh several elements per output
+  // element (expr_emitter_select.cpp).
+  Status EmitSelectLoaderBody(CudaWriter& w, const ir::Node& n, const ir::Value* v, const std::vector<std::string>& idx);
   std::string Name(const ir::Value* v) const { return fmt::format("v{}", v->id()); }
   std::string Literal(const ir::Value* v, int64_t i) const;
 

@@ -228,7 +228,7 @@ Status ExprEmitter::EmitLoopLoaderBody(CudaWriter& w, const Node& n, const Value
     }
     default: break;
   }
-  return Status::Errorf("no loader for {}", n.Describe());
+  return EmitSelectLoaderBody(w, n, v, idx);
 }
 
 }  // namespace agt::codegen

@@ -42,4 +42,16 @@ inline std::string FloatLit(double d) {
 
 inline int64_t NormAxis(int64_t axis, size_t rank) { return axis < 0 ? axis + static_cast<int64_t>(rank) : axis; }
 
+// The source coordinate (a double expression) of output index `o` along a dim resized from n_in to
+// n_out, in ONNX Resize's coordinate-transformation mode `coord` (ir/ops/resize.cpp's SourceCoord).
+inline std::string ResizeCoordExpr(const std::string& coord, const std::string& o, int64_t n_in, int64_t n_out) {
+  const double scale = static_cast<double>(n_out) / static_cast<double>(n_in);
+  const std::string x = fmt::format("(double){}", o);
+  if (coord == "pytorch_half_pixel") return n_out > 1 ? fmt::format("({} + 0.5) / {} - 0.5", x, scale) : "0.0";
+  if (coord == "align_corners") return n_out == 1 ? "0.0" : fmt::format("{} * {} / {}", x, n_in - 1, n_out - 1);
+  if (coord == "asymmetric") return fmt::format("{} / {}", x, scale);
+  if (coord == "tf_half_pixel_for_nearest") return fmt::format("({} + 0.5) / {}", x, scale);
+  return fmt::format("({} + 0.5) / {} - 0.5", x, scale);
+}
+
 }  // namespace agt::codegen::expr_text

@@ -159,7 +159,7 @@ Status ImportResize(ImportContext& ctx) {
   AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
   auto r = static_cast<int64_t>(x->shape().size());
   std::string mode = ctx.AttrString("mode", "nearest");
-  if (mode != "nearest" && mode != "linear") return ctx.Error("mode '{}' is not supported (nearest, linear)", mode);
+  if (mode != "nearest" && mode != "linear" && mode != "cubic") return ctx.Error("mode '{}' is not supported (nearest, linear, cubic)", mode);
   if (ctx.AttrInt("antialias", 0) != 0) return ctx.Error("antialias=1 is not supported");
   std::string policy = ctx.AttrString("keep_aspect_ratio_policy", "stretch");
   if (policy != "stretch") return ctx.Error("keep_aspect_ratio_policy '{}' is not supported", policy);
@@ -194,7 +194,19 @@ Status ImportResize(ImportContext& ctx) {
   std::string nearest = ctx.AttrString("nearest_mode", "round_prefer_floor");
   AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(OpKind::kResize, {x},
                                                ir::Attrs{{AttrKey::kSizes, sizes}, {AttrKey::kMode, mode},
-                                                         {AttrKey::kCoordMode, coord}, {AttrKey::kNearestMode, nearest}}));
+                                                         {AttrKey::kCoordMode, coord}, {AttrKey::kNearestMode, nearest},
+                                                         {AttrKey::kCubicCoeffA, static_cast<double>(ctx.AttrFloat("cubic_coeff_a", -0.75))},
+                                                         {AttrKey::kExcludeOutside, ctx.AttrInt("exclude_outside", 0)}}));
+  return ctx.SetOutput(0, y);
+}
+
+// ScatterND (reduction from opset 16 on; before it, none).
+Status ImportScatterNd(ImportContext& ctx) {
+  AGT_ASSIGN_OR_RETURN(ir::Value * data, ctx.Input(0));
+  AGT_ASSIGN_OR_RETURN(ir::Value * indices, ctx.Input(1));
+  AGT_ASSIGN_OR_RETURN(ir::Value * updates, ctx.Input(2));
+  AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(OpKind::kScatterNd, {data, indices, updates},
+                                               ir::Attrs{{AttrKey::kReduction, ctx.AttrString("reduction", "none")}}));
   return ctx.SetOutput(0, y);
 }
 
@@ -202,6 +214,7 @@ constexpr ImporterEntry kTable[] = {
     {"Transpose", ImportTranspose}, {"Concat", ImportConcat}, {"Gather", ImportGather}, {"GatherND", ImportGatherNd},
     {"Slice", ImportSlice},         {"Split", ImportSplit},   {"Expand", ImportExpand},
     {"Tile", ImportTile},           {"Pad", ImportPad},       {"Resize", ImportResize},
+    {"ScatterND", ImportScatterNd},
 };
 
 }  // namespace

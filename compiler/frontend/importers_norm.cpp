@@ -166,6 +166,23 @@ Status ImportCumSum(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+// TopK: one IR op per result (ir/ops/select.cpp); K is a constant input. The result nobody reads
+// is removed with the dead code.
+Status ImportTopK(ImportContext& ctx) {
+  AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
+  AGT_ASSIGN_OR_RETURN(std::vector<int64_t> k, ctx.ConstInts(1, "K"));
+  if (k.size() != 1) return ctx.Error("K must hold one value, got {}", k.size());
+  const ir::Attrs attrs{{AttrKey::kK, k[0]},
+                        {AttrKey::kAxis, ctx.AttrInt("axis", -1)},
+                        {AttrKey::kLargest, ctx.AttrInt("largest", 1)},
+                        {AttrKey::kSorted, ctx.AttrInt("sorted", 1)}};
+  AGT_ASSIGN_OR_RETURN(ir::Value * values, ctx.Emit(OpKind::kTopKValues, {x}, attrs));
+  AGT_RETURN_IF_ERROR(ctx.SetOutput(0, values));
+  if (ctx.num_outputs() < 2) return Status::Ok();
+  AGT_ASSIGN_OR_RETURN(ir::Value * indices, ctx.Emit(OpKind::kTopKIndices, {x}, attrs));
+  return ctx.SetOutput(1, indices);
+}
+
 constexpr ImporterEntry kTable[] = {
     {"LayerNormalization", ImportLayerNorm},
     {"Softmax", ImportSoftmax},
@@ -178,6 +195,7 @@ constexpr ImporterEntry kTable[] = {
     {"CumSum", ImportCumSum},
     {"ArgMax", ImportArgReduce<OpKind::kArgMax>},
     {"ArgMin", ImportArgReduce<OpKind::kArgMin>},
+    {"TopK", ImportTopK},
 };
 
 }  // namespace

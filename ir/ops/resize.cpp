@@ -1,7 +1,11 @@
-// resize, the interpolating movement op (ONNX Resize with explicit output sizes): nearest or
-// n-linear (bilinear for the last two dims of NCHW) over the dims whose size changes, in each
-// coordinate-transformation mode PyTorch and TensorFlow exporters emit. Dims whose size does not
+// resize, the interpolating movement op (ONNX Resize with explicit output sizes): nearest,
+// n-linear (bilinear for the last two dims of NCHW) or n-cubic (Keys' cubic convolution with
+// coefficient cubic_coeff_a, taps past the edge clamped to it, or left out and the rest renormalised
+// with exclude_outside) over the dims whose size changes, in each coordinate-transformation mode
+// PyTorch and TensorFlow exporters emit. Dims whose size does not
 // change map identically, so batch and channel dims are never blended.
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "ir/ops/op_helpers.h"
@@ -11,7 +15,7 @@ namespace {
 
 using ops::One;
 
-const std::vector<std::string> kModes = {"nearest", "linear"};
+const std::vector<std::string> kModes = {"nearest", "linear", "cubic"};
 const std::vector<std::string> kCoordModes = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
                                               "tf_half_pixel_for_nearest"};
 const std::vector<std::string> kNearestModes = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
@@ -26,7 +30,7 @@ Expected<std::vector<TensorType>> InferResize(const Attrs& attrs, std::span<cons
     if (sizes[d] < 1) return Status::Errorf("sizes {} must be positive", ops::IntsStr(sizes));
     if (x.shape[d] == 0) return Status::Errorf("cannot resize the empty dim {} of {}", d, x.ToString());
   }
-  if (ops::AttrStr(attrs, AttrKey::kMode, "nearest") == "linear") AGT_RETURN_IF_ERROR(ops::RequireFloat(x, "input"));
+  if (ops::AttrStr(attrs, AttrKey::kMode, "nearest") != "nearest") AGT_RETURN_IF_ERROR(ops::RequireFloat(x, "input"));
   return One(TensorType{x.dtype, Shape(sizes.begin(), sizes.end())});
 }
 
@@ -50,86 +54,97 @@ int64_t RoundNearest(const std::string& mode, double x) {
   return static_cast<int64_t>(frac < 0.5 ? f : f + 1);
 }
 
-// One dim's interpolation table: for each output index, the two source indices and the weight of
-// the upper one (nearest: lo == hi, weight 0).
+// The four weights of Keys' cubic convolution for taps floor(c) - 1 .. floor(c) + 2 at fraction t.
+std::array<double, 4> CubicWeights(double t, double a) {
+  auto near = [a](double x) { return ((a + 2) * x - (a + 3)) * x * x + 1; };            // |x| <= 1
+  auto far = [a](double x) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; };       // 1 < |x| < 2
+  return {far(t + 1), near(t), near(1 - t), far(2 - t)};
+}
+
+// One dim's interpolation table: for each output index, the source indices and their weights.
 struct DimTable {
-  std::vector<int64_t> lo, hi;
-  std::vector<double> w;
+  std::vector<std::vector<std::pair<int64_t, double>>> taps;
 };
+
+DimTable MakeTable(const Attrs& attrs, int64_t n_in, int64_t n_out) {
+  const std::string mode = ops::AttrStr(attrs, AttrKey::kMode, "nearest");
+  const std::string coord = ops::AttrStr(attrs, AttrKey::kCoordMode, "half_pixel");
+  const std::string nearest = ops::AttrStr(attrs, AttrKey::kNearestMode, "round_prefer_floor");
+  DimTable t;
+  for (int64_t o = 0; o < n_out; ++o) {
+    std::vector<std::pair<int64_t, double>> taps;
+    if (n_in == n_out) {
+      taps.emplace_back(o, 1.0);
+    } else if (mode == "linear") {
+      const double c = std::clamp(SourceCoord(coord, o, n_in, n_out), 0.0, static_cast<double>(n_in - 1));
+      const auto lo = static_cast<int64_t>(std::floor(c));
+      taps.emplace_back(lo, 1.0 - (c - static_cast<double>(lo)));
+      taps.emplace_back(std::min(lo + 1, n_in - 1), c - static_cast<double>(lo));
+    } else if (mode == "cubic") {
+      const double c = SourceCoord(coord, o, n_in, n_out);   // not clamped: the taps are
+      const double f = std::floor(c);
+      const auto w = CubicWeights(c - f, static_cast<double>(ops::AttrFloat(attrs, AttrKey::kCubicCoeffA, -0.75)));
+      const bool exclude = ops::AttrInt(attrs, AttrKey::kExcludeOutside, 0) != 0;
+      double kept = 0.0;
+      for (int j = 0; j < 4; ++j) {
+        const int64_t i = static_cast<int64_t>(f) - 1 + j;
+        if (exclude && (i < 0 || i >= n_in)) continue;
+        taps.emplace_back(std::clamp<int64_t>(i, 0, n_in - 1), w[static_cast<size_t>(j)]);
+        kept += w[static_cast<size_t>(j)];
+      }
+      if (exclude) {
+        for (auto& tap : taps) tap.second /= kept;
+      }
+    } else {
+      taps.emplace_back(std::clamp<int64_t>(RoundNearest(nearest, SourceCoord(coord, o, n_in, n_out)), 0, n_in - 1), 1.0);
+    }
+    t.taps.push_back(std::move(taps));
+  }
+  return t;
+}
 
 Status RefResize(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out, const RefContext&) {
   const Tensor& x = *in[0];
   Tensor& y = out[0];
-  bool linear = ops::AttrStr(attrs, AttrKey::kMode, "nearest") == "linear";
-  std::string coord = ops::AttrStr(attrs, AttrKey::kCoordMode, "half_pixel");
-  std::string nearest = ops::AttrStr(attrs, AttrKey::kNearestMode, "round_prefer_floor");
   const Shape& xs = x.shape();
   const Shape& ys = y.shape();
-  size_t r = xs.size();
-  std::vector<DimTable> tables(r);
-  std::vector<size_t> resized;
-  for (size_t d = 0; d < r; ++d) {
-    DimTable& t = tables[d];
-    for (int64_t o = 0; o < ys[d]; ++o) {
-      if (xs[d] == ys[d]) {
-        t.lo.push_back(o);
-        t.hi.push_back(o);
-        t.w.push_back(0.0);
-        continue;
-      }
-      double c = SourceCoord(coord, o, xs[d], ys[d]);
-      if (linear) {
-        c = std::clamp(c, 0.0, static_cast<double>(xs[d] - 1));
-        int64_t lo = static_cast<int64_t>(std::floor(c));
-        t.lo.push_back(lo);
-        t.hi.push_back(std::min(lo + 1, xs[d] - 1));
-        t.w.push_back(c - static_cast<double>(lo));
-      } else {
-        int64_t i = std::clamp<int64_t>(RoundNearest(nearest, c), 0, xs[d] - 1);
-        t.lo.push_back(i);
-        t.hi.push_back(i);
-        t.w.push_back(0.0);
-      }
-    }
-    if (linear && xs[d] != ys[d]) resized.push_back(d);
-  }
+  const size_t r = xs.size();
+  std::vector<DimTable> tables;
+  for (size_t d = 0; d < r; ++d) tables.push_back(MakeTable(attrs, xs[d], ys[d]));
   std::vector<int64_t> st = Strides(xs), idx;
-  int64_t n = y.num_elements();
-  if (!linear) {
+  const int64_t n = y.num_elements();
+  if (ops::AttrStr(attrs, AttrKey::kMode, "nearest") == "nearest") {
     std::vector<int64_t> map(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
       ops::Unravel(i, ys, idx);
       int64_t src = 0;
-      for (size_t d = 0; d < r; ++d) src += tables[d].lo[idx[d]] * st[d];
-      map[i] = src;
+      for (size_t d = 0; d < r; ++d) src += tables[d].taps[static_cast<size_t>(idx[d])][0].first * st[d];
+      map[static_cast<size_t>(i)] = src;
     }
     ops::GatherElements(x, y, map);
     return Status::Ok();
   }
-  std::vector<float> xv = x.ToF32();
+  const std::vector<float> xv = x.ToF32();
   std::vector<float> yv(static_cast<size_t>(n));
-  size_t corners = size_t{1} << resized.size();
   for (int64_t i = 0; i < n; ++i) {
     ops::Unravel(i, ys, idx);
-    int64_t base = 0;
-    for (size_t d = 0; d < r; ++d) base += tables[d].lo[idx[d]] * st[d];
-    double acc = 0;
-    for (size_t c = 0; c < corners; ++c) {
-      int64_t off = base;
+    // The weighted sum over every combination of the dims' taps (one tap for the dims kept as they are).
+    double acc = 0.0;
+    std::vector<size_t> pick(r, 0);
+    while (true) {
+      int64_t off = 0;
       double w = 1.0;
-      for (size_t j = 0; j < resized.size(); ++j) {
-        const DimTable& t = tables[resized[j]];
-        int64_t o = idx[resized[j]];
-        if (c & (size_t{1} << j)) {
-          off += (t.hi[o] - t.lo[o]) * st[resized[j]];
-          w *= t.w[o];
-        } else {
-          w *= 1.0 - t.w[o];
-        }
+      for (size_t d = 0; d < r; ++d) {
+        const auto& tap = tables[d].taps[static_cast<size_t>(idx[d])][pick[d]];
+        off += tap.first * st[d];
+        w *= tap.second;
       }
-      if (w != 0.0) acc += w * xv[off];
+      if (w != 0.0) acc += w * xv[static_cast<size_t>(off)];
+      size_t d = r;
+      while (d > 0 && ++pick[d - 1] == tables[d - 1].taps[static_cast<size_t>(idx[d - 1])].size()) pick[--d] = 0;
+      if (d == 0) break;
     }
-    yv[i] = static_cast<float>(acc);
+    yv[static_cast<size_t>(i)] = static_cast<float>(acc);
   }
   ops::StoreF32(y, yv);
   return Status::Ok();
@@ -142,7 +157,8 @@ OpDef DescribeResize() {
                1,
                {ops::IntsAttr(AttrKey::kSizes, std::nullopt), ops::StrAttr(AttrKey::kMode, "nearest", kModes),
                 ops::StrAttr(AttrKey::kCoordMode, "half_pixel", kCoordModes),
-                ops::StrAttr(AttrKey::kNearestMode, "round_prefer_floor", kNearestModes)},
+                ops::StrAttr(AttrKey::kNearestMode, "round_prefer_floor", kNearestModes),
+                ops::FloatAttr(AttrKey::kCubicCoeffA, -0.75), ops::IntAttr(AttrKey::kExcludeOutside, 0)},
                InferResize,
                RefResize};
 }

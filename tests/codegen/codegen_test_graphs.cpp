@@ -193,6 +193,41 @@ std::unique_ptr<ir::Graph> GatherNdGroup() {
   return b.Done({b.Op(OpKind::kAdd, {rows, b.In({2, 30, 64})})});
 }
 
+// Bicubic resize (YOLOS's position-embedding interpolation: a 7x7 grid of embeddings to 12x12,
+// PyTorch's coordinates and coefficient), plus an input.
+std::unique_ptr<ir::Graph> CubicResizeGroup(int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, bool exclude) {
+  B b;
+  Value* x = b.In({1, c, h, w});
+  Value* r = b.Op(OpKind::kResize, {x},
+                  {{AttrKey::kSizes, std::vector<int64_t>{1, c, oh, ow}}, {AttrKey::kMode, std::string("cubic")},
+                   {AttrKey::kCoordMode, std::string("pytorch_half_pixel")}, {AttrKey::kCubicCoeffA, -0.75},
+                   {AttrKey::kExcludeOutside, int64_t{exclude ? 1 : 0}}});
+  return b.Done({b.Op(OpKind::kAdd, {r, b.In({1, c, oh, ow})})});
+}
+
+// TopK along the last axis (a detector's best queries): the values plus an input, the indices cast to
+// f32 and added to another. Two results of one TopK, two loop loaders.
+std::unique_ptr<ir::Graph> TopKGroup(int64_t rows, int64_t n, int64_t k, bool largest) {
+  B b;
+  Value* x = b.In({rows, n});
+  ir::Attrs a{{AttrKey::kK, k}, {AttrKey::kAxis, int64_t{-1}}, {AttrKey::kLargest, int64_t{largest ? 1 : 0}}};
+  Value* vals = b.Op(OpKind::kTopKValues, {x}, a);
+  Value* idx = b.Op(OpKind::kTopKIndices, {x}, a);
+  Value* f = b.Op(OpKind::kCast, {idx}, {{AttrKey::kTo, ir::DType::kF32}});
+  return b.Done({b.Op(OpKind::kAdd, {vals, b.In({rows, k})}), b.Op(OpKind::kAdd, {f, b.In({rows, k})})});
+}
+
+// ScatterND: rows of a [4, 16, 8] table replaced (random indices in {-1, 0, 1}: negative ones and
+// repeats, the later update winning), then an input added.
+std::unique_ptr<ir::Graph> ScatterNdGroup() {
+  B b;
+  Value* data = b.In({4, 16, 8});
+  Value* idx = b.InI64({3, 1});
+  Value* upd = b.In({3, 16, 8});
+  Value* s = b.Op(OpKind::kScatterNd, {data, idx, upd});
+  return b.Done({b.Op(OpKind::kAdd, {s, b.In({4, 16, 8})})});
+}
+
 std::vector<NamedGroup> ModelShapeGroups() {
   std::vector<NamedGroup> g;
   g.push_back({"vit-b qkv linear 197x768x2304", "gemm_sm90", LinearGroup(197, 768, 2304, "none")});
@@ -224,6 +259,9 @@ std::vector<NamedGroup> ModelShapeGroups() {
   g.push_back({"arg_max 4x30x50 + add", "generic", ArgMaxGroup()});
   g.push_back({"max_pool 3x3/2 64x112x112", "generic", MaxPoolGroup()});
   g.push_back({"gather_nd 2x30 rows of 2x50x64 + add", "elementwise", GatherNdGroup()});
+  g.push_back({"resize bicubic 768x14x14 -> 24x24 + add", "elementwise", CubicResizeGroup(768, 14, 14, 24, 24, false)});
+  g.push_back({"top_k 100 of 9100 (values, indices)", "generic", TopKGroup(1, 9100, 100, true)});
+  g.push_back({"scatter_nd 3 rows into 4x16x8 + add", "generic", ScatterNdGroup()});
   return g;
 }
 
@@ -253,6 +291,11 @@ std::vector<NamedGroup> NumericsGroups() {
   g.push_back({"arg_max 4x30x50 + add", "generic", ArgMaxGroup()});
   g.push_back({"max_pool 3x3/2 64x112x112", "generic", MaxPoolGroup()});
   g.push_back({"gather_nd 2x30 rows of 2x50x64 + add", "elementwise", GatherNdGroup()});
+  g.push_back({"resize bicubic 8x7x7 -> 12x12 + add", "elementwise", CubicResizeGroup(8, 7, 7, 12, 12, false)});
+  g.push_back({"resize bicubic exclude_outside 8x7x7 -> 5x9 + add", "elementwise", CubicResizeGroup(8, 7, 7, 5, 9, true)});
+  g.push_back({"top_k 5 of 6x40 (values, indices)", "generic", TopKGroup(6, 40, 5, true)});
+  g.push_back({"top_k smallest 3 of 4x17", "generic", TopKGroup(4, 17, 3, false)});
+  g.push_back({"scatter_nd 3 rows into 4x16x8 + add", "generic", ScatterNdGroup()});
   return g;
 }
 

@@ -44,6 +44,9 @@ std::unique_ptr<ir::Graph> TransposeGroup();
 std::unique_ptr<ir::Graph> ConcatGroup();
 std::unique_ptr<ir::Graph> CumSumGroup();
 std::unique_ptr<ir::Graph> ArgMaxGroup();
+std::unique_ptr<ir::Graph> CubicResizeGroup(int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, bool exclude);
+std::unique_ptr<ir::Graph> TopKGroup(int64_t rows, int64_t n, int64_t k, bool largest);
+std::unique_ptr<ir::Graph> ScatterNdGroup();
 std::unique_ptr<ir::Graph> MaxPoolGroup();
 
 // Every group above at model shapes (for the compile test) ...

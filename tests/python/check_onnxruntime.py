@@ -223,6 +223,35 @@ def argmax_forms():
     return model(nodes, [vi("x", [2, 5, 7])], outs, inits, opset=13)
 
 
+def select_scatter_cubic():
+    """Resize in cubic mode (PyTorch's bicubic: pytorch_half_pixel, coefficient -0.75; half_pixel with
+    exclude_outside; align_corners with -0.5 from scales), TopK (largest along the last axis, smallest
+    along the first; the input is tie-free), ScatterND (plain with a negative index, and add with a
+    repeated index)."""
+    nodes = [
+        helper.make_node("Resize", ["img", "", "", "sz1"], ["bicubic"], mode="cubic",
+                         coordinate_transformation_mode="pytorch_half_pixel", cubic_coeff_a=-0.75),
+        helper.make_node("Resize", ["img", "", "", "sz2"], ["cubic_excl"], mode="cubic",
+                         coordinate_transformation_mode="half_pixel", exclude_outside=1),
+        helper.make_node("Resize", ["img", "", "sc3"], ["cubic_ac"], mode="cubic",
+                         coordinate_transformation_mode="align_corners", cubic_coeff_a=-0.5),
+        helper.make_node("TopK", ["rows", "k5"], ["top_v", "top_i"], axis=-1),
+        helper.make_node("TopK", ["rows", "k2"], ["low_v", "low_i"], axis=0, largest=0),
+        helper.make_node("Mul", ["upd", "two"], ["upd2"]),
+        helper.make_node("ScatterND", ["table", "sidx", "upd2"], ["scattered"]),
+        helper.make_node("ScatterND", ["table", "aidx", "upd3"], ["accumulated"], reduction="add"),
+    ]
+    inits = [init("sz1", np.array([1, 3, 12, 12], np.int64)), init("sz2", np.array([1, 3, 5, 9], np.int64)),
+             init("sc3", np.array([1, 1, 1.5, 2], np.float32)), init("k5", np.array([5], np.int64)),
+             init("k2", np.array([2], np.int64)), init("two", np.array(2.0, np.float32)),
+             init("sidx", np.array([[1], [-1]], np.int64)), init("aidx", np.array([[0], [2], [0]], np.int64)),
+             init("upd3", randn(3, 6))]
+    ins = [vi("img", [1, 3, 7, 7]), vi("rows", [4, 20]), vi("upd", [2, 6]), vi("table", [5, 6])]
+    outs = [vi(n, None) for n in ["bicubic", "cubic_excl", "cubic_ac", "top_v"]] + [vi("top_i", None, TensorProto.INT64)] + \
+           [vi("low_v", None), vi("low_i", None, TensorProto.INT64), vi("scattered", None), vi("accumulated", None)]
+    return model(nodes, ins, outs, inits, opset=18)
+
+
 CASES = {
     "mlp_gemm": mlp_gemm,
     "conv_bn_pool_resize": conv_bn_pool_resize,
@@ -234,6 +263,7 @@ CASES = {
     "groupnorm_opset21": groupnorm_opset21,
     "einsum_forms": einsum_forms,
     "argmax_forms": argmax_forms,
+    "select_scatter_cubic": select_scatter_cubic,
 }
 
 
@@ -281,6 +311,12 @@ def check(autogtco, path, workdir, fixture=None):
         if got.shape != want.shape:
             print(f"FAIL {name}/{o.name}: shape {got.shape} vs onnxruntime {want.shape}")
             ok = False
+            continue
+        if np.issubdtype(want.dtype, np.integer):
+            # Indices (TopK, ArgMax) must be exactly onnxruntime's.
+            same = np.array_equal(got, want)
+            ok &= same
+            print(f"{'ok' if same else 'FAIL':4} {name}/{o.name} {tuple(got.shape)} integers {'equal' if same else 'differ'}")
             continue
         err = rel_l2(got, want)
         status = "ok" if err < TOL else "FAIL"
