@@ -47,6 +47,16 @@ int64_t NumElements(const Shape& s) {
   return n;
 }
 
+std::string ShapeBoundError(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    if (d < 0) return fmt::format("shape {} has a negative dim", ShapeToString(s));
+    if (d != 0 && n > kMaxTensorElements / d) return fmt::format("shape {} has more than 2^40 elements", ShapeToString(s));
+    n *= d;
+  }
+  return {};
+}
+
 std::string ShapeToString(const Shape& s) { return fmt::format("[{}]", fmt::join(s, ",")); }
 
 std::vector<int64_t> Strides(const Shape& s) {

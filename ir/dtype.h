@@ -21,6 +21,13 @@ bool IsInteger(DType t);                                  // i64, i32, i8
 using Shape = std::vector<int64_t>;
 
 int64_t NumElements(const Shape& s);
+// The most elements any tensor may have: past any device, and far enough from int64 overflow that
+// the products, strides and sums computed from shapes stay exact.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 40;
+// Why `s` is no valid static shape (a negative dim, or more than kMaxTensorElements elements: the
+// product checked before each multiplication, so an overflowing one is refused, not wrapped); empty
+// when it is one.
+std::string ShapeBoundError(const Shape& s);
 std::string ShapeToString(const Shape& s);                // "[1,3,224,224]"
 // Row-major strides in elements.
 std::vector<int64_t> Strides(const Shape& s);

@@ -96,7 +96,17 @@ Expected<std::vector<TensorType>> InferTypes(OpKind kind, const Attrs& attrs, st
                           info.def.max_inputs < 0 ? std::string("any number of") : std::to_string(info.def.max_inputs), n);
   }
   if (info.def.infer == nullptr) return Status::Errorf("op '{}' has no shape rule", info.name);
-  return info.def.infer(attrs, inputs);
+  for (const TensorType& t : inputs) {
+    if (std::string why = ShapeBoundError(t.shape); !why.empty()) return Status::Errorf("op '{}': an input's {}", info.name, why);
+  }
+  auto out = info.def.infer(attrs, inputs);
+  if (!out.ok()) return out;
+  // Every result within the bound: later arithmetic on its shape (element counts, strides, byte
+  // sizes) cannot overflow, and nothing beyond any device is planned or allocated.
+  for (const TensorType& t : *out) {
+    if (std::string why = ShapeBoundError(t.shape); !why.empty()) return Status::Errorf("op '{}': its result's {}", info.name, why);
+  }
+  return out;
 }
 
 }  // namespace agt::ir

@@ -22,7 +22,6 @@ namespace agt::ir {
 namespace {
 
 // Bounds of what IR text may declare (issue 16: no path without a size limit).
-constexpr int64_t kMaxTypeElements = int64_t{1} << 40;
 constexpr double kMaxTextConstantBytes = 4.0 * 1024 * 1024 * 1024;
 
 using text_syntax::DescribeToken;
@@ -183,13 +182,7 @@ class Parser {
     AGT_RETURN_IF_ERROR(Expect("]", "to close the shape"));
     // Bounded sizes: a product of dimensions that overflows (2^128 wrapped to 0) or is beyond any device
     // is refused here, before anything is allocated or written for it.
-    int64_t n = 1;
-    for (int64_t d : type.shape) {
-      if (d != 0 && n > kMaxTypeElements / d) {
-        return Error(open, fmt::format("{} has more than 2^40 elements", type.ToString()));
-      }
-      n *= d;
-    }
+    if (std::string why = ShapeBoundError(type.shape); !why.empty()) return Error(open, fmt::format("{}: {}", type.ToString(), why));
     return type;
   }
 

@@ -86,15 +86,8 @@ Expected<ir::DType> DTypeFromOnnx(int32_t elem_type) {
 }
 
 Status CheckShapeSize(const ir::Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0) return Status::Errorf("shape {} has a negative dim", ir::ShapeToString(shape));
-    if (d != 0 && n > kMaxTensorElements / d) {
-      return Status::Errorf("shape {} has more than 2^40 elements", ir::ShapeToString(shape));
-    }
-    n *= d;
-  }
-  return Status::Ok();
+  std::string why = ir::ShapeBoundError(shape);
+  return why.empty() ? Status::Ok() : Status::Error(why);
 }
 
 Expected<ir::Tensor> TensorFromProto(const TensorProto& t, const std::string& base_dir) {

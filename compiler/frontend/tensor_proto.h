@@ -20,10 +20,10 @@ Expected<ir::DType> DTypeFromOnnx(int32_t elem_type);
 // "FLOAT", "INT64", ... for messages.
 std::string OnnxTypeName(int32_t elem_type);
 
-// The most elements any tensor of an imported model may have (2^40, beyond any model a GPU holds).
-// Shapes come from the file, so a bigger one, or one whose element count overflows, is an error
-// before anything is allocated or multiplied further.
-constexpr int64_t kMaxTensorElements = int64_t{1} << 40;
+// The most elements any tensor of an imported model may have (ir::kMaxTensorElements, 2^40, beyond
+// any model a GPU holds). Shapes come from the file, so a bigger one, or one whose element count
+// overflows, is an error before anything is allocated or multiplied further.
+using ir::kMaxTensorElements;
 
 // Checks that `shape` has no negative dim and at most kMaxTensorElements elements.
 Status CheckShapeSize(const ir::Shape& shape);

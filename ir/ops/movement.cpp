@@ -30,7 +30,8 @@ Expected<Shape> ReshapeTarget(const Attrs& attrs, const TensorType& x) {
       return Status::Errorf("shape {} has a negative dim {}", ops::IntsStr(spec), d);
     }
     out[i] = d;
-    known *= d;
+    // A product past int64 (found by the fuzz target) is no shape at all.
+    if (__builtin_mul_overflow(known, d, &known)) return Status::Errorf("shape {} has more elements than any tensor", ops::IntsStr(spec));
   }
   int64_t total = x.num_elements();
   if (infer_at >= 0) {
@@ -373,7 +374,8 @@ Expected<std::vector<TensorType>> InferTile(const Attrs& attrs, std::span<const 
   Shape out = in[0].shape;
   for (size_t d = 0; d < out.size(); ++d) {
     if (reps[d] < 0) return Status::Errorf("repeats {} has a negative entry", ops::IntsStr(reps));
-    out[d] *= reps[d];
+    // Checked: huge repeats overflowed here (found by the fuzz target); InferTypes bounds the result.
+    if (__builtin_mul_overflow(out[d], reps[d], &out[d])) return Status::Errorf("repeats {} give more elements than any tensor", ops::IntsStr(reps));
   }
   return One(TensorType{in[0].dtype, std::move(out)});
 }
@@ -403,7 +405,10 @@ Expected<std::vector<TensorType>> InferPad(const Attrs& attrs, std::span<const T
   std::string mode = ops::AttrStr(attrs, AttrKey::kMode, "constant");
   Shape out = x.shape;
   for (size_t d = 0; d < out.size(); ++d) {
-    out[d] += pads[d] + pads[d + out.size()];
+    int64_t both = 0;
+    if (__builtin_add_overflow(pads[d], pads[d + out.size()], &both) || __builtin_add_overflow(out[d], both, &out[d])) {
+      return Status::Errorf("pads {} give more elements than any tensor", ops::IntsStr(pads));
+    }
     if (out[d] < 0) return Status::Errorf("pads {} crop dim {} of {} below zero", ops::IntsStr(pads), d, x.ToString());
     if (mode != "constant" && out[d] > 0 && x.shape[d] == 0) {
       return Status::Errorf("{} padding of an empty dim {} of {}", mode, d, x.ToString());

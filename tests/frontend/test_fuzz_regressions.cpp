@@ -52,5 +52,20 @@ TEST_CASE("a Resize whose scale overflows the output size is refused with the re
   CHECK_THAT(g.status().message(), Catch::Contains("no valid output size"));
 }
 
+TEST_CASE("a Tile whose repeats overflow the output size is refused with the reason", "[frontend][errors][fuzz]") {
+  // Found by a replay of CI's fuzz configuration (seed 1, 60 s): UBSan's signed-overflow report in
+  // the Tile shape rule; in a build without UBSan it wrapped silently.
+  fs::path p = fs::path(AGT_TEST_DATA_DIR) / "fuzz" / "tile_repeats_overflow.onnx";
+  std::ifstream f(p, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto model = frontend::ParseModelBytes(bytes, p.filename().string());
+  REQUIRE(model.ok());
+  frontend::FrontendOptions options;
+  options.fold_max_elements = int64_t{1} << 16;
+  auto g = frontend::ImportModel(**model, "", p.filename().string(), options);
+  REQUIRE_FALSE(g.ok());
+  CHECK_THAT(g.status().message(), Catch::Contains("repeats"));
+}
+
 }  // namespace
 }  // namespace agt

@@ -173,3 +173,18 @@ TEST_CASE("pad: constant, reflect, edge, negative pads", "[ops][movement]") {
   CHECK_THAT(Run1(OpKind::kPad, {x}, {{AttrKey::kPads, Ints{0, 0, 0, 0}}, {AttrKey::kMode, std::string("wrap")}}).error,
              Catch::Contains("expected one of"));
 }
+
+TEST_CASE("shape rules refuse results past 2^40 elements instead of overflowing", "[ops][movement][bounds]") {
+  // Found by the fuzz target (tests/data/fuzz/tile_repeats_overflow.onnx): 11 * 3602879701896396801 wrapped.
+  CHECK_THAT(InferError(OpKind::kTile, {T(DType::kF32, {11, 2})}, {{AttrKey::kRepeats, std::vector<int64_t>{3602879701896396801, 1}}}),
+             Catch::Contains("more elements than any tensor"));
+  // No overflow, but past the bound: refused by InferTypes for every op.
+  CHECK_THAT(InferError(OpKind::kTile, {T(DType::kF32, {1024, 1024})}, {{AttrKey::kRepeats, std::vector<int64_t>{1024, 2048}}}),
+             Catch::Contains("more than 2^40 elements"));
+  CHECK_THAT(InferError(OpKind::kReshape, {T(DType::kF32, {6})}, {{AttrKey::kShape, std::vector<int64_t>{-1, 4611686018427387904, 4}}}),
+             Catch::Contains("more elements than any tensor"));
+  CHECK_THAT(InferError(OpKind::kPad, {T(DType::kF32, {2, 2})},
+                        {{AttrKey::kPads, std::vector<int64_t>{9223372036854775807, 0, 1, 0}}}),
+             Catch::Contains("more elements than any tensor"));
+  CHECK_THAT(InferError(OpKind::kRelu, {T(DType::kF32, {int64_t{1} << 21, int64_t{1} << 20})}), Catch::Contains("an input's shape"));
+}
