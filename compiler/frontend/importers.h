@@ -24,6 +24,7 @@ struct ImporterEntry {
 std::span<const ImporterEntry> ElementwiseImporters();   // importers_elementwise.cpp
 std::span<const ImporterEntry> LinalgImporters();        // importers_linalg.cpp
 Status ImportEinsum(ImportContext& ctx);                  // importers_einsum.cpp (in the linalg table)
+Status ImportConvTranspose(ImportContext& ctx);           // importers_conv_transpose.cpp (in the linalg table)
 std::span<const ImporterEntry> NormReduceImporters();    // importers_norm.cpp
 std::span<const ImporterEntry> ShapeImporters();         // importers_shape.cpp
 std::span<const ImporterEntry> MovementImporters();      // importers_movement.cpp

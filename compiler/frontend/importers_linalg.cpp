@@ -180,6 +180,7 @@ constexpr ImporterEntry kTable[] = {
     {"MatMul", ImportMatMul},
     {"Gemm", ImportGemm},
     {"Conv", ImportConv},
+    {"ConvTranspose", ImportConvTranspose},
     {"MaxPool", ImportMaxPool},
     {"GlobalAveragePool", ImportGlobalAveragePool},
     {"AveragePool", ImportAveragePool},

@@ -252,6 +252,20 @@ def select_scatter_cubic():
     return model(nodes, ins, outs, inits, opset=18)
 
 
+def conv_transpose_forms():
+    """ConvTranspose as PyTorch's exporters write it: stride 2, kernel 4, pads 1 (a 2x upsampling head)
+    with a bias; groups 2 with dilation 2, output_padding 1 and uneven pads; stride 3 with a 1x2 kernel."""
+    nodes = [
+        helper.make_node("ConvTranspose", ["x", "w1", "b1"], ["up"], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("ConvTranspose", ["x", "w2"], ["grouped"], strides=[2, 2], dilations=[2, 2], group=2,
+                         pads=[1, 0, 2, 1], output_padding=[1, 1]),
+        helper.make_node("ConvTranspose", ["x", "w3"], ["odd"], strides=[3, 3], kernel_shape=[1, 2]),
+    ]
+    inits = [init("w1", randn(4, 6, 4, 4)), init("b1", randn(6)), init("w2", randn(4, 3, 3, 3)), init("w3", randn(4, 5, 1, 2))]
+    outs = [vi(n, None) for n in ["up", "grouped", "odd"]]
+    return model(nodes, [vi("x", [1, 4, 5, 7])], outs, inits, opset=17)
+
+
 CASES = {
     "mlp_gemm": mlp_gemm,
     "conv_bn_pool_resize": conv_bn_pool_resize,
@@ -264,6 +278,7 @@ CASES = {
     "einsum_forms": einsum_forms,
     "argmax_forms": argmax_forms,
     "select_scatter_cubic": select_scatter_cubic,
+    "conv_transpose_forms": conv_transpose_forms,
 }
 
 
