@@ -5,6 +5,7 @@ Runs on the GPU machine (torch, timm, torchvision, transformers, onnx, onnxrunti
 
     python3 models/torch/export.py --model vit-base-16 --tiny --exporter torchscript --out DIR
     python3 models/torch/export.py --model detr-resnet50-e6-hf --tiny --exporter dynamo --out DIR
+    python3 models/torch/export.py --model corpus:hf-swin --exporter dynamo --opset 20 --out DIR   (corpus.py)
 
 DIR receives:
     model.onnx (+ model.onnx.data when the exporter or the size calls for external data)
@@ -60,7 +61,7 @@ def rel_l2(a, b):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="zoo name; DETR also as NAME-hf (transformers)")
+    p.add_argument("--model", required=True, help="zoo name; DETR also as NAME-hf (transformers); corpus:NAME (corpus.py)")
     p.add_argument("--tiny", action="store_true", help="the 2-layer narrow version")
     p.add_argument("--exporter", choices=["torchscript", "dynamo"], required=True)
     p.add_argument("--impl", choices=["torchvision", "hf"], default="torchvision", help="DETR implementation")
@@ -81,7 +82,11 @@ def main():
         return code
 
     try:
-        model, shape, outputs = zoo_torch.build(args.model, tiny=args.tiny, impl=args.impl, seed=args.seed)
+        if args.model.startswith("corpus:"):   # models/torch/corpus.py: tiny by construction
+            import corpus
+            model, shape, outputs = corpus.build(args.model[len("corpus:"):], seed=args.seed)
+        else:
+            model, shape, outputs = zoo_torch.build(args.model, tiny=args.tiny, impl=args.impl, seed=args.seed)
         meta["parameters"] = zoo_torch.count_parameters(model)
         meta["input_shape"] = list(shape)
         x = torch.randn(shape, generator=torch.Generator().manual_seed(args.seed + 1))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile export e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
@@ -126,6 +126,12 @@ for s in "${steps[@]}"; do
         done
       done
       (cd "$OUT" && tar czf fixtures.tgz fixtures && rm -rf fixtures) ;;
+    corpus)
+      # The corpus (models/torch/corpus.py) with both exporters at three opsets (export_corpus.sh); the
+      # folders come back as $OUT/corpus.tgz. Copied to tests/data/corpus/, CI checks each one
+      # (tests/python/check_onnxruntime.py: interpreter against onnxruntime, fp16 compile).
+      JOBS=${JOBS:-12} bash models/torch/export_corpus.sh "$OUT/corpus" ${CORPUS_CASES:-} 2>&1 | tail -n 80 | tee "$OUT/corpus.txt"
+      (cd "$OUT" && tar czf corpus.tgz corpus && rm -rf corpus) ;;
     e2e|benchmodels)
       OUT="$OUT" bash scripts/gpu/models.sh "$s" ;;
     tune)

@@ -4,8 +4,9 @@
 Builds small models with onnx's helper API (each exercising a family of importers and passes, in
 the op patterns PyTorch's exporters write), plus every tiny zoo model, runs them in onnxruntime and
 through `autogtco run`, and compares each output by relative L2 error (< 1e-5). The committed
-PyTorch exports (tests/data/torch/*/) run the same way on their own input.npy; onnxruntime here is
-also checked against the outputs the fixture was committed with.
+PyTorch exports (tests/data/torch/*/, and the corpus in tests/data/corpus/*/ when committed: those
+also compiled for fp16) run the same way on their own input.npy; onnxruntime here is also checked
+against the outputs the fixture was committed with.
 
 usage: check_onnxruntime.py PATH/TO/autogtco [--keep DIR]
 """
@@ -287,6 +288,7 @@ def concrete(shape):
 
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "torch")
+CORPUS = os.path.join(os.path.dirname(FIXTURES), "corpus")
 
 
 def rel_l2(got, want):
@@ -366,6 +368,17 @@ def main():
     ok = all([check(autogtco, p, workdir) for p in paths])
     fixtures = sorted(d for d in glob.glob(os.path.join(FIXTURES, "*")) if os.path.isdir(d))
     ok = all([check(autogtco, os.path.join(d, "model.onnx"), workdir, fixture=d) for d in fixtures]) and ok
+    # The corpus of real exports (models/torch/export_corpus.sh), when committed: each against
+    # onnxruntime as above, then compiled for fp16 without a GPU.
+    corpus = sorted(d for d in glob.glob(os.path.join(CORPUS, "*")) if os.path.isdir(d))
+    for d in corpus:
+        ok = check(autogtco, os.path.join(d, "model.onnx"), workdir, fixture=d) and ok
+        so = os.path.join(workdir, os.path.basename(d) + ".so")
+        r = subprocess.run([autogtco, "compile", os.path.join(d, "model.onnx"), "-o", so, "--precision", "fp16"],
+                           capture_output=True, text=True)
+        print(f"{'ok' if r.returncode == 0 else 'FAIL':4} {os.path.basename(d)}: compile fp16 "
+              f"{'' if r.returncode == 0 else r.stderr.strip()[-300:]}")
+        ok = ok and r.returncode == 0
     print("all outputs match onnxruntime" if ok else "MISMATCHES")
     return 0 if ok else 1
 

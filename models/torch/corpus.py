@@ -1,0 +1,219 @@
+"""The corpus of real exports (issue 15): tiny configurations, random weights, of the vision
+transformers users deploy, built from their libraries' own modules (timm, transformers,
+torchvision) exactly as a user's checkpoint would be, for models/torch/export.py (--model
+corpus:NAME). Nothing is downloaded: timm gets pretrained=False, Hugging Face models are built
+from config objects.
+
+Each entry: NAME -> (library, builder). A builder returns (model, input shape, output names). The
+same architecture from two libraries is one architecture with two cases (hf-vit and timm-vit). Every
+Linear / Conv bias that init left at exactly zero gets small random values (zoo_torch's
+randomize_zero_biases), as a trained checkpoint has: an exporter (dynamo's optimiser) or our
+remove-noops would otherwise delete the add, and the export would plan as another network.
+
+Written on a machine without torch: the first run on the GPU machine tells which builders need their
+arguments adjusted for the installed library versions. export_corpus.sh records each failure (an
+exporter that cannot export a case is reported, not hidden).
+"""
+import torch
+from torch import nn
+
+import zoo_torch
+
+IMG = 32          # input side for the patch-16/8 families
+CLASSES = 10
+
+
+def _timm(name, shape=(1, 3, IMG, IMG), **kw):
+    import timm
+    return timm.create_model(name, pretrained=False, num_classes=CLASSES, **kw), shape, ["logits"]
+
+
+class _Logits(nn.Module):
+    """A Hugging Face model's output object as one tensor (or a tuple) for the exporters."""
+
+    def __init__(self, model, fields):
+        super().__init__()
+        self.model = model
+        self.fields = fields
+
+    def forward(self, x):
+        out = self.model(pixel_values=x)
+        vals = tuple(getattr(out, f) for f in self.fields)
+        return vals if len(vals) > 1 else vals[0]
+
+
+def _hf(model_cls, config, fields=("logits",), shape=(1, 3, IMG, IMG)):
+    return _Logits(model_cls(config), list(fields)), shape, list(fields)
+
+
+# ---- timm -----------------------------------------------------------------------------------------
+VIT_TINY = dict(img_size=IMG, patch_size=8, embed_dim=64, depth=2, num_heads=2)
+
+
+def timm_vit():
+    return _timm("vit_base_patch16_224", **VIT_TINY)
+
+
+def timm_deit_distilled():
+    return _timm("deit_base_distilled_patch16_224", **VIT_TINY)
+
+
+def timm_deit3():
+    return _timm("deit3_base_patch16_224", **VIT_TINY)   # layer scale
+
+
+def timm_beit():
+    return _timm("beit_base_patch16_224", **VIT_TINY)    # relative position bias
+
+
+def timm_swin():
+    return _timm("swin_tiny_patch4_window7_224", img_size=IMG, patch_size=4, embed_dim=32, depths=(2, 2),
+                 num_heads=(2, 4), window_size=4)
+
+
+def timm_swinv2():
+    return _timm("swinv2_tiny_window8_256", img_size=IMG, patch_size=4, embed_dim=32, depths=(2, 2),
+                 num_heads=(2, 4), window_size=4)
+
+
+def timm_dinov2():
+    # Layer scale; position embeddings interpolated from the 518 / 14 = 37 grid of its config.
+    return _timm("vit_small_patch14_dinov2", img_size=28, patch_size=14, embed_dim=64, depth=2, num_heads=2,
+                 shape=(1, 3, 28, 28))
+
+
+def timm_eva02():
+    # Rotary position embeddings, SwiGLU.
+    return _timm("eva02_tiny_patch14_224", img_size=28, patch_size=14, embed_dim=64, depth=2, num_heads=2,
+                 shape=(1, 3, 28, 28))
+
+
+def timm_cait():
+    return _timm("cait_xxs24_224", img_size=IMG, patch_size=8, embed_dim=64, depth=2, num_heads=2,
+                 depth_token_only=1)   # class attention
+
+
+def timm_levit():
+    return _timm("levit_128s", img_size=64, shape=(1, 3, 64, 64))
+
+
+def timm_convnext():
+    return _timm("convnext_atto", depths=(1, 1, 1, 1), dims=(16, 32, 48, 64))   # channels-last LayerNorm
+
+
+def timm_mobilevit():
+    return _timm("mobilevit_xxs", shape=(1, 3, 64, 64))
+
+
+# ---- Hugging Face transformers ------------------------------------------------------------------
+HF_TINY = dict(image_size=IMG, patch_size=8, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+               intermediate_size=128, num_labels=CLASSES)
+
+
+def hf_vit():
+    from transformers import ViTConfig, ViTForImageClassification
+    return _hf(ViTForImageClassification, ViTConfig(**HF_TINY))
+
+
+def hf_deit():
+    from transformers import DeiTConfig, DeiTForImageClassification
+    return _hf(DeiTForImageClassification, DeiTConfig(**HF_TINY))
+
+
+def hf_beit():
+    from transformers import BeitConfig, BeitForImageClassification
+    return _hf(BeitForImageClassification, BeitConfig(use_relative_position_bias=True, **HF_TINY))
+
+
+def hf_swin():
+    from transformers import SwinConfig, SwinForImageClassification
+    cfg = SwinConfig(image_size=IMG, patch_size=4, embed_dim=32, depths=[2, 2], num_heads=[2, 4], window_size=4,
+                     num_labels=CLASSES)
+    return _hf(SwinForImageClassification, cfg)
+
+
+def hf_dinov2():
+    from transformers import Dinov2Config, Dinov2ForImageClassification
+    cfg = Dinov2Config(image_size=28, patch_size=14, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                       num_labels=CLASSES)
+    return _hf(Dinov2ForImageClassification, cfg, shape=(1, 3, 28, 28))
+
+
+def hf_clip_vision():
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+    cfg = CLIPVisionConfig(image_size=IMG, patch_size=8, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=128, projection_dim=32)
+    return _hf(CLIPVisionModelWithProjection, cfg, fields=("image_embeds",))
+
+
+def hf_segformer():
+    from transformers import SegformerConfig, SegformerForSemanticSegmentation
+    cfg = SegformerConfig(num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32],
+                          patch_sizes=[7, 3], strides=[4, 2], num_attention_heads=[1, 2], mlp_ratios=[2, 2],
+                          decoder_hidden_size=32, num_labels=CLASSES)
+    return _hf(SegformerForSemanticSegmentation, cfg, shape=(1, 3, 64, 64))
+
+
+def hf_yolos():
+    # Position embeddings interpolated to the input (bicubic Resize in the export).
+    from transformers import YolosConfig, YolosForObjectDetection
+    cfg = YolosConfig(image_size=[IMG, IMG], patch_size=8, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                      intermediate_size=128, num_detection_tokens=10, num_labels=CLASSES)
+    return _hf(YolosForObjectDetection, cfg, fields=("logits", "pred_boxes"), shape=(1, 3, 48, 40))
+
+
+def hf_conditional_detr():
+    from transformers import ConditionalDetrConfig, ConditionalDetrForObjectDetection
+    cfg = ConditionalDetrConfig(use_timm_backbone=False, use_pretrained_backbone=False, backbone=None,
+                                d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                                decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, num_queries=10,
+                                num_labels=CLASSES)
+    return _hf(ConditionalDetrForObjectDetection, cfg, fields=("logits", "pred_boxes"), shape=(1, 3, 64, 64))
+
+
+# ---- torchvision ----------------------------------------------------------------------------------
+def tv_vit_b_16():
+    from torchvision.models.vision_transformer import VisionTransformer
+    m = VisionTransformer(image_size=IMG, patch_size=8, num_layers=2, num_heads=2, hidden_dim=64, mlp_dim=128,
+                          num_classes=CLASSES)
+    return m, (1, 3, IMG, IMG), ["logits"]
+
+
+def tv_swin_t():
+    from torchvision.models.swin_transformer import SwinTransformer
+    m = SwinTransformer(patch_size=[4, 4], embed_dim=32, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4],
+                        num_classes=CLASSES)
+    return m, (1, 3, IMG, IMG), ["logits"]
+
+
+# Architecture -> cases. 16 architectures; DETR (zoo_torch's detr-resnet50-e6 and -hf) is the 17th,
+# exported by export_fixtures.sh already.
+CORPUS = {
+    "timm-vit": timm_vit, "hf-vit": hf_vit, "tv-vit-b-16": tv_vit_b_16,
+    "timm-deit-distilled": timm_deit_distilled, "hf-deit": hf_deit,
+    "timm-deit3": timm_deit3,
+    "timm-beit": timm_beit, "hf-beit": hf_beit,
+    "timm-swin": timm_swin, "hf-swin": hf_swin, "tv-swin-t": tv_swin_t,
+    "timm-swinv2": timm_swinv2,
+    "timm-dinov2": timm_dinov2, "hf-dinov2": hf_dinov2,
+    "timm-eva02": timm_eva02,
+    "timm-cait": timm_cait,
+    "timm-levit": timm_levit,
+    "timm-convnext": timm_convnext,
+    "timm-mobilevit": timm_mobilevit,
+    "hf-clip-vision": hf_clip_vision,
+    "hf-segformer": hf_segformer,
+    "hf-yolos": hf_yolos,
+    "hf-conditional-detr": hf_conditional_detr,
+}
+
+
+def build(name, seed=0):
+    """(model in eval mode, input shape, output names) of corpus case NAME, norms and zero biases randomised."""
+    if name not in CORPUS:
+        raise KeyError(f"unknown corpus case {name!r}; known: {', '.join(sorted(CORPUS))}")
+    torch.manual_seed(seed)
+    model, shape, outputs = CORPUS[name]()
+    zoo_torch.randomize_norms(model, seed)
+    zoo_torch.randomize_zero_biases(model, seed)
+    return model.eval(), shape, outputs
