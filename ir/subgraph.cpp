@@ -22,13 +22,39 @@ bool Escapes(const Graph& g, const Value* v, const std::unordered_set<const Node
   return escapes;
 }
 
+using Operands = std::unordered_map<const Node*, std::vector<Value*>>;
+
+// Each node's operands in canonical order: an add's or a mul's two operands with the one computed
+// deeper inside the group first (values from outside the group are at depth 0; equal depths keep
+// their order), so that x + f(x) and f(x) + x are one group text. Both ops are commutative, IEEE
+// arithmetic included. `nodes` are in the graph's (topological) order.
+Operands CanonicalOperands(std::span<const Node* const> nodes) {
+  Operands out;
+  std::unordered_map<const Value*, int64_t> depth;
+  auto depth_of = [&](const Value* v) {
+    auto it = depth.find(v);
+    return it == depth.end() ? int64_t{0} : it->second;
+  };
+  for (const Node* n : nodes) {
+    std::vector<Value*> ins = n->inputs();
+    int64_t d = 0;
+    for (const Value* v : ins) d = std::max(d, depth_of(v));
+    if ((n->op() == OpKind::kAdd || n->op() == OpKind::kMul) && ins.size() == 2 && depth_of(ins[0]) < depth_of(ins[1])) {
+      std::swap(ins[0], ins[1]);
+    }
+    for (const Value* o : n->outputs()) depth[o] = d + 1;
+    out.emplace(n, std::move(ins));
+  }
+  return out;
+}
+
 // The group's nodes in an order that follows from its structure, not from where an exporter put
 // them: a depth-first post-order from the group's results (in the graph's order), each node's
-// operands visited in operand order. Two groups that compute the same thing with their
+// operands visited in canonical operand order. Two groups that compute the same thing with their
 // independent branches written in another order (q scaled before k is transposed, or after) get
 // the same order, so the same names and the same text. Iterative: groups may be whole graphs.
 std::vector<const Node*> StructuralOrder(const Graph& g, std::span<const Node* const> nodes,
-                                         const std::unordered_set<const Node*>& group) {
+                                         const std::unordered_set<const Node*>& group, const Operands& operands) {
   std::vector<const Node*> order;
   order.reserve(nodes.size());
   std::unordered_set<const Node*> done;
@@ -37,8 +63,9 @@ std::vector<const Node*> StructuralOrder(const Graph& g, std::span<const Node* c
     stack.emplace_back(root, 0);
     while (!stack.empty()) {
       auto& [n, next] = stack.back();
-      if (next < n->num_inputs()) {
-        const Node* p = n->input(next++)->producer();
+      const std::vector<Value*>& ins = operands.at(n);
+      if (next < ins.size()) {
+        const Node* p = ins[next++]->producer();
         if (p != nullptr && group.count(p) && !done.count(p)) {
           done.insert(p);   // on the stack now: a DAG never reaches it again before it is emitted
           stack.emplace_back(p, 0);
@@ -87,7 +114,8 @@ Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> 
     last = it->second;
   }
 
-  const std::vector<const Node*> ordered = StructuralOrder(g, nodes, group);
+  const Operands operands = CanonicalOperands(nodes);
+  const std::vector<const Node*> ordered = StructuralOrder(g, nodes, group, operands);
   Subgraph sub;
   sub.graph = std::make_unique<Graph>("group");
   Graph& sg = *sub.graph;
@@ -97,7 +125,7 @@ Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> 
   for (const Node* n : ordered) {
     std::vector<Value*> ins;
     ins.reserve(n->num_inputs());
-    for (const Value* v : n->inputs()) {
+    for (const Value* v : operands.at(n)) {
       auto it = map.find(v);
       if (it == map.end()) {
         Value* nv = nullptr;

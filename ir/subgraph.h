@@ -39,8 +39,9 @@ struct Subgraph {
 std::unique_ptr<Graph> CanonicalForm(std::unique_ptr<Graph> g);
 
 // `nodes` must be in the original graph's order. The subgraph's nodes take a structural order (a
-// depth-first post-order from the group's results, operands in operand order), whatever order the
-// graph had them in, and canonical names: inputs "in0", "in1", ... by first use; node results "t0",
+// depth-first post-order from the group's results, operands in operand order, an add's or a mul's
+// two operands the one computed deeper in the group first), whatever order the graph had them in,
+// and canonical names: inputs "in0", "in1", ... by first use; node results "t0",
 // "t1", ... in order; constants "c0", ...; node names are cleared. Fails when the nodes do not
 // belong to `g`.
 Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> nodes,

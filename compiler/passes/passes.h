@@ -27,6 +27,10 @@ Expected<bool> RunSlicesToSplit(ir::Graph& g);
 // canonical_views.cpp: a chain of reshapes (inserting or removing unit dims only) and transposes
 // becomes one reshape placing the unit dims, then one transpose.
 Expected<bool> RunCanonicalViews(ir::Graph& g);
+// softmax_nan_guard.cpp: where(is_nan(softmax(s)), 0, softmax(s)) is the softmax when s has no mask.
+Expected<bool> RunSoftmaxNanGuard(ir::Graph& g);
+// canonical_operand_order.cpp: an add's or a mul's operands ordered deeper first.
+Expected<bool> RunCanonicalOperandOrder(ir::Graph& g);
 // matmul_to_linear.cpp: matmul by a constant 2-D weight (+ a constant bias add) becomes linear.
 Expected<bool> RunMatMulToLinear(ir::Graph& g);
 // fold_batch_norm.cpp: batch_norm after conv2d with constant parameters folds into the conv.

@@ -22,6 +22,7 @@ std::vector<PassEntry> FrontendPasses() {
       // The spellings exporters differ in (unbind as slices, k^T through other views), made one.
       {"slices-to-split", RunSlicesToSplit},
       {"canonical-views", RunCanonicalViews},
+      {"softmax-nan-guard", RunSoftmaxNanGuard},
       {"matmul-to-linear", RunMatMulToLinear},
       {"fold-batch-norm", RunFoldBatchNorm},
       // Before the fold: the attention scale gathered on q, which the fold can then take into q's layer.
@@ -32,6 +33,8 @@ std::vector<PassEntry> FrontendPasses() {
       {"token-conv-to-linear", RunTokenConvToLinear},
       // What convolutions remain, channels-last (after the two above took the ViT ones).
       {"channels-last", RunChannelsLast},
+      // Last of the canonical forms, on the graph the planner will see.
+      {"canonical-operand-order", RunCanonicalOperandOrder},
       {"constant-folding-2", RunConstantFolding},
       {"remove-noops-2", RunRemoveNoOps},
       {"dead-code-2", RunDeadCodeElimination},
