@@ -22,20 +22,4 @@ done
 printf '%s\n' "${jobs[@]}" | xargs -P "${JOBS:-8}" -L 1 bash -c \
   'python3 "$0/export.py" --model "corpus:$2" --exporter "$3" --opset "$4" --out "$1/$2-$3$4" > "$1/$2-$3$4.log" 2>&1' "$HERE" "$OUT" \
   || true
-python3 - "$OUT" <<'PY'
-import json, sys, pathlib
-out = pathlib.Path(sys.argv[1])
-bad = 0
-for meta in sorted(out.glob("*/meta.json")):
-    m = json.loads(meta.read_text())
-    errs = ", ".join(f"{k} {v['rel_l2_vs_torch']:.1e}" for k, v in m.get("outputs", {}).items())
-    print(f"{'ok  ' if m['ok'] else 'FAIL'} {meta.parent.name:40s} opset {m.get('onnx_opset', '?')} "
-          f"ops {len(m.get('op_histogram', {})):3d}  {errs}  {m.get('error', '')[:200]}")
-    bad += not m["ok"]
-for log in sorted(out.glob("*.log")):
-    if not (out / log.stem / "meta.json").exists():
-        lines = log.read_text().strip().splitlines() or ["(empty log)"]
-        print(f"FAIL {log.stem:40s} no meta.json: {lines[-1][:200]}")
-        bad += 1
-print(f"{bad} failed")
-PY
+python3 "$HERE/summarize_exports.py" "$OUT"

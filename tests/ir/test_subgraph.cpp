@@ -163,7 +163,7 @@ TEST_CASE("subgraph: outputs are the values used outside the group or returned, 
         "graph group(%in0: f32[4]) {\n"
         "  %t0 = neg(%in0) : f32[4]\n"
         "  %t1 = exp(%t0) : f32[4]\n"
-        "  %t2 = add(%t0, %t1) : f32[4]\n"
+        "  %t2 = add(%t1, %t0) : f32[4]\n"   // the add's deeper operand (exp) first
         "  return %t1, %t2\n"
         "}\n");
 }
