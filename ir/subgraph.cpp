@@ -22,32 +22,6 @@ bool Escapes(const Graph& g, const Value* v, const std::unordered_set<const Node
   return escapes;
 }
 
-using Operands = std::unordered_map<const Node*, std::vector<Value*>>;
-
-// Each node's operands in canonical order: an add's or a mul's two operands with the one computed
-// deeper inside the group first (values from outside the group are at depth 0; equal depths keep
-// their order), so that x + f(x) and f(x) + x are one group text. Both ops are commutative, IEEE
-// arithmetic included. `nodes` are in the graph's (topological) order.
-Operands CanonicalOperands(std::span<const Node* const> nodes) {
-  Operands out;
-  std::unordered_map<const Value*, int64_t> depth;
-  auto depth_of = [&](const Value* v) {
-    auto it = depth.find(v);
-    return it == depth.end() ? int64_t{0} : it->second;
-  };
-  for (const Node* n : nodes) {
-    std::vector<Value*> ins = n->inputs();
-    int64_t d = 0;
-    for (const Value* v : ins) d = std::max(d, depth_of(v));
-    if ((n->op() == OpKind::kAdd || n->op() == OpKind::kMul) && ins.size() == 2 && depth_of(ins[0]) < depth_of(ins[1])) {
-      std::swap(ins[0], ins[1]);
-    }
-    for (const Value* o : n->outputs()) depth[o] = d + 1;
-    out.emplace(n, std::move(ins));
-  }
-  return out;
-}
-
 // The group's nodes in an order that follows from its structure, not from where an exporter put
 // them: a depth-first post-order from the group's results (in the graph's order), each node's
 // operands visited in canonical operand order. Two groups that compute the same thing with their
@@ -93,6 +67,26 @@ std::vector<const Node*> StructuralOrder(const Graph& g, std::span<const Node* c
 
 }  // namespace
 
+Operands CanonicalOperandOrder(std::span<const Node* const> nodes) {
+  Operands out;
+  std::unordered_map<const Value*, int64_t> depth;
+  auto depth_of = [&](const Value* v) {
+    auto it = depth.find(v);
+    return it == depth.end() ? int64_t{0} : it->second;
+  };
+  for (const Node* n : nodes) {
+    std::vector<Value*> ins = n->inputs();
+    int64_t d = 0;
+    for (const Value* v : ins) d = std::max(d, depth_of(v));
+    if ((n->op() == OpKind::kAdd || n->op() == OpKind::kMul) && ins.size() == 2 && depth_of(ins[0]) < depth_of(ins[1])) {
+      std::swap(ins[0], ins[1]);
+    }
+    for (const Value* o : n->outputs()) depth[o] = d + 1;
+    out.emplace(n, std::move(ins));
+  }
+  return out;
+}
+
 Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> nodes, const ExtractOptions& options) {
   // Membership and order: every node must be in `g`, and `nodes` must follow g's order.
   std::unordered_map<const Node*, size_t> position;
@@ -114,7 +108,7 @@ Expected<Subgraph> ExtractSubgraph(const Graph& g, std::span<const Node* const> 
     last = it->second;
   }
 
-  const Operands operands = CanonicalOperands(nodes);
+  const Operands operands = CanonicalOperandOrder(nodes);
   const std::vector<const Node*> ordered = StructuralOrder(g, nodes, group, operands);
   Subgraph sub;
   sub.graph = std::make_unique<Graph>("group");

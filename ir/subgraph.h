@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "ir/graph.h"
@@ -37,6 +38,14 @@ struct Subgraph {
 // its ops allow (ir/unit_dims.h). A task graph parsed back from an older build's tuning log goes
 // through the same step (tasks::CanonicalTaskText), so both keep one definition of the form.
 std::unique_ptr<Graph> CanonicalForm(std::unique_ptr<Graph> g);
+
+// Each node's operands in canonical order: an add's or a mul's two operands with the one deeper
+// among `nodes` first (the longest chain of those nodes above it; values from elsewhere are at depth
+// 0; equal depths keep their order), so that x + f(x) and f(x) + x read alike. Both ops are
+// commutative, IEEE arithmetic included. `nodes` in topological order. ExtractSubgraph orders a
+// group's operands so; the frontend's canonical-operand-order pass orders a whole model's.
+using Operands = std::unordered_map<const Node*, std::vector<Value*>>;
+Operands CanonicalOperandOrder(std::span<const Node* const> nodes);
 
 // `nodes` must be in the original graph's order. The subgraph's nodes take a structural order (a
 // depth-first post-order from the group's results, operands in operand order, an add's or a mul's

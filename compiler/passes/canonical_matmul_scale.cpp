@@ -23,30 +23,12 @@ using ir::Node;
 using ir::OpKind;
 using ir::Value;
 
-bool UsedOnce(const ir::Graph& g, const Value* v) { return v->uses().size() == 1 && !g.IsGraphOutput(v); }
-
-// A mul by (or div by) one finite, non-zero constant number applied to `x`: the number x is
-// multiplied by.
-std::optional<double> FactorOn(const Node& op, const Value* x) {
-  if ((op.op() != OpKind::kMul && op.op() != OpKind::kDiv) || op.num_inputs() != 2) return std::nullopt;
-  const Value* c = OtherOperand(&op, x);
-  if (c == nullptr || c == x || !IsScalarConst(c) || !ir::IsFloat(c->dtype())) return std::nullopt;
-  if (!(op.output()->type() == x->type())) return std::nullopt;   // the constant must not broadcast x up
-  double s = c->data().GetF32(0);
-  if (op.op() == OpKind::kDiv) {
-    if (op.input(0) != x || s == 0.0) return std::nullopt;
-    s = 1.0 / s;
-  }
-  if (!std::isfinite(s) || s == 0.0) return std::nullopt;
-  return s;
-}
-
 // When `v` is a scaled value used once: the factor, and the value before the scaling.
 std::optional<std::pair<double, Value*>> Unscale(const ir::Graph& g, Value* v) {
   Node* op = v->producer();
   if (op == nullptr || !UsedOnce(g, v) || op->num_inputs() != 2) return std::nullopt;
   for (int side = 0; side < 2; ++side) {
-    if (auto s = FactorOn(*op, op->input(side))) return std::make_pair(*s, op->input(side));
+    if (auto s = ScalarFactor(*op, op->input(side))) return std::make_pair(*s, op->input(side));
   }
   return std::nullopt;
 }
@@ -80,7 +62,7 @@ Plan PlanFor(const ir::Graph& g, Node* mm) {
   }
   if (UsedOnce(g, mm->output())) {
     Node* user = mm->output()->uses()[0].node;
-    if (auto s = FactorOn(*user, mm->output())) {
+    if (auto s = ScalarFactor(*user, mm->output())) {
       p.factor *= *s;
       p.replaced = user->output();
       p.moved = true;

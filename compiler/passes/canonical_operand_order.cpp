@@ -1,40 +1,29 @@
-// The operands of an add or a mul in one order: the one further from the graph's inputs first (the
-// longest chain of nodes above it; constants and graph inputs are at 0). Exporters write a residual
-// both ways, x + f(x) (Hugging Face) and f(x) + x (the zoo, torchvision), and the fusion planner sees
-// the graph as written, so the same block would fuse differently (the residual add into the GEMM's
-// epilogue or into the LayerNorm after it) and plan other tasks. Both ops are commutative (IEEE
-// addition and multiplication included), so the swap never changes a result; equal depths keep their
-// order.
-#include <algorithm>
-#include <unordered_map>
+// The operands of an add or a mul in one order, the deeper first (ir::CanonicalOperandOrder over the
+// whole model: the longest chain of nodes above each; constants and graph inputs are at 0).
+// Exporters write a residual both ways, x + f(x) (Hugging Face) and f(x) + x (the zoo, torchvision),
+// and the fusion planner sees the graph as written, so the same block would fuse differently (the
+// residual add into the GEMM's epilogue or into the LayerNorm after it) and plan other tasks. Both ops
+// are commutative, so the swap never changes a result. Extracted groups follow the same rule
+// (ir::ExtractSubgraph), which is what keeps task keys and re-keyed records alike.
+#include <vector>
 
 #include "compiler/passes/passes.h"
+#include "ir/subgraph.h"
 
 namespace agt::passes {
 
 Expected<bool> RunCanonicalOperandOrder(ir::Graph& g) {
-  std::unordered_map<const ir::Value*, int64_t> depth;   // nodes are in topological order
-  auto depth_of = [&](const ir::Value* v) {
-    auto it = depth.find(v);
-    return it == depth.end() ? int64_t{0} : it->second;
-  };
-  std::vector<ir::Node*> swap;
+  std::vector<const ir::Node*> nodes;   // topological: the graph keeps its nodes in order
+  for (const auto& n : g.nodes()) nodes.push_back(n.get());
+  const ir::Operands order = ir::CanonicalOperandOrder(nodes);
+  bool changed = false;
   for (const auto& n : g.nodes()) {
-    int64_t d = 0;
-    for (const ir::Value* in : n->inputs()) d = std::max(d, depth_of(in));
-    for (const ir::Value* out : n->outputs()) depth[out] = d + 1;
-    if ((n->op() == ir::OpKind::kAdd || n->op() == ir::OpKind::kMul) && n->num_inputs() == 2 &&
-        depth_of(n->input(0)) < depth_of(n->input(1))) {
-      swap.push_back(n.get());
-    }
+    const std::vector<ir::Value*>& want = order.at(n.get());
+    if (want == n->inputs()) continue;
+    for (size_t i = 0; i < want.size(); ++i) n->set_input(i, want[i]);
+    changed = true;
   }
-  for (ir::Node* n : swap) {
-    ir::Value* a = n->input(0);
-    ir::Value* b = n->input(1);
-    n->set_input(0, b);
-    n->set_input(1, a);
-  }
-  return !swap.empty();
+  return changed;
 }
 
 }  // namespace agt::passes

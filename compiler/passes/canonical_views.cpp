@@ -6,8 +6,8 @@
 // the non-unit dims plus unit dims placed somewhere; it becomes its canonical spelling: one reshape
 // that puts the unit dims where the result has them (the other dims in their original order), then
 // one transpose of those dims (either left out when it changes nothing).
-#include <algorithm>
 #include <optional>
+#include <unordered_set>
 
 #include "compiler/passes/passes.h"
 #include "compiler/passes/pattern.h"
@@ -33,16 +33,17 @@ bool IsUnitView(const Node& n) {
   return n.op() == OpKind::kReshape && NonUnit(n.input(0)->shape()) == NonUnit(n.output(0)->shape());
 }
 
-// The chain of views from `start` on: each node's result read once by the next (not a graph output).
+// Whether `v` links two views of one chain: a view's result, read once, by a view, and no graph output.
+bool Links(const ir::Graph& g, const ir::Value* v) {
+  return v->producer() != nullptr && IsUnitView(*v->producer()) && UsedOnce(g, v) && IsUnitView(*v->uses()[0].node);
+}
+
+// The chain of views from `start` on.
 std::vector<Node*> ChainFrom(const ir::Graph& g, Node* start) {
   std::vector<Node*> chain = {start};
-  for (Node* n = start;;) {
-    const ir::Value* v = n->output(0);
-    if (v->uses().size() != 1 || g.IsGraphOutput(v)) break;
-    Node* next = v->uses()[0].node;
-    if (!IsUnitView(*next)) break;
-    chain.push_back(next);
-    n = next;
+  for (Node* n = start; Links(g, n->output(0));) {
+    n = n->output(0)->uses()[0].node;
+    chain.push_back(n);
   }
   return chain;
 }
@@ -108,15 +109,13 @@ bool IsSpelled(const std::vector<Node*>& chain, const Shape& reshape, const std:
 Expected<bool> RunCanonicalViews(ir::Graph& g) {
   std::vector<Node*> order;
   for (const auto& up : g.nodes()) order.push_back(up.get());
-  std::vector<const Node*> taken;   // nodes already in a chain (only its first node starts one)
+  std::unordered_set<const Node*> taken;   // nodes already in a chain (only its first node starts one)
   Replacer r(g);
   for (Node* n : order) {
-    if (!IsUnitView(*n) || std::find(taken.begin(), taken.end(), n) != taken.end()) continue;
-    // A chain starts where its input is not itself the single-use result of a view that could lead into it.
-    const Node* p = n->input(0)->producer();
-    if (p != nullptr && IsUnitView(*p) && n->input(0)->uses().size() == 1 && !g.IsGraphOutput(n->input(0))) continue;
+    if (!IsUnitView(*n) || taken.count(n)) continue;
+    if (Links(g, n->input(0))) continue;   // inside a chain that starts further up
     std::vector<Node*> chain = ChainFrom(g, n);
-    taken.insert(taken.end(), chain.begin(), chain.end());
+    taken.insert(chain.begin(), chain.end());
     if (chain.size() < 2) continue;
     auto [reshape, perm] = Canonical(chain);
     if (IsSpelled(chain, reshape, perm)) continue;

@@ -15,21 +15,6 @@ namespace {
 
 using ir::OpKind;
 
-bool UsedOnce(const ir::Graph& g, const ir::Value* v) { return v->uses().size() == 1 && !g.IsGraphOutput(v); }
-
-// The number `op` (a mul or div by a one-element float constant) multiplies its operand `x` by.
-std::optional<double> ScaleOf(const ir::Node& op, const ir::Value* x) {
-  const ir::Value* c = OtherOperand(&op, x);
-  if (c == nullptr || c == x || !IsScalarConst(c) || !ir::IsFloat(c->dtype())) return std::nullopt;
-  double s = c->data().GetF32(0);
-  if (op.op() == OpKind::kDiv) {
-    if (op.input(0) != x || s == 0.0) return std::nullopt;
-    s = 1.0 / s;
-  }
-  if (!std::isfinite(s)) return std::nullopt;
-  return s;
-}
-
 // The linear layer `x` is a view of (through single-use reshapes and transposes), with those views
 // from `x` up; null when there is none or it cannot take a scale.
 ir::Node* ViewedLinear(const ir::Graph& g, ir::Value* x, std::vector<ir::Node*>& views) {
@@ -61,8 +46,8 @@ Expected<bool> RunFoldScaleIntoLinear(ir::Graph& g) {
     if ((op->op() != OpKind::kMul && op->op() != OpKind::kDiv) || op->num_inputs() != 2) continue;
     for (int side = 0; side < 2; ++side) {
       ir::Value* x = op->input(side);
-      std::optional<double> s = ScaleOf(*op, x);
-      if (!s || !(op->output()->type() == x->type())) continue;
+      std::optional<double> s = ScalarFactor(*op, x);
+      if (!s) continue;
       std::vector<ir::Node*> views;
       ir::Node* lin = ViewedLinear(g, x, views);
       if (lin == nullptr) continue;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,27 @@ inline ir::Value* OtherOperand(const ir::Node* n, const ir::Value* known) {
   if (n->input(0) == known) return n->input(1);
   if (n->input(1) == known) return n->input(0);
   return nullptr;
+}
+
+// Whether `v` is read by one node and is no graph output: a rewrite of it changes no other reader.
+inline bool UsedOnce(const ir::Graph& g, const ir::Value* v) { return v->uses().size() == 1 && !g.IsGraphOutput(v); }
+
+// The number `op`, a mul or div by one finite float constant, multiplies its operand `x` by (x / c
+// is x * (1 / c); c / x is no scaling); nullopt for anything else, or when the constant broadcasts x
+// to another type. The scalings exporters write around attention (fold-scale-into-linear,
+// canonical-matmul-scale, softmax-nan-guard).
+inline std::optional<double> ScalarFactor(const ir::Node& op, const ir::Value* x) {
+  if ((op.op() != ir::OpKind::kMul && op.op() != ir::OpKind::kDiv) || op.num_inputs() != 2) return std::nullopt;
+  const ir::Value* c = OtherOperand(&op, x);
+  if (c == nullptr || c == x || !IsScalarConst(c) || !ir::IsFloat(c->dtype())) return std::nullopt;
+  if (!(op.output()->type() == x->type())) return std::nullopt;
+  double s = c->data().GetF32(0);
+  if (op.op() == ir::OpKind::kDiv) {
+    if (op.input(0) != x || s == 0.0) return std::nullopt;
+    s = 1.0 / s;
+  }
+  if (!std::isfinite(s)) return std::nullopt;
+  return s;
 }
 
 // The users of `v` that are `op` nodes.

@@ -57,6 +57,8 @@ Expected<bool> RunSlicesToSplit(ir::Graph& g) {
   for (const auto& key : order) {
     std::vector<Piece> pieces = by_source[key];
     if (pieces.size() < 2) continue;
+    // Listed in the graph's order: the split goes before the first slice, which every reader of the pieces follows.
+    Node* first = pieces.front().slice;
     std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.begin < b.begin; });
     const int64_t dim = key.first->shape()[static_cast<size_t>(key.second)];
     bool tiles = pieces.front().begin == 0 && pieces.back().end == dim;
@@ -67,14 +69,6 @@ Expected<bool> RunSlicesToSplit(ir::Graph& g) {
     ir::Attrs attrs;
     attrs.set(ir::AttrKey::kAxis, key.second);
     attrs.set(ir::AttrKey::kSplit, sizes);
-    // Before the first slice in the graph's order, which every reader of the pieces follows.
-    Node* first = nullptr;
-    for (const auto& up : g.nodes()) {
-      if (std::any_of(pieces.begin(), pieces.end(), [&](const Piece& p) { return p.slice == up.get(); })) {
-        first = up.get();
-        break;
-      }
-    }
     AGT_ASSIGN_OR_RETURN(Node * split, g.AddNode(OpKind::kSplit, {const_cast<ir::Value*>(key.first)}, std::move(attrs),
                                                  pieces.front().slice->name(), first));
     for (size_t i = 0; i < pieces.size(); ++i) r.Replace(pieces[i].slice->output(), split->output(i));

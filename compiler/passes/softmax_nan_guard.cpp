@@ -17,9 +17,10 @@ using ir::Value;
 // Whether `s` is matmul(...) or a scaling of one by a constant: scores with no mask in them.
 bool UnmaskedScores(const Value* s) {
   const Node* n = s->producer();
-  if (n != nullptr && (n->op() == OpKind::kMul || n->op() == OpKind::kDiv) && n->num_inputs() == 2 &&
-      n->input(1)->is_constant() && n->input(1)->type().num_elements() == 1) {
-    n = n->input(0)->producer();
+  if (n != nullptr && n->num_inputs() == 2) {
+    for (const Value* x : n->inputs()) {
+      if (ScalarFactor(*n, x)) return ProducerIs(x, OpKind::kMatMul) != nullptr;
+    }
   }
   return n != nullptr && n->op() == OpKind::kMatMul;
 }

@@ -70,6 +70,8 @@ DimTable MakeTable(const Attrs& attrs, int64_t n_in, int64_t n_out) {
   const std::string mode = ops::AttrStr(attrs, AttrKey::kMode, "nearest");
   const std::string coord = ops::AttrStr(attrs, AttrKey::kCoordMode, "half_pixel");
   const std::string nearest = ops::AttrStr(attrs, AttrKey::kNearestMode, "round_prefer_floor");
+  const double cubic_a = ops::AttrFloat(attrs, AttrKey::kCubicCoeffA, -0.75);
+  const bool exclude = ops::AttrInt(attrs, AttrKey::kExcludeOutside, 0) != 0;
   DimTable t;
   for (int64_t o = 0; o < n_out; ++o) {
     std::vector<std::pair<int64_t, double>> taps;
@@ -83,8 +85,7 @@ DimTable MakeTable(const Attrs& attrs, int64_t n_in, int64_t n_out) {
     } else if (mode == "cubic") {
       const double c = SourceCoord(coord, o, n_in, n_out);   // not clamped: the taps are
       const double f = std::floor(c);
-      const auto w = CubicWeights(c - f, static_cast<double>(ops::AttrFloat(attrs, AttrKey::kCubicCoeffA, -0.75)));
-      const bool exclude = ops::AttrInt(attrs, AttrKey::kExcludeOutside, 0) != 0;
+      const auto w = CubicWeights(c - f, cubic_a);
       double kept = 0.0;
       for (int j = 0; j < 4; ++j) {
         const int64_t i = static_cast<int64_t>(f) - 1 + j;
