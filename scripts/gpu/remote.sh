@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
@@ -104,6 +104,30 @@ for s in "${steps[@]}"; do
         echo "zoo: $(autogtco bench /tmp/zoodetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
         echo "hf:  $(autogtco bench /tmp/hfdetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
       done | tee -a "$OUT/hfdetr.txt" ;;
+    vszoo)
+      # Issue 15: the full-size $VSZOO_MODEL (default vit-base-16; timm / torchvision / transformers as
+      # zoo_torch.py builds it) exported here with both exporters, each compiled fp16 with the zoo model's
+      # committed tuning log (how many of its tasks the log had), run against PyTorch fp32 on the export's
+      # input, and timed alternately with the zoo's own artifact from the same log.
+      m=${VSZOO_MODEL:-vit-base-16}
+      log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+      [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
+      autogtco compile "/tmp/$m.onnx" -o "/tmp/vszoo-zoo.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+        | grep -E "^compiled|tasks|programs|error" | sed 's/^/zoo: /' | tee -a "$OUT/vszoo.txt"
+      for e in torchscript dynamo; do
+        d=/tmp/vszoo-$e; rm -rf "$d"
+        python3 models/torch/export.py --model "$m" --exporter "$e" --out "$d" 2>&1 | tail -n 1 | sed "s/^/$e: /" | tee -a "$OUT/vszoo.txt"
+        mkdir -p "$d/ref"; for f in "$d"/torch_*.npy; do cp "$f" "$d/ref/$(basename "$f" | sed 's/^torch_//')"; done
+        autogtco compile "$d/model.onnx" -o "/tmp/vszoo-$e.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+          | grep -E "^compiled|tasks|programs|error" | sed "s/^/$e: /" | tee -a "$OUT/vszoo.txt"
+        in=$(python3 -c "import onnx; print(onnx.load('$d/model.onnx', load_external_data=False).graph.input[0].name)")
+        autogtco run "/tmp/vszoo-$e.so" --input "$in=$d/input.npy" --out-dir "$d/out" --compare "$d/ref" --tolerance 2e-2 2>&1 | tail -n 3 | sed "s/^/$e: /" | tee -a "$OUT/vszoo.txt"
+      done
+      for i in 1 2 3; do
+        for e in zoo torchscript dynamo; do
+          echo "$e: $(autogtco bench "/tmp/vszoo-$e.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+        done
+      done | tee -a "$OUT/vszoo.txt" ;;
     hfprofile)
       # After hfdetr: both artifacts' launches under Nsight Compute (caches not flushed between kernels, clocks
       # left alone), 2 runs each, with each plan's phases in launch order, so the HF export's kernels can be set
