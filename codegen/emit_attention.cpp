@@ -8,6 +8,7 @@
 // This is the exact-fp32 sketch; at tf32/fp16/bf16 the tensor-core sketch (emit_attention_mma.cpp)
 // comes first. Both share the group analysis and the generated device functions defined here.
 #include "codegen/emit_attention.h"
+#include "codegen/ptx/grid_dependency.h"
 
 #include <algorithm>
 
@@ -225,6 +226,7 @@ Expected<KernelSource> EmitAttention(const ir::Graph& g, const Program& prog) {
   std::string name = "agt_attention";
   k.Linef("extern \"C\" __global__ void __launch_bounds__({}) {}({})", W * 32, name, e.KernelParams());
   k.Open("");
+  EmitGridDependencyEntry(k);
   k.Line(e.ParamsInit());
   k.Linef("constexpr int BQ = {}, BKV = {}, D = {}, DV = {}, RPW = {}, KPL = {}, DVPL = {}, LDK = D + 1;", BQ, BKV, p.d, p.dv, RPW, KPL, DVPL);
   k.Linef("constexpr long long MQ = {}, NK = {};", p.mq, p.nk);
@@ -307,6 +309,7 @@ Expected<KernelSource> EmitAttention(const ir::Graph& g, const Program& prog) {
   KernelSource ks;
   ks.source = w.str();
   ks.launch.kernel_name = name;
+  ks.launch.programmatic = true;   // EmitGridDependencyEntry at the kernel's start
   ks.launch.grid = {static_cast<uint32_t>((p.mq + BQ - 1) / BQ), static_cast<uint32_t>(p.batch), 1};
   ks.launch.block = {static_cast<uint32_t>(W * 32), 1, 1};
   ks.launch.dynamic_smem_bytes = static_cast<uint32_t>(smem);

@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "codegen/emit_attention.h"
+#include "codegen/ptx/grid_dependency.h"
 #include "codegen/ptx/ptx_sm80.h"
 
 namespace agt::codegen {
@@ -93,6 +94,7 @@ Expected<KernelSource> EmitAttentionMma(const ir::Graph& g, const Program& prog,
   // Min one block per SM: without it ptxas caps registers for occupancy and spills the accumulators.
   k.Linef("extern \"C\" __global__ void __launch_bounds__({}, 1) {}({})", NT, name, e.KernelParams());
   k.Open("");
+  EmitGridDependencyEntry(k);
   k.Line(e.ParamsInit());
   k.Linef("constexpr int BQ = {}, BKV = {}, D = {}, DV = {}, MT = {}, STAGES = {}, TILES = {};", BQ, BKV, p.d, p.dv, MT, S, tiles);
   k.Linef("constexpr int LDQ = {}, LDK = {}, LDV = {};", LDQ, LDK, LDV);
@@ -303,6 +305,7 @@ Expected<KernelSource> EmitAttentionMma(const ir::Graph& g, const Program& prog,
   KernelSource ks;
   ks.source = w.str();
   ks.launch.kernel_name = name;
+  ks.launch.programmatic = true;   // EmitGridDependencyEntry at the kernel's start
   ks.launch.grid = {static_cast<uint32_t>(CeilDiv(p.mq, BQ)), static_cast<uint32_t>(p.batch), 1};
   ks.launch.block = {static_cast<uint32_t>(NT), 1, 1};
   ks.launch.dynamic_smem_bytes = static_cast<uint32_t>(smem);

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "codegen/affine_view.h"
+#include "codegen/ptx/grid_dependency.h"
 #include "codegen/conv_geometry.h"
 #include "codegen/expr_emitter.h"
 #include "codegen/kernel_source.h"
@@ -355,6 +356,7 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   k.Linef("extern \"C\" __global__ void __launch_bounds__({}) {}({}{})", NT, name, e.KernelParams(),
           SPLIT > 1 ? ", float* __restrict__ ws" : "");
   k.Open("");
+  EmitGridDependencyEntry(k);
   k.Line(e.ParamsInit());
   k.Linef("constexpr long long M = {}, N = {}, K = {};", p.M, p.N, p.K);
   k.Linef("constexpr int BM = {}, BN = {}, BK = {}, STAGES = {}, NT = {}, LDA = {}, LDB = {};", BM, BN, BK, S, NT, LDA, LDB);
@@ -607,6 +609,7 @@ Expected<KernelSource> EmitGemm(const ir::Graph& g, const Program& prog) {
   KernelSource ks;
   ks.source = w.str();
   ks.launch.kernel_name = name;
+  ks.launch.programmatic = true;   // EmitGridDependencyEntry at the kernel's start
   ks.launch.grid = {static_cast<uint32_t>(grid_m * grid_n), static_cast<uint32_t>(p.batch * SPLIT), 1};
   ks.launch.block = {static_cast<uint32_t>(NT), 1, 1};
   ks.launch.dynamic_smem_bytes = static_cast<uint32_t>(smem);

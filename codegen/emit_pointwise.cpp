@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "codegen/expr_emitter.h"
+#include "codegen/ptx/grid_dependency.h"
 #include "codegen/kernel_source.h"
 
 namespace agt::codegen {
@@ -24,6 +25,7 @@ Expected<KernelSource> EmitPointwise(const ir::Graph& g, const Program& prog, in
   CudaWriter k;
   k.Linef("extern \"C\" __global__ void __launch_bounds__({}) {}({})", threads, name, e.KernelParams());
   k.Open("");
+  EmitGridDependencyEntry(k);
   k.Line(e.ParamsInit());
   k.Line("#pragma unroll");
   k.Open(fmt::format("for (int u = 0; u < {}; ++u)", unroll));
@@ -52,6 +54,7 @@ Expected<KernelSource> EmitPointwise(const ir::Graph& g, const Program& prog, in
   KernelSource ks;
   ks.source = w.str();
   ks.launch.kernel_name = name;
+  ks.launch.programmatic = true;   // EmitGridDependencyEntry at the kernel's start
   int64_t per_block = threads * vec * unroll;
   ks.launch.grid = {static_cast<uint32_t>(std::max<int64_t>(1, (total + per_block - 1) / per_block)), 1, 1};
   ks.launch.block = {static_cast<uint32_t>(threads), 1, 1};

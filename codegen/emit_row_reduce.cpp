@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "codegen/expr_emitter.h"
+#include "codegen/ptx/grid_dependency.h"
 #include "codegen/kernel_source.h"
 
 namespace agt::codegen {
@@ -123,6 +124,7 @@ Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
   std::string name = "agt_row_reduce";
   k.Linef("extern \"C\" __global__ void __launch_bounds__({}) {}({})", warps * 32, name, e.KernelParams());
   k.Open("");
+  EmitGridDependencyEntry(k);
   k.Line(e.ParamsInit());
   k.Linef("constexpr int T = {}, ITEMS = {};", T, items);
   k.Linef("constexpr long long LEN = {};", p.len);
@@ -289,6 +291,7 @@ Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
   KernelSource ks;
   ks.source = w.str();
   ks.launch.kernel_name = name;
+  ks.launch.programmatic = true;   // EmitGridDependencyEntry at the kernel's start
   int64_t blocks = block_mode ? p.rows : (p.rows + warps - 1) / warps;
   ks.launch.grid = {static_cast<uint32_t>(std::max<int64_t>(1, blocks)), 1, 1};
   ks.launch.block = {static_cast<uint32_t>(warps * 32), 1, 1};

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "codegen/expr_emitter_text.h"
+#include "codegen/ptx/grid_dependency.h"
 
 namespace agt::codegen {
 
@@ -104,7 +105,8 @@ __device__ __forceinline__ float agt_round_f16(float x) {{ return __half2float(_
 __device__ __forceinline__ float agt_round_bf16(float x) {{ return __bfloat162float(__float2bfloat16_rn(x)); }}
 
 )",
-                     PrecisionName(p), st);
+                     PrecisionName(p), st) +
+         std::string(GridDependencyWrappers());
 }
 
 std::string ExprEmitter::FloatStorage() const {

@@ -64,6 +64,14 @@ struct LaunchSpec {
   // Empty: the default parameter list above. Otherwise the kernel's parameters, in order.
   std::vector<LaunchArg> args;
   std::vector<TensorMapOperand> tensor_maps;
+  // Programmatic dependent launch (sm_90+): every thread of the kernel executes griddepcontrol.wait
+  // (agt_grid_wait) before it touches memory that another kernel writes, and launch_dependents right
+  // after, so the kernel may be launched with programmatic stream serialization: it starts while its
+  // predecessor finishes, and runs its set-up (barriers, tensor-map prefetch) under that tail.
+  bool programmatic = false;
+  // Group inputs the kernel reads before its wait (the Hopper core's first weight tiles): a launch may
+  // be programmatic only where each of them is a buffer no kernel writes (the weights).
+  std::vector<int> pre_wait_inputs;
 };
 
 struct KernelSource {

@@ -417,6 +417,7 @@ std::vector<uint8_t> EncodeLaunches(const std::vector<Launch>& launches) {
       for (uint32_t g : l.grid) w.U32(g);
       for (uint32_t b : l.block) w.U32(b);
       w.U32(l.dynamic_smem);
+      w.U8(l.programmatic ? 1 : 0);
       w.U64(l.args.size());
       for (const KernelArg& a : l.args) {
         w.U8(static_cast<uint8_t>(a.kind));
@@ -445,6 +446,10 @@ Status DecodeLaunches(const uint8_t* data, size_t size, std::vector<Launch>* out
       for (uint32_t& g : l.grid) g = r.U32();
       for (uint32_t& b : l.block) b = r.U32();
       l.dynamic_smem = r.U32();
+      const uint8_t programmatic = r.U8();
+      if (programmatic > 1) return CorruptError("launch #" + std::to_string(i) + ": programmatic flag " +
+                                                std::to_string(programmatic) + " is neither 0 nor 1");
+      l.programmatic = programmatic == 1;
       uint64_t nargs = r.Count(9);
       for (uint64_t a = 0; a < nargs && r.ok(); ++a) {
         KernelArg arg;

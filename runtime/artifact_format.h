@@ -34,6 +34,7 @@ namespace agt::runtime {
 // 3: TMA tensor maps: a tensor-maps section (always present, possibly with no maps) of TensorMapDesc,
 // encoded once at load, and kernel arguments of kind kTensorMap that pass one by value. The reader
 // reads only its own version, so version 2 artifacts are refused with "recompile the model".
+// 4: programmatic dependent launch: a kernel launch carries one byte more, Launch::programmatic (0 or 1).
 inline constexpr uint32_t kFormatVersion = AGT_ARTIFACT_FORMAT_VERSION;   // defined in autogtco/verify.h
 inline constexpr char kContainerMagic[8] = {'A', 'G', 'T', 'A', 'R', 'T', 'F', '\0'};
 inline constexpr char kFooterMagic[8] = {'A', 'G', 'T', 'F', 'O', 'O', 'T', '1'};
@@ -138,6 +139,11 @@ struct Launch {
   std::array<uint32_t, 3> block = {1, 1, 1};
   uint32_t dynamic_smem = 0;
   std::vector<KernelArg> args;
+  // The kernel waits on its grid dependency (griddepcontrol.wait) before it touches arena memory, so
+  // it may start while the launch before it finishes (programmatic stream serialization: the executor
+  // uses it where that launch is a kernel launch). Only the compiler sets it, where the kernel reads
+  // nothing but weights before its wait.
+  bool programmatic = false;
   // kMemset / kCopy
   uint64_t dst = 0;
   uint64_t src = 0;

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
@@ -81,6 +82,7 @@ Result<std::unique_ptr<CudaDriver>> Load(const std::string& library) {
   }
   // Optional entry points: an artifact without sm_90 kernels must still load on a driver that lacks them.
   d->cuTensorMapEncodeTiled = reinterpret_cast<decltype(d->cuTensorMapEncodeTiled)>(dlsym(lib, "cuTensorMapEncodeTiled"));
+  d->cuLaunchKernelEx = reinterpret_cast<decltype(d->cuLaunchKernelEx)>(dlsym(lib, "cuLaunchKernelEx"));
   // The library stays loaded for the life of the process: unloading a driver is never safe.
   CUresult r = d->cuInit(0);
   if (r != kCudaSuccess) {
@@ -108,6 +110,33 @@ Status CudaDriver::Check(CUresult result, const char* what) const {
     code = AGT_ERROR_WRONG_ARCH;
   }
   return Status::Error(code, msg);
+}
+
+CUresult LaunchKernel(const CudaDriver& d, const KernelLaunch& l) {
+  if (!l.programmatic || d.cuLaunchKernelEx == nullptr) {
+    return d.cuLaunchKernel(l.fn, l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.smem, l.stream,
+                            l.params, nullptr);
+  }
+  CUlaunchAttribute attr{};
+  attr.id = kLaunchAttributeProgrammaticStreamSerialization;
+  attr.value.programmaticStreamSerializationAllowed = 1;
+  CUlaunchConfig config{};
+  config.gridDimX = l.grid[0];
+  config.gridDimY = l.grid[1];
+  config.gridDimZ = l.grid[2];
+  config.blockDimX = l.block[0];
+  config.blockDimY = l.block[1];
+  config.blockDimZ = l.block[2];
+  config.sharedMemBytes = l.smem;
+  config.hStream = l.stream;
+  config.attrs = &attr;
+  config.numAttrs = 1;
+  return d.cuLaunchKernelEx(&config, l.fn, l.params, nullptr);
+}
+
+bool EnvironmentFlag(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && std::strcmp(value, "1") == 0;
 }
 
 Result<const CudaDriver*> GetCudaDriver() {

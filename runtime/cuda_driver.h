@@ -6,8 +6,14 @@
 //
 // The driver is loaded and cuInit'ed once per process under a mutex; a failure is remembered and every
 // later call gets the same clear error (AGT_ERROR_NO_DRIVER), never a crash.
+//
+// LaunchKernel is the one place a kernel is launched (the executor, the tuner's worker, the GPU test
+// harnesses): a programmatic launch (Hopper's programmatic dependent launch) goes through
+// cuLaunchKernelEx with programmatic stream serialization allowed, every other one through
+// cuLaunchKernel.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -44,6 +50,28 @@ inline constexpr unsigned kStreamNonBlocking = 1;
 inline constexpr unsigned kEventDefault = 0;
 inline constexpr unsigned kEventDisableTiming = 2;
 inline constexpr int kStreamCaptureModeThreadLocal = 1;
+inline constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
+
+// cuLaunchKernelEx's configuration, as cuda.h lays it out (tests/runtime/test_launch_kernel.cpp checks
+// the layout against cuda.h). Only the attribute the runtime sets is named in the value union.
+union CUlaunchAttributeValue {
+  char pad[64];
+  int programmaticStreamSerializationAllowed;   // kLaunchAttributeProgrammaticStreamSerialization
+  void* align;                                  // the driver's union holds pointers: 8-byte aligned
+};
+struct CUlaunchAttribute {
+  int id;   // CUlaunchAttributeID
+  char pad[4];
+  CUlaunchAttributeValue value;
+};
+struct CUlaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  CUlaunchAttribute* attrs;
+  unsigned numAttrs;
+};
 
 struct CudaDriver {
   CUresult (*cuInit)(unsigned flags);
@@ -94,11 +122,37 @@ struct CudaDriver {
                                      const unsigned long long* global_dim, const unsigned long long* global_strides,  // NOLINT
                                      const unsigned* box_dim, const unsigned* element_strides, int interleave,
                                      int swizzle, int l2_promotion, int oob_fill);
+  // Optional (null when the driver lacks it): launches with attributes (programmatic dependent launch).
+  CUresult (*cuLaunchKernelEx)(const CUlaunchConfig* config, CUfunction f, void** params, void** extra);
 
   // "cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY (out of memory)" with a status code that keeps the
   // category: out of memory, no device, wrong arch (no binary for this GPU), or a CUDA error.
   Status Check(CUresult result, const char* what) const;
 };
+
+// One kernel launch. `programmatic`: the kernel waits on its grid dependency (griddepcontrol.wait)
+// before it touches memory the launch before it in the stream writes, so it may be launched with
+// programmatic stream serialization and start while that launch finishes.
+struct KernelLaunch {
+  CUfunction fn = nullptr;
+  std::array<unsigned, 3> grid = {1, 1, 1};
+  std::array<unsigned, 3> block = {1, 1, 1};
+  unsigned smem = 0;                 // dynamic shared memory bytes
+  CUstream stream = nullptr;
+  void** params = nullptr;           // cuLaunchKernel's kernelParams
+  bool programmatic = false;
+};
+
+// cuLaunchKernelEx with programmatic stream serialization where `l.programmatic` and the driver has
+// it; cuLaunchKernel otherwise (a driver without cuLaunchKernelEx runs the kernel fully serialized,
+// which is correct, only slower).
+CUresult LaunchKernel(const CudaDriver& d, const KernelLaunch& l);
+
+// Whether environment variable `name` is set to exactly "1" (AGT_NO_GRAPH, AGT_NO_PDL).
+bool EnvironmentFlag(const char* name);
+// AGT_NO_PDL=1: no launch is programmatic. Read once where launches are set up (the executor's
+// creation, the tuner worker's start), for an A/B comparison or to rule PDL out when hunting a race.
+inline bool PdlDisabledByEnvironment() { return EnvironmentFlag("AGT_NO_PDL"); }
 
 // The process-wide driver, loaded and initialised on first use. Thread-safe.
 // The library is libcuda.so.1 (never the toolkit's link-time stub libcuda.so), or $AGT_CUDA_DRIVER if set.

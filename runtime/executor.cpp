@@ -1,9 +1,6 @@
 // Runs an artifact on a GPU through the dynamically loaded driver; see executor.h.
 #include "runtime/executor.h"
 
-#include <cstdlib>
-#include <cstring>
-
 namespace agt::runtime {
 namespace {
 
@@ -87,9 +84,8 @@ Status Executor::Init(int device) {
   AGT_RT_RETURN_IF_ERROR(EncodeTensorMaps());
   AGT_CU(drv_->cuStreamCreate(&stream_, kStreamNonBlocking), "cuStreamCreate");
   AGT_CU(drv_->cuEventCreate(&done_, kEventDisableTiming), "cuEventCreate");
-  PrepareLaunches();
-  const char* no_graph = std::getenv("AGT_NO_GRAPH");
-  use_graph_ = !(no_graph != nullptr && std::strcmp(no_graph, "1") == 0) && !launches_.empty();
+  PrepareLaunches(!PdlDisabledByEnvironment());
+  use_graph_ = !EnvironmentFlag("AGT_NO_GRAPH") && !launches_.empty();
   return Status::Ok();
 }
 
@@ -146,12 +142,20 @@ Status Executor::EncodeTensorMaps() {
   return Status::Ok();
 }
 
-void Executor::PrepareLaunches() {
-  for (const Launch& l : artifact_.contents.launches) {
+bool MayLaunchProgrammatic(const std::vector<Launch>& launches, size_t i) {
+  return launches[i].kind == LaunchKind::kKernel && launches[i].programmatic && i > 0 &&
+         launches[i - 1].kind == LaunchKind::kKernel;
+}
+
+void Executor::PrepareLaunches(bool pdl) {
+  const std::vector<Launch>& launches = artifact_.contents.launches;
+  for (size_t i = 0; i < launches.size(); ++i) {
+    const Launch& l = launches[i];
     PreparedLaunch p;
     p.launch = &l;
     if (l.kind == LaunchKind::kKernel) {
       p.function = functions_[l.kernel];
+      p.programmatic = pdl && MayLaunchProgrammatic(launches, i);
       for (const KernelArg& a : l.args) {
         switch (a.kind) {
           case ArgKind::kArena: p.values.push_back(arena_ + a.value); break;
@@ -179,8 +183,9 @@ Status Executor::EnqueueLaunches(CUstream stream) {
     CUresult r = kCudaSuccess;
     switch (l.kind) {
       case LaunchKind::kKernel:
-        r = drv_->cuLaunchKernel(p.function, l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2],
-                                 l.dynamic_smem, stream, p.params.empty() ? nullptr : p.params.data(), nullptr);
+        r = LaunchKernel(*drv_, {.fn = p.function, .grid = l.grid, .block = l.block, .smem = l.dynamic_smem,
+                                 .stream = stream, .params = p.params.empty() ? nullptr : p.params.data(),
+                                 .programmatic = p.programmatic});
         break;
       case LaunchKind::kMemset:
         r = drv_->cuMemsetD8Async(arena_ + l.dst, l.value, l.bytes, stream);

@@ -7,6 +7,12 @@
 // pointers, it never needs updating when the caller's buffers change. AGT_NO_GRAPH=1 launches the
 // kernels one by one instead.
 //
+// A kernel launch the compiler marked programmatic (Launch::programmatic) that follows another kernel
+// launch is launched with programmatic stream serialization (Hopper's programmatic dependent launch,
+// through LaunchKernel): it starts while its predecessor finishes and waits for it in the kernel. After
+// a memset or a copy, or with AGT_NO_PDL=1 in the environment when the executor is created, every
+// launch is fully serialized.
+//
 // The artifact's TMA tensor maps are encoded once, after the arena and weights are allocated, into
 // storage that never moves: a kTensorMap argument's parameter pointer points at its map, and
 // cuLaunchKernel (and graph capture) copy the map's 128 bytes by value.
@@ -25,6 +31,11 @@
 #include "runtime/tensor_map.h"
 
 namespace agt::runtime {
+
+// Whether launch i may be programmatic: a kernel launch the compiler marked programmatic whose
+// predecessor is a kernel launch (programmatic serialization overlaps a kernel with the kernel before
+// it; after a memset or a copy the launch stays fully serialized).
+bool MayLaunchProgrammatic(const std::vector<Launch>& launches, size_t i);
 
 class Executor {
  public:
@@ -49,6 +60,7 @@ class Executor {
     CUfunction function = nullptr;
     std::vector<uint64_t> values;   // one slot per argument; 4-byte scalars use the low bytes
     std::vector<void*> params;      // pointers into values (or at a tensor map), as cuLaunchKernel wants them
+    bool programmatic = false;      // launched with programmatic stream serialization
   };
 
   explicit Executor(const OpenedArtifact& artifact) : artifact_(artifact) {}
@@ -56,7 +68,7 @@ class Executor {
   Status LoadModules();
   Status UploadWeights();
   Status EncodeTensorMaps();
-  void PrepareLaunches();
+  void PrepareLaunches(bool pdl);   // pdl: false under AGT_NO_PDL=1
   Status EnqueueLaunches(CUstream stream);
   Status EnqueueModel(CUstream stream);   // graph replay or direct launches
   CUdeviceptr InputPtr(size_t i) const { return arena_ + artifact_.contents.inputs[i].arena_offset; }

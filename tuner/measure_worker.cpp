@@ -152,6 +152,7 @@ class GpuSession {
       h.error = "cannot create a CUDA stream or events";
       return h;
     }
+    pdl_ = !runtime::PdlDisabledByEnvironment();
     flush_bytes_ = std::max<size_t>(2 * static_cast<size_t>(std::max(l2, 0)), size_t{64} << 20);
     if (d_->cuMemAlloc(&flush_, flush_bytes_) != 0) {
       h.error = "cannot allocate the L2 flush buffer";
@@ -241,13 +242,15 @@ class GpuSession {
       cleanup();
       return fail(records::MeasureError::kLaunchError, built.message());
     }
-    void** args = params.data();
-    auto launch = [&]() {
-      return call(d_->cuLaunchKernel(fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
-                                     ls.dynamic_smem_bytes, stream_, args, nullptr),
+    // A repeat may be programmatic: the kernel waits for the launch before it, and reads nothing before
+    // that wait but inputs no launch writes. The first launch, the checked one, is fully serialized.
+    auto launch = [&](bool repeat) {
+      return call(runtime::LaunchKernel(*d_, {.fn = fn, .grid = ls.grid, .block = ls.block, .smem = ls.dynamic_smem_bytes,
+                                              .stream = stream_, .params = params.data(),
+                                              .programmatic = repeat && pdl_ && ls.programmatic}),
                   "cuLaunchKernel");
     };
-    if (!launch() || !call(d_->cuStreamSynchronize(stream_), "kernel execution")) {
+    if (!launch(false) || !call(d_->cuStreamSynchronize(stream_), "kernel execution")) {
       cleanup();
       return fail(records::MeasureError::kLaunchError, what, r);
     }
@@ -268,13 +271,13 @@ class GpuSession {
       }
     }
     for (int i = 0; i < req.warmup; ++i) {
-      if (!launch()) break;
+      if (!launch(true)) break;
     }
     std::vector<double> times;
     for (int i = 0; i < std::max(1, req.repeats) && r == 0; ++i) {
       // A cold L2 for every repeat: the weights of a layer are not in L2 when the model reaches it.
       if (!call(d_->cuMemsetD8Async(flush_, static_cast<unsigned char>(i), flush_bytes_, stream_), "cuMemsetD8Async") ||
-          !call(d_->cuEventRecord(e0_, stream_), "cuEventRecord") || !launch() || !call(d_->cuEventRecord(e1_, stream_), "cuEventRecord") ||
+          !call(d_->cuEventRecord(e0_, stream_), "cuEventRecord") || !launch(true) || !call(d_->cuEventRecord(e1_, stream_), "cuEventRecord") ||
           !call(d_->cuEventSynchronize(e1_), "timed launch")) {
         break;
       }
@@ -316,6 +319,7 @@ class GpuSession {
   runtime::CUevent e0_ = nullptr, e1_ = nullptr;
   CUdeviceptr flush_ = 0;
   size_t flush_bytes_ = 0;
+  bool pdl_ = true;   // false under AGT_NO_PDL=1
   std::map<std::string, std::unique_ptr<Reference>> refs_;
 };
 

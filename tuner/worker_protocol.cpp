@@ -141,6 +141,7 @@ std::string RequestToLine(const MeasureRequest& r) {
                         {"workspace", l.workspace_bytes},
                         {"args", ArgsToJson(l)},
                         {"tensor_maps", TensorMapsToJson(l)},
+                        {"programmatic", l.programmatic},
                         {"warmup", r.warmup},
                         {"repeats", r.repeats},
                         {"check", r.check},
@@ -167,6 +168,7 @@ Expected<MeasureRequest> RequestFromLine(std::string_view line) {
     r.launch.num_outputs = j.at("outputs").get<int>();
     r.launch.workspace_bytes = j.at("workspace").get<uint64_t>();
     AGT_RETURN_IF_ERROR(ArgsFromJson(j.value("args", nlohmann::json::array()), j.value("tensor_maps", nlohmann::json::array()), &r.launch));
+    r.launch.programmatic = j.value("programmatic", false);
     r.warmup = j.at("warmup").get<int>();
     r.repeats = j.at("repeats").get<int>();
     r.check = j.at("check").get<bool>();

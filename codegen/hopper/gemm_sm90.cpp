@@ -24,6 +24,7 @@
 #include "codegen/hopper/implicit_gemm_sm90.h"
 #include "codegen/hopper/ptx_sm90.h"
 #include "codegen/hopper/tile_scheduler_sm90.h"
+#include "codegen/ptx/grid_dependency.h"
 
 namespace agt::codegen::hopper {
 
@@ -249,28 +250,39 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Blank();
 }
 
-// The swapped product's loads (in the producer's unit loop, m0 / n0 set): the weight into the A ring
-// (tm_b: rows of the weight's N are the tile's rows), the activation rows into the B ring (tm_a: one
-// K-major box of tile_n rows; rows past M arrive as zeros).
-void EmitSwappedLoads(CudaWriter& w, const GemmSm90Config& c) {
+// The producer's TMA loads of one k-block (in its unit loop: m0, n0, s and k0 set). The weight's part
+// (with the stage's arrive.expect_tx for both operands' bytes) and the activation's are separate:
+// the first stages' weight tiles go out before the grid-dependency wait (weights are written by no
+// kernel), their activation tiles after it. Unswapped: A (tm_a) is the activation, B (tm_b) the
+// weight. Swapped: the weight goes into the A ring (rows of its N are the tile's rows) and the
+// activation rows into the B ring (one K-major box of tile_n rows; rows past M arrive as zeros).
+
+// Declarations a unit's loads need: how many 64-column boxes of a [K, N] weight the tile reaches
+// (boxes wholly past N are skipped: their columns are never stored, so stale shared memory is harmless).
+void EmitWeightBoxes(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.b_layout != BLayout::kKN) return;
+  w.Line(c.swap_ab ? "const int w_boxes = min(kBM / 64, (GM - m0 + 63) / 64);   // the weight's boxes: one per m64 slab"
+                   : "const int w_boxes = min(kBN / 64, (GN - n0 + 63) / 64);   // the weight's boxes: one per 64 columns");
+}
+
+void EmitWeightLoads(CudaWriter& w, const GemmSm90Config& c) {
+  const char* box_bytes = "static_cast<u32>(w_boxes) * (64 * kBK * 2)";
   if (c.b_layout == BLayout::kKN) {
-    w.Comment("Weight [K, N], MN-major for wgmma's A: one 64-column box per m64 slab (64 x kBK x 2 bytes); boxes\n"
-              "wholly past N are skipped (those accumulator rows are never stored).");
-    w.Line("const int a_boxes = min(kBM / 64, (GM - m0 + 63) / 64);");
-  }
-  auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
-  w.Line("const int s = it % kStages;");
-  w.Line("if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);");
-  w.Line("const int k0 = kb * kBK;");
-  if (c.b_layout == BLayout::kKN) {
-    w.Line("mbar_arrive_expect_tx(full_bar(s), static_cast<u32>(a_boxes) * (64 * kBK * 2) + kStageBytesB);");
-    w.Line("for (int j = 0; j < a_boxes; ++j) tma_load_2d(sA + s * kStageBytesA + j * (64 * kBK * 2), &tm_b, full_bar(s), m0 + 64 * j, k0);");
+    w.Linef("mbar_arrive_expect_tx(full_bar(s), {});", c.swap_ab ? fmt::format("{} + kStageBytesB", box_bytes)
+                                                                 : fmt::format("kStageBytesA + {}", box_bytes));
+    w.Line(c.swap_ab ? "for (int j = 0; j < w_boxes; ++j) tma_load_2d(sA + s * kStageBytesA + j * (64 * kBK * 2), &tm_b, full_bar(s), m0 + 64 * j, k0);"
+                     : "for (int j = 0; j < w_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);");
   } else {
-    w.Comment("Weight [N, K], K-major: one box of tile_m rows; rows past N arrive as zeros.");
+    w.Comment("Weight [N, K], K-major: one box; rows past N arrive as zeros.");
     w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + kStageBytesB);");
-    w.Line("tma_load_2d(sA + s * kStageBytesA, &tm_b, full_bar(s), k0, m0);");
+    w.Line(c.swap_ab ? "tma_load_2d(sA + s * kStageBytesA, &tm_b, full_bar(s), k0, m0);"
+                     : "tma_load_2d(sB + s * kStageBytesB, &tm_b, full_bar(s), k0, n0);");
   }
-  w.Line("tma_load_2d(sB + s * kStageBytesB, &tm_a, full_bar(s), k0, n0);");
+}
+
+void EmitActivationLoad(CudaWriter& w, const GemmSm90Config& c) {
+  w.Line(c.swap_ab ? "tma_load_2d(sB + s * kStageBytesB, &tm_a, full_bar(s), k0, n0);"
+                   : "tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);");
 }
 
 void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
@@ -290,34 +302,36 @@ void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
   auto elected = w.Block("if (threadIdx.x < 32 && elect_one_sync())");
   w.Line("prefetch_tensormap(&tm_a);");
   w.Line("prefetch_tensormap(&tm_b);");
+  w.Comment("Before the grid-dependency wait: the weight tiles of this CTA's first unit, up to a full ring, so\n"
+            "they stream in while the kernel before finishes (codegen/ptx/grid_dependency.h).");
+  w.Line("int pre = 0;   // k-blocks of the first unit whose weight tiles are already issued");
+  {
+    auto first = w.Block("if (static_cast<int>(blockIdx.x) < units)");
+    w.Line("const WorkUnit u = agt_work_unit(blockIdx.x, tiles_m, tiles_n, k_blocks);");
+    w.Line("const int m0 = u.m0, n0 = u.n0;");
+    EmitWeightBoxes(w, c);
+    w.Line("pre = min(kStages, u.kb_end - u.kb_begin);");
+    auto loop = w.Block("for (int s = 0; s < pre; ++s)");
+    w.Line("const int k0 = (u.kb_begin + s) * kBK;");
+    EmitWeightLoads(w, c);
+  }
+  EmitGridDependencyEntry(w);
   w.Line("int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages");
   auto units = w.Block("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
   w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
   w.Line("const int m0 = u.m0, n0 = u.n0;");
-  if (c.swap_ab) {
-    EmitSwappedLoads(w, c);
-    return;
-  }
-  if (c.b_layout == BLayout::kKN) {
-    w.Comment("B [K, N]: one 64-column box per 64 columns of the tile; boxes wholly past N are skipped\n"
-              "(their columns are never stored, so stale shared memory there is harmless).");
-    w.Line("const int b_boxes = min(kBN / 64, (GN - n0 + 63) / 64);");
-  }
+  EmitWeightBoxes(w, c);
   auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
   w.Line("const int s = it % kStages;");
   w.Comment("Use it / kStages of this stage: wait until the consumers released the use before.");
   w.Line("if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);");
   w.Line("const int k0 = kb * kBK;");
-  if (c.b_layout == BLayout::kKN) {
-    w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(b_boxes) * (64 * kBK * 2));");
-    w.Line("tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);");
-    w.Line("for (int j = 0; j < b_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);");
-  } else {
-    w.Comment("B [N, K]: one box of tile_n rows; rows past N arrive as zeros.");
-    w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + kStageBytesB);");
-    w.Line("tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);");
-    w.Line("tma_load_2d(sB + s * kStageBytesB, &tm_b, full_bar(s), k0, n0);");
-  }
+  w.Line("if (it >= pre) {");
+  w.Indent();
+  EmitWeightLoads(w, c);
+  w.Dedent();
+  w.Line("}");
+  EmitActivationLoad(w, c);
 }
 
 // fence_operand on every accumulator (no instruction: a compiler-ordering point).
@@ -341,6 +355,7 @@ void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
                           168, ProducerRegs(c), ConsumerRegs(c), 168 - ProducerRegs(c), ConsumerRegs(c) - 168));
     w.Linef("setmaxnreg_inc<{}>();", ConsumerRegs(c));
   }
+  EmitGridDependencyEntry(w);   // before the residual, the output and split-K's workspace
   w.Line("const int cw = wg - 1;                 // consumer index: rows [cw * kSlabs * 64, +kSlabs * 64) of the tile");
   w.Line("const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;");
   w.Line("float acc[kSlabs][kBN / 2];");
@@ -634,6 +649,7 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
       k.threads, k.smem_bytes, k.a_box[0], k.a_box[1], k.b_box[0], k.b_box[1],
       c.staged_epilogue ? "staged through shared memory, 16-byte row stores" : "4-byte stores from registers"));
   w.Raw(PtxSm90Header());
+  w.Raw(GridDependencyWrappers());
   w.Raw(WgmmaWrapper(c.tile_n, c.input == GemmInput::kF16 ? WgmmaInput::kF16 : WgmmaInput::kBF16));
   w.Blank();
   EmitHelpers(w, c);

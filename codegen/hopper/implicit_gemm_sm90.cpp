@@ -15,6 +15,9 @@
 
 #include <fmt/format.h>
 
+#include "codegen/cuda_writer.h"
+#include "codegen/ptx/grid_dependency.h"
+
 namespace agt::codegen::hopper {
 
 Status ValidateConvGeometry(const GemmSm90Config& c) {
@@ -49,6 +52,7 @@ void EmitConvProducer(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("constexpr int kRows = kBM / 16;   // rows per thread");
   w.Line("const int pt = threadIdx.x, grp = pt % 8, r0 = pt / 8;");
   w.Line("if (pt == 0) prefetch_tensormap(&tm_b);");
+  EmitGridDependencyEntry(w);   // every producer thread gathers from the input
   w.Line("int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages");
   w.Open("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
   w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");

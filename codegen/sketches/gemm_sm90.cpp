@@ -367,6 +367,10 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
   auto ptr = [](int input) { return input >= 0 ? LaunchArg{LaunchArgKind::kInput, input} : LaunchArg{LaunchArgKind::kNull, 0}; };
   // (tm_a, tm_b, bias, residual, c, M, N, K, ldc, workspace): gemm_sm90.h; a convolution takes its
   // input's pointer in tm_a's place.
+  // Every thread waits on the kernel before (agt_grid_wait) except for the producer's first weight
+  // tiles (tm_b), issued ahead of the wait: programmatic only where B is a weight.
+  l.programmatic = true;
+  if (!c.conv) l.pre_wait_inputs = {p.b.input};
   l.tensor_maps = c.conv ? std::vector<TensorMapOperand>{tb} : std::vector<TensorMapOperand>{ta, tb};
   l.args = {c.conv ? ptr(p.a.input) : LaunchArg{LaunchArgKind::kTensorMap, 0}, {LaunchArgKind::kTensorMap, c.conv ? 0 : 1}, ptr(p.bias), ptr(p.residual),
             {LaunchArgKind::kOutput, 0},    {LaunchArgKind::kI32, p.M},     {LaunchArgKind::kI32, p.N},

@@ -5,6 +5,7 @@
 
 #include "codegen/cuda_writer.h"
 #include "codegen/expr_emitter.h"
+#include "codegen/ptx/grid_dependency.h"
 
 namespace agt::driver {
 
@@ -38,6 +39,7 @@ std::string BoundaryCastSource(const std::vector<CastPair>& pairs, ir::Precision
       auto body = w.Block(fmt::format(
           "extern \"C\" __global__ void __launch_bounds__({}) {}(const {}* __restrict__ in, {}* __restrict__ out, long long n)",
           kThreads, CastKernelName(from, to), CType(from), CType(to)));
+      codegen::EmitGridDependencyEntry(w);
       w.Linef("for (long long i = (long long)blockIdx.x * {} + threadIdx.x; i < n; i += (long long)gridDim.x * {}) {{", kThreads, kThreads);
       w.Line("  agt_st(out + i, agt_f(in[i]));");
       w.Line("}");

@@ -36,6 +36,10 @@ class Lowering {
   void AddCast(ir::DType from, ir::DType to, int src, int dst, int64_t n);
   uint64_t Weight(const ir::Value* v);
   Status LowerPhase(size_t p);
+  // Whether phase p's launch may be programmatic: its kernel waits on its grid dependency, and what it
+  // reads before the wait are weights (an activation there may still be being written by the kernel
+  // before it).
+  Expected<bool> Programmatic(size_t p, const codegen::LaunchSpec& spec, const std::vector<runtime::KernelArg>& in_args) const;
   // One kernel argument of phase p from its launch spec's description.
   Expected<runtime::KernelArg> LowerArg(size_t p, const codegen::LaunchSpec& spec, const codegen::LaunchArg& a,
                                         const std::vector<runtime::KernelArg>& in_args,
@@ -68,6 +72,7 @@ void Lowering::AddCast(ir::DType from, ir::DType to, int src, int dst, int64_t n
   l.block = geo.block;
   l.args = {runtime::KernelArg::Arena(static_cast<uint64_t>(src)), runtime::KernelArg::Arena(static_cast<uint64_t>(dst)),
             runtime::KernelArg::I64(n)};
+  l.programmatic = true;   // the cast kernels wait on their grid dependency first (boundary_casts.cpp)
   out_.launches.push_back(std::move(l));
 }
 
@@ -124,8 +129,21 @@ Status Lowering::LowerPhase(size_t p) {
     AGT_ASSIGN_OR_RETURN(runtime::KernelArg arg, LowerArg(p, spec, a, in_args, out_args, ws));
     l.args.push_back(arg);
   }
+  AGT_ASSIGN_OR_RETURN(l.programmatic, Programmatic(p, spec, in_args));
   out_.launches.push_back(std::move(l));
   return Status::Ok();
+}
+
+Expected<bool> Lowering::Programmatic(size_t p, const codegen::LaunchSpec& spec,
+                                      const std::vector<runtime::KernelArg>& in_args) const {
+  bool weights_only = true;
+  for (int i : spec.pre_wait_inputs) {
+    if (i < 0 || static_cast<size_t>(i) >= in_args.size()) {
+      return Status::Errorf("phase {}: the kernel reads input {} of {} before its grid wait", p, i, in_args.size());
+    }
+    weights_only = weights_only && in_args[static_cast<size_t>(i)].kind == runtime::ArgKind::kWeights;
+  }
+  return spec.programmatic && weights_only;
 }
 
 Expected<runtime::KernelArg> Lowering::LowerArg(size_t p, const codegen::LaunchSpec& spec, const codegen::LaunchArg& a,

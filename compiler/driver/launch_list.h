@@ -4,7 +4,9 @@
 // model's inputs and outputs are staging buffers in the model's dtypes; cast launches bridge them to
 // the storage dtype where it differs (boundary_casts.h), and outputs that are constants or inputs are
 // copies. Arena arguments come out symbolic, holding buffer indices into `buffers`; AssignArena
-// replaces them with the memory plan's offsets.
+// replaces them with the memory plan's offsets. A kernel whose launch spec is programmatic (it waits
+// on its grid dependency) gets a programmatic launch where every input it reads before that wait
+// (LaunchSpec::pre_wait_inputs) is a weight.
 //
 // Lifetimes are launch indices: a buffer lives from the launch that writes it to the last that reads
 // it. Input staging buffers, output staging buffers and the workspaces live through the whole list:

@@ -183,6 +183,20 @@ template <int kN> __device__ __forceinline__ void wgmma_wait_group() {
 __device__ __forceinline__ void fence_operand(float& r) { asm volatile("" : "+f"(r) :: "memory"); }
 }  // namespace agt_sm90
 #endif  // AGT_PTX_SM90_H
+#ifndef AGT_GRID_DEPENDENCY_DEFINED
+#define AGT_GRID_DEPENDENCY_DEFINED
+// Programmatic dependent launch (codegen/ptx/grid_dependency.h): no-ops without the launch attribute.
+__device__ __forceinline__ void agt_grid_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void agt_grid_launch_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+#endif
 #ifndef AGT_WGMMA_M64N128K16_f16
 #define AGT_WGMMA_M64N128K16_f16
 namespace agt_sm90 {
@@ -310,21 +324,37 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
     if (threadIdx.x < 32 && elect_one_sync()) {
       prefetch_tensormap(&tm_a);
       prefetch_tensormap(&tm_b);
+      // Before the grid-dependency wait: the weight tiles of this CTA's first unit, up to a full ring, so
+      // they stream in while the kernel before finishes (codegen/ptx/grid_dependency.h).
+      int pre = 0;   // k-blocks of the first unit whose weight tiles are already issued
+      if (static_cast<int>(blockIdx.x) < units) {
+        const WorkUnit u = agt_work_unit(blockIdx.x, tiles_m, tiles_n, k_blocks);
+        const int m0 = u.m0, n0 = u.n0;
+        const int w_boxes = min(kBN / 64, (GN - n0 + 63) / 64);   // the weight's boxes: one per 64 columns
+        pre = min(kStages, u.kb_end - u.kb_begin);
+        for (int s = 0; s < pre; ++s) {
+          const int k0 = (u.kb_begin + s) * kBK;
+          mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(w_boxes) * (64 * kBK * 2));
+          for (int j = 0; j < w_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);
+        }
+      }
+      agt_grid_wait();               // the kernel before has completed and its writes are visible
+      agt_grid_launch_dependents();  // the kernel after may start its set-up
       int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages
       for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
         const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);
         const int m0 = u.m0, n0 = u.n0;
-        // B [K, N]: one 64-column box per 64 columns of the tile; boxes wholly past N are skipped
-        // (their columns are never stored, so stale shared memory there is harmless).
-        const int b_boxes = min(kBN / 64, (GN - n0 + 63) / 64);
+        const int w_boxes = min(kBN / 64, (GN - n0 + 63) / 64);   // the weight's boxes: one per 64 columns
         for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it) {
           const int s = it % kStages;
           // Use it / kStages of this stage: wait until the consumers released the use before.
           if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);
           const int k0 = kb * kBK;
-          mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(b_boxes) * (64 * kBK * 2));
+          if (it >= pre) {
+            mbar_arrive_expect_tx(full_bar(s), kStageBytesA + static_cast<u32>(w_boxes) * (64 * kBK * 2));
+            for (int j = 0; j < w_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);
+          }
           tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);
-          for (int j = 0; j < b_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);
         }
       }
     }
@@ -332,6 +362,8 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
     // Entry: 168 registers each (384 threads, one CTA per SM); the producer's 168 -> 40 frees what
     // the two consumers' 168 -> 232 takes: 128 * 128 == 256 * 64.
     setmaxnreg_inc<232>();
+    agt_grid_wait();               // the kernel before has completed and its writes are visible
+    agt_grid_launch_dependents();  // the kernel after may start its set-up
     const int cw = wg - 1;                 // consumer index: rows [cw * kSlabs * 64, +kSlabs * 64) of the tile
     const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
     float acc[kSlabs][kBN / 2];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile pdl vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
@@ -104,6 +104,19 @@ for s in "${steps[@]}"; do
         echo "zoo: $(autogtco bench /tmp/zoodetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
         echo "hf:  $(autogtco bench /tmp/hfdetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
       done | tee -a "$OUT/hfdetr.txt" ;;
+    pdl)
+      # Issue 17: zoo models ($PDL_MODELS, default ViT-B) compiled fp16 with their committed logs, each timed
+      # with programmatic dependent launch (the default) and without (AGT_NO_PDL=1), alternately, 3 rounds.
+      for m in ${PDL_MODELS:-vit-base-16}; do
+        [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
+        log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+        autogtco compile "/tmp/$m.onnx" -o "/tmp/pdl-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+          | grep -E "^compiled|launches|programs|error" | tee -a "$OUT/pdl.txt"
+        for i in 1 2 3; do
+          echo "$m pdl:    $(autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          echo "$m no-pdl: $(AGT_NO_PDL=1 autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+        done | tee -a "$OUT/pdl.txt"
+      done ;;
     vszoo)
       # Issue 15: the full-size $VSZOO_MODEL (default vit-base-16; timm / torchvision / transformers as
       # zoo_torch.py builds it) exported here with both exporters, each compiled fp16 with the zoo model's

@@ -233,6 +233,13 @@ Status Maps(const runtime::CudaDriver& d, const GemmSm90Config& cfg, const codeg
   return Status::Ok();
 }
 
+// One launch of a loaded configuration: its threads and shared memory, on a grid of `grid` CTAs.
+runtime::KernelLaunch CoreLaunch(runtime::CUfunction fn, const codegen::hopper::GemmSm90Kernel& k,
+                                 const std::array<uint32_t, 3>& grid, runtime::CUstream stream, void** args) {
+  return {.fn = fn, .grid = grid, .block = {static_cast<unsigned>(k.threads), 1, 1},
+          .smem = static_cast<unsigned>(k.smem_bytes), .stream = stream, .params = args};
+}
+
 }  // namespace
 
 Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Problem& p, const Sm90Operands& o,
@@ -271,9 +278,7 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   std::vector<uint8_t> first;
   for (int l = 0; l < std::max(1, opt.launches); ++l) {
     if (l > 0) AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(c.ptr, poison.data(), poison.size()), "cuMemcpyHtoD"));
-    AGT_RETURN_IF_ERROR(Check(d_->cuLaunchKernel(k.fn, grid[0], grid[1], grid[2], static_cast<unsigned>(k.source.threads), 1, 1,
-                                                 static_cast<unsigned>(k.source.smem_bytes), nullptr, args, nullptr),
-                              "cuLaunchKernel"));
+    AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.source, grid, nullptr, args)), "cuLaunchKernel"));
     AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
     std::vector<uint8_t> back(poison.size());
     AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoH(back.data(), c.ptr, back.size()), "cuMemcpyDtoH"));
@@ -355,9 +360,7 @@ Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copi
     for (int i = 0; i < per_graph; ++i) {
       runtime::TensorMap* m = &maps[2 * static_cast<size_t>(i % copies)];
       void* args[] = {&m[0], &m[1], &tb->bias.ptr, &tb->res.ptr, &tb->c.ptr, &M, &N, &K, &ldc, &tb->workspace.ptr};
-      Status ls = Check(d_->cuLaunchKernel(k.fn, grid[0], grid[1], grid[2], static_cast<unsigned>(k.source.threads), 1, 1,
-                                           static_cast<unsigned>(k.source.smem_bytes), s, args, nullptr),
-                        "cuLaunchKernel");
+      Status ls = Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.source, grid, s, args)), "cuLaunchKernel");
       if (!ls.ok()) {
         d_->cuStreamEndCapture(s, &gr);
         return ls;

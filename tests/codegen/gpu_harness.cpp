@@ -171,8 +171,8 @@ Expected<std::vector<ir::Tensor>> GpuHarness::Run(const codegen::CompiledProgram
     const auto& ls = c.kernel.launch;
     tuner::LaunchParams params;
     AGT_RETURN_IF_ERROR(BuildParams(c, inputs.size(), bufs, params));
-    AGT_RETURN_IF_ERROR(Check(d_->cuLaunchKernel(l->fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
-                                                 ls.dynamic_smem_bytes, nullptr, params.data(), nullptr),
+    AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, {.fn = l->fn, .grid = ls.grid, .block = ls.block,
+                                                          .smem = ls.dynamic_smem_bytes, .params = params.data()}),
                               "cuLaunchKernel"));
     AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
     return Status::Ok();
@@ -193,6 +193,66 @@ Expected<std::vector<ir::Tensor>> GpuHarness::Run(const codegen::CompiledProgram
     outs.push_back(FromDevice(b, t, p));
   }
   cleanup();
+  return outs;
+}
+
+Expected<std::vector<ir::Tensor>> GpuHarness::RunProgrammaticPair(const codegen::CompiledProgram& first, const ir::Graph& g1,
+                                                                  const codegen::CompiledProgram& second, const ir::Graph& g2,
+                                                                  const std::vector<ir::Tensor>& inputs, int replays) {
+  if (first.kernel.launch.workspace_bytes > 0 || second.kernel.launch.workspace_bytes > 0 || g1.outputs().size() != 1 ||
+      g2.inputs().size() != 1 || g2.outputs().size() != 1) {
+    return Status::Error("RunProgrammaticPair: one output into one input, no workspaces");
+  }
+  const Precision p = first.program.task.precision;
+  AGT_ASSIGN_OR_RETURN(auto l1, Load(first));
+  AGT_ASSIGN_OR_RETURN(auto l2, Load(second));
+  runtime::CUstream stream = nullptr;
+  std::vector<CUdeviceptr> bufs;   // first's inputs, the buffer between, second's output
+  auto cleanup = [&]() {
+    for (CUdeviceptr b : bufs) d_->cuMemFree(b);
+    if (stream != nullptr) d_->cuStreamDestroy(stream);
+    d_->cuModuleUnload(l1->module);
+    d_->cuModuleUnload(l2->module);
+  };
+  const size_t mid_bytes = DeviceBytes(g1.outputs()[0]->type(), p), out_bytes = DeviceBytes(g2.outputs()[0]->type(), p);
+  std::vector<ir::Tensor> outs;
+  Status st = [&]() -> Status {
+    AGT_RETURN_IF_ERROR(Check(d_->cuStreamCreate(&stream, runtime::kStreamNonBlocking), "cuStreamCreate"));
+    for (size_t bytes : {mid_bytes, out_bytes}) {
+      CUdeviceptr ptr = 0;
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&ptr, std::max<size_t>(bytes, 16)), "cuMemAlloc"));
+      bufs.push_back(ptr);
+    }
+    for (const ir::Tensor& t : inputs) {
+      std::vector<uint8_t> b = ToDevice(t, p);
+      CUdeviceptr ptr = 0;
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&ptr, std::max<size_t>(b.size(), 16)), "cuMemAlloc"));
+      bufs.push_back(ptr);
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ptr, b.data(), b.size()), "cuMemcpyHtoD"));
+    }
+    tuner::LaunchParams pa, pb;
+    AGT_RETURN_IF_ERROR(pa.Build(*d_, first.kernel.launch, std::vector<CUdeviceptr>(bufs.begin() + 2, bufs.end()), {bufs[0]}, 0));
+    AGT_RETURN_IF_ERROR(pb.Build(*d_, second.kernel.launch, {bufs[0]}, {bufs[1]}, 0));
+    const auto& la = first.kernel.launch;
+    const auto& lb = second.kernel.launch;
+    for (int r = 0; r < replays; ++r) {
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemsetD8Async(bufs[0], 0xFF, mid_bytes, stream), "cuMemsetD8Async"));
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemsetD8Async(bufs[1], 0xFF, out_bytes, stream), "cuMemsetD8Async"));
+      AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, {.fn = l1->fn, .grid = la.grid, .block = la.block, .smem = la.dynamic_smem_bytes,
+                                                            .stream = stream, .params = pa.data()}),
+                                "cuLaunchKernel (first)"));
+      AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, {.fn = l2->fn, .grid = lb.grid, .block = lb.block, .smem = lb.dynamic_smem_bytes,
+                                                            .stream = stream, .params = pb.data(), .programmatic = true}),
+                                "cuLaunchKernelEx (second, programmatic)"));
+      std::vector<uint8_t> b(out_bytes);
+      AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoHAsync(b.data(), bufs[1], out_bytes, stream), "cuMemcpyDtoHAsync"));
+      AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(stream), "the pair's execution"));
+      outs.push_back(FromDevice(b, g2.outputs()[0]->type(), p));
+    }
+    return Status::Ok();
+  }();
+  cleanup();
+  if (!st.ok()) return st;
   return outs;
 }
 
@@ -229,8 +289,8 @@ Expected<double> GpuHarness::Time(const codegen::CompiledProgram& c, const ir::G
     tuner::LaunchParams params;
     AGT_RETURN_IF_ERROR(BuildParams(c, g.inputs().size(), bufs, params));
     auto launch = [&](runtime::CUstream s = nullptr) {
-      return Check(d_->cuLaunchKernel(l->fn, ls.grid[0], ls.grid[1], ls.grid[2], ls.block[0], ls.block[1], ls.block[2],
-                                      ls.dynamic_smem_bytes, s, params.data(), nullptr),
+      return Check(runtime::LaunchKernel(*d_, {.fn = l->fn, .grid = ls.grid, .block = ls.block, .smem = ls.dynamic_smem_bytes,
+                                               .stream = s, .params = params.data()}),
                    "cuLaunchKernel");
     };
     for (int i = 0; i < warmup; ++i) AGT_RETURN_IF_ERROR(launch());

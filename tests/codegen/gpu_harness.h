@@ -27,6 +27,13 @@ class GpuHarness {
   // `warmup` launches, on random inputs. `graph`: the `reps` launches are captured once in a CUDA
   // graph and each round replays it, which takes the host's launch path out of microsecond kernels.
   Expected<double> Time(const codegen::CompiledProgram& c, const ir::Graph& g, int warmup = 5, int reps = 50, bool graph = false);
+  // Programmatic dependent launch: `first` runs on `inputs`, then `second` on first's single output
+  // (second's only input), launched right behind it on one stream with programmatic stream
+  // serialization, `replays` times. Before each replay a memset on the stream sets the buffer between
+  // them and second's output to NaN. Neither kernel may take a workspace. Second's output of each replay.
+  Expected<std::vector<ir::Tensor>> RunProgrammaticPair(const codegen::CompiledProgram& first, const ir::Graph& g1,
+                                                        const codegen::CompiledProgram& second, const ir::Graph& g2,
+                                                        const std::vector<ir::Tensor>& inputs, int replays);
   std::string device_name() const { return name_; }
 
  private:

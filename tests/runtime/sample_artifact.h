@@ -1,5 +1,5 @@
 // A small artifact for the runtime tests: two inputs, one output, two modules, kernels with every kind
-// of argument, a memset and a copy, two TMA tensor maps (one in the arena, one over the first weights
+// of argument (one launch programmatic), a memset and a copy, two TMA tensor maps (one in the arena, one over the first weights
 // tensor), and a weights blob with a known pattern. The module images are
 // fake (the CPU tests never load them); the GPU tests build their own.
 #pragma once
@@ -58,6 +58,7 @@ inline ArtifactContents SampleArtifact(uint64_t weight_floats = 1000) {
   k1.block = {32, 4, 1};
   k1.args = {KernelArg::Arena(65536), KernelArg::Input(1), KernelArg::Output(0), KernelArg::TensorMap(1),
              KernelArg::TensorMap(0)};
+  k1.programmatic = true;   // k0 not: a round trip shows the flag written and read
   // f16 64x64 at arena 65536, 64x64 boxes of 128 bytes (the 128-byte swizzle span); and the first
   // weights tensor as f32 rows of 4 (16 bytes, unswizzled), exactly its bytes when weight_floats % 4 == 0.
   TensorMapDesc arena_map;

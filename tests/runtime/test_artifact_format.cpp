@@ -1,6 +1,6 @@
-// The artifact container: a round trip keeps every field (tensor maps included), output is
-// deterministic, any flipped byte or truncation is refused with a corrupt-artifact error, and so is a
-// plan or a tensor map that does not hold together.
+// The artifact container: a round trip keeps every field (tensor maps and the programmatic flag
+// included), output is deterministic, any flipped byte or truncation is refused with a
+// corrupt-artifact error, and so is a plan or a tensor map that does not hold together.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -88,6 +88,8 @@ TEST_CASE("artifact: round trip keeps every field", "[runtime]") {
   CHECK(k0.grid == std::array<uint32_t, 3>{10, 2, 1});
   CHECK(k0.block == std::array<uint32_t, 3>{128, 1, 1});
   CHECK(k0.dynamic_smem == 100 * 1024);
+  CHECK_FALSE(k0.programmatic);
+  CHECK(p.launches[3].programmatic);
   REQUIRE(k0.args.size() == 7);
   CHECK(k0.args == c.launches[2].args);
   // Scalars keep their bits: -7 as a 32-bit pattern, 0.125f as IEEE bits.
@@ -271,14 +273,44 @@ TEST_CASE("artifact: a wrong format version is refused with a clear message", "[
   CHECK_THAT(r.status().message(), Catch::Contains("version 99"));
 }
 
-TEST_CASE("artifact: a version 2 container (before tensor maps) is refused with a clear message", "[runtime]") {
-  static_assert(kFormatVersion == 3, "version 3 adds the tensor-maps section");
-  std::vector<uint8_t> bytes = ArtifactWriter(SampleArtifact()).ToBytes();
-  bytes[8] = 2;
-  auto r = ParseContainer(bytes);
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
-  CHECK_THAT(r.status().message(), Catch::Contains("version 2") && Catch::Contains("reads version 3"));
+TEST_CASE("artifact: version 2 and 3 containers (before tensor maps, before PDL) are refused with a clear message",
+          "[runtime]") {
+  static_assert(kFormatVersion == 4, "version 4 adds the programmatic flag of kernel launches");
+  for (uint8_t old : {2, 3}) {
+    std::vector<uint8_t> bytes = ArtifactWriter(SampleArtifact()).ToBytes();
+    bytes[8] = old;
+    auto r = ParseContainer(bytes);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
+    CHECK_THAT(r.status().message(), Catch::Contains("version " + std::to_string(old)) && Catch::Contains("reads version 4"));
+  }
+}
+
+TEST_CASE("artifact: a kernel launch's programmatic flag is one byte, 0 or 1, anything else corrupt", "[runtime]") {
+  std::vector<Launch> launches = {SampleArtifact().launches[2]};
+  const std::vector<uint8_t> plain = EncodeLaunches(launches);
+  launches[0].programmatic = true;
+  const std::vector<uint8_t> flagged = EncodeLaunches(launches);
+  REQUIRE(plain.size() == flagged.size());
+  std::vector<size_t> differ;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    if (plain[i] != flagged[i]) differ.push_back(i);
+  }
+  REQUIRE(differ.size() == 1);
+  CHECK(plain[differ[0]] == 0);
+  CHECK(flagged[differ[0]] == 1);
+  std::vector<Launch> back;
+  REQUIRE(DecodeLaunches(flagged.data(), flagged.size(), &back).ok());
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].programmatic);
+  REQUIRE(DecodeLaunches(plain.data(), plain.size(), &back).ok());
+  CHECK_FALSE(back[0].programmatic);
+  std::vector<uint8_t> bad = flagged;
+  bad[differ[0]] = 2;
+  Status s = DecodeLaunches(bad.data(), bad.size(), &back);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.code() == AGT_ERROR_CORRUPT_ARTIFACT);
+  CHECK_THAT(s.message(), Catch::Contains("launch #0") && Catch::Contains("programmatic"));
 }
 
 TEST_CASE("artifact: an inconsistent plan is refused", "[runtime]") {

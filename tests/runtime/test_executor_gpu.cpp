@@ -2,7 +2,8 @@
 // NVRTC-compiled kernels (axpy into an arena scratch buffer; bias add from the weights with a 64 KB
 // dynamic shared-memory staging, so the large-smem attribute path runs; a memset and a copy launch)
 // is run through the C API with and without CUDA graphs, with host and device buffers, and compared
-// with the same arithmetic done here in plain C++. A second one passes two TMA tensor maps by value
+// with the same arithmetic done here in plain C++; on sm_90+ again with kernels that wait on their grid
+// dependency and launches marked programmatic. A second one passes two TMA tensor maps by value
 // (`const __grid_constant__`) to a kernel that copies their bytes out, compared with the same maps
 // encoded here.
 #include <catch2/catch.hpp>
@@ -34,13 +35,22 @@ constexpr int kBiasLen = 64;
 constexpr float kAlpha = 0.75f;
 constexpr uint32_t kSmem = 64 * 1024;
 
+// With AGT_TEST_PDL defined (sm_90+), each kernel waits on its grid dependency before it touches
+// memory, as a kernel the compiler marks programmatic does.
 const char* kSource = R"(
+#if defined(AGT_TEST_PDL)
+#define GRID_WAIT() asm volatile("griddepcontrol.wait;" ::: "memory"); asm volatile("griddepcontrol.launch_dependents;")
+#else
+#define GRID_WAIT()
+#endif
 extern "C" __global__ void axpy(const float* a, const float* b, float* t, float alpha, int n) {
+  GRID_WAIT();
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i < n) t[i] = a[i] + alpha * b[i];
 }
 extern "C" __global__ void add_bias(const float* t, const float* w, float* c, long long period, int n) {
   extern __shared__ float staged[];   // 64 KB: needs the raised dynamic shared-memory limit
+  GRID_WAIT();
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   staged[threadIdx.x * 64] = i < n ? t[i] : 0.0f;
   __syncthreads();
@@ -453,6 +463,49 @@ TEST_CASE("gpu: tensor maps are encoded at load and reach the kernel by value", 
     agt_model_destroy(m);
   }
   unsetenv("AGT_NO_GRAPH");
+}
+
+TEST_CASE("gpu: programmatic launches run right with and without graphs and AGT_NO_PDL", "[gpu][runtime]") {
+  if (!GpuAvailable()) return;
+  auto [major, minor] = DeviceCapability();
+  if (major < 9) {
+    WARN("programmatic dependent launch needs sm_90 or newer: [gpu] test skipped");
+    return;
+  }
+  const std::string arch = std::to_string(major) + std::to_string(minor);
+  const std::string source = std::string("#define AGT_TEST_PDL 1\n") + kSource;
+  ArtifactContents c = AddArtifact("sm_" + arch, ImageKind::kCubin, Compile(arch, true, source.c_str()));
+  c.launches[1].programmatic = true;   // axpy after the memset: launched plainly
+  c.launches[2].programmatic = true;   // add_bias after axpy: overlaps its tail, waits for its results
+  TempDir dir;
+  const std::string so = PackTo(dir, c, "pdl.so");
+  for (bool graphs : {true, false}) {
+    for (bool pdl : {true, false}) {
+      INFO("graphs " << graphs << ", pdl " << pdl);
+      if (graphs) {
+        unsetenv("AGT_NO_GRAPH");
+      } else {
+        setenv("AGT_NO_GRAPH", "1", 1);
+      }
+      if (pdl) {
+        unsetenv("AGT_NO_PDL");
+      } else {
+        setenv("AGT_NO_PDL", "1", 1);
+      }
+      agt_model* m = nullptr;
+      REQUIRE(agt_model_open_file(so.c_str(), &m) == AGT_OK);
+      INFO(agt_last_error());
+      REQUIRE(agt_model_load(m, 0) == AGT_OK);
+      for (unsigned seed = 1; seed <= 3; ++seed) RunHostAndCheck(m, seed);
+      RunDeviceAndCheck(m, 7);
+      float times[10] = {};
+      REQUIRE(agt_model_bench(m, 2, 10, times) == AGT_OK);
+      RunHostAndCheck(m, 9);
+      agt_model_destroy(m);
+    }
+  }
+  unsetenv("AGT_NO_GRAPH");
+  unsetenv("AGT_NO_PDL");
 }
 
 // Hidden (run with "[large]"): a payload past 2 GB, where 32-bit offsets would break. Without a GPU it

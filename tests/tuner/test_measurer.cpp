@@ -99,6 +99,11 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   CHECK(back->cut_after == 4);
   CHECK(back->launch.args == r.launch.args);
   CHECK(back->launch.tensor_maps == r.launch.tensor_maps);
+  CHECK_FALSE(back->launch.programmatic);
+  r.launch.programmatic = true;
+  back = RequestFromLine(RequestToLine(r));
+  REQUIRE(back.ok());
+  CHECK(back->launch.programmatic);
   // An argument kind this build does not know is refused, not guessed.
   std::string bad = RequestToLine(r);
   const std::string kind0 = "\"args\":[[3,";
