@@ -5,12 +5,13 @@
 //      parity (u-1)&1 (the consumers released the previous use), arrive.expect_tx(full[s], bytes of
 //      the boxes it is about to issue), issue the boxes; TMA completes the bytes on full[s].
 //   3. consumer, same kb: wait full[s] at parity u&1 (acquire: the TMA bytes are visible),
-//      wgmma.fence, tile_k/16 wgmmas per m64 slab, commit; wait_group 1 (the group of kb-1 has read
-//      its stage) and lane 0 of each warp arrives on empty[(kb-1) % stages].
+//      wgmma.fence, tile_k/16 (tf32: tile_k/8) wgmmas per m64 slab, commit; wait_group 1 (the group
+//      of kb-1 has read its stage) and lane 0 of each warp arrives on empty[(kb-1) % stages].
 //   4. after a unit's last k-block: wait_group 0, release that stage too, (split-K: the reduction of
 //      tile_scheduler_sm90.cpp) then the epilogue reads the accumulators (fence_operand pins those
 //      reads after the wait), stages the cast tile through shared memory in 128-byte column chunks
 //      (a named barrier per consumer warpgroup and chunk) and stores 16-byte row segments.
+// Steps 2 and 3 are mainloop_sm90.cpp's; the epilogue is emitted here.
 // Both roles loop over the same work units (persistent grid) and count k-blocks across them, so the
 // ring's stages and phases run on from one unit to the next; the barriers are initialised once.
 // Shared memory: [stages x A tile][stages x B tile][epilogue staging: 2 x 8 KiB per consumer
@@ -22,6 +23,7 @@
 
 #include "codegen/cuda_writer.h"
 #include "codegen/hopper/implicit_gemm_sm90.h"
+#include "codegen/hopper/mainloop_sm90.h"
 #include "codegen/hopper/ptx_sm90.h"
 #include "codegen/hopper/tile_scheduler_sm90.h"
 #include "codegen/ptx/grid_dependency.h"
@@ -32,23 +34,17 @@ namespace {
 
 // 227 KiB: the most dynamic shared memory one block may opt into on sm_90.
 constexpr int64_t kMaxSmemBytes = 232448;
-// Registers per thread after setmaxnreg (two consumers: 384 threads enter with 168 each): the
-// producer keeps few, consumers take the rest, and the pool balances: 128 * (168 - 40) == 256 * (232 - 168).
-constexpr int kProducerRegs = 40;
-constexpr int kConsumerRegs = 232;
-// A convolution's producer warpgroup gathers A with 128 threads (addresses, bounds): 56 for it,
-// 224 for the consumers (128 * (168 - 56) == 256 * (224 - 168)).
-constexpr int kConvProducerRegs = 56;
-constexpr int kConvConsumerRegs = 224;
-int ProducerRegs(const GemmSm90Config& c) { return c.conv ? kConvProducerRegs : kProducerRegs; }
-int ConsumerRegs(const GemmSm90Config& c) { return c.conv ? kConvConsumerRegs : kConsumerRegs; }
-
 int MSlabs(const GemmSm90Config& c) { return c.tile_m / (64 * c.consumers); }  // m64 slabs per consumer
 
-const char* InType(const GemmSm90Config& c) { return c.input == GemmInput::kF16 ? "__half" : "__nv_bfloat16"; }
-const char* OutType(const GemmSm90Config& c) { return c.out_f32 ? "float" : InType(c); }
+const char* InType(const GemmSm90Config& c) {
+  return c.input == GemmInput::kF16 ? "__half" : c.input == GemmInput::kBF16 ? "__nv_bfloat16" : "float";
+}
+const char* OutType(const GemmSm90Config& c) { return c.f32_out() ? "float" : InType(c); }
 
-int64_t StageBytes(const GemmSm90Config& c) { return static_cast<int64_t>(c.tile_m + c.tile_n) * c.tile_k * 2; }
+// tile_k is one 128-byte swizzle span of the input type, so a stage is 128 bytes per row either way.
+int64_t StageBytes(const GemmSm90Config& c) {
+  return static_cast<int64_t>(c.tile_m + c.tile_n) * c.tile_k * GemmInputBytes(c.input);
+}
 // The staged epilogue's buffer: per consumer warpgroup two chunks of 64 rows x 128 bytes (double
 // buffered: one barrier per chunk).
 constexpr int64_t kEpilogueChunkBytes = 64 * 128;
@@ -59,6 +55,12 @@ int64_t SmemBytes(const GemmSm90Config& c) { return c.stages * StageBytes(c) + E
 int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 ? 16 : 0; }
 
 }  // namespace
+
+const char* GemmInputName(GemmInput in) {
+  return in == GemmInput::kF16 ? "f16" : in == GemmInput::kBF16 ? "bf16" : "tf32";
+}
+int GemmInputBytes(GemmInput in) { return in == GemmInput::kTF32 ? 4 : 2; }
+int GemmSm90TileK(GemmInput in) { return 128 / GemmInputBytes(in); }
 
 std::string DescribeConv(const ConvGeometry2d& g) {
   return fmt::format("{}x{}x{} {}x{} s{}{} p{}{}{}", g.H, g.W, g.C, g.KH, g.KW, g.sh, g.sh == g.sw ? "" : fmt::format("x{}", g.sw),
@@ -80,12 +82,12 @@ std::string GemmSm90Config::Describe() const {
   if (raster == Raster::kAlongN) sched += " rn";
   if (!staged_epilogue) sched += " rs";
   if (swap_ab) sched += " sw";
-  return fmt::format("{} {} {}x{}x{} s{} c{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
+  return fmt::format("{} {} {}x{}x{} s{} c{}{}{}", GemmInputName(input),
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers, sched, epi);
 }
 
 std::string GemmSm90Config::KernelName() const {
-  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}{}{}", input == GemmInput::kF16 ? "f16" : "bf16",
+  return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}{}{}", GemmInputName(input),
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
                      split_k > 1 ? fmt::format("_k{}", split_k) : std::string(), raster == Raster::kAlongN ? "_rn" : "",
                      staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "") +
@@ -95,13 +97,35 @@ std::string GemmSm90Config::KernelName() const {
                : std::string());
 }
 
+namespace {
+
+// The input type's rules: the k-block is one swizzle span; tf32 reads both operands K-major, writes
+// f32 without being asked, and has no convolution mode.
+Status ValidateInput(const GemmSm90Config& c) {
+  const int tile_k = GemmSm90TileK(c.input);
+  if (c.tile_k != tile_k) {
+    return Status::Errorf("tile_k must be {} (one 128-byte swizzle row of {} values), not {}", tile_k,
+                          c.input == GemmInput::kTF32 ? "f32" : "16-bit", c.tile_k);
+  }
+  if (c.input != GemmInput::kTF32) return Status::Ok();
+  if (c.b_layout != BLayout::kNK) {
+    return Status::Error("tf32 needs the weight K-major, as [N, K] (BLayout::kNK): wgmma transposes only 16-bit "
+                         "types from shared memory, so it cannot read a [K, N] weight");
+  }
+  if (c.out_f32) return Status::Error("a tf32 product writes f32 outputs already (out_f32 is for 16-bit inputs)");
+  if (c.conv) return Status::Error("the convolution mode gathers 16-bit channels: no tf32 convolutions");
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ValidateGemmSm90(const GemmSm90Config& c) {
   if (c.consumers != 1 && c.consumers != 2) return Status::Errorf("consumers must be 1 or 2, not {}", c.consumers);
   if (c.tile_m != 64 && c.tile_m != 128) return Status::Errorf("tile_m must be 64 or 128, not {}", c.tile_m);
   if (c.tile_m % (64 * c.consumers) != 0) {
     return Status::Errorf("tile_m {} does not split into m64 slabs over {} consumer warpgroups", c.tile_m, c.consumers);
   }
-  if (c.tile_k != 64) return Status::Errorf("tile_k must be 64 (one 128-byte swizzle row of 16-bit values), not {}", c.tile_k);
+  AGT_RETURN_IF_ERROR(ValidateInput(c));
   // Swapped, tile_n counts activation rows: wgmma's N (a multiple of 8), one K-major TMA box.
   int n_step = c.swap_ab ? 8 : c.b_layout == BLayout::kKN ? 64 : 16;
   int n_min = c.swap_ab ? 8 : std::max(n_step, 16);
@@ -109,7 +133,6 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
     return Status::Errorf("tile_n must be a multiple of {} in [{}, 256] for this B layout{}, not {}", n_step, n_min,
                           c.swap_ab ? " (swapped)" : "", c.tile_n);
   }
-  if (c.swap_ab && c.out_f32) return Status::Error("a swapped product writes 16-bit outputs only (out_f32 with swap_ab)");
   if (c.gelu && c.relu) return Status::Error("one activation before the residual: gelu or relu");
   if (c.relu_out && !c.residual) return Status::Error("relu_out follows the residual add (without one, use relu)");
   if (c.conv && (c.swap_ab || c.b_layout != BLayout::kNK)) return Status::Error("a convolution is unswapped with a [N, K] weight");
@@ -117,7 +140,7 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
   // The ticket counter keeps arrivals in 16 bits; 16 ranges is already far past what pays.
   if (c.split_k < 1 || c.split_k > 16) return Status::Errorf("split_k must be in [1, 16], not {}", c.split_k);
   // Accumulators per consumer thread: slabs * tile_n / 2 floats; beyond 128 they do not fit beside
-  // the addresses and epilogue temporaries in kConsumerRegs registers.
+  // the addresses and epilogue temporaries in the consumers' 232 registers (mainloop_sm90.cpp).
   int acc = MSlabs(c) * c.tile_n / 2;
   if (acc > 128) {
     return Status::Errorf("{} f32 accumulators per consumer thread (tile {}x{} over {} warpgroups): at most 128", acc,
@@ -134,8 +157,11 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
 
 Status ValidateGemmSm90Problem(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K) {
   if (M <= 0 || N <= 0 || K <= 0) return Status::Errorf("empty product {}x{}x{}", M, N, K);
-  // TMA: every row stride a multiple of 16 bytes (8 16-bit elements).
-  if (K % 8 != 0) return Status::Errorf("K = {}: A's rows (and B's in [N, K] layout) need 16-byte strides, K % 8 == 0", K);
+  // TMA: every row stride a multiple of 16 bytes (8 16-bit or 4 f32 elements).
+  const int vec = 16 / GemmInputBytes(c.input);
+  if (K % vec != 0) {
+    return Status::Errorf("K = {}: A's rows (and B's in [N, K] layout) need 16-byte strides, K % {} == 0", K, vec);
+  }
   if (c.b_layout == BLayout::kKN && N % 8 != 0) {
     return Status::Errorf("N = {}: a [K, N] weight needs 16-byte row strides, N % 8 == 0 (or pack it as [N, K])", N);
   }
@@ -150,9 +176,9 @@ namespace {
 // The staged epilogue's element helpers: two adjacent outputs into the staging buffer, the residual
 // added to 16 bytes of outputs, and the element-by-element store of a row's ragged end.
 void EmitStagingHelpers(CudaWriter& w, const GemmSm90Config& c) {
-  w.Linef("constexpr int kVec = {};   // outputs per 16-byte store", c.out_f32 ? 4 : 8);
+  w.Linef("constexpr int kVec = {};   // outputs per 16-byte store", c.f32_out() ? 4 : 8);
   w.Line("// Outputs (a, b) after the cast, adjacent, into the staging buffer: 4 bytes (16-bit) or 8 (f32).");
-  if (c.out_f32) {
+  if (c.f32_out()) {
     w.Line("__device__ __forceinline__ void agt_sts2(unsigned addr, float a, float b) { agt_sm90::st_shared_v2_b32(addr, __float_as_uint(a), __float_as_uint(b)); }");
   } else {
     const char* pair = c.input == GemmInput::kF16 ? "__floats2half2_rn" : "__floats2bfloat162_rn";
@@ -163,7 +189,7 @@ void EmitStagingHelpers(CudaWriter& w, const GemmSm90Config& c) {
     // relu_out: ReLU on the sum before it is rounded.
     auto post = [&](const std::string& x) { return c.relu_out ? fmt::format("fmaxf({}, 0.0f)", x) : x; };
     w.Line("__device__ __forceinline__ unsigned agt_add2(unsigned v, unsigned r) {");
-    if (c.out_f32) {
+    if (c.f32_out()) {
       w.Linef("  return __float_as_uint({});", post("__uint_as_float(v) + __uint_as_float(r)"));
     } else if (c.input == GemmInput::kF16) {
       w.Line("  const float2 a = __half22float2(*reinterpret_cast<const __half2*>(&v)), b = __half22float2(*reinterpret_cast<const __half2*>(&r));");
@@ -194,6 +220,45 @@ void EmitStagingHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
 }
 
+// The bias loads (agt_bias_pair, or agt_bias_at swapped) and agt_lo / agt_hi, which read the two
+// values a thread keeps per column pair: packed in an unsigned (16-bit inputs) or a float2 (tf32).
+void EmitBiasHelpers(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.input == GemmInput::kTF32) {
+    w.Line("// Two f32 bias values (column col in .x), zero past N: loaded at the start of a unit, read in its epilogue.");
+    if (c.swap_ab) {
+      w.Line("__device__ __forceinline__ float agt_bias_at(const InT* b, int col, int N) { return col < N ? __ldg(b + col) : 0.0f; }");
+    } else {
+      w.Line("__device__ __forceinline__ float2 agt_bias_pair(const InT* b, int col, int N) {");
+      w.Line("  return make_float2(col < N ? __ldg(b + col) : 0.0f, col + 1 < N ? __ldg(b + col + 1) : 0.0f);");
+      w.Line("}");
+    }
+    w.Line("__device__ __forceinline__ float agt_lo(float2 p) { return p.x; }");
+    w.Line("__device__ __forceinline__ float agt_hi(float2 p) { return p.y; }");
+    return;
+  }
+  w.Line("// Two consecutive 16-bit bias values (column col in the low half), zero past N: loaded at the start of a");
+  w.Line("// unit, converted in its epilogue.");
+  if (c.swap_ab) {
+    w.Line("__device__ __forceinline__ unsigned agt_bias_at(const InT* b, int col, int N) {");
+    w.Line("  return col < N ? __ldg(reinterpret_cast<const unsigned short*>(b) + col) : 0u;");
+    w.Line("}");
+  } else {
+    w.Line("__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {");
+    w.Line("  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);");
+    w.Line("  const unsigned lo = col < N ? __ldg(raw + col) : 0u;");
+    w.Line("  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;");
+    w.Line("  return lo | (hi << 16);");
+    w.Line("}");
+  }
+  if (c.input == GemmInput::kF16) {
+    w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }");
+    w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }");
+  } else {
+    w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __uint_as_float(p << 16); }");
+    w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __uint_as_float(p & 0xFFFF0000u); }");
+  }
+}
+
 void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   const char* t = InType(c);
   w.Line("namespace agt_gemm {");
@@ -220,216 +285,12 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   }
   w.Linef("typedef {} InT;", t);
   w.Linef("typedef {} OutT;", OutType(c));
-  if (c.bias) {
-    w.Line("// Two consecutive 16-bit bias values (column col in the low half), zero past N: loaded at the start of a");
-    w.Line("// unit, converted in its epilogue.");
-    if (c.swap_ab) {
-      w.Line("__device__ __forceinline__ unsigned agt_bias_at(const InT* b, int col, int N) {");
-      w.Line("  return col < N ? __ldg(reinterpret_cast<const unsigned short*>(b) + col) : 0u;");
-      w.Line("}");
-    } else {
-      w.Line("__device__ __forceinline__ unsigned agt_bias_pair(const InT* b, int col, int N) {");
-      w.Line("  const unsigned short* raw = reinterpret_cast<const unsigned short*>(b);");
-      w.Line("  const unsigned lo = col < N ? __ldg(raw + col) : 0u;");
-      w.Line("  const unsigned hi = col + 1 < N ? __ldg(raw + col + 1) : 0u;");
-      w.Line("  return lo | (hi << 16);");
-      w.Line("}");
-    }
-    if (c.input == GemmInput::kF16) {
-      w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p & 0xFFFFu))); }");
-      w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __half2float(__ushort_as_half(static_cast<unsigned short>(p >> 16))); }");
-    } else {
-      w.Line("__device__ __forceinline__ float agt_lo(unsigned p) { return __uint_as_float(p << 16); }");
-      w.Line("__device__ __forceinline__ float agt_hi(unsigned p) { return __uint_as_float(p & 0xFFFF0000u); }");
-    }
-  }
+  if (c.bias) EmitBiasHelpers(w, c);
   if (c.staged_epilogue) EmitStagingHelpers(w, c);
   EmitWorkUnitDecode(w, c);
   w.Line("}  // namespace agt_gemm");
   w.Line("using namespace agt_gemm;");
   w.Blank();
-}
-
-// The producer's TMA loads of one k-block (in its unit loop: m0, n0, s and k0 set). The weight's part
-// (with the stage's arrive.expect_tx for both operands' bytes) and the activation's are separate:
-// the first stages' weight tiles go out before the grid-dependency wait (weights are written by no
-// kernel), their activation tiles after it. Unswapped: A (tm_a) is the activation, B (tm_b) the
-// weight. Swapped: the weight goes into the A ring (rows of its N are the tile's rows) and the
-// activation rows into the B ring (one K-major box of tile_n rows; rows past M arrive as zeros).
-
-// Declarations a unit's loads need: how many 64-column boxes of a [K, N] weight the tile reaches
-// (boxes wholly past N are skipped: their columns are never stored, so stale shared memory is harmless).
-void EmitWeightBoxes(CudaWriter& w, const GemmSm90Config& c) {
-  if (c.b_layout != BLayout::kKN) return;
-  w.Line(c.swap_ab ? "const int w_boxes = min(kBM / 64, (GM - m0 + 63) / 64);   // the weight's boxes: one per m64 slab"
-                   : "const int w_boxes = min(kBN / 64, (GN - n0 + 63) / 64);   // the weight's boxes: one per 64 columns");
-}
-
-void EmitWeightLoads(CudaWriter& w, const GemmSm90Config& c) {
-  const char* box_bytes = "static_cast<u32>(w_boxes) * (64 * kBK * 2)";
-  if (c.b_layout == BLayout::kKN) {
-    w.Linef("mbar_arrive_expect_tx(full_bar(s), {});", c.swap_ab ? fmt::format("{} + kStageBytesB", box_bytes)
-                                                                 : fmt::format("kStageBytesA + {}", box_bytes));
-    w.Line(c.swap_ab ? "for (int j = 0; j < w_boxes; ++j) tma_load_2d(sA + s * kStageBytesA + j * (64 * kBK * 2), &tm_b, full_bar(s), m0 + 64 * j, k0);"
-                     : "for (int j = 0; j < w_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);");
-  } else {
-    w.Comment("Weight [N, K], K-major: one box; rows past N arrive as zeros.");
-    w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + kStageBytesB);");
-    w.Line(c.swap_ab ? "tma_load_2d(sA + s * kStageBytesA, &tm_b, full_bar(s), k0, m0);"
-                     : "tma_load_2d(sB + s * kStageBytesB, &tm_b, full_bar(s), k0, n0);");
-  }
-}
-
-void EmitActivationLoad(CudaWriter& w, const GemmSm90Config& c) {
-  w.Line(c.swap_ab ? "tma_load_2d(sB + s * kStageBytesB, &tm_a, full_bar(s), k0, n0);"
-                   : "tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);");
-}
-
-void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
-  if (c.conv) {
-    if (c.consumers == 2) w.Linef("setmaxnreg_dec<{}>();", ProducerRegs(c));
-    EmitConvProducer(w, c);
-    return;
-  }
-  if (c.consumers == 2) {
-    w.Comment("Producer warpgroup: registers back to the pool, then one elected thread of warp 0 issues TMA.");
-    w.Linef("setmaxnreg_dec<{}>();", kProducerRegs);
-  } else {
-    w.Comment("Producer warpgroup: one elected thread of warp 0 issues TMA. (No setmaxnreg with one consumer:\n"
-              "256 threads may hold 255 registers each anyway, and ptxas raises the kernel's entry count to\n"
-              "the largest setmaxnreg value, so a lone dec would only waste registers.)");
-  }
-  auto elected = w.Block("if (threadIdx.x < 32 && elect_one_sync())");
-  w.Line("prefetch_tensormap(&tm_a);");
-  w.Line("prefetch_tensormap(&tm_b);");
-  w.Comment("Before the grid-dependency wait: the weight tiles of this CTA's first unit, up to a full ring, so\n"
-            "they stream in while the kernel before finishes (codegen/ptx/grid_dependency.h).");
-  w.Line("int pre = 0;   // k-blocks of the first unit whose weight tiles are already issued");
-  {
-    auto first = w.Block("if (static_cast<int>(blockIdx.x) < units)");
-    w.Line("const WorkUnit u = agt_work_unit(blockIdx.x, tiles_m, tiles_n, k_blocks);");
-    w.Line("const int m0 = u.m0, n0 = u.n0;");
-    EmitWeightBoxes(w, c);
-    w.Line("pre = min(kStages, u.kb_end - u.kb_begin);");
-    auto loop = w.Block("for (int s = 0; s < pre; ++s)");
-    w.Line("const int k0 = (u.kb_begin + s) * kBK;");
-    EmitWeightLoads(w, c);
-  }
-  EmitGridDependencyEntry(w);
-  w.Line("int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages");
-  auto units = w.Block("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
-  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
-  w.Line("const int m0 = u.m0, n0 = u.n0;");
-  EmitWeightBoxes(w, c);
-  auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
-  w.Line("const int s = it % kStages;");
-  w.Comment("Use it / kStages of this stage: wait until the consumers released the use before.");
-  w.Line("if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);");
-  w.Line("const int k0 = kb * kBK;");
-  w.Line("if (it >= pre) {");
-  w.Indent();
-  EmitWeightLoads(w, c);
-  w.Dedent();
-  w.Line("}");
-  EmitActivationLoad(w, c);
-}
-
-// fence_operand on every accumulator (no instruction: a compiler-ordering point).
-void FenceAccumulators(CudaWriter& w) {
-  w.Line("#pragma unroll");
-  w.Line("for (int t = 0; t < kSlabs; ++t) {");
-  w.Line("  #pragma unroll");
-  w.Line("  for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);");
-  w.Line("}");
-}
-
-// Opens the consumers' unit loop and leaves it open: the split-K step and the epilogue go inside.
-void EmitMainloop(CudaWriter& w, const GemmSm90Config& c) {
-  const std::string mma = WgmmaWrapperName(c.tile_n, c.input == GemmInput::kF16 ? WgmmaInput::kF16 : WgmmaInput::kBF16);
-  // Swapped: A is the weight (MN-major when it is [K, N]) and B the activation rows (K-major).
-  const int trans_a = c.swap_ab && c.b_layout == BLayout::kKN ? 1 : 0;
-  const int trans_b = !c.swap_ab && c.b_layout == BLayout::kKN ? 1 : 0;
-  if (c.consumers == 2) {
-    w.Comment(fmt::format("Entry: 168 registers each (384 threads, one CTA per SM); the producer's {} -> {} frees what\n"
-                          "the two consumers' 168 -> {} takes: 128 * {} == 256 * {}.",
-                          168, ProducerRegs(c), ConsumerRegs(c), 168 - ProducerRegs(c), ConsumerRegs(c) - 168));
-    w.Linef("setmaxnreg_inc<{}>();", ConsumerRegs(c));
-  }
-  EmitGridDependencyEntry(w);   // before the residual, the output and split-K's workspace
-  w.Line("const int cw = wg - 1;                 // consumer index: rows [cw * kSlabs * 64, +kSlabs * 64) of the tile");
-  w.Line("const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;");
-  w.Line("float acc[kSlabs][kBN / 2];");
-  w.Line("int it = 0;   // k-blocks consumed by this CTA across its units, in step with the producer's");
-  if (c.staged_epilogue) w.Line("int ep = 0;   // epilogue chunks this warpgroup staged, across its units: buffer ep % 2");
-  w.Open("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
-  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
-  w.Line("const int m0 = u.m0, n0 = u.n0;");
-  w.Line("#pragma unroll");
-  w.Line("for (int t = 0; t < kSlabs; ++t) {");
-  w.Line("  #pragma unroll");
-  w.Line("  for (int i = 0; i < kBN / 2; ++i) acc[t][i] = 0.0f;");
-  w.Line("}");
-  if (c.bias && c.swap_ab) {
-    w.Comment("This thread's bias values (the weight's columns are the accumulator rows: m0 + 64t + 16 * warp +\n"
-              "lane / 4, and + 8 in the high half), issued before the k-loop so that their latency hides behind it.");
-    w.Line("unsigned bias_pk[kSlabs];");
-    w.Line("#pragma unroll");
-    w.Line("for (int t = 0; t < kSlabs; ++t) {");
-    w.Line("  const int f = m0 + cw * (kSlabs * 64) + t * 64 + warp * 16 + lane / 4;");
-    w.Line("  bias_pk[t] = agt_bias_at(bias, f, GM) | (agt_bias_at(bias, f + 8, GM) << 16);");
-    w.Line("}");
-  } else if (c.bias) {
-    w.Comment("This thread's bias pairs (columns n0 + 2 * (lane % 4) + 8j and +1), issued before the k-loop so that\n"
-              "their latency hides behind it: loaded in the epilogue, each column group waited on its own load.");
-    w.Line("unsigned bias_pk[kBN / 8];");
-    w.Line("#pragma unroll");
-    w.Line("for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);");
-  }
-  {
-    auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
-    w.Line("const int s = it % kStages;");
-    w.Line("mbar_wait(full_bar(s), (it / kStages) & 1);");
-    if (c.conv) {
-      w.Comment("A arrived by cp.async (the generic proxy); wgmma reads through the async proxy.");
-      w.Line("fence_proxy_async();");
-    }
-    w.Line("const u32 a_stage = sA + s * kStageBytesA + cw * (kSlabs * 64 * 128);");
-    w.Line("const u32 b_stage = sB + s * kStageBytesB;");
-  FenceAccumulators(w);
-    w.Line("wgmma_fence();");
-    w.Line("#pragma unroll");
-    {
-      auto kk = w.Block("for (int kk = 0; kk < kBK / 16; ++kk)");
-      if (trans_b) {
-        w.Comment("B MN-major: 16 k-rows of 128 bytes per step; 8-row groups 1024 bytes apart (SBO), the\n"
-                  "next 64-column box 64 * 128 bytes on (LBO).");
-        w.Line("const u64 db = smem_desc(b_stage + kk * (16 * 128), 64 * kBK * 2, 1024, 1);");
-      } else {
-        w.Comment("B K-major: 16 values = 32 bytes along the swizzled row per step; 8-row groups 1024 apart.");
-        w.Line("const u64 db = smem_desc(b_stage + kk * 32, 16, 1024, 1);");
-      }
-      w.Line("#pragma unroll");
-      auto slab = w.Block("for (int t = 0; t < kSlabs; ++t)");
-      if (trans_a) {
-        w.Comment("A MN-major, m64 slab t = one 64-column box (64 * 128 bytes): 16 k-rows of 128 bytes per step,\n"
-                  "8-row groups 1024 bytes apart.");
-        w.Line("const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * (16 * 128), 64 * 128, 1024, 1);");
-      } else {
-        w.Comment("A K-major, m64 slab t: 8-row groups 1024 bytes apart, 32 bytes per k16 step.");
-        w.Line("const u64 da = smem_desc(a_stage + t * (64 * 128) + kk * 32, 16, 1024, 1);");
-      }
-      w.Linef("{}<{}, {}>(acc[t], da, db, 1);", mma, trans_a, trans_b);
-    }
-    w.Line("wgmma_commit_group();");
-    w.Comment("One group stays in flight; the group of the k-block before has finished reading its stage: release it.");
-    w.Line("wgmma_wait_group<1>();");
-  FenceAccumulators(w);
-    w.Line("if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
-  }
-  w.Line("wgmma_wait_group<0>();");
-  FenceAccumulators(w);
-  w.Comment("The unit's last stage is read too: release it (the producer may be filling the next unit's).");
-  w.Line("if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
 }
 
 // The register path (staged_epilogue = false): 4-byte stores straight from the fragments.
@@ -502,11 +363,12 @@ void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
 }
 
 // The staged path. Per m64 slab and 128-byte chunk (unswapped: 64 16-bit or 32 f32 output columns
-// of the slab's 64 rows; swapped: 64 output rows of the slab's 64 output columns), each consumer
-// warpgroup: (1) issues its residual loads for the chunk (16 bytes per thread and row segment,
-// coalesced), (2) adds the bias, applies GELU, casts, and writes its fragments into one of its two
-// chunk buffers (64 rows x 128 bytes; swapped, transposed: 2-byte stores, a warp instruction covering
-// 4 rows x 16 bytes at distinct swizzled groups), (3) meets its own warps at a named barrier, (4) reads
+// of the slab's 64 rows; swapped: 64 output rows of the slab's 64 16-bit output columns, or of 32 of
+// its f32 ones), each consumer warpgroup: (1) issues its residual loads for the chunk (16 bytes per
+// thread and row segment, coalesced), (2) adds the bias, applies GELU, casts, and writes its fragments
+// into one of its two chunk buffers (64 rows x 128 bytes; swapped, transposed: 2-byte stores, a warp
+// instruction covering 4 rows x 16 bytes at distinct swizzled groups; f32: EmitSwappedF32Fragments),
+// (3) meets its own warps at a named barrier, (4) reads
 // the chunk back 16 bytes per thread (8 threads per row: a warp covers 4 full 128-byte rows) and stores
 // it, adding the residual. The 16-byte column group g of row r sits at g ^ (r % 8): a fragment write
 // (8 rows x 16 bytes per warp) and a row read (8 groups of one row per quarter warp) both touch 32
@@ -518,7 +380,10 @@ void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
 // In the chunk loops below: `i`, `r` (the chunk row) and `g` (its 16-byte group) set, this defines
 // `in_tile` (the chunk's position along the tile's N side, bounded by kBN), `row` and `col` (of C).
 void EmitChunkPosition(CudaWriter& w, const GemmSm90Config& c) {
-  if (c.swap_ab) {
+  if (c.swap_ab && c.f32_out()) {
+    w.Line("const int in_tile = (cc >> 1) * 64 + r;   // swapped: chunk rows are output rows, the tile's N side");
+    w.Line("const int row = n0 + in_tile, col = col_base + t * 64 + (cc & 1) * 32 + g * kVec;   // f32: half the slab's columns");
+  } else if (c.swap_ab) {
     w.Line("const int in_tile = cc * 64 + r;   // swapped: chunk rows are output rows, the tile's N side");
     w.Line("const int row = n0 + in_tile, col = col_base + t * 64 + g * kVec;");
   } else {
@@ -527,8 +392,41 @@ void EmitChunkPosition(CudaWriter& w, const GemmSm90Config& c) {
   }
 }
 
+// The bias, GELU and ReLU of one accumulator value v in the swapped fragment loops (h its row half).
+void EmitSwappedValue(CudaWriter& w, const GemmSm90Config& c) {
+  w.Line("float v = acc[t][4 * j + 2 * h + e];");
+  if (c.bias) w.Line("v += h == 0 ? b_lo : b_hi;");
+  if (c.gelu) w.Line("v = agt_gelu(v);");
+  if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
+}
+
+// Swapped, f32 outputs: a chunk row (128 bytes) holds 32 of the slab's 64 output columns, so chunk
+// cc is output rows 64 (cc >> 1).. and columns 32 (cc & 1)..: the accumulator rows of warps
+// 2 (cc & 1) and 2 (cc & 1) + 1, which write it with 4-byte stores (a warp instruction: 4 rows x
+// 32 bytes, 8 distinct swizzled groups) while the other two warps wait at the barrier. The warp
+// instructions per output are the 16-bit path's, spread over twice the chunks.
+void EmitSwappedF32Fragments(CudaWriter& w, const GemmSm90Config& c) {
+  auto mine = w.Block("if ((warp >> 1) == (cc & 1))");
+  w.Line("#pragma unroll");
+  auto jj = w.Block("for (int jj = 0; jj < 8; ++jj)");
+  w.Line("const int j = (cc >> 1) * 8 + jj;");
+  w.Line("if (j >= kBN / 8) break;   // a tile_n that is not a multiple of 64: its last chunks are partial");
+  w.Line("#pragma unroll");
+  auto h = w.Block("for (int h = 0; h < 2; ++h)");
+  w.Line("const int byte = ((warp & 1) * 16 + lane / 4 + 8 * h) * 4;   // this output column in the chunk's row");
+  w.Line("#pragma unroll");
+  auto e = w.Block("for (int e = 0; e < 2; ++e)");
+  EmitSwappedValue(w, c);
+  w.Line("const int r = jj * 8 + 2 * (lane % 4) + e;   // the output row in the chunk");
+  w.Line("st_shared_b32(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), __float_as_uint(v));");
+}
+
 // The fragments of slab t, chunk cc, into the buffer `buf` (bias, GELU, cast on the way).
 void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.swap_ab && c.f32_out()) {
+    EmitSwappedF32Fragments(w, c);
+    return;
+  }
   w.Line("#pragma unroll");
   auto jj = w.Block(c.swap_ab ? "for (int jj = 0; jj < 8; ++jj)" : "for (int jj = 0; jj < kChunkCols / 8; ++jj)");
   w.Line(c.swap_ab ? "const int j = cc * 8 + jj;" : "const int j = cc * (kChunkCols / 8) + jj;");
@@ -540,10 +438,7 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("const int byte = (warp * 16 + lane / 4 + 8 * h) * 2;   // this output column in the chunk's row");
     w.Line("#pragma unroll");
     auto e = w.Block("for (int e = 0; e < 2; ++e)");
-    w.Line("float v = acc[t][4 * j + 2 * h + e];");
-    if (c.bias) w.Line("v += h == 0 ? b_lo : b_hi;");
-    if (c.gelu) w.Line("v = agt_gelu(v);");
-    if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
+    EmitSwappedValue(w, c);
     w.Line("const int r = jj * 8 + 2 * (lane % 4) + e;   // the output row in the chunk");
     w.Line("OutT o;");
     w.Line("agt_st(&o, v);");
@@ -619,6 +514,91 @@ void EmitEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   }
 }
 
+// In the consumers' unit loop, before the k-loop: this thread's bias values into bias_pk (two per
+// entry: packed 16-bit values in an unsigned, or a float2 for tf32), read by the epilogue.
+void EmitBiasPrefetch(CudaWriter& w, const GemmSm90Config& c) {
+  if (!c.bias) return;
+  const bool tf32 = c.input == GemmInput::kTF32;
+  const char* pk = tf32 ? "float2" : "unsigned";
+  if (c.swap_ab) {
+    w.Comment("This thread's bias values (the weight's columns are the accumulator rows: m0 + 64t + 16 * warp +\n"
+              "lane / 4, and + 8 in the high half), issued before the k-loop so that their latency hides behind it.");
+    w.Linef("{} bias_pk[kSlabs];", pk);
+    w.Line("#pragma unroll");
+    w.Line("for (int t = 0; t < kSlabs; ++t) {");
+    w.Line("  const int f = m0 + cw * (kSlabs * 64) + t * 64 + warp * 16 + lane / 4;");
+    w.Line(tf32 ? "  bias_pk[t] = make_float2(agt_bias_at(bias, f, GM), agt_bias_at(bias, f + 8, GM));"
+                : "  bias_pk[t] = agt_bias_at(bias, f, GM) | (agt_bias_at(bias, f + 8, GM) << 16);");
+    w.Line("}");
+  } else {
+    w.Comment("This thread's bias pairs (columns n0 + 2 * (lane % 4) + 8j and +1), issued before the k-loop so that\n"
+              "their latency hides behind it: loaded in the epilogue, each column group waited on its own load.");
+    w.Linef("{} bias_pk[kBN / 8];", pk);
+    w.Line("#pragma unroll");
+    w.Line("for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);");
+  }
+}
+
+// The kernel's compile-time constants and its shared-memory layout (sA, sB, sE, the barriers).
+void EmitKernelConstants(CudaWriter& w, const GemmSm90Config& c) {
+  w.Linef("constexpr int kBM = {}, kBN = {}, kBK = {}, kStages = {}, kSlabs = {}, kSplits = {};", c.tile_m, c.tile_n,
+          c.tile_k, c.stages, MSlabs(c), c.split_k);
+  if (c.split_k > 1) w.Linef("constexpr int kConsumerThreads = {};", 128 * c.consumers);
+  if (c.staged_epilogue) {
+    const int chunk_cols = c.f32_out() ? 32 : 64;
+    // Swapped, a chunk's rows are 64 output rows; with f32 outputs each holds half the slab's columns.
+    const int chunks = c.swap_ab ? (c.tile_n + 63) / 64 * (64 / chunk_cols) : (c.tile_n + chunk_cols - 1) / chunk_cols;
+    w.Linef("constexpr int kChunkCols = {}, kChunksN = {};   // epilogue chunks: 128 bytes of a row", chunk_cols, chunks);
+    w.Linef("constexpr u32 kChunkBytes = {};                  // 64 rows x 128 bytes", kEpilogueChunkBytes);
+  }
+  w.Linef("constexpr u32 kStageBytesA = kBM * kBK * {0}, kStageBytesB = kBN * kBK * {0};", GemmInputBytes(c.input));
+  w.Line("extern __shared__ unsigned char smem_raw[];");
+  w.Comment("Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.");
+  w.Line("const u32 sA = (smem_u32(smem_raw) + 1023u) & ~1023u;");
+  w.Line("const u32 sB = sA + kStages * kStageBytesA;");
+  if (c.staged_epilogue) {
+    w.Line("const u32 sE = sB + kStages * kStageBytesB;          // epilogue staging: 2 chunks per consumer warpgroup");
+    w.Linef("const u32 bars = sE + {} * kChunkBytes;", 2 * c.consumers);
+  } else {
+    w.Line("const u32 bars = sB + kStages * kStageBytesB;");
+  }
+  w.Line("auto full_bar = [&](int s) { return bars + 8u * s; };");
+  w.Line("auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };");
+  w.Blank();
+}
+
+// The work-unit count of the persistent schedule, then the barriers' initialisation by thread 0.
+void EmitScheduleAndBarriers(CudaWriter& w, const GemmSm90Config& c) {
+  w.Comment("Tile schedule (tile_scheduler_sm90.h): a persistent grid walks the work units (tile, k-range).");
+  if (c.swap_ab) {
+    w.Comment("Swapped: the tiles' M side walks C's columns (the weight's N), their N side C's rows.");
+    w.Line("const int GM = N, GN = M;");
+  } else {
+    w.Line("const int GM = M, GN = N;   // the tiled product's sides (swapped products exchange them)");
+  }
+  w.Line("const int tiles_m = (GM + kBM - 1) / kBM, tiles_n = (GN + kBN - 1) / kBN;");
+  w.Line("const int k_blocks = (K + kBK - 1) / kBK;");
+  w.Line("const int units = tiles_m * tiles_n * kSplits;");
+  if (c.split_k > 1) w.Line("__shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket");
+  else w.Line("(void)workspace;   // split_k 1: no workspace");
+  w.Line("const int wg = warpgroup_index();");
+  w.Blank();
+  {
+    auto init = w.Block("if (threadIdx.x == 0)");
+    w.Line("for (int s = 0; s < kStages; ++s) {");
+    if (c.conv) {
+      w.Line("  mbar_init(full_bar(s), 129);                     // the B arrive.expect_tx + 128 producer threads' cp.async arrivals");
+    } else {
+      w.Line("  mbar_init(full_bar(s), 1);                       // the producer's arrive.expect_tx");
+    }
+    w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp", 4 * c.consumers);
+    w.Line("}");
+    w.Line("fence_barrier_init();");
+  }
+  w.Line("__syncthreads();");
+  w.Blank();
+}
+
 }  // namespace
 
 int64_t GemmSm90SmemBytes(const GemmSm90Config& c) { return SmemBytes(c); }
@@ -650,7 +630,7 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
       c.staged_epilogue ? "staged through shared memory, 16-byte row stores" : "4-byte stores from registers"));
   w.Raw(PtxSm90Header());
   w.Raw(GridDependencyWrappers());
-  w.Raw(WgmmaWrapper(c.tile_n, c.input == GemmInput::kF16 ? WgmmaInput::kF16 : WgmmaInput::kBF16));
+  w.Raw(WgmmaWrapper(c.tile_n, WgmmaInputOf(c.input)));
   w.Blank();
   EmitHelpers(w, c);
   w.Linef("extern \"C\" __global__ void __launch_bounds__({}, 1) {}(", k.threads, k.kernel_name);
@@ -660,63 +640,16 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Line("    int M, int N, int K, int ldc, float* __restrict__ workspace) {");
   w.Indent();
   w.Line("using namespace agt_sm90;");
-  w.Linef("constexpr int kBM = {}, kBN = {}, kBK = {}, kStages = {}, kSlabs = {}, kSplits = {};", c.tile_m, c.tile_n,
-          c.tile_k, c.stages, MSlabs(c), c.split_k);
-  if (c.split_k > 1) w.Linef("constexpr int kConsumerThreads = {};", 128 * c.consumers);
-  if (c.staged_epilogue) {
-    const int chunk_cols = c.out_f32 ? 32 : 64;
-    w.Linef("constexpr int kChunkCols = {}, kChunksN = {};   // epilogue chunks: 128 bytes of a row", chunk_cols,
-            (c.tile_n + chunk_cols - 1) / chunk_cols);
-    w.Linef("constexpr u32 kChunkBytes = {};                  // 64 rows x 128 bytes", kEpilogueChunkBytes);
-  }
-  w.Line("constexpr u32 kStageBytesA = kBM * kBK * 2, kStageBytesB = kBN * kBK * 2;");
-  w.Line("extern __shared__ unsigned char smem_raw[];");
-  w.Comment("Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.");
-  w.Line("const u32 sA = (smem_u32(smem_raw) + 1023u) & ~1023u;");
-  w.Line("const u32 sB = sA + kStages * kStageBytesA;");
-  if (c.staged_epilogue) {
-    w.Line("const u32 sE = sB + kStages * kStageBytesB;          // epilogue staging: 2 chunks per consumer warpgroup");
-    w.Linef("const u32 bars = sE + {} * kChunkBytes;", 2 * c.consumers);
-  } else {
-    w.Line("const u32 bars = sB + kStages * kStageBytesB;");
-  }
-  w.Line("auto full_bar = [&](int s) { return bars + 8u * s; };");
-  w.Line("auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };");
-  w.Blank();
-  w.Comment("Tile schedule (tile_scheduler_sm90.h): a persistent grid walks the work units (tile, k-range).");
-  if (c.swap_ab) {
-    w.Comment("Swapped: the tiles' M side walks C's columns (the weight's N), their N side C's rows.");
-    w.Line("const int GM = N, GN = M;");
-  } else {
-    w.Line("const int GM = M, GN = N;   // the tiled product's sides (swapped products exchange them)");
-  }
-  w.Line("const int tiles_m = (GM + kBM - 1) / kBM, tiles_n = (GN + kBN - 1) / kBN;");
-  w.Line("const int k_blocks = (K + kBK - 1) / kBK;");
-  w.Line("const int units = tiles_m * tiles_n * kSplits;");
-  if (c.split_k > 1) w.Line("__shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket");
-  else w.Line("(void)workspace;   // split_k 1: no workspace");
-  w.Line("const int wg = warpgroup_index();");
-  w.Blank();
-  {
-    auto init = w.Block("if (threadIdx.x == 0)");
-    w.Line("for (int s = 0; s < kStages; ++s) {");
-    if (c.conv) {
-      w.Line("  mbar_init(full_bar(s), 129);                     // the B arrive.expect_tx + 128 producer threads' cp.async arrivals");
-    } else {
-      w.Line("  mbar_init(full_bar(s), 1);                       // the producer's arrive.expect_tx");
-    }
-    w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp", 4 * c.consumers);
-    w.Line("}");
-    w.Line("fence_barrier_init();");
-  }
-  w.Line("__syncthreads();");
-  w.Blank();
+  EmitKernelConstants(w, c);
+  EmitScheduleAndBarriers(w, c);
   w.Open("if (wg == 0)");
   EmitProducer(w, c);   // its scopes close when it returns
   w.Dedent();
   w.Line("} else {");
   w.Indent();
-  EmitMainloop(w, c);
+  EmitConsumerUnitStart(w, c);
+  EmitBiasPrefetch(w, c);
+  EmitConsumerKLoop(w, c);
   w.Blank();
   EmitSplitKReduce(w, c);
   EmitEpilogue(w, c);

@@ -5,21 +5,27 @@
 // today: ir's linear takes w in ONNX MatMul layout [K, N] (compiler/passes/matmul_to_linear.cpp) and
 // the driver packs it unchanged (compiler/driver/launch_list.cpp), so B is N-contiguous: an MN-major
 // wgmma operand, which wgmma reads for 16-bit inputs with its transpose bit (BLayout::kKN). A weight
-// transposed at pack time to [N, K] (torch's layout; what tf32 will need, since wgmma transposes
-// only 16-bit types) is the K-major operand (BLayout::kNK). TMA needs 16-byte row strides: K % 8 == 0
-// for A (and for B in kNK), N % 8 == 0 for B in kKN. C (and the residual) take any N and ldc: the
-// staged epilogue stores 16 bytes where the row stride and base allow it and the row's 8 (f32: 4)
-// outputs are inside N, element by element elsewhere.
+// transposed to [N, K] (torch's layout) is the K-major operand (BLayout::kNK). TMA needs 16-byte row
+// strides: K % 8 == 0 (tf32: K % 4) for A (and for B in kNK), N % 8 == 0 for B in kKN. C (and the
+// residual) take any N and ldc: the staged epilogue stores 16 bytes where the row stride and base
+// allow it and the row's 8 (f32: 4) outputs are inside N, element by element elsewhere.
+//
+// Input types. fp16 and bf16: 16-bit A, B, bias (and C and the residual unless out_f32), m64nNk16
+// wgmmas, 64-deep k-blocks. tf32: f32 storage of A, B, bias, residual and C, m64nNk8 wgmmas with tf32
+// inputs (the tensor cores read the f32 values' top 19 bits) and f32 accumulation, 32-deep k-blocks
+// (one 128-byte swizzle span holds 32 f32 values, so the stages' bytes are the 16-bit ones'). wgmma
+// transposes only 16-bit types, so tf32 needs both operands K-major: the weight [N, K] (kNK), also
+// when swapped (the weight is then wgmma's A); no convolutions.
 //
 // Kernel shape. One producer warpgroup (warpgroup 0) gives registers up with setmaxnreg and one
 // elected thread issues TMA loads of A and B tiles into a `stages`-deep ring of shared-memory buffers,
 // each guarded by a "full" mbarrier (TMA transaction bytes) and an "empty" mbarrier (one arrival per
 // consumer warp). One or two consumer warpgroups take the freed registers, wait on "full", issue
-// m64nNk16 wgmmas from shared memory (128-byte swizzle, descriptors built from run-time shared
-// addresses), keep one wgmma group in flight, release the previous stage, and run the epilogue: bias
-// and GELU in registers, the tile cast to the output type and staged through shared memory in
-// 128-byte column chunks (swizzled: conflict-free both ways), then written as coalesced 16-byte row
-// stores with the residual added from 16-byte loads.
+// m64nNk16 (tf32: m64nNk8) wgmmas from shared memory (128-byte swizzle, descriptors built from
+// run-time shared addresses), keep one wgmma group in flight, release the previous stage, and run
+// the epilogue (codegen/hopper/epilogue_sm90.h): bias and GELU in registers, the tile cast to the
+// output type and staged through shared memory in 128-byte column chunks (swizzled: conflict-free
+// both ways), then written as coalesced 16-byte row stores with the residual added from 16-byte loads.
 //
 // Tile schedule (codegen/hopper/tile_scheduler_sm90.h). The product is cut into work units (output
 // tile, k-range): split_k ranges per tile, tiles in raster order along M or N. The grid is persistent
@@ -39,7 +45,12 @@
 
 namespace agt::codegen::hopper {
 
-enum class GemmInput { kF16, kBF16 };
+// The stored input type (and the wgmma's): see "Input types" above.
+enum class GemmInput { kF16, kBF16, kTF32 };
+const char* GemmInputName(GemmInput in);   // "f16", "bf16", "tf32"
+int GemmInputBytes(GemmInput in);           // bytes per stored element: 2, or 4 for tf32
+// The k-block (tile_k): one 128-byte swizzle span of stored elements, 64 16-bit or 32 f32 ones.
+int GemmSm90TileK(GemmInput in);
 enum class BLayout { kKN, kNK };
 // Order of the output tiles in the work-unit sequence: consecutive tiles walk M (the tiles of one
 // weight column block run together, so it is read from HBM once) or N.
@@ -58,15 +69,15 @@ struct GemmSm90Config {
   BLayout b_layout = BLayout::kKN;
   int tile_m = 128;       // 64 or 128 (split over the consumer warpgroups in m64 slabs)
   int tile_n = 128;       // 64..256: a multiple of 64 for kKN (one TMA box per 64 columns), of 16 for kNK
-  int tile_k = 64;        // 64: one 128-byte swizzle span of 16-bit elements
+  int tile_k = 64;        // GemmSm90TileK(input): one 128-byte swizzle span (64 16-bit, 32 tf32 elements)
   int stages = 4;         // 2..8 shared-memory buffers
   int consumers = 2;      // consumer warpgroups: 1 or 2
-  bool bias = true;       // + bias[N] (input type)
+  bool bias = true;       // + bias[N] (input type; tf32: f32)
   bool gelu = false;      // GELU (erf form) after the bias
   bool relu = false;      // ReLU after the bias (not with gelu)
   bool residual = false;  // + residual[M, N] (output type, row stride ldc) after GELU / ReLU
   bool relu_out = false;  // ReLU after the residual add (ResNet's block output)
-  bool out_f32 = false;   // C in f32 instead of the input type
+  bool out_f32 = false;   // C in f32 instead of the 16-bit input type (tf32 writes f32 without it: not with tf32)
   int split_k = 1;        // 1..16 k-ranges per output tile (1: none), reduced in a fixed order
   Raster raster = Raster::kAlongM;
   // The epilogue's stores: staged through a shared-memory buffer (two 64-row x 128-byte chunks per
@@ -79,9 +90,9 @@ struct GemmSm90Config {
   // the transpose bit in [K, N] layout) and the activation rows are wgmma's N dimension (tile_n: any
   // multiple of 8 up to 256, so 257 rows take two 136-row tiles instead of three 128-row ones). The
   // scheduler's "M" is then C's N and its "N" C's M; the staged epilogue writes the accumulators into
-  // shared memory transposed (2-byte stores) and C leaves as 16-byte row stores as before. The kernel's
-  // parameters and tensor maps are the same (tm_a the activation, tm_b the weight); only the boxes
-  // differ. 16-bit outputs only.
+  // shared memory transposed (2-byte stores; f32 outputs: 4-byte stores, each chunk 32 of the slab's
+  // 64 output columns) and C leaves as 16-byte row stores as before. The kernel's parameters and tensor
+  // maps are the same (tm_a the activation, tm_b the weight); only the boxes differ.
   bool swap_ab = false;
   // A gathered from a channels-last convolution input instead of a TMA'd [M, K] matrix (not swapped,
   // kNK weight). The kernel then takes `const InT* x` where the others take tm_a.
@@ -89,6 +100,8 @@ struct GemmSm90Config {
   ConvGeometry2d geom;
 
   std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" / " rs" / " sw" when split / along N / register stores / swapped
+  // Whether C (and the residual) are f32: out_f32, or a tf32 product.
+  bool f32_out() const { return out_f32 || input == GemmInput::kTF32; }
   std::string KernelName() const; // a C identifier that encodes the configuration
 };
 
@@ -106,6 +119,7 @@ struct GemmSm90Kernel {
 // The parameter list every emitted kernel takes, in order (conv: `const InT* x` in tm_a's place):
 //   (const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,
 //    const T* bias, const OT* residual, OT* c, int M, int N, int K, int ldc, float* workspace)
+// T is the stored input type (__half, __nv_bfloat16, or float for tf32), OT the output type.
 // bias / residual may be null when the configuration does not use them; workspace too with split_k 1,
 // else GemmSm90WorkspaceBytes, zeroed once when allocated (the kernel leaves it ready for the next
 // launch; launches sharing one workspace must be stream-ordered). Grid: GemmSm90Grid.

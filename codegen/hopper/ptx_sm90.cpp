@@ -194,21 +194,59 @@ __device__ __forceinline__ void fence_operand(float& r) { asm volatile("" : "+f"
 }
 
 namespace {
-const char* InputSuffix(WgmmaInput in) { return in == WgmmaInput::kF16 ? "f16" : "bf16"; }
+const char* InputSuffix(WgmmaInput in) {
+  return in == WgmmaInput::kF16 ? "f16" : in == WgmmaInput::kBF16 ? "bf16" : "tf32";
+}
+
+// The asm operand list of the n/2 accumulators ("%0, %1, ..."), and their constraints ("+f"(d[0]), ...).
+void AccumulatorOperands(int regs, std::string* list, std::string* outs) {
+  for (int i = 0; i < regs; ++i) {
+    *list += fmt::format("{}%{}", i == 0 ? "" : (i % 8 == 0 ? ",\"\n      \"" : ", "), i);
+    *outs += fmt::format("{}\"+f\"(d[{}])", i == 0 ? "" : (i % 8 == 0 ? ",\n      " : ", "), i);
+  }
+}
+
+// tf32: wgmma.mma_async.sync.aligned.m64nNk8.f32.tf32.tf32 d, a-desc, b-desc, scale-d, imm-scale-a,
+// imm-scale-b (no transpose operands: both operands K-major).
+std::string Tf32WgmmaWrapper(int n) {
+  const int regs = n / 2;
+  std::string list, outs;
+  AccumulatorOperands(regs, &list, &outs);
+  // Operands: d[0..regs), then desc_a (regs), desc_b (regs+1), accumulate (regs+2).
+  return fmt::format(R"(#ifndef AGT_WGMMA_M64N{0}K8_TF32
+#define AGT_WGMMA_M64N{0}K8_TF32
+namespace agt_sm90 {{
+// D[64 x {0}] (+)= A[64 x 8] * B[8 x {0}], f32 values in shared memory read as tf32, f32 accumulators.
+template <int kTransA, int kTransB>
+__device__ __forceinline__ void wgmma_m64n{0}k8_tf32(float (&d)[{1}], u64 desc_a, u64 desc_b, int accumulate) {{
+  static_assert(kTransA == 0 && kTransB == 0, "wgmma reads tf32 operands K-major only");
+  asm volatile(
+      "{{\n .reg .pred p;\n setp.ne.b32 p, %{3}, 0;\n"
+      " wgmma.mma_async.sync.aligned.m64n{0}k8.f32.tf32.tf32 {{"
+      "{2}}}, %{4}, %{5}, p, 1, 1;\n}}\n"
+      : {6}
+      : "l"(desc_a), "l"(desc_b), "r"(accumulate)
+      : "memory");
+}}
+}}  // namespace agt_sm90
+#endif
+)",
+                     n, regs, list, regs + 2, regs, regs + 1, outs);
+}
 }  // namespace
 
+int WgmmaK(WgmmaInput in) { return in == WgmmaInput::kTF32 ? 8 : 16; }
+
 std::string WgmmaWrapperName(int n, WgmmaInput in) {
-  return fmt::format("agt_sm90::wgmma_m64n{}k16_{}", n, InputSuffix(in));
+  return fmt::format("agt_sm90::wgmma_m64n{}k{}_{}", n, WgmmaK(in), InputSuffix(in));
 }
 
 std::string WgmmaWrapper(int n, WgmmaInput in) {
+  if (in == WgmmaInput::kTF32) return Tf32WgmmaWrapper(n);
   const int regs = n / 2;   // f32 accumulators per thread: 64 * n / 128
   const char* t = InputSuffix(in);
   std::string list, outs;
-  for (int i = 0; i < regs; ++i) {
-    list += fmt::format("{}%{}", i == 0 ? "" : (i % 8 == 0 ? ",\"\n      \"" : ", "), i);
-    outs += fmt::format("{}\"+f\"(d[{}])", i == 0 ? "" : (i % 8 == 0 ? ",\n      " : ", "), i);
-  }
+  AccumulatorOperands(regs, &list, &outs);
   // Operands: d[0..regs), then desc_a (regs), desc_b (regs+1), accumulate (regs+2), kTransA (regs+3),
   // kTransB (regs+4). The immediates after p are scale-a = 1, scale-b = 1, then the two transpose bits.
   return fmt::format(R"(#ifndef AGT_WGMMA_M64N{0}K16_{1}

@@ -119,9 +119,11 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   const GemmSm90Schedule s = ScheduleGemmSm90(c, M, N, K);
   const int64_t rounds = CeilDiv(s.units, std::max(1, sms));   // units of the busiest CTA
   const int64_t kb = CeilDiv(s.k_blocks, c.split_k);           // k-blocks of its longest unit
-  const double load = static_cast<double>(kb) * (c.tile_m + c.tile_n) * c.tile_k * 2 /
+  const double load = static_cast<double>(kb) * (c.tile_m + c.tile_n) * c.tile_k * GemmInputBytes(c.input) /
                       (c.swap_ab ? kSwappedL2BytesPerCycle : kL2BytesPerCycle);
-  const double mma = static_cast<double>(kb) * c.tile_m * std::max(c.tile_n, kMinMmaN) * c.tile_k * 2 / kFlopPerCycle;
+  // tf32 wgmmas run at half the 16-bit rate (not fitted: no tf32 sweep yet).
+  const double flop_rate = c.input == GemmInput::kTF32 ? kFlopPerCycle / 2 : kFlopPerCycle;
+  const double mma = static_cast<double>(kb) * c.tile_m * std::max(c.tile_n, kMinMmaN) * c.tile_k * 2 / flop_rate;
   const double split =
       c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
   const double per_output = !c.staged_epilogue ? kEpilogueCyclesPerOutput
@@ -137,6 +139,8 @@ GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, c
   const int64_t k_blocks = CeilDiv(K, epilogue.tile_k);
   std::vector<std::pair<GemmSm90TileChoice, bool>> tiles;   // (tile, swapped)
   for (const GemmSm90TileChoice& t : GemmSm90TileChoices()) tiles.push_back({t, false});
+  // 16-bit products with f32 outputs swap too, but the model's swapped epilogue was fitted to 2-byte
+  // stores, so their defaults stay unswapped; tf32 ones (f32 outputs always) take the swapped tiles.
   if (!epilogue.out_f32 && !epilogue.conv) {
     for (const GemmSm90TileChoice& t : GemmSm90SwappedTileChoices(M)) tiles.push_back({t, true});
   }

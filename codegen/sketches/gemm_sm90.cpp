@@ -1,4 +1,4 @@
-// The Hopper GEMM sketch: a Linear group (linear -> [gelu] -> [+ residual]) at fp16/bf16 on sm_90, on
+// The Hopper GEMM sketch: a Linear group (linear -> [gelu] -> [+ residual]) at fp16/bf16/tf32 on sm_90, on
 // the warp-specialised TMA + wgmma core of codegen/hopper (persistent grid, deterministic split-K,
 // epilogue fused from registers). It comes before the mma.sync GEMM sketch in the table and applies
 // only where the copy engine can read both operands as they lie in memory: A an affine [M, K] view
@@ -10,8 +10,11 @@
 // split_k (k-ranges per tile, reduced in a fixed order), raster (0: tiles walk M, 1: along N),
 // swap_ab (1: computed as C^T = B^T A^T, block_m then counts the weight's columns and block_n the
 // activation rows, any multiple of 8: batch-1 token counts such as 197 or 257 fill their tiles).
-// tile_k is 64 (one 128-byte swizzle row); the epilogue is staged through shared memory whenever the
-// ring leaves room for its buffer.
+// tile_k is one 128-byte swizzle row (64 16-bit values, 32 f32 ones); the epilogue is staged through
+// shared memory whenever the ring leaves room for its buffer. tf32 (f32 storage, tf32 wgmma) needs the
+// weight K-major, an [N, K] view (wgmma transposes only 16-bit types): the artifact keeps linear's
+// weight as [K, N], so at tf32 only groups that read it transposed (strides (1, K)) come here; the
+// others are refused by the core's validator and fall to the GEMM sketch.
 #include <algorithm>
 
 #include "codegen/affine_view.h"
@@ -190,13 +193,19 @@ ProblemDims DimsOf(const Sm90Plan& p) {
   return d;
 }
 
+hopper::GemmInput InputOf(Precision p) {
+  return p == Precision::kBF16 ? hopper::GemmInput::kBF16 : p == Precision::kTF32 ? hopper::GemmInput::kTF32 : hopper::GemmInput::kF16;
+}
+
+bool OnCore(Precision p) { return p == Precision::kFP16 || p == Precision::kBF16 || p == Precision::kTF32; }
+
 GemmSm90Config ConfigOf(const SpaceContext& ctx, const Annotation& a) {
   GemmSm90Config c;
-  c.input = ctx.precision == Precision::kBF16 ? hopper::GemmInput::kBF16 : hopper::GemmInput::kF16;
+  c.input = InputOf(ctx.precision);
   c.b_layout = ctx.dims.b_k_contiguous ? BLayout::kNK : BLayout::kKN;
   c.tile_m = static_cast<int>(a.get(Knob::kBlockM, 128));
   c.tile_n = static_cast<int>(a.get(Knob::kBlockN, 128));
-  c.tile_k = 64;
+  c.tile_k = hopper::GemmSm90TileK(c.input);
   c.stages = static_cast<int>(a.get(Knob::kStages, 4));
   c.consumers = static_cast<int>(a.get(Knob::kConsumers, 2));
   c.split_k = static_cast<int>(a.get(Knob::kSplitK, 1));
@@ -225,7 +234,7 @@ class GemmSm90 final : public SketchDef {
       if (why) *why = std::move(m);
       return false;
     };
-    if (task.precision != Precision::kFP16 && task.precision != Precision::kBF16) return fail("the core takes fp16 or bf16");
+    if (!OnCore(task.precision)) return fail("the core takes fp16, bf16 or tf32");
     auto ctx = VariantSpace(*this, g, task, variant);
     if (!ctx.ok()) return fail(ctx.status().message());
     if (ctx->arch.sm != 90) return fail("wgmma and TMA need sm_90");
@@ -275,8 +284,8 @@ class GemmSm90 final : public SketchDef {
     GemmSm90Config c = ConfigOf(ctx, a);
     AGT_RETURN_IF_ERROR(hopper::ValidateGemmSm90(c));
     AGT_RETURN_IF_ERROR(hopper::ValidateGemmSm90Problem(c, ctx.dims.m, ctx.dims.n, ctx.dims.k));
-    if (c.split_k > 1 && CeilDiv(ctx.dims.k, int64_t{64}) < 2 * c.split_k) {
-      return Status::Errorf("split_k={} leaves k-ranges under two 64-deep blocks (K = {})", c.split_k, ctx.dims.k);
+    if (c.split_k > 1 && CeilDiv(ctx.dims.k, int64_t{c.tile_k}) < 2 * c.split_k) {
+      return Status::Errorf("split_k={} leaves k-ranges under two {}-deep blocks (K = {})", c.split_k, c.tile_k, ctx.dims.k);
     }
     const int64_t rows = c.swap_ab ? ctx.dims.n : ctx.dims.m, cols = c.swap_ab ? ctx.dims.m : ctx.dims.n;
     if (c.tile_m > 2 * std::max<int64_t>(64, rows) || c.tile_n > 2 * std::max<int64_t>(64, cols)) {
@@ -311,9 +320,7 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
   const ProblemDims dims = DimsOf(p);
   AGT_ASSIGN_OR_RETURN(ir::DeviceInfo arch, ir::DeviceForArch(prog.task.arch));
   if (arch.sm != 90) return Status::Error("the Hopper GEMM core needs sm_90");
-  if (prog.task.precision != Precision::kFP16 && prog.task.precision != Precision::kBF16) {
-    return Status::Error("the Hopper GEMM core takes fp16 or bf16");
-  }
+  if (!OnCore(prog.task.precision)) return Status::Error("the Hopper GEMM core takes fp16, bf16 or tf32");
   SpaceContext ctx{prog.sketch, prog.task.precision, arch, dims};
   GemmSm90Config c = ConfigOf(ctx, prog.annotation);
   c.bias = p.bias >= 0;
@@ -325,7 +332,7 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
   AGT_RETURN_IF_ERROR(hopper::ValidateGemmSm90Problem(c, p.M, p.N, p.K));
   if (c.conv) AGT_RETURN_IF_ERROR(hopper::ValidateConvProblem(c, p.M, p.K));
   // TMA reads from 16-byte aligned bases with 16-byte row strides (runtime/tensor_map.h).
-  const int64_t esz = 2;
+  const int64_t esz = hopper::GemmInputBytes(c.input);
   if ((p.a.offset * esz) % 16 != 0 || (p.a_row * esz) % 16 != 0) return Status::Error("A's base or row stride is not 16-byte aligned");
   if ((p.b.offset * esz) % 16 != 0 || (p.b_row * esz) % 16 != 0) return Status::Error("B's base or row stride is not 16-byte aligned");
   AGT_ASSIGN_OR_RETURN(hopper::GemmSm90Kernel k, hopper::EmitGemmSm90(c));
@@ -346,7 +353,8 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
     const hopper::GemmSm90Schedule s = hopper::ScheduleGemmSm90(c, p.M, p.N, p.K);
     l.workspace_scratch_bytes = l.workspace_bytes - static_cast<uint64_t>(s.tiles_m * s.tiles_n * 4);
   }
-  const int element = c.input == hopper::GemmInput::kF16 ? 6 : 9;
+  // CUtensorMapDataType: 6 f16, 9 bf16, 7 f32 (tf32 reads f32 storage; the wgmma takes its top 19 bits).
+  const int element = c.input == hopper::GemmInput::kF16 ? 6 : c.input == hopper::GemmInput::kBF16 ? 9 : 7;
   TensorMapOperand ta;
   ta.input = p.a.input;
   ta.offset_bytes = static_cast<uint64_t>(p.a.offset * esz);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile pdl vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile pdl gap vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
@@ -116,6 +116,24 @@ for s in "${steps[@]}"; do
           echo "$m pdl:    $(autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
           echo "$m no-pdl: $(AGT_NO_PDL=1 autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
         done | tee -a "$OUT/pdl.txt"
+      done ;;
+    gap)
+      # Issue 17's report: for each of $GAP_MODELS (default ViT-B), compiled fp16 with its committed log, the
+      # end-to-end median (autogtco bench, CUDA graph, PDL as built) beside the sum of its kernels' durations
+      # under Nsight Compute (caches and clocks left alone; kernels serialised, so no overlap counted): the
+      # gap is the end-to-end time the kernels do not account for.
+      ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
+      for m in ${GAP_MODELS:-vit-base-16}; do
+        [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
+        log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+        autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+          | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
+        e2e=$(autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
+        "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
+          autogtco bench "/tmp/gap-$m.so" --iters 2 --warmup 1 > "/tmp/gap-$m.csv" 2> "/tmp/gap-$m.err"
+        kern=$(python3 scripts/gpu/ncu_summary.py "/tmp/gap-$m.csv" 2>&1 | head -n 1)
+        echo "$m: end to end $e2e; kernels: $kern" | tee -a "$OUT/gap.txt"
+        cp "/tmp/gap-$m.csv" "$OUT/ncu-gap-$m.csv"
       done ;;
     vszoo)
       # Issue 15: the full-size $VSZOO_MODEL (default vit-base-16; timm / torchvision / transformers as

@@ -19,12 +19,15 @@ using runtime::CUdeviceptr;
 
 namespace {
 
+// tf32 stores f32: its operands are not rounded (the tensor cores drop the low mantissa bits).
 float RoundIn(GemmInput in, float v) {
+  if (in == GemmInput::kTF32) return v;
   return in == GemmInput::kF16 ? ir::HalfToFloat(ir::FloatToHalf(v)) : ir::BFloat16ToFloat(ir::FloatToBFloat16(v));
 }
 
-// f32 values -> device bytes of the input type (2 bytes) or of f32.
+// f32 values -> device bytes of the input type (2 bytes) or of f32 (`f32`, or a tf32 input).
 std::vector<uint8_t> Pack(const std::vector<float>& v, GemmInput in, bool f32) {
+  f32 = f32 || in == GemmInput::kTF32;
   std::vector<uint8_t> out(v.size() * (f32 ? 4 : 2));
   for (size_t i = 0; i < v.size(); ++i) {
     if (f32) {
@@ -67,7 +70,7 @@ Sm90Operands RandomSm90Operands(const GemmSm90Config& cfg, const Sm90Problem& p,
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   auto fill = [&](size_t n, bool out_type) {
     std::vector<float> v(n);
-    for (float& x : v) x = out_type && cfg.out_f32 ? u(rng) : RoundIn(cfg.input, u(rng));
+    for (float& x : v) x = out_type && cfg.f32_out() ? u(rng) : RoundIn(cfg.input, u(rng));
     return v;
   };
   Sm90Operands o;
@@ -101,7 +104,9 @@ std::vector<float> ReferenceSm90(const GemmSm90Config& cfg, const Sm90Problem& p
       double v = row[static_cast<size_t>(n)];
       if (cfg.bias) v += o.bias[static_cast<size_t>(n)];
       if (cfg.gelu) v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+      if (cfg.relu) v = std::max(v, 0.0);
       if (cfg.residual) v += o.residual[static_cast<size_t>(m * p.N + n)];
+      if (cfg.relu_out) v = std::max(v, 0.0);
       c[static_cast<size_t>(m * p.N + n)] = static_cast<float>(v);
     }
   }
@@ -212,10 +217,13 @@ Status Maps(const runtime::CudaDriver& d, const GemmSm90Config& cfg, const codeg
             const Sm90Problem& p, CUdeviceptr a, CUdeviceptr b, runtime::TensorMap* maps) {
   runtime::TensorMap2DSpec sa;
   sa.base = a;
-  sa.element = cfg.input == GemmInput::kF16 ? runtime::TmaElement::kF16 : runtime::TmaElement::kBF16;
+  sa.element = cfg.input == GemmInput::kF16    ? runtime::TmaElement::kF16
+               : cfg.input == GemmInput::kBF16 ? runtime::TmaElement::kBF16
+                                               : runtime::TmaElement::kF32;
+  const uint64_t esz = static_cast<uint64_t>(codegen::hopper::GemmInputBytes(cfg.input));
   sa.rows = static_cast<uint64_t>(p.M);
   sa.cols = static_cast<uint64_t>(p.K);
-  sa.row_stride_bytes = static_cast<uint64_t>(p.K) * 2;
+  sa.row_stride_bytes = static_cast<uint64_t>(p.K) * esz;
   sa.box_cols = k.a_box[0];
   sa.box_rows = k.a_box[1];
   runtime::TensorMap2DSpec sb = sa;
@@ -223,7 +231,7 @@ Status Maps(const runtime::CudaDriver& d, const GemmSm90Config& cfg, const codeg
   const bool kn = cfg.b_layout == BLayout::kKN;
   sb.rows = static_cast<uint64_t>(kn ? p.K : p.N);
   sb.cols = static_cast<uint64_t>(kn ? p.N : p.K);
-  sb.row_stride_bytes = sb.cols * 2;
+  sb.row_stride_bytes = sb.cols * esz;
   sb.box_cols = k.b_box[0];
   sb.box_rows = k.b_box[1];
   runtime::Status sta = runtime::EncodeTensorMap2D(d, sa, &maps[0]);
@@ -247,7 +255,7 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   const Kernel& k = *kernels_.at(static_cast<size_t>(kernel));
   AGT_RETURN_IF_ERROR(codegen::hopper::ValidateGemmSm90Problem(k.cfg, p.M, p.N, p.K));
   d_->cuCtxSetCurrent(ctx_);
-  const int out_bytes = k.cfg.out_f32 ? 4 : 2;
+  const int out_bytes = k.cfg.f32_out() ? 4 : 2;
   const size_t c_elems = static_cast<size_t>(p.M * p.N);
   const size_t guard_elems = static_cast<size_t>(p.N) + 64;   // one more row and a bit
   DeviceBuffer a, b, bias, res, c, ws;
@@ -259,7 +267,7 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   AGT_RETURN_IF_ERROR(upload(a, Pack(o.a, k.cfg.input, false)));
   AGT_RETURN_IF_ERROR(upload(b, Pack(o.b, k.cfg.input, false)));
   if (k.cfg.bias) AGT_RETURN_IF_ERROR(upload(bias, Pack(o.bias, k.cfg.input, false)));
-  if (k.cfg.residual) AGT_RETURN_IF_ERROR(upload(res, Pack(o.residual, k.cfg.input, k.cfg.out_f32)));
+  if (k.cfg.residual) AGT_RETURN_IF_ERROR(upload(res, Pack(o.residual, k.cfg.input, k.cfg.f32_out())));
   // 0xFF bytes are NaN in f16, bf16 and f32: an element the kernel skips fails the comparison, and
   // one it writes past C's end shows in the guard.
   std::vector<uint8_t> poison((c_elems + guard_elems) * static_cast<size_t>(out_bytes), 0xFF);
@@ -291,7 +299,7 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
     }
   }
   r.c.resize(c_elems);
-  for (size_t i = 0; i < c_elems; ++i) r.c[i] = Unpack(first.data() + i * out_bytes, k.cfg.input, k.cfg.out_f32);
+  for (size_t i = 0; i < c_elems; ++i) r.c[i] = Unpack(first.data() + i * out_bytes, k.cfg.input, k.cfg.f32_out());
   return r;
 }
 
@@ -299,7 +307,7 @@ Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copi
   const Kernel& k = *kernels_.at(static_cast<size_t>(kernel));
   AGT_RETURN_IF_ERROR(codegen::hopper::ValidateGemmSm90Problem(k.cfg, p.M, p.N, p.K));
   d_->cuCtxSetCurrent(ctx_);
-  const int out_bytes = k.cfg.out_f32 ? 4 : 2;
+  const int out_bytes = k.cfg.f32_out() ? 4 : 2;
   auto upload = [&](DeviceBuffer& buf, const std::vector<uint8_t>& bytes) -> Status {
     buf.d = d_;
     AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&buf.ptr, std::max<size_t>(bytes.size(), 16)), "cuMemAlloc"));
@@ -326,7 +334,7 @@ Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copi
     tb->b = std::vector<DeviceBuffer>(static_cast<size_t>(copies));
     for (DeviceBuffer& buf : tb->b) AGT_RETURN_IF_ERROR(upload(buf, wbytes));
     AGT_RETURN_IF_ERROR(upload(tb->bias, Pack(o.bias, k.cfg.input, false)));
-    AGT_RETURN_IF_ERROR(upload(tb->res, Pack(o.residual, k.cfg.input, k.cfg.out_f32)));
+    AGT_RETURN_IF_ERROR(upload(tb->res, Pack(o.residual, k.cfg.input, k.cfg.f32_out())));
     AGT_RETURN_IF_ERROR(upload(tb->c, std::vector<uint8_t>(static_cast<size_t>(p.M * p.N) * out_bytes, 0)));
   }
   // The workspace: grown as needed, zeroed before each timing (one per launch would be the same: the

@@ -24,13 +24,15 @@ struct Sm90Problem {
 };
 
 // Host operands as f32 values already rounded to the types the device stores: a [M, K]; b [K, N] or
-// [N, K] per the configuration's layout; bias [N] (input type); residual [M, N] (output type).
+// [N, K] per the configuration's layout; bias [N] (input type); residual [M, N] (output type). tf32
+// stores f32, so its operands are unrounded: the kernel's tf32 truncation is part of its error.
 struct Sm90Operands {
   std::vector<float> a, b, bias, residual;
 };
 
 Sm90Operands RandomSm90Operands(const codegen::hopper::GemmSm90Config& cfg, const Sm90Problem& p, uint64_t seed);
-// The product and epilogue in double precision, as f32 [M, N] (unrounded: the tolerance covers it).
+// The product and epilogue (bias, GELU, ReLU, residual, ReLU) in double precision, as f32 [M, N]
+// (unrounded: the tolerance covers it).
 std::vector<float> ReferenceSm90(const codegen::hopper::GemmSm90Config& cfg, const Sm90Problem& p, const Sm90Operands& ops);
 double RelativeL2(const std::vector<float>& got, const std::vector<float>& want);
 

@@ -25,6 +25,7 @@ inline GemmSm90Config Cfg(GemmInput in, BLayout b, int tm, int tn, int stages, i
                           bool out_f32 = false, int split = 1, Raster raster = Raster::kAlongM) {
   GemmSm90Config c;
   c.input = in;
+  c.tile_k = GemmSm90TileK(in);
   c.b_layout = b;
   c.tile_m = tm;
   c.tile_n = tn;
@@ -39,7 +40,7 @@ inline GemmSm90Config Cfg(GemmInput in, BLayout b, int tm, int tn, int stages, i
   return c;
 }
 
-inline constexpr GemmInput kH = GemmInput::kF16, kB = GemmInput::kBF16;
+inline constexpr GemmInput kH = GemmInput::kF16, kB = GemmInput::kBF16, kT = GemmInput::kTF32;
 inline constexpr BLayout kKN = BLayout::kKN, kNK = BLayout::kNK;
 inline constexpr Raster kRM = Raster::kAlongM, kRN = Raster::kAlongN;
 
@@ -116,6 +117,50 @@ inline std::vector<GemmSm90Config> SwappedConfigs() {
   };
 }
 
+inline GemmSm90Config WithRelu(GemmSm90Config c, bool relu_out) {
+  c.relu = !c.gelu;
+  c.relu_out = relu_out && c.residual;
+  return c;
+}
+
+// The tf32 kernels (f32 storage, m64nNk8 wgmmas, 32-deep k-blocks, [N, K] weight) the [gpu] test runs:
+// every tile family, ring depths 2..8, one and two consumers (two slabs per consumer too), split-K
+// 1..4 along M and N, every epilogue (bias, GELU, ReLU, residual, ReLU after it) staged through
+// 32-column f32 chunks (n144: a partial last chunk), and the register path.
+inline std::vector<GemmSm90Config> Tf32Configs() {
+  return {
+      Cfg(kT, kNK, 128, 128, 4, 2, true, false, false),                  // 0: the default tile, bias
+      Cfg(kT, kNK, 64, 256, 4, 1, true, true, false),                    // 1: fc1 (+gelu), 128 accumulators
+      Cfg(kT, kNK, 128, 256, 3, 2, true, false, true),                   // 2: widest tile, +residual
+      Cfg(kT, kNK, 128, 128, 4, 1, true, true, true),                    // 3: two slabs per consumer, all epilogues
+      Cfg(kT, kNK, 64, 64, 6, 1, false, false, false),                   // 4: no bias, deep ring
+      Cfg(kT, kNK, 64, 144, 2, 1, true, false, true),                    // 5: n144 (partial chunk), 2 stages
+      WithRelu(Cfg(kT, kNK, 128, 64, 8, 2, true, false, true), true),    // 6: 8 stages, relu + residual + relu
+      Cfg(kT, kNK, 128, 128, 4, 2, true, false, false, false, 3),        // 7: split 3
+      Cfg(kT, kNK, 64, 64, 6, 1, true, true, false, false, 4, kRN),      // 8: split 4 along N
+      Cfg(kT, kNK, 128, 192, 4, 2, true, false, true, false, 2),         // 9: n192, split 2 + residual
+      RegisterStores(Cfg(kT, kNK, 128, 192, 5, 2, true, true, true)),    // 10: the register path
+  };
+}
+
+// The swapped tf32 kernels (the [N, K] weight as wgmma's K-major A, the activation rows as its B; f32
+// outputs staged transposed, 32 of a slab's 64 output columns per chunk), and 16-bit products with
+// f32 outputs through the same transposed f32 staging.
+inline std::vector<GemmSm90Config> SwappedF32Configs() {
+  return {
+      Swapped(Cfg(kT, kNK, 64, 200, 6, 1, true, false, false)),                // 0: ViT-B rows in one tile
+      Swapped(Cfg(kT, kNK, 128, 136, 5, 2, true, true, false)),                // 1: 257 rows in two, GELU
+      Swapped(Cfg(kT, kNK, 64, 104, 8, 1, true, false, true)),                 // 2: residual
+      Swapped(Cfg(kT, kNK, 64, 88, 8, 1, true, false, true, false, 3)),        // 3: split 3 + residual
+      Swapped(Cfg(kT, kNK, 128, 56, 8, 1, false, true, true, false, 2, kRN)),  // 4: two slabs per consumer, along N
+      Swapped(Cfg(kT, kNK, 128, 256, 3, 2, true, true, true)),                 // 5: widest, all epilogues
+      RegisterStores(Swapped(Cfg(kT, kNK, 64, 200, 6, 1, true, true, true))),  // 6: the register path
+      Swapped(WithRelu(Cfg(kT, kNK, 64, 8, 8, 1, true, false, true, false, 2), true)),  // 7: n8, split 2, relus
+      Swapped(Cfg(kH, kKN, 64, 136, 6, 1, true, true, true, true)),            // 8: f16 -> f32, [K, N] weight
+      Swapped(Cfg(kB, kNK, 128, 104, 6, 2, true, false, true, true, 2)),       // 9: bf16 -> f32, split 2
+  };
+}
+
 // Configurations drawn across the space (seeded): tile family, stages, split 2..8, raster,
 // epilogue, input type and B layout; the invalid draws are dropped.
 inline std::vector<GemmSm90Config> SampledSplitConfigs(int n) {
@@ -127,6 +172,25 @@ inline std::vector<GemmSm90Config> SampledSplitConfigs(int n) {
     GemmSm90Config c = Cfg(rng() % 2 ? kH : kB, rng() % 3 ? kKN : kNK, t[0], t[1], 2 + static_cast<int>(rng() % 5), t[2],
                            rng() % 2 == 0, rng() % 3 == 0, rng() % 3 == 0, rng() % 4 == 0, 2 + static_cast<int>(rng() % 7),
                            rng() % 2 ? kRM : kRN);
+    if (ValidateGemmSm90(c).ok()) v.push_back(c);
+  }
+  return v;
+}
+
+// tf32 configurations drawn across the space (seeded): tile family (swapped too, any multiple of 8
+// rows), stages, split 1..8, raster, epilogue and register stores; the invalid draws are dropped.
+inline std::vector<GemmSm90Config> SampledTf32Configs(int n) {
+  std::mt19937 rng(32);
+  std::vector<GemmSm90Config> v;
+  const int tiles[][3] = {{64, 64, 1}, {64, 128, 1}, {64, 256, 1}, {128, 64, 2}, {128, 128, 2}, {128, 192, 2}, {128, 128, 1}, {64, 96, 1}};
+  while (static_cast<int>(v.size()) < n) {
+    const auto& t = tiles[rng() % 8];
+    GemmSm90Config c = Cfg(kT, kNK, t[0], t[1], 2 + static_cast<int>(rng() % 7), t[2], rng() % 2 == 0, rng() % 3 == 0,
+                           rng() % 3 == 0, false, 1 + static_cast<int>(rng() % 8), rng() % 2 ? kRM : kRN);
+    c.swap_ab = rng() % 3 == 0;
+    if (c.swap_ab) c.tile_n = 8 * (1 + static_cast<int>(rng() % 32));
+    c.staged_epilogue = rng() % 5 != 0;
+    if (!c.gelu && rng() % 3 == 0) c = WithRelu(c, rng() % 2 == 0);
     if (ValidateGemmSm90(c).ok()) v.push_back(c);
   }
   return v;

@@ -1,6 +1,7 @@
 // The Hopper GEMM core (codegen/hopper/, runtime/tensor_map.h). CPU: the emitted kernels compile
-// through NVRTC for sm_90a across tiles, stages, warpgroups, epilogues and both input types; the
-// configuration, problem and tensor-map validators refuse what the kernel or TMA cannot take.
+// through NVRTC for sm_90a across tiles, stages, warpgroups, epilogues and the three input types
+// (fp16, bf16, tf32); the configuration, problem and tensor-map validators refuse what the kernel or
+// TMA cannot take (tf32: a [K, N] weight).
 // Split-K and the persistent schedule (tile_scheduler_sm90.h): kernels sampled across tiles, splits,
 // rasters and epilogues compile; the grid, workspace and default configuration follow the shape.
 // The [gpu] numerics of the same kernels are in test_gemm_sm90_gpu.cpp; the configurations both run
@@ -48,6 +49,10 @@ TEST_CASE("sm90 gemm: emitted kernels compile through NVRTC for sm_90a", "[codeg
   cfgs.push_back(RegisterStores(Cfg(kH, kKN, 128, 128, 4, 2, true, false, true)));
   cfgs.push_back(RegisterStores(Cfg(kB, kNK, 64, 144, 2, 1, false, true, false, true, 3)));
   for (const auto& c : SwappedConfigs()) cfgs.push_back(c);
+  // tf32: the [gpu] test's kernels (swapped ones and 16-bit -> f32 swapped too) and a seeded sample.
+  for (const auto& c : Tf32Configs()) cfgs.push_back(c);
+  for (const auto& c : SwappedF32Configs()) cfgs.push_back(c);
+  for (const auto& c : SampledTf32Configs(12)) cfgs.push_back(c);
   NvrtcCompiler nvrtc(CacheDir());
   std::vector<std::string> errors(cfgs.size());
   std::atomic<size_t> next{0};
@@ -157,6 +162,113 @@ TEST_CASE("sm90 gemm: the staged epilogue stages through shared memory and store
   CHECK_THAT(kf->source, Catch::Contains("constexpr int kVec = 4;"));
 }
 
+TEST_CASE("sm90 gemm: tf32 takes a K-major weight, 32-deep k-blocks and f32 outputs", "[codegen][sm90]") {
+  GemmSm90Config t = Cfg(kT, kNK, 128, 128, 4, 2, true, false, false);
+  CHECK(ValidateGemmSm90(t).ok());
+  CHECK(t.tile_k == 32);
+  CHECK(t.f32_out());
+  CHECK(t.Describe() == "tf32 nk 128x128x32 s4 c2 +bias");
+  CHECK(t.KernelName() == "agt_gemm_sm90_tf32_nk_128x128x32_s4_c2_bias");
+  auto bad = [&](auto mutate) {
+    GemmSm90Config c = t;
+    mutate(c);
+    return ValidateGemmSm90(c);
+  };
+  // wgmma transposes only 16-bit types: a [K, N] weight is refused, swapped or not.
+  Status kn = bad([](GemmSm90Config& c) { c.b_layout = BLayout::kKN; c.tile_n = 128; });
+  CHECK_THAT(kn.message(), Catch::Contains("tf32 needs the weight K-major, as [N, K]"));
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.b_layout = BLayout::kKN; c.swap_ab = true; }).message(),
+             Catch::Contains("tf32 needs the weight K-major"));
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.tile_k = 64; }).message(), Catch::Contains("tile_k must be 32"));
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.out_f32 = true; }).message(), Catch::Contains("f32 outputs already"));
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.conv = true; }).message(), Catch::Contains("no tf32 convolutions"));
+  // 16-bit configurations keep their 64-deep k-blocks.
+  CHECK(ValidateGemmSm90(Cfg(kH, kNK, 128, 128, 4, 2, true, false, false)).ok());
+  GemmSm90Config h32 = Cfg(kH, kNK, 128, 128, 4, 2, true, false, false);
+  h32.tile_k = 32;
+  CHECK_THAT(ValidateGemmSm90(h32).message(), Catch::Contains("tile_k must be 64"));
+  // Swapped products take f32 outputs (tf32, or 16-bit inputs with out_f32), staged transposed.
+  CHECK(bad([](GemmSm90Config& c) { c.swap_ab = true; c.tile_n = 200; c.tile_m = 64; c.consumers = 1; c.stages = 6; }).ok());
+  CHECK(ValidateGemmSm90(Swapped(Cfg(kH, kKN, 64, 136, 6, 1, true, false, false, true))).ok());
+  // The budgets: a stage is 128 bytes per tile row for every input type, so tf32 tiles fit where the
+  // 16-bit ones do, and the accumulators are the same.
+  for (const GemmSm90TileChoice& tc : GemmSm90TileChoices()) {
+    GemmSm90Config c16 = WithTile(Cfg(kH, kNK, 128, 128, 4, 2, true, false, false), tc);
+    GemmSm90Config c32 = WithTile(t, tc);
+    INFO(c32.Describe());
+    CHECK(ValidateGemmSm90(c32).ok());
+    CHECK(GemmSm90SmemBytes(c32) == GemmSm90SmemBytes(c16));
+  }
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.tile_n = 256; c.stages = 6; }).message(), Catch::Contains("shared memory"));
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.consumers = 1; c.tile_n = 256; }).message(), Catch::Contains("accumulators"));
+  // TMA's 16-byte rows: 4 f32 values, so K % 4 == 0; any N with the [N, K] weight.
+  CHECK(ValidateGemmSm90Problem(t, 197, 150, 772).ok());
+  CHECK_THAT(ValidateGemmSm90Problem(t, 197, 150, 770).message(), Catch::Contains("K % 4"));
+}
+
+TEST_CASE("sm90 gemm: tf32 kernels issue m64nNk8 wgmmas over f32 tiles of 32-deep k-blocks", "[codegen][sm90]") {
+  GemmSm90Config t = Cfg(kT, kNK, 128, 128, 4, 2, true, true, true);
+  auto k = EmitGemmSm90(t);
+  REQUIRE(k.ok());
+  GemmSm90Config h = Cfg(kH, kNK, 128, 128, 4, 2, true, true, true);
+  auto kh = EmitGemmSm90(h);
+  REQUIRE(kh.ok());
+  CHECK(k->smem_bytes == kh->smem_bytes);
+  // TMA boxes of 32 f32 values (128 bytes) along K.
+  CHECK(k->a_box == std::array<uint32_t, 2>{32, 128});
+  CHECK(k->b_box == std::array<uint32_t, 2>{32, 128});
+  const std::string& src = k->source;
+  CHECK_THAT(src, Catch::Contains("wgmma.mma_async.sync.aligned.m64n128k8.f32.tf32.tf32"));
+  CHECK_THAT(src, Catch::Contains("agt_sm90::wgmma_m64n128k8_tf32<0, 0>(acc[t], da, db, 1);"));
+  CHECK_THAT(src, Catch::Contains("for (int kk = 0; kk < kBK / 8; ++kk)"));
+  CHECK_THAT(src, Catch::Contains("constexpr int kBM = 128, kBN = 128, kBK = 32,"));
+  CHECK_THAT(src, Catch::Contains("kStageBytesA = kBM * kBK * 4, kStageBytesB = kBN * kBK * 4;"));
+  CHECK_THAT(src, Catch::Contains("typedef float InT;"));
+  CHECK_THAT(src, Catch::Contains("typedef float OutT;"));
+  CHECK_THAT(src, Catch::Contains("float2 bias_pk[kBN / 8];"));
+  CHECK_THAT(src, Catch::Contains("kChunkCols = 32, kChunksN = 4;"));
+  CHECK_THAT(src, Catch::Contains("constexpr int kVec = 4;"));
+  CHECK_THAT(src, !Catch::Contains("k16"));
+  // The 16-bit kernel of the same tile keeps its k16 wgmmas.
+  CHECK_THAT(kh->source, Catch::Contains("agt_sm90::wgmma_m64n128k16_f16<0, 0>(acc[t], da, db, 1);"));
+  CHECK_THAT(kh->source, Catch::Contains("for (int kk = 0; kk < kBK / 16; ++kk)"));
+  // Swapped, f32 outputs: 4-byte transposing stores, 32 of the slab's columns per chunk (200 rows:
+  // 4 row chunks x 2 column halves), written by the two warps whose accumulator rows they are.
+  auto sw = EmitGemmSm90(Swapped(Cfg(kT, kNK, 64, 200, 6, 1, true, false, true)));
+  REQUIRE(sw.ok());
+  CHECK(sw->a_box == std::array<uint32_t, 2>{32, 200});
+  CHECK(sw->b_box == std::array<uint32_t, 2>{32, 64});
+  CHECK_THAT(sw->source, Catch::Contains("kChunkCols = 32, kChunksN = 8;"));
+  CHECK_THAT(sw->source, Catch::Contains("if ((warp >> 1) == (cc & 1))"));
+  CHECK_THAT(sw->source, Catch::Contains("st_shared_b32(buf"));
+  CHECK_THAT(sw->source, Catch::Contains("float2 bias_pk[kSlabs];"));
+  CHECK_THAT(sw->source, !Catch::Contains("st_shared_b16(buf"));
+  auto sw16 = EmitGemmSm90(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, false, true)));
+  REQUIRE(sw16.ok());
+  CHECK_THAT(sw16->source, Catch::Contains("kChunkCols = 64, kChunksN = 4;"));
+  CHECK_THAT(sw16->source, Catch::Contains("st_shared_b16(buf"));
+}
+
+TEST_CASE("sm90 gemm: tf32 defaults keep the input, layout and epilogue and are valid", "[codegen][sm90]") {
+  GemmSm90Config epi = Cfg(kT, kNK, 128, 128, 4, 2, true, false, false);
+  for (int64_t m : {1, 7, 197, 257, 577, 1050}) {
+    for (auto [k, n] : std::vector<std::pair<int64_t, int64_t>>{{768, 2304}, {768, 3072}, {3072, 768}, {1280, 3840}, {256, 2048}}) {
+      GemmSm90Config d = DefaultGemmSm90Config(m, n, k, 132, epi);
+      INFO(m << "x" << n << "x" << k << ": " << d.Describe());
+      CHECK(ValidateGemmSm90(d).ok());
+      CHECK(d.input == GemmInput::kTF32);
+      CHECK(d.b_layout == BLayout::kNK);
+      CHECK(d.tile_k == 32);
+      CHECK(d.bias);
+      CHECK(ValidateGemmSm90Problem(d, m, n, k).ok());
+    }
+  }
+  // The same k-block count as a 16-bit product of half the K (32-deep blocks), and twice its wgmma time.
+  GemmSm90Config h = Cfg(kH, kNK, 128, 128, 4, 2, true, false, false);
+  CHECK(ScheduleGemmSm90(epi, 197, 768, 768).k_blocks == 24);
+  CHECK(GemmSm90EstimateCycles(epi, 4096, 4096, 4096, 132) > GemmSm90EstimateCycles(h, 4096, 4096, 4096, 132));
+}
+
 TEST_CASE("sm90 gemm: problems must keep TMA's 16-byte strides", "[codegen][sm90]") {
   GemmSm90Config kn;
   GemmSm90Config nk;
@@ -199,6 +311,15 @@ TEST_CASE("sm90 gemm: PTX wrappers are defined once and wgmma wrappers list N/2 
   CHECK_THAT(w, Catch::Contains("m64n256k16.f32.bf16.bf16"));
   CHECK_THAT(w, Catch::Contains("%127}, %128, %129, p, 1, 1, %131, %132;"));
   CHECK(WgmmaWrapperName(64, WgmmaInput::kF16) == "agt_sm90::wgmma_m64n64k16_f16");
+  // tf32: k8, no transpose operands (both operands K-major), the same accumulator list.
+  std::string t = WgmmaWrapper(256, WgmmaInput::kTF32);
+  CHECK(count(t, "\"+f\"(d[") == 128);
+  CHECK_THAT(t, Catch::Contains("m64n256k8.f32.tf32.tf32"));
+  CHECK_THAT(t, Catch::Contains("%127}, %128, %129, p, 1, 1;"));
+  CHECK_THAT(t, Catch::Contains("static_assert(kTransA == 0 && kTransB == 0"));
+  CHECK(WgmmaWrapperName(64, WgmmaInput::kTF32) == "agt_sm90::wgmma_m64n64k8_tf32");
+  CHECK(WgmmaK(WgmmaInput::kTF32) == 8);
+  CHECK(WgmmaK(WgmmaInput::kBF16) == 16);
   // The emitted kernels compose the wrappers and write no asm of their own (split-K's too).
   GemmSm90Config split;
   split.split_k = 3;
@@ -313,7 +434,8 @@ TEST_CASE("sm90 gemm: the default configuration is the cost model's best and spl
   CHECK(DefaultGemmSm90Config(197, 1024, 4096, 132, epi).swap_ab);
   // Large row counts stay unswapped (DETR's encoder: 1050 rows do not fit 4 swapped tiles of <= 256).
   CHECK_FALSE(DefaultGemmSm90Config(1050, 2048, 256, 132, epi).swap_ab);
-  // An f32 output cannot be swapped (the transposing stores are 16-bit).
+  // 16-bit products with f32 outputs keep unswapped defaults (they can be swapped, but the model's
+  // swapped epilogue was fitted to 2-byte stores).
   GemmSm90Config f32 = epi;
   f32.out_f32 = true;
   CHECK_FALSE(DefaultGemmSm90Config(257, 3840, 1280, 132, f32).swap_ab);

@@ -2,8 +2,9 @@
 // (relative L2 < 2e-2) at M = 1, 7, 197, 257, 577, 1050 and N, K off the tile, every epilogue (staged
 // through shared memory, and the register path), outputs poisoned with NaN and a guard past their
 // end; split-K 1..4 (with empty k-ranges too) launched twice on one workspace and on a grid of a few
-// CTAs, every launch bit-identical to the first; swapped products likewise; and tensor maps checked
-// against the real driver's return codes. The configurations are gemm_sm90_test_configs.h's, whose
+// CTAs, every launch bit-identical to the first; swapped products likewise; tf32 products (f32
+// operands, tf32 wgmma) within DESIGN.md's 5e-3, swapped too, and 16-bit swapped products with f32
+// outputs; and tensor maps checked against the real driver's return codes. The configurations are gemm_sm90_test_configs.h's, whose
 // cubins the CPU tests (test_gemm_sm90.cpp) leave in the NVRTC cache.
 #include <cstdio>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "runtime/tensor_map.h"
 #include "tests/codegen/gemm_sm90_runner.h"
 #include "tests/codegen/gemm_sm90_test_configs.h"
+#include "tests/codegen/gpu_harness.h"
 #include "tests/support/test_support.h"
 
 namespace agt::codegen::hopper {
@@ -229,6 +231,60 @@ TEST_CASE("sm90 gemm: swapped products match the reference at every epilogue, bi
       std::printf("%10.2e %s, %s, %s\n", err, r->guard_intact && r3->guard_intact ? "ok" : "OVERWRITTEN",
                   r->identical ? "identical" : "DIFFER", same_grids ? "identical" : "DIFFER");
       CHECK(err < 2e-2);
+      CHECK(r->guard_intact);
+      CHECK(r3->guard_intact);
+      CHECK(r->identical);
+      CHECK(same_grids);
+    }
+  }
+}
+
+TEST_CASE("sm90 gemm: tf32 products (and f32-output swapped ones) match the reference at odd shapes, bit for bit across "
+          "runs and grids", "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = Tf32Configs();
+  for (const auto& c : SwappedF32Configs()) cfgs.push_back(c);
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the tf32 sm90 numerics");
+  if (!gpu) return;
+  // Every kernel at M = 1, 7, 197, 257, 577, 1050: [N, K] widths odd or off the 8s (element-by-element
+  // stores at the row ends, no 16-byte row stride for C), K a multiple of 4 (16-byte f32 rows) but not
+  // of 32 (a partial last k-block) and mostly not of 8; [K, N] (the f16 swapped kernel) multiples of 8.
+  const int64_t ms[] = {1, 7, 197, 257, 577, 1050};
+  const int64_t n_nk[] = {150, 203, 389, 517, 264, 1000};
+  const int64_t n_kn[] = {152, 200, 392, 520, 264, 328};
+  const int64_t ks[] = {76, 132, 204, 260, 772, 1292};
+  const int64_t ks16[] = {72, 136, 200, 264, 776, 1288};
+  std::printf("\nsm90 GEMM tf32 / f32-output numerics on %s\n%-60s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(),
+              "config", "M", "N", "K", "rel_l2", "guard, runs, grids");
+  uint64_t seed = 13000;
+  for (size_t ci = 0; ci < cfgs.size(); ++ci) {
+    const GemmSm90Config& c = cfgs[ci];
+    const bool tf32 = c.input == GemmInput::kTF32;
+    const double tol = tf32 ? test::Tolerance(ir::Precision::kTF32) : 2e-2;
+    for (int mi = 0; mi < 6; ++mi) {
+      const int64_t n = (c.b_layout == BLayout::kKN ? n_kn : n_nk)[(mi + ci) % 6];
+      const test::Sm90Problem p{ms[mi], n, (tf32 ? ks : ks16)[(mi + 2 * ci) % 6]};
+      test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed++);   // fresh inputs per case
+      std::printf("%-60s %6lld %6lld %6lld ", c.Describe().c_str(), static_cast<long long>(p.M),
+                  static_cast<long long>(p.N), static_cast<long long>(p.K));
+      std::fflush(stdout);
+      INFO(c.Describe() << " M=" << p.M << " N=" << p.N << " K=" << p.K);
+      test::Sm90GemmRunner::RunOptions twice;   // C poisoned before each launch; the same bytes both times
+      twice.launches = 2;
+      auto r = gpu->Run(handle[ci], p, ops, twice);
+      if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
+      REQUIRE(r.ok());
+      test::Sm90GemmRunner::RunOptions few;   // 3 CTAs, each walking many units: the same bytes
+      few.max_ctas = 3;
+      auto r3 = gpu->Run(handle[ci], p, ops, few);
+      if (!r3.ok()) std::printf("FAILED on 3 CTAs: %s\n", r3.status().message().c_str());
+      REQUIRE(r3.ok());
+      const bool same_grids = r->c.size() == r3->c.size() &&
+                              std::memcmp(r->c.data(), r3->c.data(), r->c.size() * sizeof(float)) == 0;
+      double err = test::RelativeL2(r->c, test::ReferenceSm90(c, p, ops));
+      std::printf("%10.2e %s, %s, %s\n", err, r->guard_intact && r3->guard_intact ? "ok" : "OVERWRITTEN",
+                  r->identical ? "identical" : "DIFFER", same_grids ? "identical" : "DIFFER");
+      CHECK(err < tol);
       CHECK(r->guard_intact);
       CHECK(r3->guard_intact);
       CHECK(r->identical);

@@ -2,7 +2,8 @@
 // groups it takes and which it leaves to the mma.sync sketch (and why), the launch spec it hands the
 // runtime (tensor maps over the right inputs, the core's parameter order), sampled programs compiling
 // through NVRTC for sm_90a, and [gpu] the kernels against the reference interpreter at the models'
-// token counts and odd shapes, for fp16 and bf16 and every epilogue, outputs poisoned.
+// token counts and odd shapes, for fp16 and bf16 and every epilogue, outputs poisoned; tf32 where the
+// group reads the weight K-major (a transposed [N, K] input), refused with the reason otherwise.
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -26,6 +27,25 @@ TaskContext Context(const ir::Graph& g, Precision p, const std::string& arch = "
   auto t = MakeTaskContext(g, p, arch);
   REQUIRE(t.ok());
   return std::move(t).value();
+}
+
+// A linear whose weight is a [N, K] group input read through a transpose: B is [K, N] with strides
+// (1, K), the K-major operand tf32 needs. epilogue: "none", "gelu" or "residual".
+std::unique_ptr<ir::Graph> LinearNkGroup(int64_t m, int64_t k, int64_t n, const std::string& epilogue) {
+  std::string body = fmt::format("  %wt = transpose(%w) {{perm = [1, 0]}}\n  %y = linear(%x, %wt, %b)\n");
+  std::string params = fmt::format("%x: f32[1,{0},{1}], %w: f32[{2},{1}], %b: f32[{2}]", m, k, n);
+  std::string out = "%y";
+  if (epilogue == "gelu") {
+    body += "  %z = gelu(%y)\n";
+    out = "%z";
+  } else if (epilogue == "residual") {
+    params += fmt::format(", %r: f32[1,{},{}]", m, n);
+    body += "  %z = add(%y, %r)\n";
+    out = "%z";
+  }
+  auto g = ir::ParseGraph(fmt::format("graph g({}) {{\n{}  return {}\n}}\n", params, body, out), "<test>");
+  REQUIRE(g.ok());
+  return std::move(g).value();
 }
 
 TEST_CASE("gemm_sm90: takes fp16/bf16 Linear groups on sm_90 with bias, GELU and residual epilogues", "[codegen][sm90]") {
@@ -52,7 +72,10 @@ TEST_CASE("gemm_sm90: leaves to the mma.sync sketch what the core cannot take, a
   // Not Hopper, or no 16-bit type.
   CHECK(Context(*lin, Precision::kFP16, "sm_80").rule == "gemm");
   CHECK(skipped_reason(Context(*lin, Precision::kFP16, "sm_80")).find("sm_90") != std::string::npos);
-  CHECK(Context(*lin, Precision::kTF32).rule == "gemm");
+  // tf32 with the weight as the artifact keeps it, [K, N]: wgmma cannot transpose f32 operands.
+  TaskContext t32 = Context(*lin, Precision::kTF32);
+  CHECK(t32.rule == "gemm");
+  CHECK(skipped_reason(t32).find("tf32 needs the weight K-major") != std::string::npos);
   CHECK(Context(*lin, Precision::kFP32).rule == "gemm");
   // An epilogue the core does not fuse.
   auto relu = test::LinearGroup(1050, 256, 2048, "relu_scale");
@@ -130,6 +153,79 @@ TEST_CASE("gemm_sm90: the launch spec names the core's parameters and tensor map
   CHECK(s2->launch.tensor_maps[0].element == 9);   // bf16
 }
 
+TEST_CASE("gemm_sm90: takes tf32 Linear groups that read the weight K-major, with f32 tensor maps", "[codegen][sm90]") {
+  for (const char* epi : {"none", "gelu", "residual"}) {
+    INFO(epi);
+    auto g = LinearNkGroup(197, 772, 2304, epi);   // K = 772: 16-byte f32 rows (K % 4 == 0), not K % 8
+    TaskContext t = Context(*g, Precision::kTF32);
+    REQUIRE(t.rule == "gemm_sm90");
+    auto p = DefaultProgram(t);
+    REQUIRE(p.ok());
+    auto src = EmitProgram(t, *p);
+    REQUIRE(src.ok());
+    CHECK_THAT(src->source, Catch::Contains("wgmma.mma_async.sync.aligned.m64n"));
+    CHECK_THAT(src->source, Catch::Contains(".f32.tf32.tf32"));
+    const LaunchSpec& l = src->launch;
+    REQUIRE(l.tensor_maps.size() == 2);
+    const TensorMapOperand& a = l.tensor_maps[0];
+    CHECK(a.input == 0);
+    CHECK(a.element == 7);   // CU_TENSOR_MAP_DATA_TYPE_FLOAT32
+    CHECK(a.rows == 197);
+    CHECK(a.cols == 772);
+    CHECK(a.row_stride_bytes == 772 * 4);
+    CHECK(a.box_cols == 32);
+    const TensorMapOperand& b = l.tensor_maps[1];
+    CHECK(b.input == 1);
+    CHECK(b.element == 7);
+    CHECK(b.rows == 2304);   // [N, K], K contiguous
+    CHECK(b.cols == 772);
+    CHECK(b.row_stride_bytes == 772 * 4);
+    CHECK(b.box_cols == 32);
+  }
+  // fp16 on the same graph: the [N, K] weight of the 16-bit core, 64-deep boxes of 2-byte values.
+  auto g = LinearNkGroup(197, 768, 2304, "none");
+  TaskContext t = Context(*g, Precision::kFP16);
+  REQUIRE(t.rule == "gemm_sm90");
+  auto p = DefaultProgram(t);
+  REQUIRE(p.ok());
+  auto src = EmitProgram(t, *p);
+  REQUIRE(src.ok());
+  CHECK(src->launch.tensor_maps[1].element == 6);
+  CHECK(src->launch.tensor_maps[1].row_stride_bytes == 768 * 2);
+  // tf32 rows need 16 bytes: K % 4.
+  TaskContext odd = Context(*LinearNkGroup(64, 770, 128, "none"), Precision::kTF32);
+  CHECK(odd.rule == "gemm");
+}
+
+TEST_CASE("gemm_sm90: tf32 default and sampled programs compile through NVRTC for sm_90a", "[codegen][sm90][nvrtc]") {
+  std::vector<std::unique_ptr<ir::Graph>> graphs;
+  graphs.push_back(LinearNkGroup(197, 768, 2304, "gelu"));
+  graphs.push_back(LinearNkGroup(1050, 2048, 256, "residual"));
+  graphs.push_back(LinearNkGroup(257, 1280, 1000, "none"));
+  std::vector<TaskContext> tasks;
+  for (const auto& g : graphs) tasks.push_back(Context(*g, Precision::kTF32));
+  std::mt19937_64 rng(32);
+  std::vector<test::CompileJob> jobs;
+  for (const TaskContext& t : tasks) {
+    REQUIRE(t.rule == "gemm_sm90");
+    auto ctx = t.Space(t.sketches.front());
+    REQUIRE(ctx.ok());
+    jobs.push_back({&t, Program{t.task, t.sketches.front(), DefaultAnnotation(*ctx)}});
+    for (int i = 0; i < 3; ++i) {
+      Annotation a = SampleAnnotation(*ctx, rng);
+      CHECK(ValidateAnnotation(*ctx, a).ok());
+      jobs.push_back({&t, Program{t.task, t.sketches.front(), a}});
+    }
+  }
+  NvrtcCompiler nvrtc;
+  auto compiled = test::CompileAll(jobs, nvrtc, 2);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    INFO(jobs[i].program.annotation.ToString());
+    REQUIRE(compiled[i].ok());
+    CHECK(compiled[i]->binary->cubin.size() > 1000);
+  }
+}
+
 TEST_CASE("gemm_sm90: default and sampled programs compile through NVRTC for sm_90a", "[codegen][sm90][nvrtc]") {
   std::vector<std::unique_ptr<ir::Graph>> graphs;
   graphs.push_back(test::LinearGroup(197, 768, 2304, "none"));
@@ -159,30 +255,13 @@ TEST_CASE("gemm_sm90: default and sampled programs compile through NVRTC for sm_
   }
 }
 
-TEST_CASE("gemm_sm90: kernels match the reference interpreter at model and odd shapes", "[gpu][codegen][sm90]") {
-  auto gpu = test::GpuHarnessOrSkip();
-  if (!gpu) return;
-  struct Shape {
-    int64_t m, k, n;
-  };
-  const std::vector<Shape> shapes = {{1, 768, 2304}, {7, 256, 264}, {197, 768, 3072}, {257, 1280, 1280},
-                                     {577, 1024, 4096}, {1050, 2048, 256}, {100, 256, 256}, {197, 3072, 768}};
-  const char* epis[] = {"none", "gelu", "residual"};
-  std::vector<std::unique_ptr<ir::Graph>> graphs;
-  std::vector<TaskContext> tasks;
-  std::vector<std::string> names;
-  tasks.reserve(shapes.size() * 2);
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    const Shape& s = shapes[i];
-    graphs.push_back(test::LinearGroup(s.m, s.k, s.n, epis[i % 3]));
-    Precision p = i % 2 == 0 ? Precision::kFP16 : Precision::kBF16;
-    for (Precision q : {p, p == Precision::kFP16 ? Precision::kBF16 : Precision::kFP16}) {
-      tasks.push_back(Context(*graphs.back(), q));
-      names.push_back(fmt::format("{}x{}x{} {} {}", s.m, s.k, s.n, epis[i % 3], PrecisionName(q)));
-    }
-  }
+// Each task's default program and two samples (split-K, one consumer, along N... as drawn) on the GPU
+// against the reference interpreter, within the precision's tolerance; prints a table, returns the
+// failures.
+int CheckAgainstInterpreter(test::GpuHarness& gpu, const std::vector<TaskContext>& tasks,
+                            const std::vector<std::string>& names, uint64_t rng_seed) {
   // The default of each task and two samples (split-K, one consumer, along N... as drawn).
-  std::mt19937_64 rng(11);
+  std::mt19937_64 rng(rng_seed);
   std::vector<test::CompileJob> jobs;
   std::vector<size_t> task_of;
   for (size_t ti = 0; ti < tasks.size(); ++ti) {
@@ -217,7 +296,7 @@ TEST_CASE("gemm_sm90: kernels match the reference interpreter at model and odd s
     if (!compiled[j].ok()) {
       note = compiled[j].status().message().substr(0, 200);
     } else {
-      auto out = gpu->Run(*compiled[j], *tasks[ti].graph, inputs[ti]);
+      auto out = gpu.Run(*compiled[j], *tasks[ti].graph, inputs[ti]);
       if (!out.ok()) {
         note = out.status().message();
       } else {
@@ -235,7 +314,55 @@ TEST_CASE("gemm_sm90: kernels match the reference interpreter at model and odd s
                 pass ? "PASS" : "FAIL", note.c_str());
   }
   std::fflush(stdout);
-  CHECK(failures == 0);
+  return failures;
+}
+
+TEST_CASE("gemm_sm90: kernels match the reference interpreter at model and odd shapes", "[gpu][codegen][sm90]") {
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
+  struct Shape {
+    int64_t m, k, n;
+  };
+  const std::vector<Shape> shapes = {{1, 768, 2304}, {7, 256, 264}, {197, 768, 3072}, {257, 1280, 1280},
+                                     {577, 1024, 4096}, {1050, 2048, 256}, {100, 256, 256}, {197, 3072, 768}};
+  const char* epis[] = {"none", "gelu", "residual"};
+  std::vector<std::unique_ptr<ir::Graph>> graphs;
+  std::vector<TaskContext> tasks;
+  std::vector<std::string> names;
+  tasks.reserve(shapes.size() * 2);
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Shape& s = shapes[i];
+    graphs.push_back(test::LinearGroup(s.m, s.k, s.n, epis[i % 3]));
+    Precision p = i % 2 == 0 ? Precision::kFP16 : Precision::kBF16;
+    for (Precision q : {p, p == Precision::kFP16 ? Precision::kBF16 : Precision::kFP16}) {
+      tasks.push_back(Context(*graphs.back(), q));
+      names.push_back(fmt::format("{}x{}x{} {} {}", s.m, s.k, s.n, epis[i % 3], PrecisionName(q)));
+    }
+  }
+  CHECK(CheckAgainstInterpreter(*gpu, tasks, names, 11) == 0);
+}
+
+TEST_CASE("gemm_sm90: tf32 kernels match the reference interpreter at model and odd shapes", "[gpu][codegen][sm90]") {
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
+  struct Shape {
+    int64_t m, k, n;
+  };
+  // M = 1 .. 1050; K % 4 == 0 but not always % 8 or % 32; N off the tiles (the [N, K] weight takes any N).
+  const std::vector<Shape> shapes = {{1, 768, 2304}, {7, 260, 203}, {197, 772, 3072}, {257, 1280, 1000},
+                                     {577, 1024, 4096}, {1050, 2048, 256}, {100, 204, 150}, {197, 3072, 768}};
+  const char* epis[] = {"none", "gelu", "residual"};
+  std::vector<std::unique_ptr<ir::Graph>> graphs;
+  std::vector<TaskContext> tasks;
+  std::vector<std::string> names;
+  tasks.reserve(shapes.size());
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Shape& s = shapes[i];
+    graphs.push_back(LinearNkGroup(s.m, s.k, s.n, epis[i % 3]));
+    tasks.push_back(Context(*graphs.back(), Precision::kTF32));
+    names.push_back(fmt::format("{}x{}x{} {} tf32 [N,K]", s.m, s.k, s.n, epis[i % 3]));
+  }
+  CHECK(CheckAgainstInterpreter(*gpu, tasks, names, 32) == 0);
 }
 
 }  // namespace
