@@ -148,11 +148,14 @@ struct KernelLaunch {
 // which is correct, only slower).
 CUresult LaunchKernel(const CudaDriver& d, const KernelLaunch& l);
 
-// Whether environment variable `name` is set to exactly "1" (AGT_NO_GRAPH, AGT_NO_PDL).
+// Whether environment variable `name` is set to exactly "1" (AGT_NO_GRAPH, AGT_PDL).
 bool EnvironmentFlag(const char* name);
-// AGT_NO_PDL=1: no launch is programmatic. Read once where launches are set up (the executor's
-// creation, the tuner worker's start), for an A/B comparison or to rule PDL out when hunting a race.
-inline bool PdlDisabledByEnvironment() { return EnvironmentFlag("AGT_NO_PDL"); }
+// AGT_PDL=1: launches the compiler marked programmatic are launched so. Off by default until the
+// [gpu] ordering tests (tests/codegen/test_grid_dependency_gpu.cpp, tests/runtime/test_executor_gpu.cpp)
+// have passed on a GPU (docs/perf-notes.md); the kernels wait on their grid dependency either way, which
+// is a no-op without the attribute. Read once where launches are set up (the executor's creation, the
+// tuner worker's start).
+inline bool PdlEnabledByEnvironment() { return EnvironmentFlag("AGT_PDL"); }
 
 // The process-wide driver, loaded and initialised on first use. Thread-safe.
 // The library is libcuda.so.1 (never the toolkit's link-time stub libcuda.so), or $AGT_CUDA_DRIVER if set.

@@ -84,7 +84,7 @@ Status Executor::Init(int device) {
   AGT_RT_RETURN_IF_ERROR(EncodeTensorMaps());
   AGT_CU(drv_->cuStreamCreate(&stream_, kStreamNonBlocking), "cuStreamCreate");
   AGT_CU(drv_->cuEventCreate(&done_, kEventDisableTiming), "cuEventCreate");
-  PrepareLaunches(!PdlDisabledByEnvironment());
+  PrepareLaunches(PdlEnabledByEnvironment());
   use_graph_ = !EnvironmentFlag("AGT_NO_GRAPH") && !launches_.empty();
   return Status::Ok();
 }

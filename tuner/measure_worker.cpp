@@ -152,7 +152,7 @@ class GpuSession {
       h.error = "cannot create a CUDA stream or events";
       return h;
     }
-    pdl_ = !runtime::PdlDisabledByEnvironment();
+    pdl_ = runtime::PdlEnabledByEnvironment();
     flush_bytes_ = std::max<size_t>(2 * static_cast<size_t>(std::max(l2, 0)), size_t{64} << 20);
     if (d_->cuMemAlloc(&flush_, flush_bytes_) != 0) {
       h.error = "cannot allocate the L2 flush buffer";
@@ -319,7 +319,7 @@ class GpuSession {
   runtime::CUevent e0_ = nullptr, e1_ = nullptr;
   CUdeviceptr flush_ = 0;
   size_t flush_bytes_ = 0;
-  bool pdl_ = true;   // false under AGT_NO_PDL=1
+  bool pdl_ = false;   // AGT_PDL=1
   std::map<std::string, std::unique_ptr<Reference>> refs_;
 };
 

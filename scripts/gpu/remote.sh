@@ -106,20 +106,20 @@ for s in "${steps[@]}"; do
       done | tee -a "$OUT/hfdetr.txt" ;;
     pdl)
       # Issue 17: zoo models ($PDL_MODELS, default ViT-B) compiled fp16 with their committed logs, each timed
-      # with programmatic dependent launch (the default) and without (AGT_NO_PDL=1), alternately, 3 rounds.
+      # with programmatic dependent launch (AGT_PDL=1) and without (the default for now), alternately, 3 rounds.
       for m in ${PDL_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
         log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/pdl-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
           | grep -E "^compiled|launches|programs|error" | tee -a "$OUT/pdl.txt"
         for i in 1 2 3; do
-          echo "$m pdl:    $(autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
-          echo "$m no-pdl: $(AGT_NO_PDL=1 autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          echo "$m pdl:    $(AGT_PDL=1 autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          echo "$m no-pdl: $(autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
         done | tee -a "$OUT/pdl.txt"
       done ;;
     gap)
       # Issue 17's report: for each of $GAP_MODELS (default ViT-B), compiled fp16 with its committed log, the
-      # end-to-end median (autogtco bench, CUDA graph, PDL as built) beside the sum of its kernels' durations
+      # end-to-end median (autogtco bench, CUDA graph, with AGT_PDL=1) beside the sum of its kernels' durations
       # under Nsight Compute (caches and clocks left alone; kernels serialised, so no overlap counted): the
       # gap is the end-to-end time the kernels do not account for.
       ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
@@ -128,7 +128,7 @@ for s in "${steps[@]}"; do
         log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
           | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
-        e2e=$(autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
+        e2e=$(AGT_PDL=1 autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
         "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
           autogtco bench "/tmp/gap-$m.so" --iters 2 --warmup 1 > "/tmp/gap-$m.csv" 2> "/tmp/gap-$m.err"
         kern=$(python3 scripts/gpu/ncu_summary.py "/tmp/gap-$m.csv" 2>&1 | head -n 1)

@@ -465,7 +465,7 @@ TEST_CASE("gpu: tensor maps are encoded at load and reach the kernel by value", 
   unsetenv("AGT_NO_GRAPH");
 }
 
-TEST_CASE("gpu: programmatic launches run right with and without graphs and AGT_NO_PDL", "[gpu][runtime]") {
+TEST_CASE("gpu: programmatic launches run right with and without graphs and AGT_PDL", "[gpu][runtime]") {
   if (!GpuAvailable()) return;
   auto [major, minor] = DeviceCapability();
   if (major < 9) {
@@ -488,9 +488,9 @@ TEST_CASE("gpu: programmatic launches run right with and without graphs and AGT_
         setenv("AGT_NO_GRAPH", "1", 1);
       }
       if (pdl) {
-        unsetenv("AGT_NO_PDL");
+        setenv("AGT_PDL", "1", 1);
       } else {
-        setenv("AGT_NO_PDL", "1", 1);
+        unsetenv("AGT_PDL");
       }
       agt_model* m = nullptr;
       REQUIRE(agt_model_open_file(so.c_str(), &m) == AGT_OK);
@@ -505,7 +505,7 @@ TEST_CASE("gpu: programmatic launches run right with and without graphs and AGT_
     }
   }
   unsetenv("AGT_NO_GRAPH");
-  unsetenv("AGT_NO_PDL");
+  unsetenv("AGT_PDL");
 }
 
 // Hidden (run with "[large]"): a payload past 2 GB, where 32-bit offsets would break. Without a GPU it

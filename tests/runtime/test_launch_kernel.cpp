@@ -2,7 +2,7 @@
 // LaunchKernel sends a programmatic launch through cuLaunchKernelEx with the one attribute and every
 // other launch (or any launch on a driver without cuLaunchKernelEx) through cuLaunchKernel, with the
 // same grid, block, shared memory, stream and parameters; the executor makes a launch programmatic
-// only after a kernel launch; AGT_NO_PDL and AGT_NO_GRAPH are read as "1" or not.
+// only after a kernel launch; AGT_PDL and AGT_NO_GRAPH are read as "1" or not.
 #include <catch2/catch.hpp>
 
 #include <cstddef>
@@ -137,19 +137,19 @@ TEST_CASE("launch: the executor makes a flagged kernel launch programmatic only 
 }
 
 TEST_CASE("launch: environment switches are on only when set to 1", "[runtime]") {
-  const char* saved = std::getenv("AGT_NO_PDL");
+  const char* saved = std::getenv("AGT_PDL");
   const std::string keep = saved != nullptr ? saved : "";
-  unsetenv("AGT_NO_PDL");
-  CHECK_FALSE(rt::PdlDisabledByEnvironment());
-  setenv("AGT_NO_PDL", "1", 1);
-  CHECK(rt::PdlDisabledByEnvironment());
-  setenv("AGT_NO_PDL", "0", 1);
-  CHECK_FALSE(rt::PdlDisabledByEnvironment());
-  setenv("AGT_NO_PDL", "yes", 1);
-  CHECK_FALSE(rt::PdlDisabledByEnvironment());
+  unsetenv("AGT_PDL");
+  CHECK_FALSE(rt::PdlEnabledByEnvironment());
+  setenv("AGT_PDL", "1", 1);
+  CHECK(rt::PdlEnabledByEnvironment());
+  setenv("AGT_PDL", "0", 1);
+  CHECK_FALSE(rt::PdlEnabledByEnvironment());
+  setenv("AGT_PDL", "yes", 1);
+  CHECK_FALSE(rt::PdlEnabledByEnvironment());
   if (saved != nullptr) {
-    setenv("AGT_NO_PDL", keep.c_str(), 1);
+    setenv("AGT_PDL", keep.c_str(), 1);
   } else {
-    unsetenv("AGT_NO_PDL");
+    unsetenv("AGT_PDL");
   }
 }
