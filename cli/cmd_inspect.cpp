@@ -54,10 +54,9 @@ Status InspectModel(const InspectArgs& a) {
   frontend::FrontendOptions fopts;
   AGT_RETURN_IF_ERROR(ToFrontendOptions(a.plan, fopts));
   if (a.format == "dot" && !a.fusion) return Status::Error("--format dot needs --fusion");
-  planner::PlanOptions plan_options;
+  AGT_ASSIGN_OR_RETURN(planner::PlanOptions plan_options, ToPlanOptions(a.plan));   // --precision picks the precision passes
   std::map<std::string, double> measured;
   if (a.fusion) {
-    AGT_ASSIGN_OR_RETURN(plan_options, ToPlanOptions(a.plan));
     plan_options.legality.allow_norm_prologue = a.norm_prologue;
     plan_options.sketch_aware = !a.norm_prologue;   // the study's groups have no sketch: plain prices
     plan_options.explain = true;
@@ -83,6 +82,8 @@ Status InspectModel(const InspectArgs& a) {
       fmt::print(stderr, "// IR after pass {}\n{}", pass, ir::PrintGraph(gr, po));
     };
     AGT_ASSIGN_OR_RETURN(records, passes::RunFrontendPipeline(*g, popts));
+    AGT_ASSIGN_OR_RETURN(std::vector<passes::PassRecord> more, passes::RunPrecisionPasses(*g, plan_options.precision, popts));
+    records.insert(records.end(), more.begin(), more.end());
   }
   frontend::GraphStats stats = frontend::ComputeGraphStats(*g);
   ir::PrintOptions po;

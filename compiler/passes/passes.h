@@ -49,5 +49,8 @@ Expected<bool> RunTokenConvToLinear(ir::Graph& g);
 // channels_last.cpp: convs and max-pools channels-last (1x1 convs as linears), the transposes around
 // them sunk through element-wise ops and cancelled.
 Expected<bool> RunChannelsLast(ir::Graph& g);
+// tf32_weights.cpp (a precision pass, pipeline.h): each linear's constant [K, N] weight stored as
+// [N, K] and read through a transpose, the K-major operand the Hopper core's tf32 wgmma needs.
+Expected<bool> RunTf32KMajorWeights(ir::Graph& g);
 
 }  // namespace agt::passes

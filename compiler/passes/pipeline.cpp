@@ -12,6 +12,11 @@
 
 namespace agt::passes {
 
+namespace {
+// Runs `passes` in order on `g`, each timed, verified and dumped as `options` say.
+Expected<std::vector<PassRecord>> RunPasses(ir::Graph& g, const std::vector<PassEntry>& passes, const PipelineOptions& options);
+}  // namespace
+
 std::vector<PassEntry> FrontendPasses() {
   return {
       {"constant-folding", RunConstantFolding},
@@ -51,8 +56,23 @@ Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const Pipeli
     }
     if (!known) return Status::Errorf("--dump-after: no pass named '{}' (passes: {}, or all)", options.dump_after, names);
   }
+  return RunPasses(g, FrontendPasses(), options);
+}
+
+std::vector<PassEntry> PrecisionPasses(ir::Precision precision) {
+  if (precision == ir::Precision::kTF32) return {{"tf32-k-major-weights", RunTf32KMajorWeights}};
+  return {};
+}
+
+Expected<std::vector<PassRecord>> RunPrecisionPasses(ir::Graph& g, ir::Precision precision, const PipelineOptions& options) {
+  return RunPasses(g, PrecisionPasses(precision), options);
+}
+
+namespace {
+
+Expected<std::vector<PassRecord>> RunPasses(ir::Graph& g, const std::vector<PassEntry>& passes, const PipelineOptions& options) {
   std::vector<PassRecord> records;
-  for (const PassEntry& p : FrontendPasses()) {
+  for (const PassEntry& p : passes) {
     auto t0 = std::chrono::steady_clock::now();
     auto changed = p.run(g);
     if (!changed.ok()) return changed.status().WithContext(fmt::format("pass {}", p.name));
@@ -75,5 +95,7 @@ Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const Pipeli
   }
   return records;
 }
+
+}  // namespace
 
 }  // namespace agt::passes

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/precision.h"
 #include "ir/status.h"
 
 namespace agt::passes {
@@ -42,5 +43,11 @@ std::vector<PassEntry> FrontendPasses();
 
 // Runs FrontendPasses() on `g`; an error names the pass (and, from the verifier, the node).
 Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const PipelineOptions& options = {});
+
+// The passes that depend on the compile precision, run after the frontend pipeline (its constant
+// folding would undo them) by every command that plans: at tf32, tf32-k-major-weights
+// (RunTf32KMajorWeights); none at the other precisions.
+std::vector<PassEntry> PrecisionPasses(ir::Precision precision);
+Expected<std::vector<PassRecord>> RunPrecisionPasses(ir::Graph& g, ir::Precision precision, const PipelineOptions& options = {});
 
 }  // namespace agt::passes

@@ -69,9 +69,11 @@ Expected<ModelPlan> PlanModel(const ir::Graph& g, const PlanOptions& options,
   return out;
 }
 
-Expected<std::unique_ptr<ir::Graph>> LoadModel(const std::string& onnx_path, const frontend::FrontendOptions& frontend) {
+Expected<std::unique_ptr<ir::Graph>> LoadModel(const std::string& onnx_path, const frontend::FrontendOptions& frontend,
+                                               ir::Precision precision) {
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, frontend::LoadOnnx(onnx_path, frontend));
   AGT_RETURN_IF_ERROR(passes::RunFrontendPipeline(*g).status());
+  AGT_RETURN_IF_ERROR(passes::RunPrecisionPasses(*g, precision).status());
   return g;
 }
 

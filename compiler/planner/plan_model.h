@@ -71,8 +71,10 @@ Expected<ModelPlan> PlanModel(const ir::Graph& g, const PlanOptions& options,
 // these, the generic sketch is a fallback.
 bool ExpectsFastSketch(fusion::GroupKind kind);
 
-// The ONNX model through the frontend and the pass pipeline, as compile and tune read it (inspect runs
-// the same two steps itself, because it reports the graph as imported before the passes).
-Expected<std::unique_ptr<ir::Graph>> LoadModel(const std::string& onnx_path, const frontend::FrontendOptions& frontend);
+// The ONNX model through the frontend, the pass pipeline and the passes of `precision`
+// (passes::RunPrecisionPasses), as compile and tune read it (inspect runs the same steps itself,
+// because it reports the graph as imported before the passes).
+Expected<std::unique_ptr<ir::Graph>> LoadModel(const std::string& onnx_path, const frontend::FrontendOptions& frontend,
+                                               ir::Precision precision);
 
 }  // namespace agt::planner
