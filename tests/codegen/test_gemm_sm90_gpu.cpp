@@ -52,6 +52,37 @@ std::unique_ptr<test::Sm90GemmRunner> LoadedRunner(const std::vector<GemmSm90Con
   return gpu;
 }
 
+// One kernel on fresh inputs: launched twice (C poisoned before each: the same bytes both times) and
+// on 3 CTAs walking many units (the same bytes again), within `tol` of the fp32 reference, the guard
+// around C intact. Prints a table row (`width`: the config column).
+void CheckRunsAndGrids(test::Sm90GemmRunner& gpu, int handle, const GemmSm90Config& c, const test::Sm90Problem& p,
+                       uint64_t seed, double tol, int width) {
+  test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed);
+  std::printf("%-*s %6lld %6lld %6lld ", width, c.Describe().c_str(), static_cast<long long>(p.M),
+              static_cast<long long>(p.N), static_cast<long long>(p.K));
+  std::fflush(stdout);
+  INFO(c.Describe() << " M=" << p.M << " N=" << p.N << " K=" << p.K);
+  test::Sm90GemmRunner::RunOptions twice;
+  twice.launches = 2;
+  auto r = gpu.Run(handle, p, ops, twice);
+  if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
+  REQUIRE(r.ok());
+  test::Sm90GemmRunner::RunOptions few;
+  few.max_ctas = 3;
+  auto r3 = gpu.Run(handle, p, ops, few);
+  if (!r3.ok()) std::printf("FAILED on 3 CTAs: %s\n", r3.status().message().c_str());
+  REQUIRE(r3.ok());
+  const bool same_grids = r->c.size() == r3->c.size() && std::memcmp(r->c.data(), r3->c.data(), r->c.size() * sizeof(float)) == 0;
+  double err = test::RelativeL2(r->c, test::ReferenceSm90(c, p, ops));
+  std::printf("%10.2e %s, %s, %s\n", err, r->guard_intact && r3->guard_intact ? "ok" : "OVERWRITTEN",
+              r->identical ? "identical" : "DIFFER", same_grids ? "identical" : "DIFFER");
+  CHECK(err < tol);
+  CHECK(r->guard_intact);
+  CHECK(r3->guard_intact);
+  CHECK(r->identical);
+  CHECK(same_grids);
+}
+
 struct GpuCase {
   int cfg;
   test::Sm90Problem p;
@@ -210,31 +241,7 @@ TEST_CASE("sm90 gemm: swapped products match the reference at every epilogue, bi
     for (int mi = 0; mi < 7; ++mi) {
       const int64_t n = (c.b_layout == BLayout::kKN ? n_kn : n_nk)[(mi + ci) % 7];
       const test::Sm90Problem p{ms[mi], n, ks[(mi + 3 * ci) % 7]};
-      test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed++);   // fresh inputs per case
-      std::printf("%-56s %6lld %6lld %6lld ", c.Describe().c_str(), static_cast<long long>(p.M),
-                  static_cast<long long>(p.N), static_cast<long long>(p.K));
-      std::fflush(stdout);
-      INFO(c.Describe() << " M=" << p.M << " N=" << p.N << " K=" << p.K);
-      test::Sm90GemmRunner::RunOptions twice;   // C poisoned before each launch; the same bytes both times
-      twice.launches = 2;
-      auto r = gpu->Run(handle[ci], p, ops, twice);
-      if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
-      REQUIRE(r.ok());
-      test::Sm90GemmRunner::RunOptions few;   // 3 CTAs, each walking many units: the same bytes
-      few.max_ctas = 3;
-      auto r3 = gpu->Run(handle[ci], p, ops, few);
-      if (!r3.ok()) std::printf("FAILED on 3 CTAs: %s\n", r3.status().message().c_str());
-      REQUIRE(r3.ok());
-      const bool same_grids = r->c.size() == r3->c.size() &&
-                              std::memcmp(r->c.data(), r3->c.data(), r->c.size() * sizeof(float)) == 0;
-      double err = test::RelativeL2(r->c, test::ReferenceSm90(c, p, ops));
-      std::printf("%10.2e %s, %s, %s\n", err, r->guard_intact && r3->guard_intact ? "ok" : "OVERWRITTEN",
-                  r->identical ? "identical" : "DIFFER", same_grids ? "identical" : "DIFFER");
-      CHECK(err < 2e-2);
-      CHECK(r->guard_intact);
-      CHECK(r3->guard_intact);
-      CHECK(r->identical);
-      CHECK(same_grids);
+      CheckRunsAndGrids(*gpu, handle[ci], c, p, seed++, 2e-2, 56);
     }
   }
 }
@@ -264,31 +271,7 @@ TEST_CASE("sm90 gemm: tf32 products (and f32-output swapped ones) match the refe
     for (int mi = 0; mi < 6; ++mi) {
       const int64_t n = (c.b_layout == BLayout::kKN ? n_kn : n_nk)[(mi + ci) % 6];
       const test::Sm90Problem p{ms[mi], n, (tf32 ? ks : ks16)[(mi + 2 * ci) % 6]};
-      test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed++);   // fresh inputs per case
-      std::printf("%-60s %6lld %6lld %6lld ", c.Describe().c_str(), static_cast<long long>(p.M),
-                  static_cast<long long>(p.N), static_cast<long long>(p.K));
-      std::fflush(stdout);
-      INFO(c.Describe() << " M=" << p.M << " N=" << p.N << " K=" << p.K);
-      test::Sm90GemmRunner::RunOptions twice;   // C poisoned before each launch; the same bytes both times
-      twice.launches = 2;
-      auto r = gpu->Run(handle[ci], p, ops, twice);
-      if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
-      REQUIRE(r.ok());
-      test::Sm90GemmRunner::RunOptions few;   // 3 CTAs, each walking many units: the same bytes
-      few.max_ctas = 3;
-      auto r3 = gpu->Run(handle[ci], p, ops, few);
-      if (!r3.ok()) std::printf("FAILED on 3 CTAs: %s\n", r3.status().message().c_str());
-      REQUIRE(r3.ok());
-      const bool same_grids = r->c.size() == r3->c.size() &&
-                              std::memcmp(r->c.data(), r3->c.data(), r->c.size() * sizeof(float)) == 0;
-      double err = test::RelativeL2(r->c, test::ReferenceSm90(c, p, ops));
-      std::printf("%10.2e %s, %s, %s\n", err, r->guard_intact && r3->guard_intact ? "ok" : "OVERWRITTEN",
-                  r->identical ? "identical" : "DIFFER", same_grids ? "identical" : "DIFFER");
-      CHECK(err < tol);
-      CHECK(r->guard_intact);
-      CHECK(r3->guard_intact);
-      CHECK(r->identical);
-      CHECK(same_grids);
+      CheckRunsAndGrids(*gpu, handle[ci], c, p, seed++, tol, 60);
     }
   }
 }

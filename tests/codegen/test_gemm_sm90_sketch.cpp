@@ -197,14 +197,8 @@ TEST_CASE("gemm_sm90: takes tf32 Linear groups that read the weight K-major, wit
   CHECK(odd.rule == "gemm");
 }
 
-TEST_CASE("gemm_sm90: tf32 default and sampled programs compile through NVRTC for sm_90a", "[codegen][sm90][nvrtc]") {
-  std::vector<std::unique_ptr<ir::Graph>> graphs;
-  graphs.push_back(LinearNkGroup(197, 768, 2304, "gelu"));
-  graphs.push_back(LinearNkGroup(1050, 2048, 256, "residual"));
-  graphs.push_back(LinearNkGroup(257, 1280, 1000, "none"));
-  std::vector<TaskContext> tasks;
-  for (const auto& g : graphs) tasks.push_back(Context(*g, Precision::kTF32));
-  std::mt19937_64 rng(32);
+// Each task (taken by gemm_sm90) compiles through NVRTC at its default annotation and at 3 valid samples.
+void CompileDefaultAndSamples(const std::vector<TaskContext>& tasks, std::mt19937_64& rng) {
   std::vector<test::CompileJob> jobs;
   for (const TaskContext& t : tasks) {
     REQUIRE(t.rule == "gemm_sm90");
@@ -226,6 +220,17 @@ TEST_CASE("gemm_sm90: tf32 default and sampled programs compile through NVRTC fo
   }
 }
 
+TEST_CASE("gemm_sm90: tf32 default and sampled programs compile through NVRTC for sm_90a", "[codegen][sm90][nvrtc]") {
+  std::vector<std::unique_ptr<ir::Graph>> graphs;
+  graphs.push_back(LinearNkGroup(197, 768, 2304, "gelu"));
+  graphs.push_back(LinearNkGroup(1050, 2048, 256, "residual"));
+  graphs.push_back(LinearNkGroup(257, 1280, 1000, "none"));
+  std::vector<TaskContext> tasks;
+  for (const auto& g : graphs) tasks.push_back(Context(*g, Precision::kTF32));
+  std::mt19937_64 rng(32);
+  CompileDefaultAndSamples(tasks, rng);
+}
+
 TEST_CASE("gemm_sm90: default and sampled programs compile through NVRTC for sm_90a", "[codegen][sm90][nvrtc]") {
   std::vector<std::unique_ptr<ir::Graph>> graphs;
   graphs.push_back(test::LinearGroup(197, 768, 2304, "none"));
@@ -234,25 +239,7 @@ TEST_CASE("gemm_sm90: default and sampled programs compile through NVRTC for sm_
   tasks.push_back(Context(*graphs[0], Precision::kFP16));
   tasks.push_back(Context(*graphs[1], Precision::kBF16));
   std::mt19937_64 rng(7);
-  std::vector<test::CompileJob> jobs;
-  for (const TaskContext& t : tasks) {
-    REQUIRE(t.rule == "gemm_sm90");
-    auto ctx = t.Space(t.sketches.front());
-    REQUIRE(ctx.ok());
-    jobs.push_back({&t, Program{t.task, t.sketches.front(), DefaultAnnotation(*ctx)}});
-    for (int i = 0; i < 3; ++i) {
-      Annotation a = SampleAnnotation(*ctx, rng);
-      CHECK(ValidateAnnotation(*ctx, a).ok());
-      jobs.push_back({&t, Program{t.task, t.sketches.front(), a}});
-    }
-  }
-  NvrtcCompiler nvrtc;
-  auto compiled = test::CompileAll(jobs, nvrtc, 2);
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    INFO(jobs[i].program.annotation.ToString());
-    REQUIRE(compiled[i].ok());
-    CHECK(compiled[i]->binary->cubin.size() > 1000);
-  }
+  CompileDefaultAndSamples(tasks, rng);
 }
 
 // Each task's default program and two samples (split-K, one consumer, along N... as drawn) on the GPU
