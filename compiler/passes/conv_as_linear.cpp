@@ -76,14 +76,7 @@ ir::Value* TokensOfImage(const ir::Value* x) {
 }
 
 // W [OC, C, kh, kw] as the linear weight [C*kh*kw, OC] (ONNX MatMul layout).
-ir::Tensor LinearWeight(const ir::Tensor& w) {
-  const int64_t oc = w.shape()[0], k = w.num_elements() / oc;
-  ir::Tensor out(ir::TensorType{w.dtype(), {k, oc}});
-  for (int64_t o = 0; o < oc; ++o) {
-    for (int64_t i = 0; i < k; ++i) out.SetF32(i * oc + o, w.GetF32(o * k + i));
-  }
-  return out;
-}
+ir::Tensor LinearWeight(const ir::Tensor& w) { return TransposedMatrix(w, w.shape()[0]); }
 
 }  // namespace
 

@@ -66,6 +66,17 @@ inline std::optional<double> ScalarFactor(const ir::Node& op, const ir::Value* x
 }
 
 // The users of `v` that are `op` nodes.
+// A constant's data read as a row-major [rows, n / rows] matrix, transposed: [n / rows, rows], same dtype
+// (a conv weight [OC, C, kh, kw] as a linear's [C*kh*kw, OC]; a linear's [K, N] as K-major [N, K]).
+inline ir::Tensor TransposedMatrix(const ir::Tensor& w, int64_t rows) {
+  const int64_t cols = w.num_elements() / rows;
+  ir::Tensor out(ir::TensorType{w.dtype(), {cols, rows}});
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) out.SetF32(c * rows + r, w.GetF32(r * cols + c));
+  }
+  return out;
+}
+
 inline std::vector<ir::Node*> UsersOf(const ir::Value* v, ir::OpKind op) {
   std::vector<ir::Node*> out;
   for (const ir::Use& u : v->uses()) {

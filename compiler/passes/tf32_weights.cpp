@@ -9,20 +9,8 @@
 namespace agt::passes {
 
 namespace {
-
 using ir::AttrKey;
 using ir::OpKind;
-
-// W [K, N] -> W^T [N, K], same dtype.
-ir::Tensor Transposed(const ir::Tensor& w) {
-  const int64_t k = w.shape()[0], n = w.shape()[1];
-  ir::Tensor t(ir::TensorType{w.dtype(), {n, k}});
-  for (int64_t i = 0; i < k; ++i) {
-    for (int64_t j = 0; j < n; ++j) t.SetF32(j * k + i, w.GetF32(i * n + j));
-  }
-  return t;
-}
-
 }  // namespace
 
 Expected<bool> RunTf32KMajorWeights(ir::Graph& g) {
@@ -39,7 +27,7 @@ Expected<bool> RunTf32KMajorWeights(ir::Graph& g) {
   for (ir::Node* lin : linears) {
     const ir::Value* w = lin->input(1);
     const std::string base = lin->name().empty() ? lin->output()->name() : lin->name();
-    ir::Value* wt = g.AddConstant(base + ".weight_nk", Transposed(w->data()));
+    ir::Value* wt = g.AddConstant(base + ".weight_nk", TransposedMatrix(w->data(), w->shape()[0]));
     AGT_ASSIGN_OR_RETURN(ir::Node * view, g.AddNode(OpKind::kTranspose, {wt}, {{AttrKey::kPerm, std::vector<int64_t>{1, 0}}},
                                                     base + ".weight_kn_view", lin));
     std::vector<ir::Value*> ins = {lin->input(0), view->output()};
