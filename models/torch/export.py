@@ -61,7 +61,7 @@ def rel_l2(a, b):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="zoo name; DETR also as NAME-hf (transformers); corpus:NAME (corpus.py)")
+    p.add_argument("--model", required=True, help="zoo name; ViT and DETR also as NAME-hf (transformers); corpus:NAME (corpus.py)")
     p.add_argument("--tiny", action="store_true", help="the 2-layer narrow version")
     p.add_argument("--exporter", choices=["torchscript", "dynamo"], required=True)
     p.add_argument("--impl", choices=["torchvision", "hf"], default="torchvision", help="DETR implementation")

@@ -9,7 +9,8 @@ Names: vit-base-16, vit-large-16, vit-huge-14, setr-naive-base, setr-naive, setr
 detr-resnet50-e3, detr-resnet50-e6, detr-resnet50-e12. DETR comes in two implementations:
 impl="torchvision" (hand-written as in facebookresearch/detr, on torchvision's ResNet-50) and
 impl="hf" (transformers' DetrForObjectDetection with a random config); a name ending in "-hf" picks the
-latter.
+latter. The ViTs likewise: timm's VisionTransformer, or with "-hf" transformers' ViTForImageClassification
+(its own LayerNorm epsilon, 1e-12).
 """
 import math
 import os
@@ -43,8 +44,25 @@ def _vit_config(name, tiny):
     return (small if tiny else full)[name]
 
 
-def build_vit(name, tiny):
+class HfVit(nn.Module):
+    """transformers' ViTForImageClassification at a zoo ViT's configuration (its own defaults otherwise:
+    LayerNorm epsilon 1e-12, where timm's is 1e-6), returning the logits."""
+
+    def __init__(self, image, patch, embed, depth, heads, classes):
+        super().__init__()
+        from transformers import ViTConfig, ViTForImageClassification
+        cfg = ViTConfig(image_size=image, patch_size=patch, hidden_size=embed, num_hidden_layers=depth,
+                        num_attention_heads=heads, intermediate_size=4 * embed, num_labels=classes, qkv_bias=True)
+        self.model = ViTForImageClassification(cfg)
+
+    def forward(self, x):
+        return self.model(pixel_values=x).logits
+
+
+def build_vit(name, tiny, impl="timm"):
     image, patch, embed, depth, heads, classes = _vit_config(name, tiny)
+    if impl == "hf":
+        return HfVit(image, patch, embed, depth, heads, classes), (1, 3, image, image), ["logits"]
     if not tiny:
         import timm
         timm_name = {"vit-base-16": "vit_base_patch16_224", "vit-large-16": "vit_large_patch16_224",
@@ -360,10 +378,10 @@ def build(name, tiny=False, impl="torchvision", seed=0):
     if name.endswith("-hf"):
         name, impl = name[:-3], "hf"
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)} (DETR also as NAME-hf)")
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)} (ViT and DETR also as NAME-hf)")
     torch.manual_seed(seed)
     if name.startswith("vit-"):
-        model, shape, outputs = build_vit(name, tiny)
+        model, shape, outputs = build_vit(name, tiny, impl)
     elif name.startswith("setr-"):
         model, shape, outputs = build_setr(name, tiny)
     else:

@@ -140,14 +140,15 @@ for s in "${steps[@]}"; do
       # zoo_torch.py builds it) exported here with both exporters, each compiled fp16 with the zoo model's
       # committed tuning log (how many of its tasks the log had), run against PyTorch fp32 on the export's
       # input, and timed alternately with the zoo's own artifact from the same log.
-      m=${VSZOO_MODEL:-vit-base-16}
+      # VSZOO_IMPL=hf: the Hugging Face build of the same architecture (zoo_torch.py: NAME-hf; ViT, DETR).
+      m=${VSZOO_MODEL:-vit-base-16}; src=$m; [ "${VSZOO_IMPL:-}" = hf ] && src=$m-hf
       log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
       [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
       autogtco compile "/tmp/$m.onnx" -o "/tmp/vszoo-zoo.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
         | grep -E "^compiled|tasks|programs|error" | sed 's/^/zoo: /' | tee -a "$OUT/vszoo.txt"
       for e in torchscript dynamo; do
         d=/tmp/vszoo-$e; rm -rf "$d"
-        python3 models/torch/export.py --model "$m" --exporter "$e" --out "$d" 2>&1 | tail -n 1 | sed "s/^/$e: /" | tee -a "$OUT/vszoo.txt"
+        python3 models/torch/export.py --model "$src" --exporter "$e" --out "$d" 2>&1 | tail -n 1 | sed "s/^/$e: /" | tee -a "$OUT/vszoo.txt"
         mkdir -p "$d/ref"; for f in "$d"/torch_*.npy; do cp "$f" "$d/ref/$(basename "$f" | sed 's/^torch_//')"; done
         autogtco compile "$d/model.onnx" -o "/tmp/vszoo-$e.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
           | grep -E "^compiled|tasks|programs|error" | sed "s/^/$e: /" | tee -a "$OUT/vszoo.txt"
