@@ -7,20 +7,34 @@
 
 #include "costmodel/model_file.h"
 #include "costmodel/predicted_program.h"
+#include "compiler/tasks/task.h"
 #include "records/best_programs.h"
 
 namespace agt::driver {
 
 namespace {
 
+// A log's best programs by task key; a task the log lacks takes the best program of a logged task that
+// differs from it only in an epsilon (tasks::EpsilonFreeText: a Hugging Face export's LayerNorms beside
+// the zoo's timm ones), compiled with its own epsilon.
 class TuningLogSource final : public ProgramSource {
  public:
-  TuningLogSource(std::string path, records::BestPrograms best) : path_(std::move(path)), best_(std::move(best)) {}
+  TuningLogSource(std::string path, records::BestPrograms best) : path_(std::move(path)), best_(std::move(best)) {
+    for (const auto& [key, b] : best_.all()) {
+      auto [it, fresh] = by_shape_.emplace(tasks::EpsilonFreeText(b.program.task.graph_text), &b);
+      if (!fresh && b.median_us < it->second->median_us) it->second = &b;
+    }
+  }
   std::string Describe() const override { return "tuning log " + path_ + " (" + std::to_string(best_.size()) + " tasks)"; }
   Expected<std::optional<codegen::Program>> Lookup(const std::string& task_key,
                                                    const codegen::TaskContext& task) const override {
     const records::BestProgram* b = best_.Find(task_key);
-    if (b == nullptr) return std::optional<codegen::Program>();
+    if (b == nullptr) {
+      auto it = by_shape_.find(tasks::EpsilonFreeText(task.task.graph_text));
+      if (it == by_shape_.end()) return std::optional<codegen::Program>();
+      b = it->second;
+      spdlog::info("task {}: the program measured for a task that differs from it only in epsilon", task_key);
+    }
     return std::optional<codegen::Program>(records::RebindProgram(b->program, task.task));
   }
   std::map<std::string, double> MeasuredKernelUs() const override { return records::MeasuredKernelUs(best_); }
@@ -29,6 +43,7 @@ class TuningLogSource final : public ProgramSource {
  private:
   std::string path_;
   records::BestPrograms best_;
+  std::map<std::string, const records::BestProgram*> by_shape_;   // EpsilonFreeText -> the fastest such record
 };
 
 class CostModelSource final : public ProgramSource {

@@ -1,6 +1,7 @@
 // Extracting the distinct groups of a plan as tasks, with occurrence counts.
 #include "compiler/tasks/task.h"
 
+#include <regex>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -81,6 +82,12 @@ Expected<std::string> CanonicalTaskText(std::string_view graph_text) {
   for (const auto& n : g->nodes()) nodes.push_back(n.get());
   AGT_ASSIGN_OR_RETURN(ir::Subgraph sub, ir::ExtractSubgraph(*g, nodes));
   return fusion::SignatureOfExtracted(*sub.graph);
+}
+
+std::string EpsilonFreeText(std::string_view task_text) {
+  // The printer writes float attributes as `name = value` inside `{...}` (ir/text.h).
+  static const std::regex kEpsilon(R"(epsilon = [^,}\s]+)");
+  return std::regex_replace(std::string(task_text), kEpsilon, "epsilon = _");
 }
 
 std::string NodeLabel(const ir::Node& n) {

@@ -40,6 +40,12 @@ Expected<std::vector<Task>> ExtractTasks(const ir::Graph& g, const fusion::Fusio
 // of that text (fusion::SignatureId) is the task's id today: what `autogtco tune-rekey` re-keys by.
 Expected<std::string> CanonicalTaskText(std::string_view graph_text);
 
+// A task text with the value of every `epsilon` attribute blanked out: two tasks that differ only in a
+// normalisation's epsilon (timm's LayerNorm 1e-6, Hugging Face's 1e-12) have the same one. A program
+// tuned for one is a valid program of the other (the same ops, shapes and sketch space); each task's
+// kernel is still compiled from its own text, with its own epsilon.
+std::string EpsilonFreeText(std::string_view task_text);
+
 // "layer_norm+linear+add" in the group's node order.
 std::string GroupOpsString(const fusion::FusionGroup& group);
 

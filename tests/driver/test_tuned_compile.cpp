@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <regex>
 
 #include "codegen/compile.h"
 #include "compiler/driver/program_source.h"
@@ -221,4 +222,58 @@ TEST_CASE("driver: compile says for each task whether its program is measured, p
   auto r4 = driver::CompileGraph(*g, o, "vit.onnx");
   REQUIRE_FALSE(r4.ok());
   CHECK_THAT(r4.status().message(), Catch::Contains("--cost-model") && Catch::Contains("bad.json"));
+}
+
+TEST_CASE("driver: a task the log lacks takes the program measured for one that differs only in epsilon", "[driver][tuning]") {
+  // Unit: the epsilon-free text equates epsilons and nothing else.
+  const std::string a = "%t0 = layer_norm(%in0, %in1, %in2) {axis = -1, epsilon = 9.999999974752427e-07} : f32[197,768]";
+  const std::string b = "%t0 = layer_norm(%in0, %in1, %in2) {axis = -1, epsilon = 1e-12} : f32[197,768]";
+  const std::string c = "%t0 = layer_norm(%in0, %in1, %in2) {axis = 0, epsilon = 1e-12} : f32[197,768]";
+  CHECK(tasks::EpsilonFreeText(a) == tasks::EpsilonFreeText(b));
+  CHECK(tasks::EpsilonFreeText(b) != tasks::EpsilonFreeText(c));
+  CHECK(tasks::EpsilonFreeText(a).find("9.99") == std::string::npos);
+
+  // The tiny ViT's LayerNorm task, logged as if it had another epsilon, with a sampled program.
+  auto g = ZooGraph("vit-base-16", /*tiny=*/true);
+  std::vector<tasks::Task> ts = UntunedTasks(*g);
+  const tasks::Task* ln = nullptr;
+  for (const tasks::Task& t : ts) {
+    if (t.ops == "layer_norm") ln = &t;
+  }
+  REQUIRE(ln != nullptr);
+  auto ctx = codegen::MakeTaskContext(*ln->graph, Precision::kFP16, "sm_90");
+  REQUIRE(ctx.ok());
+  std::mt19937_64 rng(5);
+  auto sampled = codegen::SampleProgram(*ctx, 1, rng);
+  REQUIRE(sampled.ok());
+  codegen::Program logged = sampled->front();
+  const std::string text = logged.task.graph_text;
+  logged.task.graph_text = std::regex_replace(text, std::regex(R"(epsilon = [^,}\s]+)"), "epsilon = 1.0000000000000001e-12");
+  REQUIRE(logged.task.graph_text != text);
+  TempDir dir;
+  const std::string log = dir.File("sibling.jsonl");
+  {
+    auto w = records::TuningLogWriter::Open(log);
+    REQUIRE(w.ok());
+    records::TuningRecord r;
+    r.task_key = fusion::SignatureId(logged.task.graph_text, Precision::kFP16);
+    REQUIRE(r.task_key != ln->id);
+    r.task_ops = ln->ops;
+    r.program = logged;
+    r.result.median_us = 1.0;
+    r.env.arch = "sm_90";
+    r.emitter = codegen::SketchEmitterVersion(r.program.sketch.kind);
+    REQUIRE(w->Append(r).ok());
+  }
+  auto src = driver::OpenTuningLogSource(log, "sm_90");
+  REQUIRE(src.ok());
+  auto got = (*src)->Lookup(ln->id, *ctx);
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  CHECK((*got)->annotation == logged.annotation);
+  CHECK((*got)->task.graph_text == text);   // compiled from the task's own text: its own epsilon
+  // A task of another shape finds nothing.
+  auto other = (*src)->Lookup(AttentionTask(ts).id, *codegen::MakeTaskContext(*AttentionTask(ts).graph, Precision::kFP16, "sm_90"));
+  REQUIRE(other.ok());
+  CHECK_FALSE(other->has_value());
 }
