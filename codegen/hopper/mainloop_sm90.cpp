@@ -197,7 +197,7 @@ void EmitConsumerKLoop(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
   }
   w.Line("wgmma_wait_group<0>();");
-    FenceAccumulators(w);
+  FenceAccumulators(w);
   w.Comment("The unit's last stage is read too: release it (the producer may be filling the next unit's).");
   w.Line("if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
 }

@@ -12,9 +12,9 @@
 // activation rows, any multiple of 8: batch-1 token counts such as 197 or 257 fill their tiles).
 // tile_k is one 128-byte swizzle row (64 16-bit values, 32 f32 ones); the epilogue is staged through
 // shared memory whenever the ring leaves room for its buffer. tf32 (f32 storage, tf32 wgmma) needs the
-// weight K-major, an [N, K] view (wgmma transposes only 16-bit types): the artifact keeps linear's
-// weight as [K, N], so at tf32 only groups that read it transposed (strides (1, K)) come here; the
-// others are refused by the core's validator and fall to the GEMM sketch.
+// weight K-major, an [N, K] view (wgmma transposes only 16-bit types): at tf32 the precision pass
+// tf32-k-major-weights stores each linear's weight [N, K] behind a transpose, which the group reads
+// with strides (1, K); a [K, N] weight is refused by the core's validator and falls to the GEMM sketch.
 #include <algorithm>
 
 #include "codegen/affine_view.h"

@@ -19,17 +19,19 @@ namespace {
 // the zoo's timm ones), compiled with its own epsilon.
 class TuningLogSource final : public ProgramSource {
  public:
-  TuningLogSource(std::string path, records::BestPrograms best) : path_(std::move(path)), best_(std::move(best)) {
-    for (const auto& [key, b] : best_.all()) {
-      auto [it, fresh] = by_shape_.emplace(tasks::EpsilonFreeText(b.program.task.graph_text), &b);
-      if (!fresh && b.median_us < it->second->median_us) it->second = &b;
-    }
-  }
+  TuningLogSource(std::string path, records::BestPrograms best) : path_(std::move(path)), best_(std::move(best)) {}
   std::string Describe() const override { return "tuning log " + path_ + " (" + std::to_string(best_.size()) + " tasks)"; }
   Expected<std::optional<codegen::Program>> Lookup(const std::string& task_key,
                                                    const codegen::TaskContext& task) const override {
     const records::BestProgram* b = best_.Find(task_key);
     if (b == nullptr) {
+      // Built at the first task the log lacks (a zoo model compiled from its own log never needs it).
+      std::call_once(by_shape_once_, [this] {
+        for (const auto& [key, r] : best_.all()) {
+          auto [it, fresh] = by_shape_.emplace(tasks::EpsilonFreeText(r.program.task.graph_text), &r);
+          if (!fresh && r.median_us < it->second->median_us) it->second = &r;
+        }
+      });
       auto it = by_shape_.find(tasks::EpsilonFreeText(task.task.graph_text));
       if (it == by_shape_.end()) return std::optional<codegen::Program>();
       b = it->second;
@@ -43,7 +45,8 @@ class TuningLogSource final : public ProgramSource {
  private:
   std::string path_;
   records::BestPrograms best_;
-  std::map<std::string, const records::BestProgram*> by_shape_;   // EpsilonFreeText -> the fastest such record
+  mutable std::once_flag by_shape_once_;
+  mutable std::map<std::string, const records::BestProgram*> by_shape_;   // EpsilonFreeText -> the fastest such record
 };
 
 class CostModelSource final : public ProgramSource {

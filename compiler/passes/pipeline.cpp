@@ -50,7 +50,10 @@ Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const Pipeli
   if (!options.dump_after.empty() && options.dump_after != "all") {
     std::string names;
     bool known = false;
-    for (const PassEntry& p : FrontendPasses()) {
+    // The precision passes run after these (RunPrecisionPasses) and take the same option.
+    std::vector<PassEntry> passes = FrontendPasses();
+    for (const PassEntry& p : PrecisionPasses(ir::Precision::kTF32)) passes.push_back(p);
+    for (const PassEntry& p : passes) {
       known = known || p.name == options.dump_after;
       names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
     }
