@@ -10,6 +10,8 @@ void AddPlanOptions(CLI::App* cmd, PlanArgs& args) {
   cmd->add_option("--arch", args.arch, "Target GPU: sm_90 (default), sm_89, sm_80, or native (this machine's GPU 0)");
   cmd->add_option("--input-shape", args.input_shapes, "Fix an input's shape: NAME=1x3x224x224 (repeatable)");
   cmd->add_option("--max-group-size", args.max_group_size, "Most ops in one fused group (default 24)");
+  cmd->add_flag("--fold-layer-norm", args.fold_layer_norm,
+                "LayerNorms into the GEMMs that read them (gamma and beta folded into the weights; fp16/bf16 on sm_90)");
 }
 
 Expected<planner::PlanOptions> ToPlanOptions(const PlanArgs& a) {
@@ -22,6 +24,7 @@ Expected<planner::PlanOptions> ToPlanOptions(const PlanArgs& a) {
   o.device = *device;
   if (a.max_group_size < 1) return Status::Errorf("--max-group-size must be at least 1, got {}", a.max_group_size);
   o.legality.max_group_size = a.max_group_size;
+  o.fold_layer_norm = a.fold_layer_norm;
   return o;
 }
 

@@ -20,9 +20,10 @@ struct PlanArgs {
   std::string arch = "sm_90";
   std::vector<std::string> input_shapes;
   int max_group_size = 24;
+  bool fold_layer_norm = false;
 };
 
-// Adds --precision, --arch, --input-shape and --max-group-size to `cmd`.
+// Adds --precision, --arch, --input-shape, --max-group-size and --fold-layer-norm to `cmd`.
 void AddPlanOptions(CLI::App* cmd, PlanArgs& args);
 
 // The flags as the planner's options (--arch resolved: canned, or this GPU for `native`).

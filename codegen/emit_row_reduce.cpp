@@ -163,8 +163,9 @@ Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
         k.Linef("const float {} = expf(x{}[it] - mx{}) * inv{};", y, r, r, r);
         bound[out] = BoundValue{y, full, false};
       } else if (n.op() == OpKind::kLayerNorm) {
+        std::string scale = n.num_inputs() > 1 ? e.LoadCall(n.input(1), tidx) : "1.0f";
         std::string bias = n.num_inputs() > 2 ? e.LoadCall(n.input(2), tidx) : "0.0f";
-        k.Linef("const float {} = (x{}[it] - mean{}) * rstd{} * {} + {};", y, r, r, r, e.LoadCall(n.input(1), tidx), bias);
+        k.Linef("const float {} = (x{}[it] - mean{}) * rstd{} * {} + {};", y, r, r, r, scale, bias);
         bound[out] = BoundValue{y, full, false};
       } else {
         std::vector<std::string> idx = ridx;

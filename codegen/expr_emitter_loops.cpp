@@ -125,9 +125,10 @@ Status ExprEmitter::EmitLoopLoaderBody(CudaWriter& w, const Node& n, const Value
       w.Linef("for (long long j = 0; j < {0}LL; ++j) {{ float d = {1} - mean; var += d * d; }}", len, ld);
       w.Linef("var /= {}.0f;", len);
       std::vector<std::string> own(idx.begin() + a, idx.end());
+      std::string scale = n.num_inputs() > 1 ? LoadCall(in(1), own) : "1.0f";
       std::string bias = n.num_inputs() > 2 ? LoadCall(in(2), own) : "0.0f";
       w.Linef("return ({} - mean) / sqrtf(var + {}) * {} + {};", LoadCall(in(0), idx), FloatLit(at.f(ir::AttrKey::kEpsilon)),
-              LoadCall(in(1), own), bias);
+              scale, bias);
       return Status::Ok();
     }
     case OpKind::kCumSum: {

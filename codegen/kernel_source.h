@@ -90,6 +90,7 @@ struct ProblemDims {
   int64_t batch = 1, m = 0, n = 0, k = 0;                 // GEMM (batch: flattened batch dims)
   bool b_k_contiguous = false;                            // GEMM: B is read along K (transposed)
   bool implicit_conv = false;                             // GEMM: A is a convolution's gathered input (Hopper core)
+  bool norm_prologue = false;                             // GEMM: A's rows layer-normalised in the kernel (Hopper core)
   int64_t q_len = 0, kv_len = 0, head_dim = 0, v_dim = 0; // attention (batch: heads x batch)
   int64_t rows = 0, row_len = 0;                          // row reduction
   int num_reductions = 0;

@@ -379,7 +379,7 @@ Expected<TuneSummary> TuneGraph(const ir::Graph& graph, ProgramMeasurer& measure
 }
 
 Expected<TuneSummary> TuneModel(const std::string& model_path, const TuneOptions& options, const MeasurerOptions& measurer_options) {
-  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, planner::LoadModel(model_path, options.frontend, options.plan.precision));
+  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, planner::LoadModel(model_path, options.frontend, options.plan));
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<Measurer> m, Measurer::Create(measurer_options));
   spdlog::info("measuring on {} GPU{} {} ({}, {}, driver {}, {})", m->devices().size(), m->devices().size() == 1 ? "" : "s",
                fmt::join(m->devices(), ","), m->environment().gpu, m->environment().arch, m->environment().driver, m->environment().compiler);

@@ -24,6 +24,7 @@
 #include "codegen/cuda_writer.h"
 #include "codegen/hopper/implicit_gemm_sm90.h"
 #include "codegen/hopper/mainloop_sm90.h"
+#include "codegen/hopper/norm_prologue_sm90.h"
 #include "codegen/hopper/ptx_sm90.h"
 #include "codegen/hopper/tile_scheduler_sm90.h"
 #include "codegen/ptx/grid_dependency.h"
@@ -49,8 +50,11 @@ int64_t StageBytes(const GemmSm90Config& c) {
 // buffered: one barrier per chunk).
 constexpr int64_t kEpilogueChunkBytes = 64 * 128;
 int64_t EpilogueBytes(const GemmSm90Config& c) { return c.staged_epilogue ? c.consumers * 2 * kEpilogueChunkBytes : 0; }
-// Dynamic shared memory: ring, epilogue staging, barriers, 1 KiB for alignment.
-int64_t SmemBytes(const GemmSm90Config& c) { return c.stages * StageBytes(c) + EpilogueBytes(c) + 16 * c.stages + 1024; }
+// Dynamic shared memory: ring, epilogue staging, the LayerNorm prologue's statistics, barriers, 1 KiB
+// for alignment.
+int64_t SmemBytes(const GemmSm90Config& c) {
+  return c.stages * StageBytes(c) + EpilogueBytes(c) + NormPrologueBytes(c) + 16 * c.stages + 1024;
+}
 // Static shared memory beside it: split-K's ticket.
 int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 ? 16 : 0; }
 
@@ -70,6 +74,7 @@ std::string DescribeConv(const ConvGeometry2d& g) {
 
 std::string GemmSm90Config::Describe() const {
   std::string epi;
+  if (norm) epi += fmt::format(" ln{:g}", norm_eps);
   if (conv) epi += " conv " + DescribeConv(geom);
   if (bias) epi += " +bias";
   if (gelu) epi += " gelu";
@@ -91,7 +96,7 @@ std::string GemmSm90Config::KernelName() const {
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
                      split_k > 1 ? fmt::format("_k{}", split_k) : std::string(), raster == Raster::kAlongN ? "_rn" : "",
                      staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "") +
-         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") +
+         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") + (norm ? "_ln" : "") +
          (conv ? fmt::format("_conv{}x{}x{}_{}x{}_s{}x{}_p{}x{}_d{}x{}_o{}x{}", geom.H, geom.W, geom.C, geom.KH, geom.KW, geom.sh, geom.sw,
                              geom.pt, geom.pl, geom.dh, geom.dw, geom.OH, geom.OW)
                : std::string());
@@ -137,6 +142,7 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
   if (c.relu_out && !c.residual) return Status::Error("relu_out follows the residual add (without one, use relu)");
   if (c.conv && (c.swap_ab || c.b_layout != BLayout::kNK)) return Status::Error("a convolution is unswapped with a [N, K] weight");
   if (c.stages < 2 || c.stages > 8) return Status::Errorf("stages must be in [2, 8], not {}", c.stages);
+  AGT_RETURN_IF_ERROR(ValidateNormPrologue(c));
   // The ticket counter keeps arrivals in 16 bits; 16 ranges is already far past what pays.
   if (c.split_k < 1 || c.split_k > 16) return Status::Errorf("split_k must be in [1, 16], not {}", c.split_k);
   // Accumulators per consumer thread: slabs * tile_n / 2 floats; beyond 128 they do not fit beside
@@ -168,7 +174,7 @@ Status ValidateGemmSm90Problem(const GemmSm90Config& c, int64_t M, int64_t N, in
   if (M > (int64_t{1} << 31) - 1 || N > (int64_t{1} << 31) - 1 || K > (int64_t{1} << 31) - 1) {
     return Status::Errorf("product {}x{}x{} exceeds 32-bit coordinates", M, N, K);
   }
-  return Status::Ok();
+  return ValidateNormProblem(c, K);
 }
 
 namespace {
@@ -287,6 +293,7 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Linef("typedef {} OutT;", OutType(c));
   if (c.bias) EmitBiasHelpers(w, c);
   if (c.staged_epilogue) EmitStagingHelpers(w, c);
+  EmitNormHelpers(w, c);
   EmitWorkUnitDecode(w, c);
   w.Line("}  // namespace agt_gemm");
   w.Line("using namespace agt_gemm;");
@@ -353,6 +360,7 @@ void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("const int row = n0 + 8 * j + 2 * (lane % 4) + e;");
   w.Line("if (row >= M) continue;");
   w.Line("float v = acc[t][4 * j + 2 * h + e];");
+  if (c.norm) w.Line(NormApplyLine("8 * j + 2 * (lane % 4) + e"));
   if (c.bias) w.Line("v += bv;");
   if (c.gelu) w.Line("v = agt_gelu(v);");
   if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
@@ -395,6 +403,7 @@ void EmitChunkPosition(CudaWriter& w, const GemmSm90Config& c) {
 // The bias, GELU and ReLU of one accumulator value v in the swapped fragment loops (h its row half).
 void EmitSwappedValue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("float v = acc[t][4 * j + 2 * h + e];");
+  if (c.norm) w.Line(NormApplyLine("8 * j + 2 * (lane % 4) + e"));
   if (c.bias) w.Line("v += h == 0 ? b_lo : b_hi;");
   if (c.gelu) w.Line("v = agt_gelu(v);");
   if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
@@ -556,12 +565,18 @@ void EmitKernelConstants(CudaWriter& w, const GemmSm90Config& c) {
   w.Comment("Swizzle atoms and descriptors need 1024-byte alignment; the launch asks for 1 KiB extra.");
   w.Line("const u32 sA = (smem_u32(smem_raw) + 1023u) & ~1023u;");
   w.Line("const u32 sB = sA + kStages * kStageBytesA;");
+  std::string after = "sB + kStages * kStageBytesB";
   if (c.staged_epilogue) {
     w.Line("const u32 sE = sB + kStages * kStageBytesB;          // epilogue staging: 2 chunks per consumer warpgroup");
-    w.Linef("const u32 bars = sE + {} * kChunkBytes;", 2 * c.consumers);
-  } else {
-    w.Line("const u32 bars = sB + kStages * kStageBytesB;");
+    after = fmt::format("sE + {} * kChunkBytes", 2 * c.consumers);
   }
+  if (c.norm) {
+    w.Linef("constexpr int kNormRows = (kBN + 127) / 128;       // LayerNorm prologue: rows per consumer thread");
+    w.Linef("constexpr u32 kNormBytes = {};                     // its statistics per consumer warpgroup", NormPrologueBytes(c) / c.consumers);
+    w.Linef("const u32 sN = {};", after);
+    after = fmt::format("sN + {} * kNormBytes", c.consumers);
+  }
+  w.Linef("const u32 bars = {};", after);
   w.Line("auto full_bar = [&](int s) { return bars + 8u * s; };");
   w.Line("auto empty_bar = [&](int s) { return bars + 8u * (kStages + s); };");
   w.Blank();
@@ -649,9 +664,11 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Indent();
   EmitConsumerUnitStart(w, c);
   EmitBiasPrefetch(w, c);
+  EmitNormUnitStart(w, c);
   EmitConsumerKLoop(w, c);
   w.Blank();
   EmitSplitKReduce(w, c);
+  EmitNormFinish(w, c);
   EmitEpilogue(w, c);
   w.Close();   // unit loop
   w.Close();   // else

@@ -98,8 +98,12 @@ struct GemmSm90Config {
   // kNK weight). The kernel then takes `const InT* x` where the others take tm_a.
   bool conv = false;
   ConvGeometry2d geom;
+  // A's rows layer-normalised (affine-free, over K, with norm_eps) before the product: the LayerNorm
+  // prologue of codegen/hopper/norm_prologue_sm90.h (swapped, 16-bit, [K, N] weight, split_k 1).
+  bool norm = false;
+  float norm_eps = 1e-5f;
 
-  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias", with " k2" / " rn" / " rs" / " sw" when split / along N / register stores / swapped
+  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias" (" ln" first with norm), with " k2" / " rn" / " rs" / " sw" when split / along N / register stores / swapped
   // Whether C (and the residual) are f32: out_f32, or a tf32 product.
   bool f32_out() const { return out_f32 || input == GemmInput::kTF32; }
   std::string KernelName() const; // a C identifier that encodes the configuration

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "codegen/hopper/implicit_gemm_sm90.h"
+#include "codegen/hopper/norm_prologue_sm90.h"
 #include "codegen/hopper/ptx_sm90.h"
 #include "codegen/ptx/grid_dependency.h"
 
@@ -191,14 +192,17 @@ void EmitConsumerKLoop(CudaWriter& w, const GemmSm90Config& c) {
       w.Linef("{}<{}, {}>(acc[t], da, db, 1);", mma, trans_a, trans_b);
     }
     w.Line("wgmma_commit_group();");
+    EmitNormKBlock(w, c);
     w.Comment("One group stays in flight; the group of the k-block before has finished reading its stage: release it.");
     w.Line("wgmma_wait_group<1>();");
     FenceAccumulators(w);
+    if (c.norm) w.Line("__syncwarp();   // the warp's own reads of that stage (LayerNorm prologue) are done too");
     w.Line("if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
   }
   w.Line("wgmma_wait_group<0>();");
   FenceAccumulators(w);
   w.Comment("The unit's last stage is read too: release it (the producer may be filling the next unit's).");
+  if (c.norm) w.Line("__syncwarp();");
   w.Line("if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
 }
 

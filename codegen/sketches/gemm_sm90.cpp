@@ -50,6 +50,9 @@ struct Sm90Plan {
   // conv2d_nhwc: A is the implicit GEMM of the channels-last input `a` (a dense [batch, H, W, C] view).
   bool conv = false;
   ConvGeometry2d geom;
+  // A = layer_norm(a) (affine-free, over K) inside the group: the core's LayerNorm prologue.
+  bool norm = false;
+  float norm_eps = 1e-5f;
 };
 
 // A view that is a plain row-major [rows, cols] block of its input at `stride` elements per row; the
@@ -101,6 +104,23 @@ Status PlanConv(const ir::Graph& g, const Node& conv, Sm90Plan& p) {
 
 Status PlanEpilogue(const ir::Graph& g, const Node& anchor, Sm90Plan& p);
 
+// A first operand produced in the group by an affine-free last-axis layer_norm (fold-layer-norm-affine's
+// form) read by the product alone: the core's LayerNorm prologue, A then being that norm's input.
+Status PlanNormPrologue(const Node& anchor, Sm90Plan& p, const Value*& a_value) {
+  const Node* ln = a_value->producer();
+  if (ln == nullptr || ln->op() != OpKind::kLayerNorm) return Status::Ok();
+  if (ln->num_inputs() != 1) {
+    return Status::Error("the LayerNorm before the product has gamma/beta (compile --fold-layer-norm folds them into the weight)");
+  }
+  const int64_t rank = static_cast<int64_t>(ln->input(0)->shape().size());
+  if (ir::NormalizeAxis(ln->attrs().i(ir::AttrKey::kAxis), rank) != rank - 1) return Status::Error("the LayerNorm is not over the last axis");
+  if (a_value->uses().size() != 1 || anchor.input(1) == a_value) return Status::Error("the normalised rows have other readers");
+  p.norm = true;
+  p.norm_eps = static_cast<float>(ln->attrs().f(ir::AttrKey::kEpsilon));
+  a_value = ln->input(0);
+  return Status::Ok();
+}
+
 Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
   const Node* anchor = nullptr;
   for (const auto& n : g.nodes()) {
@@ -123,7 +143,9 @@ Expected<Sm90Plan> PlanSm90(const ir::Graph& g) {
   p.M = p.K == 0 ? 0 : ir::NumElements(xs) / p.K;
   if (p.M <= 0 || p.N <= 0 || p.K <= 0) return Status::Error("empty product");
 
-  auto a = AffineOf(g, anchor->input(0));
+  const ir::Value* a_value = anchor->input(0);
+  AGT_RETURN_IF_ERROR(PlanNormPrologue(*anchor, p, a_value));
+  auto a = AffineOf(g, a_value);
   auto a_row = a ? RowMajorStride(*a, xs) : std::nullopt;
   if (!a_row) return Status::Error("A is not a row-major view of a group input (a computed prologue or a transpose)");
   // A broadcast (stride 0) or overlapping row is no tensor TMA can describe.
@@ -189,6 +211,7 @@ ProblemDims DimsOf(const Sm90Plan& p) {
   d.k = p.K;
   d.b_k_contiguous = p.b_layout == BLayout::kNK;
   d.implicit_conv = p.conv;
+  d.norm_prologue = p.norm;
   d.elements = p.M * p.N;
   return d;
 }
@@ -212,6 +235,7 @@ GemmSm90Config ConfigOf(const SpaceContext& ctx, const Annotation& a) {
   c.raster = a.get(Knob::kRaster, 0) == 1 ? hopper::Raster::kAlongN : hopper::Raster::kAlongM;
   c.swap_ab = a.get(Knob::kSwapAB, 0) == 1;
   c.conv = ctx.dims.implicit_conv;
+  c.norm = ctx.dims.norm_prologue;
   // Staged through shared memory unless the ring leaves no room for its buffer.
   c.staged_epilogue = true;
   if (!hopper::ValidateGemmSm90(c).ok()) c.staged_epilogue = false;
@@ -329,6 +353,7 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
   c.residual = p.residual >= 0;
   c.relu_out = p.relu_out;
   c.geom = p.geom;
+  c.norm_eps = p.norm_eps;
   AGT_RETURN_IF_ERROR(hopper::ValidateGemmSm90Problem(c, p.M, p.N, p.K));
   if (c.conv) AGT_RETURN_IF_ERROR(hopper::ValidateConvProblem(c, p.M, p.K));
   // TMA reads from 16-byte aligned bases with 16-byte row strides (runtime/tensor_map.h).

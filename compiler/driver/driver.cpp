@@ -174,7 +174,7 @@ Expected<CompileResult> CompileGraph(const ir::Graph& g, const CompileOptions& o
 
 Expected<CompileResult> CompileOnnxFile(const std::string& onnx_path, const CompileOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
-  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, planner::LoadModel(onnx_path, options.frontend, options.plan.precision));
+  AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, planner::LoadModel(onnx_path, options.frontend, options.plan));
   double frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info("frontend: {} nodes after the passes ({:.0f} ms)", g->num_nodes(), frontend_ms);
   CompileOptions o = options;

@@ -52,5 +52,8 @@ Expected<bool> RunChannelsLast(ir::Graph& g);
 // tf32_weights.cpp (a precision pass, pipeline.h): each linear's constant [K, N] weight stored as
 // [N, K] and read through a transpose, the K-major operand the Hopper core's tf32 wgmma needs.
 Expected<bool> RunTf32KMajorWeights(ir::Graph& g);
+// A LayerNorm read only by a linear layer gives gamma and beta to the layer's weight and bias and stays
+// affine-free in front of it: the norm prologue of the Hopper GEMM core (opt-in, fold_layer_norm_affine.cpp).
+Expected<bool> RunFoldLayerNormAffine(ir::Graph& g);
 
 }  // namespace agt::passes

@@ -52,7 +52,7 @@ Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const Pipeli
     bool known = false;
     // The precision passes run after these (RunPrecisionPasses) and take the same option.
     std::vector<PassEntry> passes = FrontendPasses();
-    for (const PassEntry& p : PrecisionPasses(ir::Precision::kTF32)) passes.push_back(p);
+    for (const PassEntry& p : PrecisionPasses(ir::Precision::kTF32, true)) passes.push_back(p);
     for (const PassEntry& p : passes) {
       known = known || p.name == options.dump_after;
       names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
@@ -62,13 +62,16 @@ Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const Pipeli
   return RunPasses(g, FrontendPasses(), options);
 }
 
-std::vector<PassEntry> PrecisionPasses(ir::Precision precision) {
-  if (precision == ir::Precision::kTF32) return {{"tf32-k-major-weights", RunTf32KMajorWeights}};
-  return {};
+std::vector<PassEntry> PrecisionPasses(ir::Precision precision, bool fold_layer_norm) {
+  std::vector<PassEntry> passes;
+  // Before the tf32 transpose: it folds into the [K, N] weight the linear reads.
+  if (fold_layer_norm) passes.push_back({"fold-layer-norm-affine", RunFoldLayerNormAffine});
+  if (precision == ir::Precision::kTF32) passes.push_back({"tf32-k-major-weights", RunTf32KMajorWeights});
+  return passes;
 }
 
 Expected<std::vector<PassRecord>> RunPrecisionPasses(ir::Graph& g, ir::Precision precision, const PipelineOptions& options) {
-  return RunPasses(g, PrecisionPasses(precision), options);
+  return RunPasses(g, PrecisionPasses(precision, options.fold_layer_norm), options);
 }
 
 namespace {

@@ -23,6 +23,9 @@ struct PipelineOptions {
   std::string dump_after;
   // Where dumps go; by default the IR text is logged to stderr.
   std::function<void(std::string_view pass, const ir::Graph& g)> dump;
+  // Run fold-layer-norm-affine among the precision passes (compile --fold-layer-norm): LayerNorms
+  // become the prologue of the GEMM reading them (RunFoldLayerNormAffine).
+  bool fold_layer_norm = false;
 };
 
 struct PassRecord {
@@ -44,10 +47,10 @@ std::vector<PassEntry> FrontendPasses();
 // Runs FrontendPasses() on `g`; an error names the pass (and, from the verifier, the node).
 Expected<std::vector<PassRecord>> RunFrontendPipeline(ir::Graph& g, const PipelineOptions& options = {});
 
-// The passes that depend on the compile precision, run after the frontend pipeline (its constant
-// folding would undo them) by every command that plans: at tf32, tf32-k-major-weights
-// (RunTf32KMajorWeights); none at the other precisions.
-std::vector<PassEntry> PrecisionPasses(ir::Precision precision);
+// The passes that depend on the compile precision and the plan's options, run after the frontend
+// pipeline (its constant folding would undo them) by every command that plans: with fold_layer_norm,
+// fold-layer-norm-affine (RunFoldLayerNormAffine); at tf32, tf32-k-major-weights (RunTf32KMajorWeights).
+std::vector<PassEntry> PrecisionPasses(ir::Precision precision, bool fold_layer_norm = false);
 Expected<std::vector<PassRecord>> RunPrecisionPasses(ir::Graph& g, ir::Precision precision, const PipelineOptions& options = {});
 
 }  // namespace agt::passes

@@ -24,6 +24,7 @@ Expected<ModelPlan> PlanModel(const ir::Graph& g, const PlanOptions& options,
   fusion::FusionOptions fo;
   fo.precision = options.precision;
   fo.legality = options.legality;
+  fo.legality.allow_norm_prologue = fo.legality.allow_norm_prologue || options.fold_layer_norm;
   fo.explain = options.explain;
 
   const ir::DeviceInfo& device = options.device;
@@ -69,11 +70,17 @@ Expected<ModelPlan> PlanModel(const ir::Graph& g, const PlanOptions& options,
   return out;
 }
 
+passes::PipelineOptions PrecisionPassOptions(const PlanOptions& plan) {
+  passes::PipelineOptions o;
+  o.fold_layer_norm = plan.fold_layer_norm;
+  return o;
+}
+
 Expected<std::unique_ptr<ir::Graph>> LoadModel(const std::string& onnx_path, const frontend::FrontendOptions& frontend,
-                                               ir::Precision precision) {
+                                               const PlanOptions& plan) {
   AGT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, frontend::LoadOnnx(onnx_path, frontend));
   AGT_RETURN_IF_ERROR(passes::RunFrontendPipeline(*g).status());
-  AGT_RETURN_IF_ERROR(passes::RunPrecisionPasses(*g, precision).status());
+  AGT_RETURN_IF_ERROR(passes::RunPrecisionPasses(*g, plan.precision, PrecisionPassOptions(plan)).status());
   return g;
 }
 

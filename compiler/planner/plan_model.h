@@ -47,6 +47,11 @@ struct PlanOptions {
   // log (compile) moves away from measured groups only where the estimates beat them by more than
   // their noise. Both commands plan through here, so the groups compile builds are the ones tuned.
   double unmeasured_margin = 0.25;
+  // LayerNorms into the GEMMs reading them (compile/tune/inspect --fold-layer-norm): LoadModel runs
+  // fold-layer-norm-affine and DPOF may then fuse each affine-free LayerNorm into its linear as a
+  // prologue (LegalityOptions::allow_norm_prologue), which the Hopper GEMM core takes at fp16 and
+  // bf16. Off by default until the committed tuning logs cover the groups it makes.
+  bool fold_layer_norm = false;
 };
 
 struct ModelPlan {
@@ -71,10 +76,12 @@ Expected<ModelPlan> PlanModel(const ir::Graph& g, const PlanOptions& options,
 // these, the generic sketch is a fallback.
 bool ExpectsFastSketch(fusion::GroupKind kind);
 
-// The ONNX model through the frontend, the pass pipeline and the passes of `precision`
-// (passes::RunPrecisionPasses), as compile and tune read it (inspect runs the same steps itself,
-// because it reports the graph as imported before the passes).
+// The ONNX model through the frontend, the pass pipeline and the passes of the plan's precision and
+// options (passes::RunPrecisionPasses), as compile and tune read it (inspect runs the same steps
+// itself, because it reports the graph as imported before the passes).
 Expected<std::unique_ptr<ir::Graph>> LoadModel(const std::string& onnx_path, const frontend::FrontendOptions& frontend,
-                                               ir::Precision precision);
+                                               const PlanOptions& plan);
+// The pipeline options of the plan's precision passes (PlanOptions::fold_layer_norm).
+passes::PipelineOptions PrecisionPassOptions(const PlanOptions& plan);
 
 }  // namespace agt::planner

@@ -88,7 +88,8 @@ Status RefLayerNorm(const Attrs& attrs, std::span<const Tensor* const> in, std::
   int64_t len = 1;
   for (size_t d = static_cast<size_t>(axis); d < x.shape().size(); ++d) len *= x.shape()[d];
   int64_t rows = len == 0 ? 0 : x.num_elements() / len;
-  std::vector<float> xv = x.ToF32(), scale = in[1]->ToF32();
+  std::vector<float> xv = x.ToF32();
+  std::vector<float> scale = in.size() > 1 ? in[1]->ToF32() : std::vector<float>(static_cast<size_t>(len), 1.0f);
   std::vector<float> bias = in.size() > 2 ? in[2]->ToF32() : std::vector<float>(static_cast<size_t>(len), 0.0f);
   std::vector<float> y(xv.size());
   ops::ParallelFor(rows, ctx.num_threads, [&](int64_t b, int64_t e) {
@@ -149,7 +150,7 @@ OpDef DescribeBatchNorm() {
   return OpDef{5, 5, {ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)}, InferBatchNorm, RefBatchNorm};
 }
 OpDef DescribeLayerNorm() {
-  return OpDef{2, 3, {ops::IntAttr(AttrKey::kAxis, -1), ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)},
+  return OpDef{1, 3, {ops::IntAttr(AttrKey::kAxis, -1), ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)},
                InferLayerNorm, RefLayerNorm};
 }
 OpDef DescribeSoftmax() { return OpDef{1, 1, {ops::IntAttr(AttrKey::kAxis, -1)}, InferSoftmax, RefSoftmax}; }

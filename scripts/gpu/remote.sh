@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile pdl gap vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile pdl lnfold gap vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
@@ -117,8 +117,33 @@ for s in "${steps[@]}"; do
           echo "$m no-pdl: $(autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
         done | tee -a "$OUT/pdl.txt"
       done ;;
+    lnfold)
+      # Issue 17's LayerNorm fold: each of $LNFOLD_MODELS (default ViT-B) compiled fp16 with its committed log,
+      # with and without --fold-layer-norm (its LayerNorm+linear groups are untuned: default annotations), both
+      # run on one random input (the folded one compared with the other), then timed alternately, 3 rounds,
+      # with AGT_PDL=1 (and the folded one without it).
+      for m in ${LNFOLD_MODELS:-vit-base-16}; do
+        [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
+        log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+        for v in plain ln; do
+          autogtco compile "/tmp/$m.onnx" -o "/tmp/lnfold-$m-$v.so" --precision fp16 ${log:+--tuning-log "$log"} \
+            $([ $v = ln ] && echo --fold-layer-norm) --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+            | grep -E "^compiled|launches|programs|error" | sed "s/^/$m $v: /" | tee -a "$OUT/lnfold.txt"
+        done
+        in=$(python3 -c "import onnx; print(onnx.load('/tmp/$m.onnx', load_external_data=False).graph.input[0].name)")
+        python3 -c "import numpy as np, onnx; m = onnx.load('/tmp/$m.onnx', load_external_data=False); d = [x.dim_value or 1 for x in m.graph.input[0].type.tensor_type.shape.dim]; np.save('/tmp/lnfold-in.npy', np.random.default_rng(5).standard_normal(d).astype(np.float32))"
+        rm -rf /tmp/lnfold-plain-out && autogtco run "/tmp/lnfold-$m-plain.so" --input "$in=/tmp/lnfold-in.npy" --out-dir /tmp/lnfold-plain-out 2>&1 | tail -n 1
+        autogtco run "/tmp/lnfold-$m-ln.so" --input "$in=/tmp/lnfold-in.npy" --out-dir /tmp/lnfold-ln-out --compare /tmp/lnfold-plain-out --tolerance 2e-2 2>&1 \
+          | tail -n 3 | sed "s/^/$m ln vs plain: /" | tee -a "$OUT/lnfold.txt"
+        for i in 1 2 3; do
+          echo "$m plain pdl: $(AGT_PDL=1 autogtco bench "/tmp/lnfold-$m-plain.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          echo "$m ln pdl:    $(AGT_PDL=1 autogtco bench "/tmp/lnfold-$m-ln.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          echo "$m ln no-pdl: $(autogtco bench "/tmp/lnfold-$m-ln.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+        done | tee -a "$OUT/lnfold.txt"
+      done ;;
     gap)
-      # Issue 17's report: for each of $GAP_MODELS (default ViT-B), compiled fp16 with its committed log, the
+      # Issue 17's report: for each of $GAP_MODELS (default ViT-B), compiled fp16 with its committed log
+      # (GAP_FOLD=1: and --fold-layer-norm), the
       # end-to-end median (autogtco bench, CUDA graph, with AGT_PDL=1) beside the sum of its kernels' durations
       # under Nsight Compute (caches and clocks left alone; kernels serialised, so no overlap counted): the
       # gap is the end-to-end time the kernels do not account for.
@@ -126,8 +151,8 @@ for s in "${steps[@]}"; do
       for m in ${GAP_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
         log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
-        autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
-          | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
+        autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache \
+          $([ "${GAP_FOLD:-0}" = 1 ] && echo --fold-layer-norm) 2>&1 | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
         e2e=$(AGT_PDL=1 autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
         "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
           autogtco bench "/tmp/gap-$m.so" --iters 2 --warmup 1 > "/tmp/gap-$m.csv" 2> "/tmp/gap-$m.err"

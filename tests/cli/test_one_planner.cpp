@@ -118,7 +118,7 @@ TEST_CASE("one planner: with a tuning log, inspect and compile plan with the sam
   Dir dir;
   std::string model = dir.File("vit.onnx");
   Run("zoo vit-base-16 --tiny -o " + model, dir);
-  auto g = planner::LoadModel(model, {}, ir::Precision::kFP16);
+  auto g = planner::LoadModel(model, {}, planner::PlanOptions{});
   REQUIRE(g.ok());
   auto untuned = planner::PlanModel(**g, planner::PlanOptions{});
   REQUIRE(untuned.ok());

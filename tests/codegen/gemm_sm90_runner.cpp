@@ -75,6 +75,18 @@ Sm90Operands RandomSm90Operands(const GemmSm90Config& cfg, const Sm90Problem& p,
   };
   Sm90Operands o;
   o.a = fill(static_cast<size_t>(p.M * p.K), false);
+  if (cfg.norm) {
+    // LayerNorm rows as a residual stream has them: an offset per row (up to 8x the spread), a scale
+    // per row, and a few large features, so that the shift and the mean correction matter.
+    std::uniform_real_distribution<float> off(-8.0f, 8.0f), scale(0.5f, 3.0f);
+    for (int64_t m = 0; m < p.M; ++m) {
+      const float o_m = off(rng), s_m = scale(rng);
+      for (int64_t k = 0; k < p.K; ++k) {
+        float& x = o.a[static_cast<size_t>(m * p.K + k)];
+        x = RoundIn(cfg.input, o_m + s_m * x * (k % 97 == 5 ? 6.0f : 1.0f));
+      }
+    }
+  }
   o.b = fill(static_cast<size_t>(p.K * p.N), false);
   if (cfg.bias) o.bias = fill(static_cast<size_t>(p.N), false);
   if (cfg.residual) o.residual = fill(static_cast<size_t>(p.M * p.N), true);
@@ -93,10 +105,20 @@ std::vector<float> ReferenceSm90(const GemmSm90Config& cfg, const Sm90Problem& p
   }
   const std::vector<float>& bkn = cfg.b_layout == BLayout::kKN ? o.b : bt;
   std::vector<double> row(static_cast<size_t>(p.N));
+  std::vector<double> a_row(static_cast<size_t>(p.K));
   for (int64_t m = 0; m < p.M; ++m) {
     std::fill(row.begin(), row.end(), 0.0);
+    for (int64_t k = 0; k < p.K; ++k) a_row[static_cast<size_t>(k)] = o.a[static_cast<size_t>(m * p.K + k)];
+    if (cfg.norm) {   // affine-free LayerNorm over the row (two passes, double)
+      double mean = 0, var = 0;
+      for (double x : a_row) mean += x;
+      mean /= static_cast<double>(p.K);
+      for (double x : a_row) var += (x - mean) * (x - mean);
+      const double rstd = 1.0 / std::sqrt(var / static_cast<double>(p.K) + cfg.norm_eps);
+      for (double& x : a_row) x = (x - mean) * rstd;
+    }
     for (int64_t k = 0; k < p.K; ++k) {
-      const double a = o.a[static_cast<size_t>(m * p.K + k)];
+      const double a = a_row[static_cast<size_t>(k)];
       const float* b = &bkn[static_cast<size_t>(k * p.N)];
       for (int64_t n = 0; n < p.N; ++n) row[static_cast<size_t>(n)] += a * b[n];
     }

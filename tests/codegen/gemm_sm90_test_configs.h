@@ -117,6 +117,27 @@ inline std::vector<GemmSm90Config> SwappedConfigs() {
   };
 }
 
+inline GemmSm90Config Norm(GemmSm90Config c, float eps = 1e-6f) {
+  c.norm = true;
+  c.norm_eps = eps;
+  return c;
+}
+
+// The LayerNorm-prologue kernels (norm_prologue_sm90.h) the [gpu] test runs: ViT-B's qkv and fc1 tiles
+// (197 rows in one 200-row tile; 257 in two 136-row ones with GELU on two consumers), two slabs per
+// consumer in bf16 with a residual and no bias, the register path, the widest tile (two rows per
+// consumer thread, 128 accumulators) and an 8-row tile.
+inline std::vector<GemmSm90Config> NormConfigs() {
+  return {
+      Norm(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, false, false))),                  // 0: qkv
+      Norm(Swapped(Cfg(kH, kKN, 128, 136, 5, 2, true, true, false)), 1e-5f),          // 1: fc1 + GELU, two consumers
+      Norm(Swapped(Cfg(kB, kKN, 128, 56, 8, 1, false, true, true))),                 // 2: two slabs, bf16, residual
+      Norm(RegisterStores(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, false, true)))),  // 3: register path
+      Norm(Swapped(Cfg(kH, kKN, 128, 256, 3, 2, true, false, false))),                // 4: widest: two rows per thread
+      Norm(Swapped(Cfg(kH, kKN, 64, 8, 8, 1, true, false, false)), 1e-12f),           // 5: n8, HF's epsilon
+  };
+}
+
 inline GemmSm90Config WithRelu(GemmSm90Config c, bool relu_out) {
   c.relu = !c.gelu;
   c.relu_out = relu_out && c.residual;

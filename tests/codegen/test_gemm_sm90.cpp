@@ -49,6 +49,7 @@ TEST_CASE("sm90 gemm: emitted kernels compile through NVRTC for sm_90a", "[codeg
   cfgs.push_back(RegisterStores(Cfg(kH, kKN, 128, 128, 4, 2, true, false, true)));
   cfgs.push_back(RegisterStores(Cfg(kB, kNK, 64, 144, 2, 1, false, true, false, true, 3)));
   for (const auto& c : SwappedConfigs()) cfgs.push_back(c);
+  for (const auto& c : NormConfigs()) cfgs.push_back(c);
   // tf32: the [gpu] test's kernels (swapped ones and 16-bit -> f32 swapped too) and a seeded sample.
   for (const auto& c : Tf32Configs()) cfgs.push_back(c);
   for (const auto& c : SwappedF32Configs()) cfgs.push_back(c);
@@ -131,6 +132,41 @@ TEST_CASE("sm90 gemm: the configuration validator", "[codegen][sm90]") {
   Status staged = bad([](GemmSm90Config& c) { c.tile_n = 192; c.stages = 5; });
   CHECK_THAT(staged.message(), Catch::Contains("staged_epilogue"));
   CHECK(bad([](GemmSm90Config& c) { c.tile_n = 192; c.stages = 5; c.staged_epilogue = false; }).ok());
+}
+
+TEST_CASE("sm90 gemm: the LayerNorm prologue's rules and what it emits", "[codegen][sm90]") {
+  const GemmSm90Config ok = NormConfigs()[0];
+  CHECK(ValidateGemmSm90(ok).ok());
+  auto bad = [&](auto mutate) {
+    GemmSm90Config c = ok;
+    mutate(c);
+    return ValidateGemmSm90(c);
+  };
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.swap_ab = false; c.tile_n = 192; }).message(), Catch::Contains("swapped"));
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.split_k = 2; }).message(), Catch::Contains("split_k 1"));
+  CHECK_THAT(bad([](GemmSm90Config& c) { c.b_layout = BLayout::kNK; }).message(), Catch::Contains("[K, N]"));
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.input = GemmInput::kTF32; c.tile_k = 32; c.b_layout = BLayout::kNK; }).ok());
+  CHECK_FALSE(bad([](GemmSm90Config& c) { c.norm_eps = -1.0f; }).ok());
+  // Whole k-blocks only: a partial block's zero fill would count in the row sums.
+  CHECK(ValidateGemmSm90Problem(ok, 197, 2304, 768).ok());
+  CHECK_THAT(ValidateGemmSm90Problem(ok, 197, 2304, 776).message(), Catch::Contains("k-blocks"));
+  GemmSm90Config plain = ok;
+  plain.norm = false;
+  // The statistics' shared memory: 200 (mean, rstd) pairs and 4 warps x 64 column sums per consumer.
+  CHECK(GemmSm90SmemBytes(ok) - GemmSm90SmemBytes(plain) == 200 * 8 + 4 * 64 * 4);
+  auto k = EmitGemmSm90(ok);
+  REQUIRE(k.ok());
+  auto p = EmitGemmSm90(plain);
+  REQUIRE(p.ok());
+  CHECK(k->kernel_name == p->kernel_name + "_ln");
+  // The epsilon is the configuration's, the correction applied before the bias, the stage released after
+  // the warp's own reads, and nothing of it in the plain kernel.
+  CHECK_THAT(k->source, Catch::Contains("rsqrtf(var + 9.99999997e-07f)"));
+  CHECK_THAT(k->source, Catch::Contains("v = ns.y * (v - ns.x * norm_csum[t][h]); }\n"));
+  CHECK(k->source.find("v = ns.y") < k->source.find("v += h == 0 ? b_lo : b_hi;"));
+  CHECK_THAT(k->source, Catch::Contains("__syncwarp();"));
+  CHECK(p->source.find("norm_") == std::string::npos);
+  CHECK(p->source.find("__syncwarp") == std::string::npos);
 }
 
 TEST_CASE("sm90 gemm: the staged epilogue stages through shared memory and stores 16 bytes", "[codegen][sm90]") {

@@ -246,6 +246,28 @@ TEST_CASE("sm90 gemm: swapped products match the reference at every epilogue, bi
   }
 }
 
+TEST_CASE("sm90 gemm: the LayerNorm prologue matches a normalise-then-multiply reference, bit for bit across runs and grids",
+          "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = NormConfigs();
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the LayerNorm-prologue numerics");
+  if (!gpu) return;
+  // Rows offset by up to 8x their spread with a few 6x features (RandomSm90Operands), at token counts
+  // 1 .. 577 (ragged last tiles, rows past M zero-filled), K whole k-blocks (768: ViT-B; 1024, 1280: L, H).
+  const int64_t ms[] = {1, 7, 100, 197, 257, 577};
+  const int64_t ns[] = {2304, 3072, 152, 520, 768, 200};
+  const int64_t ks[] = {768, 64, 1024, 192, 1280, 320};
+  std::printf("\nsm90 GEMM LayerNorm prologue on %s\n%-60s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(), "config", "M",
+              "N", "K", "rel_l2", "guard, runs, grids");
+  uint64_t seed = 11000;
+  for (size_t ci = 0; ci < cfgs.size(); ++ci) {
+    for (int mi = 0; mi < 6; ++mi) {
+      const test::Sm90Problem p{ms[mi], ns[(mi + ci) % 6], ks[(mi + 2 * ci) % 6]};
+      CheckRunsAndGrids(*gpu, handle[ci], cfgs[ci], p, seed++, 2e-2, 60);
+    }
+  }
+}
+
 TEST_CASE("sm90 gemm: tf32 products (and f32-output swapped ones) match the reference at odd shapes, bit for bit across "
           "runs and grids", "[gpu][codegen][sm90]") {
   std::vector<GemmSm90Config> cfgs = Tf32Configs();
