@@ -48,6 +48,61 @@ std::unique_ptr<ir::Graph> LinearNkGroup(int64_t m, int64_t k, int64_t n, const 
   return std::move(g).value();
 }
 
+// layer_norm (affine-free as fold-layer-norm-affine leaves it, or with gamma) -> linear -> epilogue
+// ("none", "gelu" or "residual").
+std::unique_ptr<ir::Graph> LnLinearGroup(int64_t m, int64_t k, int64_t n, const std::string& epilogue, bool gamma = false) {
+  std::string params = fmt::format("%x: f32[1,{0},{1}], %w: f32[{1},{2}], %b: f32[{2}]", m, k, n);
+  if (gamma) params += fmt::format(", %gm: f32[{}]", k);
+  std::string body = fmt::format("  %h = layer_norm(%x{}) {{axis = -1, epsilon = 1e-06}}\n  %y = linear(%h, %w, %b)\n",
+                                 gamma ? ", %gm" : "");
+  std::string out = "%y";
+  if (epilogue == "gelu") {
+    body += "  %z = gelu(%y)\n";
+    out = "%z";
+  } else if (epilogue == "residual") {
+    params += fmt::format(", %r: f32[1,{},{}]", m, n);
+    body += "  %z = add(%y, %r)\n";
+    out = "%z";
+  }
+  auto g = ir::ParseGraph(fmt::format("graph g({}) {{\n{}  return {}\n}}\n", params, body, out), "<test>");
+  REQUIRE(g.ok());
+  return std::move(g).value();
+}
+
+TEST_CASE("gemm_sm90: takes an affine-free layer_norm+linear group as the core's LayerNorm prologue, swapped and unsplit",
+          "[codegen][sm90]") {
+  for (const char* epi : {"none", "gelu", "residual"}) {
+    auto g = LnLinearGroup(197, 768, 2304, epi);
+    for (Precision p : {Precision::kFP16, Precision::kBF16}) {
+      INFO(epi << " " << PrecisionName(p));
+      TaskContext t = Context(*g, p);
+      REQUIRE(t.rule == "gemm_sm90");
+      auto ctx = t.Space(t.sketches.front());
+      REQUIRE(ctx.ok());
+      CHECK(ctx->dims.norm_prologue);
+      Annotation a = DefaultAnnotation(*ctx);
+      CHECK(a.get(Knob::kSwapAB, 0) == 1);
+      CHECK(a.get(Knob::kSplitK, 1) == 1);
+      Annotation split = a;
+      split.set(Knob::kSplitK, 2);
+      CHECK_FALSE(ProgramFits(t, Program{t.task, t.sketches.front(), split}).ok());
+      auto src = EmitProgram(t, Program{t.task, t.sketches.front(), a});
+      REQUIRE(src.ok());
+      CHECK_THAT(src->source, Catch::Contains("norm_csum"));
+      CHECK(src->launch.kernel_name.find("_ln") != std::string::npos);
+    }
+  }
+  // With gamma still on the norm, the core has no prologue for it (and the mma.sync sketch none either).
+  auto affine = LnLinearGroup(197, 768, 2304, "none", true);
+  TaskContext ta = Context(*affine, Precision::kFP16);
+  CHECK(ta.rule != "gemm_sm90");
+  bool said = false;
+  for (const std::string& s : ta.skipped) said = said || s.find("--fold-layer-norm") != std::string::npos;
+  CHECK(said);
+  // tf32 has no prologue: refused by the core.
+  CHECK(Context(*LnLinearGroup(197, 768, 2304, "none"), Precision::kTF32).rule != "gemm_sm90");
+}
+
 TEST_CASE("gemm_sm90: takes fp16/bf16 Linear groups on sm_90 with bias, GELU and residual epilogues", "[codegen][sm90]") {
   for (const char* epi : {"none", "gelu", "residual"}) {
     auto g = test::LinearGroup(197, 768, 2304, epi);
@@ -235,9 +290,11 @@ TEST_CASE("gemm_sm90: default and sampled programs compile through NVRTC for sm_
   std::vector<std::unique_ptr<ir::Graph>> graphs;
   graphs.push_back(test::LinearGroup(197, 768, 2304, "none"));
   graphs.push_back(test::LinearGroup(1050, 2048, 256, "residual"));
+  graphs.push_back(LnLinearGroup(197, 768, 3072, "gelu"));
   std::vector<TaskContext> tasks;
   tasks.push_back(Context(*graphs[0], Precision::kFP16));
   tasks.push_back(Context(*graphs[1], Precision::kBF16));
+  tasks.push_back(Context(*graphs[2], Precision::kFP16));
   std::mt19937_64 rng(7);
   CompileDefaultAndSamples(tasks, rng);
 }
@@ -327,6 +384,29 @@ TEST_CASE("gemm_sm90: kernels match the reference interpreter at model and odd s
     }
   }
   CHECK(CheckAgainstInterpreter(*gpu, tasks, names, 11) == 0);
+}
+
+TEST_CASE("gemm_sm90: LayerNorm-prologue kernels match the reference interpreter at model and odd shapes",
+          "[gpu][codegen][sm90]") {
+  auto gpu = test::GpuHarnessOrSkip();
+  if (!gpu) return;
+  struct Shape {
+    int64_t m, k, n;
+    const char* epi;
+  };
+  const std::vector<Shape> shapes = {{197, 768, 2304, "none"}, {197, 768, 3072, "gelu"}, {257, 1280, 5120, "gelu"},
+                                     {1, 64, 200, "none"},      {577, 1024, 1024, "residual"}};
+  std::vector<std::unique_ptr<ir::Graph>> graphs;
+  std::vector<TaskContext> tasks;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Shape& s = shapes[i];
+    graphs.push_back(LnLinearGroup(s.m, s.k, s.n, s.epi));
+    const Precision p = i % 2 == 0 ? Precision::kFP16 : Precision::kBF16;
+    tasks.push_back(Context(*graphs.back(), p));
+    names.push_back(fmt::format("ln {}x{}x{} {} {}", s.m, s.k, s.n, s.epi, PrecisionName(p)));
+  }
+  CHECK(CheckAgainstInterpreter(*gpu, tasks, names, 13) == 0);
 }
 
 TEST_CASE("gemm_sm90: tf32 kernels match the reference interpreter at model and odd shapes", "[gpu][codegen][sm90]") {

@@ -7,6 +7,8 @@
 #include <autogtco/runtime.h>
 #include <fmt/format.h>
 
+#include "compiler/passes/pipeline.h"
+#include "compiler/planner/plan_model.h"
 #include "ir/interpreter.h"
 #include "ir/npy.h"
 #include "tests/driver/driver_test_util.h"
@@ -90,6 +92,40 @@ TEST_CASE("driver: tiny zoo models end to end on the GPU against the interpreter
   std::string all;
   for (const std::string& l : table) all += l + "\n";
   WARN("tiny zoo end to end:\n" << all);
+}
+
+TEST_CASE("driver: tiny ViTs with the LayerNorms folded into their GEMMs, against the interpreter of the unfolded graph",
+          "[driver][gpu]") {
+  if (!HasGpuDriver()) {
+    WARN("no GPU driver: skipped");
+    return;
+  }
+  TempDir dir;
+  for (const std::string name : {"vit-base-16", "vit-large-16", "setr-naive-base"}) {
+    auto g = ZooGraph(name, true);
+    std::vector<ir::Tensor> inputs;
+    for (size_t i = 0; i < g->inputs().size(); ++i) inputs.push_back(RandomTensor(g->inputs()[i]->type(), 2000 + i));
+    auto ref = ir::Interpret(*g, inputs);
+    REQUIRE(ref.ok());
+    for (Precision p : {Precision::kFP16, Precision::kBF16}) {
+      INFO(name << " " << ir::PrecisionName(p));
+      driver::CompileOptions o = Options(p, 0);
+      o.plan.fold_layer_norm = true;
+      auto folded = ZooGraph(name, true);
+      REQUIRE(passes::RunPrecisionPasses(*folded, p, planner::PrecisionPassOptions(o.plan)).ok());
+      std::string so = dir.File(name + "-ln.so");
+      driver::CompileResult r = CompileTo(*folded, o, so);
+      int fused = 0;
+      for (const auto& t : r.summary.task_programs) fused += t.ops.find("layer_norm+linear") != std::string::npos && t.sketch == "gemm_sm90" ? 1 : 0;
+      CHECK(fused >= 1);
+      std::vector<ir::Tensor> got = RunArtifact(so, *g, inputs);
+      for (size_t o2 = 0; o2 < got.size(); ++o2) {
+        double err = RelativeL2(got[o2], (*ref)[o2]);
+        WARN(fmt::format("{} {} folded: rel L2 {:.3e} ({} layer_norm+linear tasks)", name, ir::PrecisionName(p), err, fused));
+        CHECK(err < Tolerance(p));
+      }
+    }
+  }
 }
 
 TEST_CASE("driver: PyTorch-exported fixtures end to end on the GPU against onnxruntime", "[driver][gpu]") {

@@ -36,5 +36,41 @@ TEST_CASE("tf32: the precision passes run at tf32 only, and then every linear of
   CHECK(linears >= 5);   // patch embedding, qkv, proj, fc1, fc2, head
 }
 
+TEST_CASE("fold-layer-norm: every LayerNorm before a linear rides in it on the Hopper core: 5 kernels per ViT-B layer",
+          "[passes][layernorm][planner]") {
+  auto plain = test::TinyZoo("vit-base-16");
+  auto g = test::TinyZoo("vit-base-16");
+  planner::PlanOptions o;
+  o.fold_layer_norm = true;
+  auto records = passes::RunPrecisionPasses(*g, o.precision, planner::PrecisionPassOptions(o));
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 1);
+  CHECK((*records)[0].name == "fold-layer-norm-affine");
+  CHECK((*records)[0].changed);
+  auto before = planner::PlanModel(*plain, planner::PlanOptions{});
+  auto plan = planner::PlanModel(*g, o);
+  REQUIRE(before.ok());
+  REQUIRE(plan.ok());
+  int layers = 0, ln_linears = 0, lone_norms = 0;
+  for (const tasks::Task& t : plan->tasks) {
+    const bool norm = t.ops.find("layer_norm") != std::string::npos;
+    if (norm && t.ops.find("linear") != std::string::npos) {
+      ln_linears += t.weight;
+      auto ctx = codegen::MakeTaskContext(*t.graph, o.precision, "sm_90");
+      REQUIRE(ctx.ok());
+      INFO(t.ops << ": " << ctx->rule);
+      CHECK(ctx->sketches.front().kind == codegen::SketchKind::kGemmSm90);
+    } else if (norm) {
+      lone_norms += t.weight;
+    }
+    if (t.kind == fusion::GroupKind::kAttention) layers += t.weight;
+  }
+  REQUIRE(layers >= 1);
+  CHECK(ln_linears == 2 * layers);   // qkv and fc1 of every layer
+  CHECK(lone_norms <= 1);            // the final norm, read by the class-token gather
+  // Two kernels fewer per layer than the plan without the fold.
+  CHECK(before->plan.phases.size() - plan->plan.phases.size() == static_cast<size_t>(2 * layers));
+}
+
 }  // namespace
 }  // namespace agt
