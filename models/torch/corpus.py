@@ -94,7 +94,9 @@ def timm_cait():
 
 
 def timm_levit():
-    return _timm("levit_128s", img_size=64, shape=(1, 3, 64, 64))
+    # LeViT-128S's stages narrowed (its own config is 7.8 M parameters: too large a CI fixture).
+    return _timm("levit_128s", img_size=64, shape=(1, 3, 64, 64), embed_dim=(32, 48, 64), key_dim=16,
+                 num_heads=(2, 3, 4), depth=(1, 1, 1))
 
 
 def timm_convnext():
@@ -163,8 +165,12 @@ def hf_yolos():
 
 
 def hf_conditional_detr():
-    from transformers import ConditionalDetrConfig, ConditionalDetrForObjectDetection
+    # A tiny ResNet backbone (the config's default is ResNet-50: ~90 MB of weights for a CI fixture).
+    from transformers import ConditionalDetrConfig, ConditionalDetrForObjectDetection, ResNetConfig
+    backbone = ResNetConfig(num_channels=3, embedding_size=8, hidden_sizes=[16, 32, 64, 128], depths=[1, 1, 1, 1],
+                            layer_type="bottleneck", out_features=["stage4"])
     cfg = ConditionalDetrConfig(use_timm_backbone=False, use_pretrained_backbone=False, backbone=None,
+                                backbone_config=backbone,
                                 d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
                                 decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, num_queries=10,
                                 num_labels=CLASSES)

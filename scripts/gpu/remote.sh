@@ -211,8 +211,11 @@ for s in "${steps[@]}"; do
       # The corpus (models/torch/corpus.py) with both exporters at three opsets (export_corpus.sh); the
       # folders come back as $OUT/corpus.tgz. Copied to tests/data/corpus/, CI checks each one
       # (tests/python/check_onnxruntime.py: interpreter against onnxruntime, fp16 compile).
-      JOBS=${JOBS:-12} bash models/torch/export_corpus.sh "$OUT/corpus" ${CORPUS_CASES:-} 2>&1 | tail -n 80 | tee "$OUT/corpus.txt"
-      (cd "$OUT" && tar czf corpus.tgz corpus && rm -rf corpus) ;;
+      # One archive per exporter and opset (each file that comes back is at most 16 MiB), and the folders' sizes.
+      JOBS=${JOBS:-12} bash models/torch/export_corpus.sh /tmp/corpus ${CORPUS_CASES:-} 2>&1 | tail -n 90 | tee "$OUT/corpus.txt"
+      du -sk /tmp/corpus/*/ | sort -n | tail -n 90 > "$OUT/corpus-sizes.txt"
+      for v in torchscript17 dynamo18 dynamo20; do (cd /tmp && tar czf "$OUT/corpus-$v.tgz" corpus/*-$v corpus/*-$v.log 2>/dev/null); done
+      ls -la "$OUT" ;;
     e2e|benchmodels)
       OUT="$OUT" bash scripts/gpu/models.sh "$s" ;;
     tune)
