@@ -231,7 +231,9 @@ for s in "${steps[@]}"; do
       log="$OUT/tuning-$TUNE_MODEL.jsonl"
       [ -f "$log" ] || { best=$(longest_log); [ -n "$best" ] && cp "$best" "$log"; }
       tune_model_onnx
-      autogtco -v tune "/tmp/$TUNE_MODEL.onnx" --tuning-log "$log" --precision fp16 --time-budget "${secs}s" \
+      # TUNE_FLAGS: more planning flags, e.g. --fold-layer-norm (compile from the log with the same flags).
+      # shellcheck disable=SC2086
+      autogtco -v tune "/tmp/$TUNE_MODEL.onnx" --tuning-log "$log" --precision fp16 --time-budget "${secs}s" ${TUNE_FLAGS:-} \
         --nvrtc-cache /tmp/agt-nvrtc-cache 2> /tmp/tune-stderr.log | tee "$OUT/tune.txt"
       cp "$log" "/tmp/agt-tune/tuning-$TUNE_MODEL.jsonl"
       echo "== tune stderr (last 40 lines)" >> "$OUT/tune.txt"; tail -n 40 /tmp/tune-stderr.log | tee -a "$OUT/tune.txt" ;;
