@@ -223,7 +223,7 @@ Expected<KernelSource> EmitRowReduce(const ir::Graph& g, const Program& prog) {
         k.Linef("for (int it = 0; it < ITEMS; ++it) if ((long long)it * T + tr < LEN) {{ float d = x{0}[it] - mean{0}; var{0} += d * d; }}", r);
         reduce(fmt::format("var{}", r), false);
         double eps = n.attrs().f(ir::AttrKey::kEpsilon);
-        k.Linef("const float rstd{0} = 1.0f / sqrtf(var{0} / (float)LEN + {1:.9g}f);", r, eps);
+        k.Linef("const float rstd{0} = 1.0f / sqrtf(var{0} / (float)LEN + {1:#.9g}f);", r, eps);
       } else if (n.op() == OpKind::kReduceMean) {
         k.Linef("const float red{0} = sum{0} / (float)LEN;", r);
       } else {

@@ -88,9 +88,9 @@ void EmitNormUnitStart(CudaWriter& w, const GemmSm90Config& c) {
 void EmitNormKBlock(CudaWriter& w, const GemmSm90Config& c) {
   if (!c.norm) return;
   auto scope = w.Block("");
-  w.Comment("LayerNorm prologue, while the wgmmas run: this stage's activation rows (B ring, 128 bytes each: the\n"
-            "swizzle permutes 16-byte chunks within a row, which a sum does not see) and the weight slabs' columns\n"
-            "(A ring: k-row r of a slab holds 64 columns, 16-byte group g at g ^ (r % 8)).");
+  w.Comment("LayerNorm prologue, while the wgmmas run: this stage's activation rows (B ring, 128 bytes each, 16-byte\n"
+            "group g of row r at g ^ (r % 8): read in that order, the 8 rows of a quarter warp touch 8 distinct groups)\n"
+            "and the weight slabs' columns (A ring: k-row r of a slab holds 64 columns, the same swizzle).");
   w.Line("const int nwt = threadIdx.x % 128;");
   w.Line("#pragma unroll");
   {
@@ -102,11 +102,11 @@ void EmitNormKBlock(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("if (kb == u.kb_begin) {   // the shift: the row's mean over the unit's first k-block");
     w.Line("  float sum = 0.0f;");
     w.Line("  #pragma unroll");
-    w.Line("  for (int p = 0; p < 8; ++p) sum += agt_nsum8(ld_shared_v4_b32(row + p * 16));");
+    w.Line("  for (int p = 0; p < 8; ++p) sum += agt_nsum8(ld_shared_v4_b32(row + ((p ^ (r & 7)) << 4)));");
     w.Line("  norm_sh[i] = sum * (1.0f / kBK);");
     w.Line("}");
     w.Line("#pragma unroll");
-    w.Line("for (int p = 0; p < 8; ++p) agt_nacc8(ld_shared_v4_b32(row + p * 16), norm_sh[i], norm_s1[i], norm_s2[i]);");
+    w.Line("for (int p = 0; p < 8; ++p) agt_nacc8(ld_shared_v4_b32(row + ((p ^ (r & 7)) << 4)), norm_sh[i], norm_s1[i], norm_s2[i]);");
     w.Dedent();
     w.Line("}");
   }
@@ -146,7 +146,9 @@ void EmitNormFinish(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("  if (r < kBN) {");
     w.Line("    const float m1 = norm_s1[i] * inv_k;");
     w.Line("    const float var = fmaxf(norm_s2[i] * inv_k - m1 * m1, 0.0f);");
-    w.Linef("    agt_sts_f32x2(norm_rows + r * 8, norm_sh[i] + m1, rsqrtf(var + {:.9g}f));", c.norm_eps);
+    w.Comment("A row of equal values (s2 exactly 0; rows past M are zeros) normalises to zeros: rstd 0 makes its\n"
+              "correction exact instead of eps^-1/2 times the rounding of acc - mean * colsum.");
+    w.Linef("    agt_sts_f32x2(norm_rows + r * 8, norm_sh[i] + m1, norm_s2[i] > 0.0f ? rsqrtf(var + {:#.9g}f) : 0.0f);", c.norm_eps);
     w.Line("  }");
     w.Line("}");
     w.Linef("named_barrier_sync({} + cw, 128);", kNormBarrierBase);

@@ -77,13 +77,14 @@ Sm90Operands RandomSm90Operands(const GemmSm90Config& cfg, const Sm90Problem& p,
   o.a = fill(static_cast<size_t>(p.M * p.K), false);
   if (cfg.norm) {
     // LayerNorm rows as a residual stream has them: an offset per row (up to 8x the spread), a scale
-    // per row, and a few large features, so that the shift and the mean correction matter.
+    // per row, and a few large features, so that the shift and the mean correction matter; one row constant.
     std::uniform_real_distribution<float> off(-8.0f, 8.0f), scale(0.5f, 3.0f);
     for (int64_t m = 0; m < p.M; ++m) {
       const float o_m = off(rng), s_m = scale(rng);
       for (int64_t k = 0; k < p.K; ++k) {
         float& x = o.a[static_cast<size_t>(m * p.K + k)];
-        x = RoundIn(cfg.input, o_m + s_m * x * (k % 97 == 5 ? 6.0f : 1.0f));
+        // Row 3 constant: it normalises to zeros (the kernel's exact path for a zero variance).
+        x = RoundIn(cfg.input, m == 3 ? o_m : o_m + s_m * x * (k % 97 == 5 ? 6.0f : 1.0f));
       }
     }
   }

@@ -161,7 +161,15 @@ TEST_CASE("sm90 gemm: the LayerNorm prologue's rules and what it emits", "[codeg
   CHECK(k->kernel_name == p->kernel_name + "_ln");
   // The epsilon is the configuration's, the correction applied before the bias, the stage released after
   // the warp's own reads, and nothing of it in the plain kernel.
-  CHECK_THAT(k->source, Catch::Contains("rsqrtf(var + 9.99999997e-07f)"));
+  CHECK_THAT(k->source, Catch::Contains("rsqrtf(var + 9.99999997e-07f) : 0.0f"));
+  // Whole-number epsilons print as float literals too.
+  GemmSm90Config zero = ok;
+  zero.norm_eps = 0.0f;
+  auto kz = EmitGemmSm90(zero);
+  REQUIRE(kz.ok());
+  CHECK_THAT(kz->source, Catch::Contains("rsqrtf(var + 0.00000000f)"));
+  // The row reads follow the swizzle, so that a quarter warp's 8 rows touch 8 distinct 16-byte groups.
+  CHECK_THAT(k->source, Catch::Contains("ld_shared_v4_b32(row + ((p ^ (r & 7)) << 4))"));
   CHECK_THAT(k->source, Catch::Contains("v = ns.y * (v - ns.x * norm_csum[t][h]); }\n"));
   CHECK(k->source.find("v = ns.y") < k->source.find("v += h == 0 ? b_lo : b_hi;"));
   CHECK_THAT(k->source, Catch::Contains("__syncwarp();"));
