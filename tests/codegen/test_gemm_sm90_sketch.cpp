@@ -29,11 +29,9 @@ TaskContext Context(const ir::Graph& g, Precision p, const std::string& arch = "
   return std::move(t).value();
 }
 
-// A linear whose weight is a [N, K] group input read through a transpose: B is [K, N] with strides
-// (1, K), the K-major operand tf32 needs. epilogue: "none", "gelu" or "residual".
-std::unique_ptr<ir::Graph> LinearNkGroup(int64_t m, int64_t k, int64_t n, const std::string& epilogue) {
-  std::string body = fmt::format("  %wt = transpose(%w) {{perm = [1, 0]}}\n  %y = linear(%x, %wt, %b)\n");
-  std::string params = fmt::format("%x: f32[1,{0},{1}], %w: f32[{2},{1}], %b: f32[{2}]", m, k, n);
+// A group `params` / `body` whose product is %y [1, m, n], with an epilogue ("none", "gelu" or
+// "residual") after it, parsed.
+std::unique_ptr<ir::Graph> WithEpilogue(std::string params, std::string body, int64_t m, int64_t n, const std::string& epilogue) {
   std::string out = "%y";
   if (epilogue == "gelu") {
     body += "  %z = gelu(%y)\n";
@@ -48,25 +46,21 @@ std::unique_ptr<ir::Graph> LinearNkGroup(int64_t m, int64_t k, int64_t n, const 
   return std::move(g).value();
 }
 
-// layer_norm (affine-free as fold-layer-norm-affine leaves it, or with gamma) -> linear -> epilogue
-// ("none", "gelu" or "residual").
+// A linear whose weight is a [N, K] group input read through a transpose: B is [K, N] with strides
+// (1, K), the K-major operand tf32 needs.
+std::unique_ptr<ir::Graph> LinearNkGroup(int64_t m, int64_t k, int64_t n, const std::string& epilogue) {
+  return WithEpilogue(fmt::format("%x: f32[1,{0},{1}], %w: f32[{2},{1}], %b: f32[{2}]", m, k, n),
+                      "  %wt = transpose(%w) {perm = [1, 0]}\n  %y = linear(%x, %wt, %b)\n", m, n, epilogue);
+}
+
+// layer_norm (affine-free as fold-layer-norm-affine leaves it, or with gamma) -> linear -> epilogue.
 std::unique_ptr<ir::Graph> LnLinearGroup(int64_t m, int64_t k, int64_t n, const std::string& epilogue, bool gamma = false) {
   std::string params = fmt::format("%x: f32[1,{0},{1}], %w: f32[{1},{2}], %b: f32[{2}]", m, k, n);
   if (gamma) params += fmt::format(", %gm: f32[{}]", k);
-  std::string body = fmt::format("  %h = layer_norm(%x{}) {{axis = -1, epsilon = 1e-06}}\n  %y = linear(%h, %w, %b)\n",
-                                 gamma ? ", %gm" : "");
-  std::string out = "%y";
-  if (epilogue == "gelu") {
-    body += "  %z = gelu(%y)\n";
-    out = "%z";
-  } else if (epilogue == "residual") {
-    params += fmt::format(", %r: f32[1,{},{}]", m, n);
-    body += "  %z = add(%y, %r)\n";
-    out = "%z";
-  }
-  auto g = ir::ParseGraph(fmt::format("graph g({}) {{\n{}  return {}\n}}\n", params, body, out), "<test>");
-  REQUIRE(g.ok());
-  return std::move(g).value();
+  return WithEpilogue(params,
+                      fmt::format("  %h = layer_norm(%x{}) {{axis = -1, epsilon = 1e-06}}\n  %y = linear(%h, %w, %b)\n",
+                                  gamma ? ", %gm" : ""),
+                      m, n, epilogue);
 }
 
 TEST_CASE("gemm_sm90: takes an affine-free layer_norm+linear group as the core's LayerNorm prologue, swapped and unsplit",
