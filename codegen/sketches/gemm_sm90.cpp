@@ -15,6 +15,8 @@
 // weight K-major, an [N, K] view (wgmma transposes only 16-bit types): at tf32 the precision pass
 // tf32-k-major-weights stores each linear's weight [N, K] behind a transpose, which the group reads
 // with strides (1, K); a [K, N] weight is refused by the core's validator and falls to the GEMM sketch.
+// An affine-free layer_norm in the group feeding A (fold-layer-norm-affine's form) is the core's
+// LayerNorm prologue (codegen/hopper/norm_prologue_sm90.h): swapped and unsplit programs only.
 #include <algorithm>
 
 #include "codegen/affine_view.h"
@@ -330,6 +332,9 @@ class GemmSm90 final : public SketchDef {
     const double tiles = static_cast<double>(s.tiles_m * s.tiles_n);   // (swapped products: the same count, sides exchanged)
     f.global_load_bytes = tiles * static_cast<double>((c.tile_m + c.tile_n) * d.k) * in.storage_bytes;
     f.smem_read_bytes = f.global_load_bytes;   // wgmma reads each staged byte once per consumer slab
+    // The LayerNorm prologue reads each staged activation row once more per consumer warpgroup, and
+    // each weight slab once more (norm_prologue_sm90.h).
+    if (c.norm) f.smem_read_bytes += tiles * static_cast<double>((c.tile_n * c.consumers + c.tile_m) * d.k) * in.storage_bytes;
     f.padding_efficiency = static_cast<double>(d.m * d.n) / (tiles * c.tile_m * c.tile_n);
     f.k_iterations = static_cast<double>(CeilDiv(s.k_blocks, int64_t{c.split_k}));
     f.vector_bytes = 16;
