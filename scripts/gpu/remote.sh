@@ -122,9 +122,12 @@ for s in "${steps[@]}"; do
       # with and without --fold-layer-norm (its LayerNorm+linear groups are untuned: default annotations), both
       # run on one random input (the folded one compared with the other), then timed alternately, 3 rounds,
       # with AGT_PDL=1 (and the folded one without it).
+      # The log: $OUT/tuning-$m.jsonl when a tune step of this call wrote one (TUNE_FLAGS=--fold-layer-norm
+      # measures the fused groups), else the committed one.
       for m in ${LNFOLD_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
-        log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+        log=$OUT/tuning-$m.jsonl; [ -f "$log" ] || log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+        echo "$m: log $log ($( [ -n "$log" ] && wc -l < "$log") records)" | tee -a "$OUT/lnfold.txt"
         for v in plain ln; do
           autogtco compile "/tmp/$m.onnx" -o "/tmp/lnfold-$m-$v.so" --precision fp16 ${log:+--tuning-log "$log"} \
             $([ $v = ln ] && echo --fold-layer-norm) --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
