@@ -118,30 +118,33 @@ for s in "${steps[@]}"; do
         done | tee -a "$OUT/pdl.txt"
       done ;;
     lnfold)
-      # Issue 17's LayerNorm fold: each of $LNFOLD_MODELS (default ViT-B) compiled fp16 with its committed log,
-      # with and without --fold-layer-norm (its LayerNorm+linear groups are untuned: default annotations), both
-      # run on one random input (the folded one compared with the other), then timed alternately, 3 rounds,
-      # with AGT_PDL=1 (and the folded one without it).
-      # The log: $OUT/tuning-$m.jsonl when a tune step of this call wrote one (TUNE_FLAGS=--fold-layer-norm
-      # measures the fused groups), else the committed one.
+      # Issue 17's LayerNorm fold: each of $LNFOLD_MODELS (default ViT-B) compiled fp16 four ways: with its
+      # log and with none (default annotations), each with and without --fold-layer-norm (with a log that
+      # lacks the fused groups the planner may keep some LayerNorms apart). The log: $OUT/tuning-$m.jsonl
+      # when a tune step of this call wrote one (TUNE_FLAGS=--fold-layer-norm measures fused groups), else
+      # the committed one. Each folded artifact's output is compared with its unfolded twin's on one random
+      # input; then all four are timed alternately, 3 rounds, with AGT_PDL=1, and the folded+log one without.
       for m in ${LNFOLD_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
         log=$OUT/tuning-$m.jsonl; [ -f "$log" ] || log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
         echo "$m: log $log ($( [ -n "$log" ] && wc -l < "$log") records)" | tee -a "$OUT/lnfold.txt"
-        for v in plain ln; do
-          autogtco compile "/tmp/$m.onnx" -o "/tmp/lnfold-$m-$v.so" --precision fp16 ${log:+--tuning-log "$log"} \
-            $([ $v = ln ] && echo --fold-layer-norm) --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
-            | grep -E "^compiled|launches|programs|error" | sed "s/^/$m $v: /" | tee -a "$OUT/lnfold.txt"
-        done
         in=$(python3 -c "import onnx; print(onnx.load('/tmp/$m.onnx', load_external_data=False).graph.input[0].name)")
         python3 -c "import numpy as np, onnx; m = onnx.load('/tmp/$m.onnx', load_external_data=False); d = [x.dim_value or 1 for x in m.graph.input[0].type.tensor_type.shape.dim]; np.save('/tmp/lnfold-in.npy', np.random.default_rng(5).standard_normal(d).astype(np.float32))"
-        rm -rf /tmp/lnfold-plain-out && autogtco run "/tmp/lnfold-$m-plain.so" --input "$in=/tmp/lnfold-in.npy" --out-dir /tmp/lnfold-plain-out 2>&1 | tail -n 1
-        autogtco run "/tmp/lnfold-$m-ln.so" --input "$in=/tmp/lnfold-in.npy" --out-dir /tmp/lnfold-ln-out --compare /tmp/lnfold-plain-out --tolerance 2e-2 2>&1 \
-          | tail -n 3 | sed "s/^/$m ln vs plain: /" | tee -a "$OUT/lnfold.txt"
+        for t in log none; do
+          for v in plain ln; do
+            autogtco compile "/tmp/$m.onnx" -o "/tmp/lnfold-$m-$v-$t.so" --precision fp16 $([ $t = log ] && [ -n "$log" ] && echo --tuning-log "$log") \
+              $([ $v = ln ] && echo --fold-layer-norm) --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
+              | grep -E "launches|programs|error" | sed "s/^/$m $v $t: /" | tee -a "$OUT/lnfold.txt"
+          done
+          rm -rf "/tmp/lnfold-out-$t" && autogtco run "/tmp/lnfold-$m-plain-$t.so" --input "$in=/tmp/lnfold-in.npy" --out-dir "/tmp/lnfold-out-$t" 2>&1 | tail -n 1
+          autogtco run "/tmp/lnfold-$m-ln-$t.so" --input "$in=/tmp/lnfold-in.npy" --out-dir "/tmp/lnfold-lnout-$t" --compare "/tmp/lnfold-out-$t" --tolerance 2e-2 2>&1 \
+            | tail -n 2 | sed "s/^/$m ln vs plain ($t): /" | tee -a "$OUT/lnfold.txt"
+        done
         for i in 1 2 3; do
-          echo "$m plain pdl: $(AGT_PDL=1 autogtco bench "/tmp/lnfold-$m-plain.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
-          echo "$m ln pdl:    $(AGT_PDL=1 autogtco bench "/tmp/lnfold-$m-ln.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
-          echo "$m ln no-pdl: $(autogtco bench "/tmp/lnfold-$m-ln.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          for a in plain-log ln-log plain-none ln-none; do
+            echo "$m $a pdl: $(AGT_PDL=1 autogtco bench "/tmp/lnfold-$m-$a.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          done
+          echo "$m ln-log no-pdl: $(autogtco bench "/tmp/lnfold-$m-ln-log.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
         done | tee -a "$OUT/lnfold.txt"
       done ;;
     gap)
