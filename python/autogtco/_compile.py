@@ -53,7 +53,7 @@ def cli_args(onnx: PathLike, output: PathLike, *, precision: str = "fp16", tunin
              tune: Tune = None, arch: Optional[str] = None, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
              weights: Optional[str] = None, cost_model: Optional[str] = None, jobs: Optional[int] = None,
              nvrtc_cache: Optional[PathLike] = None, dump_kernels: Optional[PathLike] = None,
-             max_group_size: Optional[int] = None, verbose: bool = False,
+             max_group_size: Optional[int] = None, fold_layer_norm: bool = False, verbose: bool = False,
              extra_args: Sequence[str] = ()) -> List[str]:
     """The arguments of `autogtco compile` for these options (checked here, before anything runs)."""
     if precision not in PRECISIONS:
@@ -70,6 +70,8 @@ def cli_args(onnx: PathLike, output: PathLike, *, precision: str = "fp16", tunin
         args += ["--input-shape", f"{name}={'x'.join(str(int(d)) for d in shape)}"]
     if max_group_size is not None:
         args += ["--max-group-size", str(int(max_group_size))]
+    if fold_layer_norm:
+        args += ["--fold-layer-norm"]
     if tuning_log is not None:
         args += ["--tuning-log", os.fspath(tuning_log)]
     if cost_model is not None:
@@ -150,7 +152,7 @@ def compile(model: Any, example_inputs: Any = None, *, precision: str = "fp16",
             input_shapes: Optional[Mapping[str, Sequence[int]]] = None, weights: Optional[str] = None,
             cost_model: Optional[str] = None, jobs: Optional[int] = None, nvrtc_cache: Optional[PathLike] = None,
             dump_kernels: Optional[PathLike] = None, max_group_size: Optional[int] = None,
-            opset: Optional[int] = None, onnx_path: Optional[PathLike] = None, extra_args: Sequence[str] = (),
+            fold_layer_norm: bool = False, opset: Optional[int] = None, onnx_path: Optional[PathLike] = None, extra_args: Sequence[str] = (),
             progress: bool = True, device: int = 0) -> Model:
     """Compiles `model` (a torch.nn.Module, or the path of an .onnx file) into an artifact and loads it.
 
@@ -160,7 +162,7 @@ def compile(model: Any, example_inputs: Any = None, *, precision: str = "fp16",
     The other keywords are `autogtco compile`'s flags: precision, tuning_log, tune (True, trials as an
     int, a time budget as "20m", or a mapping of TUNE_OPTIONS; tunes on this machine's GPU first),
     arch, input_shapes ({name: shape}), weights, cost_model, jobs, nvrtc_cache, dump_kernels,
-    max_group_size; extra_args are appended as they are. The compiler's progress is shown on stderr
+    max_group_size, fold_layer_norm; extra_args are appended as they are. The compiler's progress is shown on stderr
     (progress=False: only on failure, in the CompileError). Returns autogtco.load(output, device).
     """
     if isinstance(model, (str, os.PathLike)):
@@ -171,7 +173,7 @@ def compile(model: Any, example_inputs: Any = None, *, precision: str = "fp16",
         args = cli_args(onnx, out, precision=precision, tuning_log=tuning_log, tune=tune, arch=arch,
                         input_shapes=input_shapes, weights=weights, cost_model=cost_model, jobs=jobs,
                         nvrtc_cache=nvrtc_cache, dump_kernels=dump_kernels, max_group_size=max_group_size,
-                        verbose=progress, extra_args=extra_args)
+                        fold_layer_norm=fold_layer_norm, verbose=progress, extra_args=extra_args)
         text = run_cli(args, progress)
     else:
         name = type(model).__name__.lower() or "model"
@@ -182,7 +184,7 @@ def compile(model: Any, example_inputs: Any = None, *, precision: str = "fp16",
             args = cli_args(onnx, out, precision=precision, tuning_log=tuning_log, tune=tune, arch=arch,
                             input_shapes=input_shapes, weights=weights, cost_model=cost_model, jobs=jobs,
                             nvrtc_cache=nvrtc_cache, dump_kernels=dump_kernels, max_group_size=max_group_size,
-                            verbose=progress, extra_args=extra_args)
+                            fold_layer_norm=fold_layer_norm, verbose=progress, extra_args=extra_args)
             export_onnx(model, example_inputs, onnx, exporter, opset)
             text = run_cli(args, progress)
     m = Model(out, device)

@@ -368,9 +368,9 @@ class PackageTest(unittest.TestCase):
         args = _compile.cli_args("m.onnx", "m.so", precision="bf16", tuning_log="m.jsonl", tune={"time_budget": "90s", "seed": 3},
                                  arch="sm_80", input_shapes={"pixel_values": (1, 3, 224, 224)}, weights="external",
                                  cost_model="shipped", jobs=2, nvrtc_cache="cache", dump_kernels="k",
-                                 max_group_size=8, verbose=True, extra_args=["--no-such-flag"])
+                                 max_group_size=8, fold_layer_norm=True, verbose=True, extra_args=["--no-such-flag"])
         self.assertEqual(args, ["-v", "compile", "m.onnx", "-o", "m.so", "--precision", "bf16", "--arch", "sm_80",
-                                "--input-shape", "pixel_values=1x3x224x224", "--max-group-size", "8",
+                                "--input-shape", "pixel_values=1x3x224x224", "--max-group-size", "8", "--fold-layer-norm",
                                 "--tuning-log", "m.jsonl", "--cost-model", "shipped", "--weights", "external",
                                 "-j", "2", "--nvrtc-cache", "cache", "--dump-kernels", "k",
                                 "--tune", "--time-budget", "90s", "--seed", "3", "--no-such-flag"])
