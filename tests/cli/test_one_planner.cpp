@@ -74,11 +74,13 @@ driver::CompileOptions Options() {
   return o;
 }
 
-void CheckSamePlan(const std::string& model, const Dir& dir) {
-  INFO(model);
-  driver::CompileResult r = Compile(model, Options());
+// `flags` are inspect's spelling of `o`'s planning options.
+driver::CompileResult CheckSamePlan(const std::string& model, const Dir& dir, const driver::CompileOptions& o = Options(),
+                                    const std::string& flags = "") {
+  INFO(model << " " << flags);
+  driver::CompileResult r = Compile(model, o);
   nlohmann::json compiled = PlanPart(nlohmann::json::parse(r.plan_json));
-  nlohmann::json inspected = InspectPlan(model, "", dir);
+  nlohmann::json inspected = InspectPlan(model, flags, dir);
   REQUIRE(compiled.at("phases").size() == inspected.at("phases").size());
   for (size_t p = 0; p < compiled.at("phases").size(); ++p) {
     INFO("phase " << p);
@@ -88,6 +90,7 @@ void CheckSamePlan(const std::string& model, const Dir& dir) {
   std::vector<std::string> task_ids;
   for (const auto& t : compiled["tasks"]) task_ids.push_back(t["id"]);
   CHECK(task_ids == r.task_ids);
+  return r;
 }
 
 }  // namespace
@@ -112,6 +115,22 @@ TEST_CASE("one planner: inspect --fusion shows the plan compile builds, for the 
     ++models;
   }
   CHECK(models >= 8);
+}
+
+TEST_CASE("one planner: with --fold-layer-norm, inspect and compile plan the same groups, the LayerNorms in the GEMMs",
+          "[cli][planner]") {
+  Dir dir;
+  std::string model = dir.File("vit.onnx");
+  Run("zoo vit-base-16 --tiny -o " + model, dir);
+  driver::CompileOptions o = Options();
+  o.plan.fold_layer_norm = true;
+  driver::CompileResult r = CheckSamePlan(model, dir, o, "--fold-layer-norm");
+  int fused = 0;
+  for (const auto& t : r.summary.task_programs) fused += t.ops.find("layer_norm+linear") != std::string::npos ? 1 : 0;
+  CHECK(fused == 2);   // qkv, and fc1 with its GELU
+  driver::CompileResult plain = Compile(model, Options());
+  CHECK(plain.summary.tasks > 0);
+  CHECK(nlohmann::json::parse(r.plan_json).at("phases").size() < nlohmann::json::parse(plain.plan_json).at("phases").size());
 }
 
 TEST_CASE("one planner: with a tuning log, inspect and compile plan with the same measured times", "[cli][planner]") {
