@@ -43,12 +43,15 @@ int GiveZeroVectorsValues(ir::Graph& g) {
   return replaced;
 }
 
-// Task id -> "ops x weight" of a planned graph.
-std::map<std::string, std::string> TaskSignatures(ir::Graph& g) {
+// Task id -> signature of a planned graph (with fold: --fold-layer-norm's pass and plan).
+std::map<std::string, std::string> TaskSignatures(ir::Graph& g, bool fold) {
   auto passes = passes::RunFrontendPipeline(g);
   INFO(passes.status().message());
   REQUIRE(passes.ok());
-  auto plan = planner::PlanModel(g, planner::PlanOptions{});
+  planner::PlanOptions o;
+  o.fold_layer_norm = fold;
+  REQUIRE(passes::RunPrecisionPasses(g, o.precision, planner::PrecisionPassOptions(o)).ok());
+  auto plan = planner::PlanModel(g, o);
   INFO(plan.status().message());
   REQUIRE(plan.ok());
   std::map<std::string, std::string> out;
@@ -59,20 +62,27 @@ std::map<std::string, std::string> TaskSignatures(ir::Graph& g) {
 }  // namespace
 
 TEST_CASE("the timm ViT-B exports (TorchScript and dynamo) plan the zoo's tiny ViT-B tasks", "[planner][exports]") {
+  // Also with the LayerNorms folded into their GEMMs (--fold-layer-norm): the same fused tasks.
+  const bool fold = GENERATE(false, true);
   auto zoo = models::BuildZooModel("vit-base-16", models::ZooOptions{.tiny = true});
   REQUIRE(zoo.ok());
   auto zg = frontend::ImportModel(zoo->proto, "", "vit-base-16");
   REQUIRE(zg.ok());
-  const auto want = TaskSignatures(**zg);
+  const auto want = TaskSignatures(**zg, fold);
+  if (fold) {
+    int fused = 0;
+    for (const auto& [id, text] : want) fused += text.find("layer_norm(") != std::string::npos && text.find("linear(") != std::string::npos ? 1 : 0;
+    CHECK(fused == 2);
+  }
 
   const std::string fixture = GENERATE(as<std::string>{}, "vit-base-16-torchscript", "vit-base-16-dynamo");
-  INFO(fixture);
+  INFO(fixture << (fold ? " folded" : ""));
   const fs::path onnx = fs::path(AGT_TEST_DATA_DIR) / "torch" / fixture / "model.onnx";
   auto eg = frontend::LoadOnnx(onnx.string());
   INFO(eg.status().message());
   REQUIRE(eg.ok());
   CHECK(GiveZeroVectorsValues(**eg) > 0);   // the export's Linear biases (and LayerNorm shifts) are zeros
-  const auto got = TaskSignatures(**eg);
+  const auto got = TaskSignatures(**eg, fold);
 
   CHECK(want.size() >= 10);   // patch embedding, attention, the four GEMMs, norms, head
   // The one known exception: the dynamo exporter itself dropped the head's all-zero bias (its Gemm
