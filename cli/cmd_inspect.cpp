@@ -57,7 +57,7 @@ Status InspectModel(const InspectArgs& a) {
   AGT_ASSIGN_OR_RETURN(planner::PlanOptions plan_options, ToPlanOptions(a.plan));   // --precision picks the precision passes
   std::map<std::string, double> measured;
   if (a.fusion) {
-    plan_options.legality.allow_norm_prologue = a.norm_prologue || plan_options.fold_layer_norm;
+    plan_options.legality.allow_norm_prologue = a.norm_prologue;   // (--fold-layer-norm turns it on in PlanModel)
     plan_options.sketch_aware = !a.norm_prologue;   // the study's groups have no sketch: plain prices
     plan_options.explain = true;
     if (!a.tuning_log.empty()) {

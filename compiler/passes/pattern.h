@@ -65,7 +65,6 @@ inline std::optional<double> ScalarFactor(const ir::Node& op, const ir::Value* x
   return s;
 }
 
-// The users of `v` that are `op` nodes.
 // A constant's data read as a row-major [rows, n / rows] matrix, transposed: [n / rows, rows], same dtype
 // (a conv weight [OC, C, kh, kw] as a linear's [C*kh*kw, OC]; a linear's [K, N] as K-major [N, K]).
 inline ir::Tensor TransposedMatrix(const ir::Tensor& w, int64_t rows) {
@@ -77,6 +76,7 @@ inline ir::Tensor TransposedMatrix(const ir::Tensor& w, int64_t rows) {
   return out;
 }
 
+// The users of `v` that are `op` nodes.
 inline std::vector<ir::Node*> UsersOf(const ir::Value* v, ir::OpKind op) {
   std::vector<ir::Node*> out;
   for (const ir::Use& u : v->uses()) {
