@@ -139,6 +139,11 @@ bool EnvironmentFlag(const char* name) {
   return value != nullptr && std::strcmp(value, "1") == 0;
 }
 
+bool PdlEnabledByEnvironment() {
+  const char* value = std::getenv("AGT_PDL");
+  return value == nullptr || std::strcmp(value, "0") != 0;
+}
+
 Result<const CudaDriver*> GetCudaDriver() {
   static std::mutex mu;
   static std::unique_ptr<CudaDriver> driver;

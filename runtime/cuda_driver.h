@@ -148,14 +148,14 @@ struct KernelLaunch {
 // which is correct, only slower).
 CUresult LaunchKernel(const CudaDriver& d, const KernelLaunch& l);
 
-// Whether environment variable `name` is set to exactly "1" (AGT_NO_GRAPH, AGT_PDL).
+// Whether environment variable `name` is set to exactly "1" (AGT_NO_GRAPH).
 bool EnvironmentFlag(const char* name);
-// AGT_PDL=1: launches the compiler marked programmatic are launched so. Off by default until the
-// [gpu] ordering tests (tests/codegen/test_grid_dependency_gpu.cpp, tests/runtime/test_executor_gpu.cpp)
-// have passed on a GPU (docs/perf-notes.md); the kernels wait on their grid dependency either way, which
-// is a no-op without the attribute. Read once where launches are set up (the executor's creation, the
-// tuner worker's start).
-inline bool PdlEnabledByEnvironment() { return EnvironmentFlag("AGT_PDL"); }
+// Launches the compiler marked programmatic are launched so unless AGT_PDL=0 (on by default since the
+// [gpu] ordering tests, tests/codegen/test_grid_dependency_gpu.cpp and tests/runtime/test_executor_gpu.cpp,
+// passed on an H100, 2026-12-07; docs/perf-notes.md); the kernels wait on their grid dependency either
+// way, which is a no-op without the attribute. Read once where launches are set up (the executor's
+// creation, the tuner worker's start).
+bool PdlEnabledByEnvironment();
 
 // The process-wide driver, loaded and initialised on first use. Thread-safe.
 // The library is libcuda.so.1 (never the toolkit's link-time stub libcuda.so), or $AGT_CUDA_DRIVER if set.

@@ -197,7 +197,7 @@ Status Executor::EnqueueLaunches(CUstream stream) {
     if (r != kCudaSuccess) {
       std::string what = "launch #" + std::to_string(i);
       if (l.kind == LaunchKind::kKernel) what += " (" + artifact_.contents.kernels[l.kernel].entry + ")";
-      if (p.programmatic) what += ", programmatic: unset AGT_PDL to serialize the launches";
+      if (p.programmatic) what += ", programmatic: AGT_PDL=0 serializes the launches";
       return drv_->Check(r, p.programmatic ? "cuLaunchKernelEx" : "cuLaunchKernel").WithContext(what);
     }
   }

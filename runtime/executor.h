@@ -10,8 +10,8 @@
 // A kernel launch the compiler marked programmatic (Launch::programmatic) that follows another kernel
 // launch is launched with programmatic stream serialization (Hopper's programmatic dependent launch,
 // through LaunchKernel): it starts while its predecessor finishes and waits for it in the kernel. After
-// a memset or a copy, or without AGT_PDL=1 in the environment when the executor is created (PDL is
-// opt-in until its GPU tests have run), every launch is fully serialized.
+// a memset or a copy, or with AGT_PDL=0 in the environment when the executor is created, every launch
+// is fully serialized.
 //
 // The artifact's TMA tensor maps are encoded once, after the arena and weights are allocated, into
 // storage that never moves: a kTensorMap argument's parameter pointer points at its map, and
@@ -68,7 +68,7 @@ class Executor {
   Status LoadModules();
   Status UploadWeights();
   Status EncodeTensorMaps();
-  void PrepareLaunches(bool pdl);   // pdl: AGT_PDL=1
+  void PrepareLaunches(bool pdl);   // pdl: unless AGT_PDL=0
   Status EnqueueLaunches(CUstream stream);
   Status EnqueueModel(CUstream stream);   // graph replay or direct launches
   CUdeviceptr InputPtr(size_t i) const { return arena_ + artifact_.contents.inputs[i].arena_offset; }

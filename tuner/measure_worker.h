@@ -6,7 +6,7 @@
 // then `repeats` timed launches, each after a memset of a buffer twice the L2 size so that every
 // repeat starts from a cold L2, timed with CUDA events; the median is the program's time. Where the
 // launch spec is programmatic, the warm-up and timed launches are programmatic dependent launches (as
-// in the artifact, under AGT_PDL=1), the checked first launch never. The CUDA
+// in the artifact, unless AGT_PDL=0), the checked first launch never. The CUDA
 // driver is dlopen'ed (runtime/cuda_driver.h). After an error that leaves the context unusable (an
 // illegal address, say) it answers with `fatal` and exits; the measurer starts a fresh worker.
 #pragma once

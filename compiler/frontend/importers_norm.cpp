@@ -1,7 +1,8 @@
 // Importers of ONNX's normalisations and reductions: LayerNormalization (the scale and bias are
 // expanded to the normalised dims when given broadcastable), Softmax, BatchNormalization lives
 // with the convolutions; ReduceMean/ReduceSum/ReduceMax with axes as an attribute (older opsets)
-// or a constant input (ReduceSum from 13, the others from 18), and CumSum. LogSoftmax,
+// or a constant input (ReduceSum from 13, the others from 18), ReduceL1/L2/SumSquare/Min as one of
+// those of a map of x, and CumSum. LogSoftmax,
 // InstanceNormalization and GroupNormalization are written in those ops: LogSoftmax as
 // (x - max) - log(sum(exp(x - max))), the two normalisations as a layer_norm over each instance's or
 // group's values (unit scale, zero shift) followed by the per-channel scale and bias.
@@ -146,6 +147,49 @@ Status ImportReduce(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+// The reductions ONNX spells as another reduction of an element-wise map of x (ReduceL2 is what
+// F.normalize exports to, SwinV2's cosine attention):
+//   ReduceL2 = sqrt(sum(x * x)), ReduceSumSquare = sum(x * x), ReduceL1 = sum(|x|), ReduceMin = -max(-x).
+enum class ReduceForm { kL2, kSumSquare, kL1, kMin };
+
+template <ReduceForm kForm>
+Status ImportReduceOf(ImportContext& ctx) {
+  AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
+  std::vector<int64_t> axes;
+  if (ctx.HasInput(1)) {
+    AGT_ASSIGN_OR_RETURN(axes, ctx.ConstInts(1, "axes"));
+  } else {
+    axes = ctx.AttrInts("axes");
+  }
+  if (axes.empty() && ctx.AttrInt("noop_with_empty_axes", 0) != 0) {
+    return ctx.Error("noop_with_empty_axes with no axes is not supported for this reduction");
+  }
+  ir::Value* m = x;
+  switch (kForm) {
+    case ReduceForm::kL2:
+    case ReduceForm::kSumSquare: {
+      AGT_ASSIGN_OR_RETURN(m, ctx.Emit(OpKind::kMul, {x, x}));
+      break;
+    }
+    case ReduceForm::kL1: {
+      AGT_ASSIGN_OR_RETURN(m, ctx.Emit(OpKind::kAbs, {x}));
+      break;
+    }
+    case ReduceForm::kMin: {
+      AGT_ASSIGN_OR_RETURN(m, ctx.Emit(OpKind::kNeg, {x}));
+      break;
+    }
+  }
+  const ir::Attrs attrs{{AttrKey::kAxes, axes}, {AttrKey::kKeepDims, ctx.AttrInt("keepdims", 1)}};
+  AGT_ASSIGN_OR_RETURN(ir::Value * r, ctx.Emit(kForm == ReduceForm::kMin ? OpKind::kReduceMax : OpKind::kReduceSum, {m}, attrs));
+  if (kForm == ReduceForm::kL2) {
+    AGT_ASSIGN_OR_RETURN(r, ctx.Emit(OpKind::kSqrt, {r}));
+  } else if (kForm == ReduceForm::kMin) {
+    AGT_ASSIGN_OR_RETURN(r, ctx.Emit(OpKind::kNeg, {r}));
+  }
+  return ctx.SetOutput(0, r);
+}
+
 template <OpKind kOp>
 Status ImportArgReduce(ImportContext& ctx) {
   AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
@@ -192,6 +236,10 @@ constexpr ImporterEntry kTable[] = {
     {"ReduceMean", ImportReduce<OpKind::kReduceMean>},
     {"ReduceSum", ImportReduce<OpKind::kReduceSum>},
     {"ReduceMax", ImportReduce<OpKind::kReduceMax>},
+    {"ReduceMin", ImportReduceOf<ReduceForm::kMin>},
+    {"ReduceL1", ImportReduceOf<ReduceForm::kL1>},
+    {"ReduceL2", ImportReduceOf<ReduceForm::kL2>},
+    {"ReduceSumSquare", ImportReduceOf<ReduceForm::kSumSquare>},
     {"CumSum", ImportCumSum},
     {"ArgMax", ImportArgReduce<OpKind::kArgMax>},
     {"ArgMin", ImportArgReduce<OpKind::kArgMin>},

@@ -41,6 +41,9 @@ Expected<bool> RunCanonicalMatMulScale(ir::Graph& g);
 // fold_scale_into_linear.cpp: a mul (or div) by one constant number after a linear layer, through
 // single-use reshapes and transposes, folds into the layer's weight and bias.
 Expected<bool> RunFoldScaleIntoLinear(ir::Graph& g);
+// concat_sibling_linears.cpp: one attention's separate q, k, v projections of the same activation ->
+// one linear over the weights side by side and a split of its result (horizontal fusion).
+Expected<bool> RunConcatSiblingLinears(ir::Graph& g);
 // A non-overlapping patch-embedding conv followed by its flatten to tokens -> im2col reshapes + linear.
 Expected<bool> RunPatchEmbedToLinear(ir::Graph& g);
 // A 1x1 conv over tokens turned into an image (transpose + reshape) -> linear on the tokens, then the

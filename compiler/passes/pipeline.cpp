@@ -33,6 +33,8 @@ std::vector<PassEntry> FrontendPasses() {
       // Before the fold: the attention scale gathered on q, which the fold can then take into q's layer.
       {"canonical-matmul-scale", RunCanonicalMatMulScale},
       {"fold-scale-into-linear", RunFoldScaleIntoLinear},
+      // After the scale is in q's layer: separate q, k, v projections as one qkv linear and a split.
+      {"concat-sibling-linears", RunConcatSiblingLinears},
       // After the batch norms fold into their convs, so the convs they leave are whole.
       {"patch-embed-to-linear", RunPatchEmbedToLinear},
       {"token-conv-to-linear", RunTokenConvToLinear},

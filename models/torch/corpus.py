@@ -47,7 +47,9 @@ def _hf(model_cls, config, fields=("logits",), shape=(1, 3, IMG, IMG)):
 
 
 # ---- timm -----------------------------------------------------------------------------------------
-VIT_TINY = dict(img_size=IMG, patch_size=8, embed_dim=64, depth=2, num_heads=2)
+# Widths of 32 and one block where one block shows the architecture: the corpus (69 exports) has to stay
+# within a few MiB of the working tree (it travels to the GPU machine with the build).
+VIT_TINY = dict(img_size=IMG, patch_size=8, embed_dim=32, depth=1, num_heads=2)
 
 
 def timm_vit():
@@ -67,49 +69,66 @@ def timm_beit():
 
 
 def timm_swin():
-    return _timm("swin_tiny_patch4_window7_224", img_size=IMG, patch_size=4, embed_dim=32, depths=(2, 2),
-                 num_heads=(2, 4), window_size=4)
+    return _timm("swin_tiny_patch4_window7_224", img_size=IMG, patch_size=4, embed_dim=16, depths=(2, 2),
+                 num_heads=(1, 2), window_size=4)   # two blocks a stage: the second one's windows are shifted
 
 
 def timm_swinv2():
-    return _timm("swinv2_tiny_window8_256", img_size=IMG, patch_size=4, embed_dim=32, depths=(2, 2),
-                 num_heads=(2, 4), window_size=4)
+    return _timm("swinv2_tiny_window8_256", img_size=IMG, patch_size=4, embed_dim=16, depths=(2, 2),
+                 num_heads=(1, 2), window_size=4)
 
 
 def timm_dinov2():
     # Layer scale; position embeddings interpolated from the 518 / 14 = 37 grid of its config.
-    return _timm("vit_small_patch14_dinov2", img_size=28, patch_size=14, embed_dim=64, depth=2, num_heads=2,
+    return _timm("vit_small_patch14_dinov2", img_size=28, patch_size=14, embed_dim=32, depth=1, num_heads=2,
                  shape=(1, 3, 28, 28))
 
 
 def timm_eva02():
     # Rotary position embeddings, SwiGLU.
-    return _timm("eva02_tiny_patch14_224", img_size=28, patch_size=14, embed_dim=64, depth=2, num_heads=2,
+    return _timm("eva02_tiny_patch14_224", img_size=28, patch_size=14, embed_dim=32, depth=1, num_heads=2,
                  shape=(1, 3, 28, 28))
 
 
 def timm_cait():
-    return _timm("cait_xxs24_224", img_size=IMG, patch_size=8, embed_dim=64, depth=2, num_heads=2,
+    return _timm("cait_xxs24_224", img_size=IMG, patch_size=8, embed_dim=32, depth=1, num_heads=2,
                  depth_token_only=1)   # class attention
 
 
 def timm_levit():
     # LeViT-128S's stages narrowed (its own config is 7.8 M parameters: too large a CI fixture).
-    return _timm("levit_128s", img_size=64, shape=(1, 3, 64, 64), embed_dim=(32, 48, 64), key_dim=16,
+    return _timm("levit_128s", img_size=64, shape=(1, 3, 64, 64), embed_dim=(16, 24, 32), key_dim=8,
                  num_heads=(2, 3, 4), depth=(1, 1, 1))
 
 
 def timm_convnext():
-    return _timm("convnext_atto", depths=(1, 1, 1, 1), dims=(16, 32, 48, 64))   # channels-last LayerNorm
+    return _timm("convnext_atto", depths=(1, 1, 1, 1), dims=(8, 16, 24, 32))   # channels-last LayerNorm
 
 
 def timm_mobilevit():
-    return _timm("mobilevit_xxs", shape=(1, 3, 64, 64))
+    # MobileViT-XXS's own block list with every channel count and transformer width quartered (its
+    # config is 1.3 M parameters, 5 MB an export): the same blocks, unfold / transformer / fold.
+    import dataclasses
+    from timm.models import byobnet, mobilevit
+
+    def quarter(b):
+        kw = dict(b.block_kwargs or {})
+        if "transformer_dim" in kw:
+            kw["transformer_dim"] = max(16, kw["transformer_dim"] // 4)
+            kw["transformer_depth"] = 1
+        return dataclasses.replace(b, c=max(8, b.c // 4), block_kwargs=kw)
+
+    base = mobilevit.model_cfgs["mobilevit_xxs"]
+    blocks = tuple(tuple(quarter(x) for x in b) if isinstance(b, tuple) else quarter(b) for b in base.blocks)
+    cfg = dataclasses.replace(base, blocks=blocks, stem_chs=max(8, base.stem_chs // 2),
+                              num_features=max(16, base.num_features // 4))
+    model = byobnet.ByobNet(cfg, num_classes=CLASSES)
+    return model, (1, 3, 64, 64), ["logits"]
 
 
 # ---- Hugging Face transformers ------------------------------------------------------------------
-HF_TINY = dict(image_size=IMG, patch_size=8, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-               intermediate_size=128, num_labels=CLASSES)
+HF_TINY = dict(image_size=IMG, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+               intermediate_size=64, num_labels=CLASSES)
 
 
 def hf_vit():
@@ -129,50 +148,50 @@ def hf_beit():
 
 def hf_swin():
     from transformers import SwinConfig, SwinForImageClassification
-    cfg = SwinConfig(image_size=IMG, patch_size=4, embed_dim=32, depths=[2, 2], num_heads=[2, 4], window_size=4,
+    cfg = SwinConfig(image_size=IMG, patch_size=4, embed_dim=16, depths=[2, 2], num_heads=[1, 2], window_size=4,
                      num_labels=CLASSES)
     return _hf(SwinForImageClassification, cfg)
 
 
 def hf_dinov2():
     from transformers import Dinov2Config, Dinov2ForImageClassification
-    cfg = Dinov2Config(image_size=28, patch_size=14, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+    cfg = Dinov2Config(image_size=28, patch_size=14, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                        num_labels=CLASSES)
     return _hf(Dinov2ForImageClassification, cfg, shape=(1, 3, 28, 28))
 
 
 def hf_clip_vision():
     from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
-    cfg = CLIPVisionConfig(image_size=IMG, patch_size=8, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                           intermediate_size=128, projection_dim=32)
+    cfg = CLIPVisionConfig(image_size=IMG, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                           intermediate_size=64, projection_dim=16)
     return _hf(CLIPVisionModelWithProjection, cfg, fields=("image_embeds",))
 
 
 def hf_segformer():
     from transformers import SegformerConfig, SegformerForSemanticSegmentation
-    cfg = SegformerConfig(num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32],
+    cfg = SegformerConfig(num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[8, 16],
                           patch_sizes=[7, 3], strides=[4, 2], num_attention_heads=[1, 2], mlp_ratios=[2, 2],
-                          decoder_hidden_size=32, num_labels=CLASSES)
+                          decoder_hidden_size=16, num_labels=CLASSES)
     return _hf(SegformerForSemanticSegmentation, cfg, shape=(1, 3, 64, 64))
 
 
 def hf_yolos():
     # Position embeddings interpolated to the input (bicubic Resize in the export).
     from transformers import YolosConfig, YolosForObjectDetection
-    cfg = YolosConfig(image_size=[IMG, IMG], patch_size=8, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                      intermediate_size=128, num_detection_tokens=10, num_labels=CLASSES)
+    cfg = YolosConfig(image_size=[IMG, IMG], patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                      intermediate_size=64, num_detection_tokens=10, num_labels=CLASSES)
     return _hf(YolosForObjectDetection, cfg, fields=("logits", "pred_boxes"), shape=(1, 3, 48, 40))
 
 
 def hf_conditional_detr():
     # A tiny ResNet backbone (the config's default is ResNet-50: ~90 MB of weights for a CI fixture).
     from transformers import ConditionalDetrConfig, ConditionalDetrForObjectDetection, ResNetConfig
-    backbone = ResNetConfig(num_channels=3, embedding_size=8, hidden_sizes=[16, 32, 64, 128], depths=[1, 1, 1, 1],
+    backbone = ResNetConfig(num_channels=3, embedding_size=8, hidden_sizes=[8, 16, 32, 64], depths=[1, 1, 1, 1],
                             layer_type="bottleneck", out_features=["stage4"])
     cfg = ConditionalDetrConfig(use_timm_backbone=False, use_pretrained_backbone=False, backbone=None,
                                 backbone_config=backbone,
-                                d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-                                decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, num_queries=10,
+                                d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                                decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, num_queries=10,
                                 num_labels=CLASSES)
     return _hf(ConditionalDetrForObjectDetection, cfg, fields=("logits", "pred_boxes"), shape=(1, 3, 64, 64))
 
@@ -180,14 +199,17 @@ def hf_conditional_detr():
 # ---- torchvision ----------------------------------------------------------------------------------
 def tv_vit_b_16():
     from torchvision.models.vision_transformer import VisionTransformer
-    m = VisionTransformer(image_size=IMG, patch_size=8, num_layers=2, num_heads=2, hidden_dim=64, mlp_dim=128,
+    # Its encoder calls nn.MultiheadAttention, whose inference fast path (_native_multi_head_attention)
+    # the TorchScript exporter cannot export: a user turns the fast path off to export it, so does this.
+    torch.backends.mha.set_fastpath_enabled(False)
+    m = VisionTransformer(image_size=IMG, patch_size=8, num_layers=1, num_heads=2, hidden_dim=32, mlp_dim=64,
                           num_classes=CLASSES)
     return m, (1, 3, IMG, IMG), ["logits"]
 
 
 def tv_swin_t():
     from torchvision.models.swin_transformer import SwinTransformer
-    m = SwinTransformer(patch_size=[4, 4], embed_dim=32, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4],
+    m = SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[1, 2], window_size=[4, 4],
                         num_classes=CLASSES)
     return m, (1, 3, IMG, IMG), ["logits"]
 

@@ -22,4 +22,6 @@ done
 printf '%s\n' "${jobs[@]}" | xargs -P "${JOBS:-8}" -L 1 bash -c \
   'python3 "$0/export.py" --model "corpus:$2" --exporter "$3" --opset "$4" --out "$1/$2-$3$4" > "$1/$2-$3$4.log" 2>&1' "$HERE" "$OUT" \
   || true
+# The dynamo exporter's per-node stack traces are most of a tiny export's bytes and carry no semantics.
+for f in "$OUT"/*/model.onnx; do [ -f "$f" ] && python3 "$HERE/strip_metadata.py" "$f"; done
 python3 "$HERE/summarize_exports.py" "$OUT"

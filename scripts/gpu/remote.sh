@@ -106,15 +106,15 @@ for s in "${steps[@]}"; do
       done | tee -a "$OUT/hfdetr.txt" ;;
     pdl)
       # Issue 17: zoo models ($PDL_MODELS, default ViT-B) compiled fp16 with their committed logs, each timed
-      # with programmatic dependent launch (AGT_PDL=1) and without (the default for now), alternately, 3 rounds.
+      # with programmatic dependent launch (the default) and without (AGT_PDL=0), alternately, 3 rounds.
       for m in ${PDL_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
         log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/pdl-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
           | grep -E "^compiled|launches|programs|error" | tee -a "$OUT/pdl.txt"
         for i in 1 2 3; do
-          echo "$m pdl:    $(AGT_PDL=1 autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
-          echo "$m no-pdl: $(autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          echo "$m pdl:    $(autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          echo "$m no-pdl: $(AGT_PDL=0 autogtco bench "/tmp/pdl-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
         done | tee -a "$OUT/pdl.txt"
       done ;;
     lnfold)
@@ -123,7 +123,7 @@ for s in "${steps[@]}"; do
       # lacks the fused groups the planner may keep some LayerNorms apart). The log: $OUT/tuning-$m.jsonl
       # when a tune step of this call wrote one (TUNE_FLAGS=--fold-layer-norm measures fused groups), else
       # the committed one. Each folded artifact's output is compared with its unfolded twin's on one random
-      # input; then all four are timed alternately, 3 rounds, with AGT_PDL=1, and the folded+log one without.
+      # input; then all four are timed alternately, 3 rounds, with PDL (the default), and the folded+log one without (AGT_PDL=0).
       for m in ${LNFOLD_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
         log=$OUT/tuning-$m.jsonl; [ -f "$log" ] || log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
@@ -142,15 +142,15 @@ for s in "${steps[@]}"; do
         done
         for i in 1 2 3; do
           for a in plain-log ln-log plain-none ln-none; do
-            echo "$m $a pdl: $(AGT_PDL=1 autogtco bench "/tmp/lnfold-$m-$a.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+            echo "$m $a pdl: $(autogtco bench "/tmp/lnfold-$m-$a.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
           done
-          echo "$m ln-log no-pdl: $(autogtco bench "/tmp/lnfold-$m-ln-log.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
+          echo "$m ln-log no-pdl: $(AGT_PDL=0 autogtco bench "/tmp/lnfold-$m-ln-log.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
         done | tee -a "$OUT/lnfold.txt"
       done ;;
     gap)
       # Issue 17's report: for each of $GAP_MODELS (default ViT-B), compiled fp16 with its committed log
       # (GAP_FOLD=1: and --fold-layer-norm), the
-      # end-to-end median (autogtco bench, CUDA graph, with AGT_PDL=1) beside the sum of its kernels' durations
+      # end-to-end median (autogtco bench, CUDA graph, with PDL and with AGT_PDL=0) beside the sum of its kernels' durations
       # under Nsight Compute (caches and clocks left alone; kernels serialised, so no overlap counted): the
       # gap is the end-to-end time the kernels do not account for.
       ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
@@ -159,11 +159,12 @@ for s in "${steps[@]}"; do
         log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache \
           $([ "${GAP_FOLD:-0}" = 1 ] && echo --fold-layer-norm) 2>&1 | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
-        e2e=$(AGT_PDL=1 autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
+        e2e=$(autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
+        e2e0=$(AGT_PDL=0 autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
         "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
           autogtco bench "/tmp/gap-$m.so" --iters 2 --warmup 1 > "/tmp/gap-$m.csv" 2> "/tmp/gap-$m.err"
         kern=$(python3 scripts/gpu/ncu_summary.py "/tmp/gap-$m.csv" 2>&1 | head -n 1)
-        echo "$m: end to end $e2e; kernels: $kern" | tee -a "$OUT/gap.txt"
+        echo "$m: end to end $e2e; AGT_PDL=0: $e2e0; kernels: $kern" | tee -a "$OUT/gap.txt"
         cp "/tmp/gap-$m.csv" "$OUT/ncu-gap-$m.csv"
       done ;;
     vszoo)

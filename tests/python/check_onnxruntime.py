@@ -4,7 +4,7 @@
 Builds small models with onnx's helper API (each exercising a family of importers and passes, in
 the op patterns PyTorch's exporters write), plus every tiny zoo model, runs them in onnxruntime and
 through `autogtco run`, and compares each output by relative L2 error (< 1e-5). The committed
-PyTorch exports (tests/data/torch/*/, and the corpus in tests/data/corpus/*/ when committed: those
+PyTorch exports (tests/data/torch/*/, and the corpus of real exports, tests/data/corpus.tar.xz: those
 also compiled for fp16) run the same way on their own input.npy; onnxruntime here is also checked
 against the outputs the fixture was committed with.
 
@@ -14,6 +14,7 @@ import glob
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 
 import numpy as np
@@ -224,6 +225,25 @@ def argmax_forms():
     return model(nodes, [vi("x", [2, 5, 7])], outs, inits, opset=13)
 
 
+def reduce_forms():
+    """The reductions imported as another reduction of a map of x: ReduceL2 as F.normalize writes it
+    (SwinV2's cosine attention: x / max(||x||, eps) over the last axis), ReduceSumSquare, ReduceL1 and
+    ReduceMin with axes as an input (opset 18) and keepdims off."""
+    nodes = [
+        helper.make_node("ReduceL2", ["x", "last"], ["n2"], keepdims=1),
+        helper.make_node("Max", ["n2", "eps"], ["n2c"]),
+        helper.make_node("Div", ["x", "n2c"], ["normed"]),
+        helper.make_node("ReduceSumSquare", ["x", "ax01"], ["ss"], keepdims=0),
+        helper.make_node("ReduceL1", ["x", "ax1"], ["l1"], keepdims=1),
+        helper.make_node("ReduceMin", ["x", "ax02"], ["mn"], keepdims=0),
+    ]
+    inits = [init("last", np.array([-1], np.int64)), init("eps", np.array(1e-12, np.float32)),
+             init("ax01", np.array([0, 1], np.int64)), init("ax1", np.array([1], np.int64)),
+             init("ax02", np.array([0, 2], np.int64))]
+    outs = [vi("normed", None), vi("ss", None), vi("l1", None), vi("mn", None)]
+    return model(nodes, [vi("x", [2, 5, 7])], outs, inits, opset=18)
+
+
 def select_scatter_cubic():
     """Resize in cubic mode (PyTorch's bicubic: pytorch_half_pixel, coefficient -0.75; half_pixel with
     exclude_outside; align_corners with -0.5 from scales), TopK (largest along the last axis, smallest
@@ -278,6 +298,7 @@ CASES = {
     "groupnorm_opset21": groupnorm_opset21,
     "einsum_forms": einsum_forms,
     "argmax_forms": argmax_forms,
+    "reduce_forms": reduce_forms,
     "select_scatter_cubic": select_scatter_cubic,
     "conv_transpose_forms": conv_transpose_forms,
 }
@@ -288,7 +309,11 @@ def concrete(shape):
 
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "torch")
+# The corpus travels as one xz archive (its three exports of a case share their weights, which xz stores
+# once: 1.8 MB against 12.5 unpacked), unpacked into the work folder; a corpus/ folder beside it (a fresh
+# export being tried) is read instead.
 CORPUS = os.path.join(os.path.dirname(FIXTURES), "corpus")
+CORPUS_ARCHIVE = CORPUS + ".tar.xz"
 
 
 def rel_l2(got, want):
@@ -370,12 +395,22 @@ def main():
     ok = all([check(autogtco, os.path.join(d, "model.onnx"), workdir, fixture=d) for d in fixtures]) and ok
     # The corpus of real exports (models/torch/export_corpus.sh), when committed: each against
     # onnxruntime as above, then compiled for fp16 without a GPU.
-    corpus = sorted(d for d in glob.glob(os.path.join(CORPUS, "*")) if os.path.isdir(d))
+    corpus_dir = CORPUS
+    if not os.path.isdir(corpus_dir) and os.path.isfile(CORPUS_ARCHIVE):
+        with tarfile.open(CORPUS_ARCHIVE, "r:xz") as t:
+            t.extractall(workdir, filter="data")
+        corpus_dir = os.path.join(workdir, "corpus")
+    corpus = sorted(d for d in glob.glob(os.path.join(corpus_dir, "*")) if os.path.isdir(d))
+    if os.path.isfile(CORPUS_ARCHIVE) and not corpus:
+        print(f"FAIL {CORPUS_ARCHIVE}: no cases in it")
+        ok = False
+    # One NVRTC cache for the corpus: the same architecture's exports share their kernels.
+    cache = os.path.join(workdir, "nvrtc-cache")
     for d in corpus:
         ok = check(autogtco, os.path.join(d, "model.onnx"), workdir, fixture=d) and ok
         so = os.path.join(workdir, os.path.basename(d) + ".so")
-        r = subprocess.run([autogtco, "compile", os.path.join(d, "model.onnx"), "-o", so, "--precision", "fp16"],
-                           capture_output=True, text=True)
+        r = subprocess.run([autogtco, "compile", os.path.join(d, "model.onnx"), "-o", so, "--precision", "fp16",
+                            "--nvrtc-cache", cache], capture_output=True, text=True)
         print(f"{'ok' if r.returncode == 0 else 'FAIL':4} {os.path.basename(d)}: compile fp16 "
               f"{'' if r.returncode == 0 else r.stderr.strip()[-300:]}")
         ok = ok and r.returncode == 0

@@ -488,9 +488,9 @@ TEST_CASE("gpu: programmatic launches run right with and without graphs and AGT_
         setenv("AGT_NO_GRAPH", "1", 1);
       }
       if (pdl) {
-        setenv("AGT_PDL", "1", 1);
+        unsetenv("AGT_PDL");   // the default
       } else {
-        unsetenv("AGT_PDL");
+        setenv("AGT_PDL", "0", 1);
       }
       agt_model* m = nullptr;
       REQUIRE(agt_model_open_file(so.c_str(), &m) == AGT_OK);

@@ -136,17 +136,17 @@ TEST_CASE("launch: the executor makes a flagged kernel launch programmatic only 
   CHECK_FALSE(rt::MayLaunchProgrammatic(launches, 6));
 }
 
-TEST_CASE("launch: environment switches are on only when set to 1", "[runtime]") {
+TEST_CASE("launch: AGT_PDL is on unless set to 0", "[runtime]") {
   const char* saved = std::getenv("AGT_PDL");
   const std::string keep = saved != nullptr ? saved : "";
   unsetenv("AGT_PDL");
-  CHECK_FALSE(rt::PdlEnabledByEnvironment());
+  CHECK(rt::PdlEnabledByEnvironment());   // on by default
   setenv("AGT_PDL", "1", 1);
   CHECK(rt::PdlEnabledByEnvironment());
   setenv("AGT_PDL", "0", 1);
-  CHECK_FALSE(rt::PdlEnabledByEnvironment());
-  setenv("AGT_PDL", "yes", 1);
-  CHECK_FALSE(rt::PdlEnabledByEnvironment());
+  CHECK_FALSE(rt::PdlEnabledByEnvironment());   // only "0" turns it off
+  setenv("AGT_PDL", "", 1);
+  CHECK(rt::PdlEnabledByEnvironment());
   if (saved != nullptr) {
     setenv("AGT_PDL", keep.c_str(), 1);
   } else {

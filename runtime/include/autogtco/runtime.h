@@ -124,8 +124,8 @@ AGT_API const char* agt_model_metadata_json(const agt_model* model);
  * asynchronous with respect to the host: synchronise the stream before reading the outputs.
  * The launch list is captured into a CUDA graph on the first run and replayed afterwards
  * (environment AGT_NO_GRAPH=1 launches the kernels one by one instead). Kernels the compiler marked
- * for programmatic dependent launch (sm_90+) start while the kernel before them finishes when the
- * environment has AGT_PDL=1 as the model is loaded (opt-in for now); otherwise every launch is serialized. */
+ * for programmatic dependent launch (sm_90+) start while the kernel before them finishes, unless the
+ * environment has AGT_PDL=0 as the model is loaded; then every launch is serialized. */
 AGT_API int agt_model_run(agt_model* model, void* stream, const void* const* inputs, void* const* outputs);
 /* Same with host buffers: copies in, runs, copies out, and waits for the result. */
 AGT_API int agt_model_run_host(agt_model* model, const void* const* inputs, void* const* outputs);
