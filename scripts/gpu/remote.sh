@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr hfprofile pdl lnfold gap vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr corpusgpu hfprofile pdl lnfold gap vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
@@ -87,10 +87,11 @@ for s in "${steps[@]}"; do
       timeout 120 python3 scripts/gpu/bench_conv_torch.py --ours /tmp/conv_ours.csv 2>&1 | tee "$OUT/conv_vs_cudnn.txt" ;;
     hfdetr)
       # Issue 14: a full-size Hugging Face DETR (transformers DetrForObjectDetection, timm ResNet-50, 800x1333)
-      # exported here (legacy exporter), compiled fp16 with the zoo DETR-E6's tuning log (this call's tune, else
-      # the committed one), run on the export's input against PyTorch fp32, and timed alternately with the zoo's.
+      # exported here ($HFDETR_EXPORTER: torchscript, the default, or dynamo), compiled fp16 with the zoo DETR-E6's
+      # tuning log (this call's tune, else the committed one), run on the export's input against PyTorch fp32,
+      # and timed alternately with the zoo's.
       d=/tmp/hfdetr; rm -rf "$d"
-      python3 models/torch/export.py --model detr-resnet50-e6-hf --exporter torchscript --out "$d" 2>&1 | tail -n 1 | tee "$OUT/hfdetr.txt"
+      python3 models/torch/export.py --model detr-resnet50-e6-hf --exporter "${HFDETR_EXPORTER:-torchscript}" --out "$d" 2>&1 | tail -n 1 | tee -a "$OUT/hfdetr.txt"
       mkdir -p "$d/ref"; for f in "$d"/torch_*.npy; do cp "$f" "$d/ref/$(basename "$f" | sed 's/^torch_//')"; done
       log=""; for l in "$OUT/tuning-detr-resnet50-e6.jsonl" models/tuning/h100/detr-resnet50-e6.jsonl; do [ -f "$l" ] && { log=$l; break; }; done
       autogtco compile "$d/model.onnx" -o /tmp/hfdetr.so --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
@@ -104,6 +105,10 @@ for s in "${steps[@]}"; do
         echo "zoo: $(autogtco bench /tmp/zoodetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
         echo "hf:  $(autogtco bench /tmp/hfdetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
       done | tee -a "$OUT/hfdetr.txt" ;;
+    corpusgpu)
+      # Issue 15: every case of tests/data/corpus.tar.xz compiled fp16 here and run on its input.npy against
+      # the onnxruntime outputs it was committed with (rel L2 < 2e-2, DESIGN.md's fp16 tolerance), 8 at a time.
+      OUT="$OUT" bash scripts/gpu/corpus_gpu.sh ;;
     pdl)
       # Issue 17: zoo models ($PDL_MODELS, default ViT-B) compiled fp16 with their committed logs, each timed
       # with programmatic dependent launch (the default) and without (AGT_PDL=0), alternately, 3 rounds.
