@@ -132,15 +132,16 @@ Status ImportGroupNorm(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+// A reduction's axes: the constant second input (ReduceSum from 13, the others from 18), else the attribute.
+Expected<std::vector<int64_t>> ReduceAxes(ImportContext& ctx) {
+  if (ctx.HasInput(1)) return ctx.ConstInts(1, "axes");
+  return ctx.AttrInts("axes");
+}
+
 template <OpKind kOp>
 Status ImportReduce(ImportContext& ctx) {
   AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
-  std::vector<int64_t> axes;
-  if (ctx.HasInput(1)) {
-    AGT_ASSIGN_OR_RETURN(axes, ctx.ConstInts(1, "axes"));
-  } else {
-    axes = ctx.AttrInts("axes");
-  }
+  AGT_ASSIGN_OR_RETURN(std::vector<int64_t> axes, ReduceAxes(ctx));
   if (axes.empty() && ctx.AttrInt("noop_with_empty_axes", 0) != 0) return ctx.SetOutput(0, x);
   int64_t keep = ctx.AttrInt("keepdims", 1);
   AGT_ASSIGN_OR_RETURN(ir::Value * y, ctx.Emit(kOp, {x}, ir::Attrs{{AttrKey::kAxes, axes}, {AttrKey::kKeepDims, keep}}));
@@ -155,12 +156,7 @@ enum class ReduceForm { kL2, kSumSquare, kL1, kMin };
 template <ReduceForm kForm>
 Status ImportReduceOf(ImportContext& ctx) {
   AGT_ASSIGN_OR_RETURN(ir::Value * x, ctx.Input(0));
-  std::vector<int64_t> axes;
-  if (ctx.HasInput(1)) {
-    AGT_ASSIGN_OR_RETURN(axes, ctx.ConstInts(1, "axes"));
-  } else {
-    axes = ctx.AttrInts("axes");
-  }
+  AGT_ASSIGN_OR_RETURN(std::vector<int64_t> axes, ReduceAxes(ctx));
   if (axes.empty() && ctx.AttrInt("noop_with_empty_axes", 0) != 0) {
     return ctx.Error("noop_with_empty_axes with no axes is not supported for this reduction");
   }

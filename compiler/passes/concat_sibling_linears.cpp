@@ -5,8 +5,9 @@
 // exported it fused (timm, the zoo). The attention reads q, k and v as views of the split.
 // Matched: among the linears reading one non-constant value (each with a constant rank-2 weight and a
 // constant or no bias, all of one dtype and attributes; a missing bias is zeros), a q and a k whose
-// results, through single-use views and scalings, are the two operands of one matmul (the scores), and
-// a v whose result is an operand of a matmul the scores reach through single-use ops (the softmax).
+// results, through single-use views and scalings, are the left and right operands of one matmul (the
+// scores), and a v whose result is an operand of a matmul the scores reach through single-use ops (the
+// softmax). The merged layer's columns are q's, k's, v's, in that order, as in a fused qkv layer.
 // Other siblings stay apart: DETR's q and k share x + pos but its v reads x, and its decoder layers'
 // cross-attention k (and v) projections all read the encoder's memory; merging those re-keys the
 // committed DETR logs' GEMM tasks, which would then need measuring again.
@@ -25,15 +26,20 @@ namespace {
 using ir::Node;
 using ir::OpKind;
 
-// Where `v` goes through single-use reshapes, transposes and scalings: the first other node reading it.
-const Node* Through(const ir::Graph& g, const ir::Value* v) {
+// Where `v` goes through single-use reshapes, transposes and scalings: the first other node reading it,
+// and (in `operand`) which of its operands the chain arrives at.
+const Node* Through(const ir::Graph& g, const ir::Value* v, int* operand = nullptr) {
   for (int hops = 0; hops < 8; ++hops) {
     if (!UsedOnce(g, v)) return nullptr;
-    const Node* n = v->uses()[0].node;
+    const ir::Use& use = v->uses()[0];
+    const Node* n = use.node;
     const bool view = n->op() == OpKind::kReshape || n->op() == OpKind::kTranspose;
     const bool scale = (n->op() == OpKind::kMul && IsScalarConst(OtherOperand(n, v))) ||
                        (n->op() == OpKind::kDiv && n->input(0) == v && IsScalarConst(n->input(1)));
-    if (!view && !scale) return n;
+    if (!view && !scale) {
+      if (operand != nullptr) *operand = use.operand;
+      return n;
+    }
     v = n->output();
   }
   return nullptr;
@@ -51,20 +57,21 @@ bool Reaches(const ir::Graph& g, const Node* from, const Node* to) {
   return false;
 }
 
-// Among `lins` (siblings in graph order), one attention's q, k, v in the order the graph lists them.
+// Among `lins` (siblings in graph order), one attention's projections as {q, k, v}: q reaches the scores
+// matmul as its left operand, k as its right one (the order a fused qkv layer has, whatever order the
+// exporter listed them in).
 std::vector<Node*> QueryKeyValue(const ir::Graph& g, const std::vector<Node*>& lins) {
   for (size_t i = 0; i < lins.size(); ++i) {
-    for (size_t j = i + 1; j < lins.size(); ++j) {
-      const Node* scores = Through(g, lins[i]->output());
-      if (scores == nullptr || scores->op() != OpKind::kMatMul || scores != Through(g, lins[j]->output())) continue;
+    for (size_t j = 0; j < lins.size(); ++j) {
+      if (j == i) continue;
+      int oi = -1, oj = -1;
+      const Node* scores = Through(g, lins[i]->output(), &oi);
+      if (scores == nullptr || scores->op() != OpKind::kMatMul || scores != Through(g, lins[j]->output(), &oj)) continue;
+      if (oi != 0 || oj != 1) continue;
       for (size_t k = 0; k < lins.size(); ++k) {
         if (k == i || k == j) continue;
         const Node* mix = Through(g, lins[k]->output());
-        if (mix != nullptr && mix->op() == OpKind::kMatMul && Reaches(g, scores, mix)) {
-          std::vector<size_t> idx = {i, j, k};
-          std::sort(idx.begin(), idx.end());
-          return {lins[idx[0]], lins[idx[1]], lins[idx[2]]};
-        }
+        if (mix != nullptr && mix->op() == OpKind::kMatMul && Reaches(g, scores, mix)) return {lins[i], lins[j], lins[k]};
       }
     }
   }
@@ -158,7 +165,14 @@ Expected<bool> RunConcatSiblingLinears(ir::Graph& g) {
       N += sizes.back();
       any_bias = any_bias || lin->num_inputs() > 2;
     }
+    // The new nodes go before the first of the three in the graph (each reads only x and constants).
     Node* first = lins.front();
+    for (const auto& up : g.nodes()) {
+      if (std::find(lins.begin(), lins.end(), up.get()) != lins.end()) {
+        first = up.get();
+        break;
+      }
+    }
     const std::string base = first->name().empty() ? first->output()->name() : first->name();
     std::vector<ir::Value*> inputs = {const_cast<ir::Value*>(x), g.AddConstant(base + ".weight_siblings", ConcatColumns(lins, K, N))};
     if (any_bias) inputs.push_back(g.AddConstant(base + ".bias_siblings", ConcatBiases(lins, N)));

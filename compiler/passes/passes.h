@@ -44,6 +44,9 @@ Expected<bool> RunFoldScaleIntoLinear(ir::Graph& g);
 // concat_sibling_linears.cpp: one attention's separate q, k, v projections of the same activation ->
 // one linear over the weights side by side and a split of its result (horizontal fusion).
 Expected<bool> RunConcatSiblingLinears(ir::Graph& g);
+// canonical_qkv_split.cpp: a qkv result split along its last axis into heads (split, reshape, transpose)
+// -> timm's spelling (reshape to [B, T, 3, H, D], transpose, split along the first axis).
+Expected<bool> RunCanonicalQkvSplit(ir::Graph& g);
 // A non-overlapping patch-embedding conv followed by its flatten to tokens -> im2col reshapes + linear.
 Expected<bool> RunPatchEmbedToLinear(ir::Graph& g);
 // A 1x1 conv over tokens turned into an image (transpose + reshape) -> linear on the tokens, then the

@@ -32,9 +32,11 @@ std::vector<PassEntry> FrontendPasses() {
       {"fold-batch-norm", RunFoldBatchNorm},
       // Before the fold: the attention scale gathered on q, which the fold can then take into q's layer.
       {"canonical-matmul-scale", RunCanonicalMatMulScale},
-      {"fold-scale-into-linear", RunFoldScaleIntoLinear},
-      // After the scale is in q's layer: separate q, k, v projections as one qkv linear and a split.
+      // Separate q, k, v projections as one qkv linear, its heads split as a fused layer's are; before the
+      // scale fold, which then leaves q's scale on the split as it does for a fused layer.
       {"concat-sibling-linears", RunConcatSiblingLinears},
+      {"canonical-qkv-split", RunCanonicalQkvSplit},
+      {"fold-scale-into-linear", RunFoldScaleIntoLinear},
       // After the batch norms fold into their convs, so the convs they leave are whole.
       {"patch-embed-to-linear", RunPatchEmbedToLinear},
       {"token-conv-to-linear", RunTokenConvToLinear},

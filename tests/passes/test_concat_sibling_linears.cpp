@@ -9,7 +9,7 @@ namespace {
 using test::OpSequence;
 using Ops = std::vector<std::string>;
 
-TEST_CASE("separate q, k, v projections of one attention become one linear and a split, in graph order",
+TEST_CASE("separate q, k, v projections of one attention become one linear and a split, in q, k, v order",
           "[passes][siblings]") {
   auto [g, changed] = test::RunPassChecked(R"(
 graph main(%x: f32[1,3,2]) {
@@ -36,9 +36,9 @@ graph main(%x: f32[1,3,2]) {
   const ir::Node* lin = test::FirstNode(*g, ir::OpKind::kLinear);
   REQUIRE(lin->num_inputs() == 3);
   CHECK(lin->input(1)->shape() == ir::Shape{2, 6});
-  // Row k: wk's row, then wv's, then wq's (the graph's order).
-  CHECK(lin->input(1)->data().ToF32() == std::vector<float>{5, 6, 7, 8, 0.1f, 0.2f, -1, 0.5f, 9, 10, 0.3f, 0.4f});
-  CHECK(lin->input(2)->data().ToF32() == std::vector<float>{1, -1, 2, 3, 0.5f, -0.5f});
+  // Row k: wq's row, then wk's, then wv's (a fused qkv layer's order, not the graph's k, v, q).
+  CHECK(lin->input(1)->data().ToF32() == std::vector<float>{0.1f, 0.2f, 5, 6, 7, 8, 0.3f, 0.4f, -1, 0.5f, 9, 10});
+  CHECK(lin->input(2)->data().ToF32() == std::vector<float>{0.5f, -0.5f, 1, -1, 2, 3});
   const ir::Node* split = test::FirstNode(*g, ir::OpKind::kSplit);
   CHECK(split->attrs().ints(ir::AttrKey::kSplit) == std::vector<int64_t>{2, 2, 2});
   CHECK(split->attrs().i(ir::AttrKey::kAxis) == 2);

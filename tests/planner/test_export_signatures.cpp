@@ -9,6 +9,9 @@
 // of zeros, so the export as written is a bias-free network where a trained checkpoint has biases.
 // The test gives every all-zero vector of the export small non-zero values first (the zoo's weights
 // are random), as loading trained weights would; nothing else of the graph is touched.
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -18,6 +21,7 @@
 #include "compiler/frontend/onnx_loader.h"
 #include "compiler/passes/pipeline.h"
 #include "compiler/planner/plan_model.h"
+#include "compiler/tasks/task.h"
 #include "models/zoo.h"
 
 using namespace agt;
@@ -108,4 +112,51 @@ TEST_CASE("the timm ViT-B exports (TorchScript and dynamo) plan the zoo's tiny V
     CHECK(want.count(id) == 1);
   }
   CHECK(unmatched_heads == (head_bias_dropped ? 2 : 0));
+}
+
+// The corpus's Hugging Face ViT (separate q, k and v projections, merged by concat-sibling-linears and
+// split as timm splits a fused qkv by canonical-qkv-split) against its timm ViT: the same patch
+// embedding, qkv GEMM, attention, projection and head tasks, the same ids. Its LayerNorms differ in
+// epsilon (HF 1e-12, timm 1e-6), which the log lookup ignores (tasks::EpsilonFreeText; the kernel
+// keeps its own epsilon), so those are compared without it. The two tiny configurations differ in their
+// MLP width (timm 128, HF 64): only tasks with that width may differ.
+TEST_CASE("the corpus's Hugging Face ViT exports plan timm's qkv GEMM and attention tasks", "[planner][exports]") {
+  const fs::path dir = fs::temp_directory_path() / ("agt_corpus_sig_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string cmd = "tar xJf '" + (fs::path(AGT_TEST_DATA_DIR) / "corpus.tar.xz").string() + "' -C '" + dir.string() +
+                          "' corpus/timm-vit-dynamo20 corpus/hf-vit-torchscript17 corpus/hf-vit-dynamo18 corpus/hf-vit-dynamo20";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  // Epsilon-free signature -> task id.
+  auto plan_of = [&](const std::string& c) {
+    auto g = frontend::LoadOnnx((dir / "corpus" / c / "model.onnx").string());
+    INFO(c << ": " << g.status().message());
+    REQUIRE(g.ok());
+    std::map<std::string, std::string> out;
+    for (const auto& [id, text] : TaskSignatures(**g, false)) out[tasks::EpsilonFreeText(text)] = id;
+    return out;
+  };
+  const auto want = plan_of("timm-vit-dynamo20");
+  int attention = 0, exact = 0;
+  for (const auto& [text, id] : want) attention += text.find("softmax(") != std::string::npos ? 1 : 0;
+  CHECK(attention == 1);
+  for (const std::string c : {"hf-vit-torchscript17", "hf-vit-dynamo18", "hf-vit-dynamo20"}) {
+    const auto got = plan_of(c);
+    CHECK(got.size() == want.size());
+    for (const auto& [text, id] : want) {
+      INFO(c << ": timm task " << id << ":\n" << text);
+      if (text.find("128]") != std::string::npos) continue;
+      REQUIRE(got.count(text) == 1);
+      // Without a LayerNorm the ids themselves are equal (the qkv GEMM and the attention among them).
+      if (text.find("layer_norm(") == std::string::npos) {
+        CHECK(got.at(text) == id);
+        ++exact;
+      }
+    }
+    for (const auto& [text, id] : got) {
+      INFO(c << ": HF task " << id << ":\n" << text);
+      if (text.find(",64]") == std::string::npos && text.find("[64,") == std::string::npos) CHECK(want.count(text) == 1);
+    }
+  }
+  CHECK(exact >= 3 * 4);   // patch embedding, qkv, attention, projection (+ head) in each of the three
+  fs::remove_all(dir);
 }
