@@ -98,11 +98,11 @@ CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, ir::Precision
         // A LayerNorm prologue's row statistics run on the consumer warps between a k-block's wgmma
         // issue and its wait, so they add to the products instead of hiding under them, and at one
         // consumer warp per scheduler with two dependent accumulation chains (the shifted sum and the
-        // sum of squares) they issue at about half the FMA pipes' rate (measured, ViT-B fc1 on an
-        // H100: fused 16.7 us against 9.4 + 4.4 apart; docs/perf-notes.md).
-        constexpr double kNormPrologueRate = 0.5;
-        const double serial_us = norm_prologue ? recomputed / (simt_rate_used * kNormPrologueRate) * 1e6 : 0.0;
-        double simt_us = (simt - (norm_prologue ? recomputed : 0.0)) / simt_rate_used * 1e6;
+        // sum of squares) they issue at about half the FMA pipes' rate (norm_prologue_rate; measured,
+        // ViT-B fc1 on an H100: fused 16.7 us against 9.4 + 4.4 apart; docs/perf-notes.md).
+        const bool serial = norm_prologue && options_.norm_prologue_rate > 0;
+        const double serial_us = serial ? recomputed / (simt_rate_used * options_.norm_prologue_rate) * 1e6 : 0.0;
+        double simt_us = (simt - (serial ? recomputed : 0.0)) / simt_rate_used * 1e6;
         // Tensor cores and the FMA pipes run side by side, so prologue/epilogue arithmetic mostly
         // hides under the products (10% of the smaller part is charged: issue slots, and so that a
         // recomputed prologue never ties with the same op as an epilogue); in exact fp32 the products

@@ -28,7 +28,7 @@ Expected<ModelPlan> PlanModel(const ir::Graph& g, const PlanOptions& options,
   fo.explain = options.explain;
 
   const ir::DeviceInfo& device = options.device;
-  fusion::AnalyticalCostModel analytical(device);
+  fusion::AnalyticalCostModel analytical(device, options.analytical);
   fusion::MeasuredCostModel measured(analytical, fusion::TaskIdKeyFn(g), device.graph_launch_us);
   for (const auto& [key, us] : measured_kernel_us) measured.SetMeasured(key, us);
   measured.set_unmeasured_margin(options.unmeasured_margin);

@@ -36,6 +36,7 @@ struct PlanOptions {
   ir::Precision precision = ir::Precision::kFP16;
   ir::DeviceInfo device = ir::H100();     // from --arch (target.h: ResolveArch); device.arch keys tasks
   fusion::LegalityOptions legality;
+  fusion::AnalyticalCostOptions analytical;   // the estimates DPOF starts from (before measured times)
   // Price groups by the sketches that would take them (sketch_aware_cost.h). Off only for plan studies
   // of groups no sketch takes yet (inspect --norm-prologue), which that pricing would all price out.
   bool sketch_aware = true;

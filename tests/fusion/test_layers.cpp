@@ -46,7 +46,9 @@ TEST_CASE("DPOF: with LayerNorm prologues a ViT-Base-16 encoder layer is at most
           "[fusion][layers]") {
   for (ir::Precision p : {ir::Precision::kFP16, ir::Precision::kFP32}) {
     auto g = test::BuildVitEncoder({});
-    AnalyticalCostModel model(ir::H100());
+    // The seed's assumption that a prologue's statistics hide under the products (norm_prologue_rate 0);
+    // priced as measured, the full-size layer keeps its LayerNorms apart (next case).
+    AnalyticalCostModel model(ir::H100(), AnalyticalCostOptions{.norm_prologue_rate = 0});
     FusionOptions o;
     o.precision = p;
     o.legality.allow_norm_prologue = true;
@@ -181,4 +183,25 @@ TEST_CASE("DPOF: an attention larger than the group limit is reported as such", 
     if (n.pattern == "attention") explained = n.reason == "group would exceed max size (4 > 3 ops)";
   }
   CHECK(explained);
+}
+
+TEST_CASE("DPOF: priced as measured on the Hopper core, a ViT-Base-16 layer keeps its LayerNorms apart from its GEMMs",
+          "[fusion][layers]") {
+  auto g = test::BuildVitEncoder({});
+  FusionOptions o;
+  o.legality.allow_norm_prologue = true;
+  auto hidden = RunDpof(*g, AnalyticalCostModel(ir::H100(), AnalyticalCostOptions{.norm_prologue_rate = 0}), o);
+  auto serial = RunDpof(*g, AnalyticalCostModel(ir::H100()), o);
+  REQUIRE(hidden.ok());
+  REQUIRE(serial.ok());
+  auto prologues = [](const FusionPlan& plan) {
+    int n = 0;
+    for (const auto& ph : plan.phases) {
+      for (const ir::Node* node : ph.group.prologue) n += node->op() == ir::OpKind::kLayerNorm ? 1 : 0;
+    }
+    return n;
+  };
+  CHECK(prologues(*hidden) == 2);   // qkv's and fc1's
+  CHECK(prologues(*serial) == 0);
+  CHECK(serial->phases.size() == hidden->phases.size() + 2);
 }
