@@ -29,7 +29,8 @@ std::vector<Head> HeadsOf(const ir::Graph& g, const Node& split) {
   const ir::Shape& ys = split.input(0)->shape();
   if (split.op() != OpKind::kSplit || ys.size() != 3 || split.num_outputs() != 3) return {};
   auto axis = ir::NormalizeAxis(split.attrs().i(ir::AttrKey::kAxis), 3);
-  if (!axis || *axis != 2 || ys[2] % 3 != 0) return {};
+  // Non-empty dims: the reshapes below spell every dim out, and a 0 in a reshape's shape means "copy".
+  if (!axis || *axis != 2 || ys[2] % 3 != 0 || ys[0] < 1 || ys[1] < 1 || ys[2] < 3) return {};
   std::vector<Head> heads;
   for (size_t i = 0; i < 3; ++i) {
     const ir::Value* part = split.output(i);
@@ -37,7 +38,7 @@ std::vector<Head> HeadsOf(const ir::Graph& g, const Node& split) {
     Node* r = part->uses()[0].node;
     if (r->op() != OpKind::kReshape) return {};
     const ir::Shape& rs = r->output()->shape();
-    if (rs.size() != 4 || rs[0] != ys[0] || rs[1] != ys[1] || rs[2] * rs[3] != ys[2] / 3) return {};
+    if (rs.size() != 4 || rs[0] != ys[0] || rs[1] != ys[1] || rs[2] < 1 || rs[2] * rs[3] != ys[2] / 3) return {};
     if (!heads.empty() && rs != heads.front().reshape->output()->shape()) return {};
     if (!UsedOnce(g, r->output())) return {};
     Node* t = r->output()->uses()[0].node;

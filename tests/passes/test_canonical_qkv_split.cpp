@@ -43,6 +43,31 @@ graph main(%y: f32[1,3,12]) {
   CHECK(transposes == 1);
 }
 
+TEST_CASE("a batch of 2, heads of 3 x 4 and any head permutation compute what they did", "[passes][qkv]") {
+  // H != D and B > 1, so a swapped H and D or a lost batch would show in shapes or values; the perms
+  // [1, 0, 2, 3] (composed [2, 0, 1, 3]) and [0, 1, 2, 3] (composed [0, 2, 1, 3]) beside the usual one.
+  auto [g, changed] = test::RunPassChecked(R"(
+graph main(%y: f32[2,5,36]) {
+  %q, %k, %v = split(%y) {axis = 2, split = [12, 12, 12]}
+  %qh = reshape(%q) {shape = [2, 5, 3, 4]}
+  %kh = reshape(%k) {shape = [2, 5, 3, 4]}
+  %vh = reshape(%v) {shape = [2, 5, 3, 4]}
+  %qt = transpose(%qh) {perm = [1, 0, 2, 3]}
+  %kt = transpose(%kh) {perm = [0, 1, 2, 3]}
+  %vt = transpose(%vh) {perm = [0, 2, 1, 3]}
+  return %qt, %kt, %vt
+}
+)", passes::RunCanonicalQkvSplit);
+  CHECK(changed);
+  std::vector<std::vector<int64_t>> perms;
+  for (const auto& n : g->nodes()) {
+    if (n->op() == ir::OpKind::kTranspose) perms.push_back(n->attrs().ints(ir::AttrKey::kPerm));
+  }
+  CHECK(perms == std::vector<std::vector<int64_t>>{{2, 0, 3, 1, 4}, {2, 0, 1, 3}, {0, 2, 1, 3}});
+  CHECK(g->outputs()[0]->shape() == ir::Shape{5, 2, 3, 4});
+  CHECK(g->outputs()[2]->shape() == ir::Shape{2, 3, 5, 4});
+}
+
 TEST_CASE("no rewrite for unequal parts, a part with another reader, or heads of different shapes", "[passes][qkv]") {
   const char* unequal = R"(
 graph main(%y: f32[1,3,12]) {
