@@ -104,7 +104,10 @@ for s in "${steps[@]}"; do
       for i in 1 2 3; do
         echo "zoo: $(autogtco bench /tmp/zoodetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
         echo "hf:  $(autogtco bench /tmp/hfdetr.so --iters 200 --warmup 30 2>&1 | grep -E "median|error")"
-      done | tee -a "$OUT/hfdetr.txt" ;;
+      done | tee -a "$OUT/hfdetr.txt"
+      # transformers' DETR under torch.compile reduce-overhead in this call, beside our artifact of its export
+      # (HFDETR_TORCH=0 skips it: its compile takes minutes).
+      [ "${HFDETR_TORCH:-1}" = 1 ] && python3 scripts/gpu/vs_torch.py --so "detr-resnet50-e6-hf=/tmp/hfdetr.so" 2>&1 | grep -v Warning | tee -a "$OUT/hfdetr.txt" ;;
     corpusgpu)
       # Issue 15: every case of tests/data/corpus.tar.xz compiled fp16 here and run on its input.npy against
       # the onnxruntime outputs it was committed with (rel L2 < 2e-2, DESIGN.md's fp16 tolerance), 8 at a time.
@@ -196,7 +199,10 @@ for s in "${steps[@]}"; do
         for e in zoo torchscript dynamo; do
           echo "$e: $(autogtco bench "/tmp/vszoo-$e.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")"
         done
-      done | tee -a "$OUT/vszoo.txt" ;;
+      done | tee -a "$OUT/vszoo.txt"
+      # The export's own PyTorch model (timm / transformers) under torch.compile reduce-overhead in this call,
+      # beside our artifact of its dynamo export (VSZOO_TORCH=0 skips it).
+      [ "${VSZOO_TORCH:-1}" = 1 ] && python3 scripts/gpu/vs_torch.py --so "$src=/tmp/vszoo-dynamo.so" 2>&1 | grep -v Warning | tee -a "$OUT/vszoo.txt" ;;
     hfprofile)
       # After hfdetr: both artifacts' launches under Nsight Compute (caches not flushed between kernels, clocks
       # left alone), 2 runs each, with each plan's phases in launch order, so the HF export's kernels can be set
