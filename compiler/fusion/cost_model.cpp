@@ -94,15 +94,15 @@ CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, ir::Precision
                                   static_cast<double>(norm_prologue ? split : 1);
         double simt = other_flops + recomputed;
         double simt_util = std::min(1.0, static_cast<double>(ctas) / sms);
-        const double simt_rate_used = simt_rate * std::max(simt_util, 1.0 / sms);
+        const double us_per_flop = 1e6 / (simt_rate * std::max(simt_util, 1.0 / sms));
         // A LayerNorm prologue's row statistics run on the consumer warps between a k-block's wgmma
         // issue and its wait, so they add to the products instead of hiding under them, and at one
         // consumer warp per scheduler with two dependent accumulation chains (the shifted sum and the
         // sum of squares) they issue at about half the FMA pipes' rate (norm_prologue_rate; measured,
         // ViT-B fc1 on an H100: fused 16.7 us against 9.4 + 4.4 apart; docs/perf-notes.md).
         const bool serial = norm_prologue && options_.norm_prologue_rate > 0;
-        const double serial_us = serial ? recomputed / (simt_rate_used * options_.norm_prologue_rate) * 1e6 : 0.0;
-        double simt_us = (simt - (serial ? recomputed : 0.0)) / simt_rate_used * 1e6;
+        const double serial_us = serial ? recomputed * us_per_flop / options_.norm_prologue_rate : 0.0;
+        double simt_us = (serial ? other_flops : simt) * us_per_flop;
         // Tensor cores and the FMA pipes run side by side, so prologue/epilogue arithmetic mostly
         // hides under the products (10% of the smaller part is charged: issue slots, and so that a
         // recomputed prologue never ties with the same op as an epilogue); in exact fp32 the products

@@ -13,7 +13,7 @@
 // committed DETR logs' GEMM tasks, which would then need measuring again.
 #include <algorithm>
 #include <cstring>
-#include <map>
+#include <set>
 #include <vector>
 
 #include "compiler/passes/passes.h"
@@ -57,7 +57,7 @@ bool Reaches(const ir::Graph& g, const Node* from, const Node* to) {
   return false;
 }
 
-// Among `lins` (siblings in graph order), one attention's projections as {q, k, v}: q reaches the scores
+// Among `lins`, one attention's projections as {q, k, v}: q reaches the scores
 // matmul as its left operand, k as its right one (the order a fused qkv layer has, whatever order the
 // exporter listed them in).
 std::vector<Node*> QueryKeyValue(const ir::Graph& g, const std::vector<Node*>& lins) {
@@ -85,18 +85,14 @@ bool Mergeable(const Node& lin, const ir::Value* x) {
   return lin.num_inputs() < 3 || (lin.input(2) != x && lin.input(2)->is_constant());
 }
 
-// The readers of `x` that merge with the first of them, in graph order (the graph's node order).
-std::vector<Node*> Siblings(const ir::Graph& g, const ir::Value* x) {
+// The linears reading `x` that could merge (with the first one's attributes; the verifier already holds
+// their weights and biases to x's dtype).
+std::vector<Node*> Siblings(const ir::Value* x) {
   std::vector<Node*> out;
-  for (const auto& up : g.nodes()) {
-    Node* n = up.get();
-    if (!Mergeable(*n, x)) continue;
-    if (!out.empty()) {
-      const Node& first = *out.front();
-      if (n->input(1)->dtype() != first.input(1)->dtype() || !(n->attrs() == first.attrs())) continue;
-      if (n->num_inputs() > 2 && first.num_inputs() > 2 && n->input(2)->dtype() != first.input(2)->dtype()) continue;
-    }
-    out.push_back(n);
+  for (const ir::Use& u : x->uses()) {
+    if (!Mergeable(*u.node, x) || std::find(out.begin(), out.end(), u.node) != out.end()) continue;
+    if (!out.empty() && !(u.node->attrs() == out.front()->attrs())) continue;
+    out.push_back(u.node);
   }
   return out;
 }
@@ -116,25 +112,13 @@ ir::Tensor ConcatColumns(const std::vector<Node*>& lins, int64_t K, int64_t N) {
   return w;
 }
 
-// The biases one after another (zeros where a sibling has none), in the first present bias's dtype.
+// The biases one after another (zeros where a linear has none).
 ir::Tensor ConcatBiases(const std::vector<Node*>& lins, int64_t N) {
-  ir::DType dt = lins.front()->input(1)->dtype();
-  for (const Node* lin : lins) {
-    if (lin->num_inputs() > 2) {
-      dt = lin->input(2)->dtype();
-      break;
-    }
-  }
-  ir::Tensor b(ir::TensorType{dt, {N}});
+  ir::Tensor b(ir::TensorType{lins.front()->input(1)->dtype(), {N}});
   int64_t col = 0;
   for (const Node* lin : lins) {
     const int64_t ni = lin->input(1)->shape()[1];
-    if (lin->num_inputs() > 2) {
-      const ir::Tensor& bi = lin->input(2)->data();
-      for (int64_t j = 0; j < ni; ++j) b.SetF32(col + j, bi.GetF32(j));
-    } else {
-      for (int64_t j = 0; j < ni; ++j) b.SetF32(col + j, 0.0f);
-    }
+    for (int64_t j = 0; j < ni; ++j) b.SetF32(col + j, lin->num_inputs() > 2 ? lin->input(2)->data().GetF32(j) : 0.0f);
     col += ni;
   }
   return b;
@@ -143,18 +127,20 @@ ir::Tensor ConcatBiases(const std::vector<Node*>& lins, int64_t N) {
 }  // namespace
 
 Expected<bool> RunConcatSiblingLinears(ir::Graph& g) {
-  // Each activation read by two or more mergeable linears, in the graph's order.
+  // Each activation read by a mergeable linear, once, in the graph's order.
   std::vector<const ir::Value*> sources;
-  std::map<const ir::Value*, int> seen;
+  std::set<const ir::Value*> seen;
   for (const auto& up : g.nodes()) {
     const Node* n = up.get();
-    if (n->op() != OpKind::kLinear || n->num_inputs() < 2 || n->input(0)->is_constant()) continue;
-    if (!Mergeable(*n, n->input(0))) continue;
-    if (++seen[n->input(0)] == 3) sources.push_back(n->input(0));
+    if (n->op() == OpKind::kLinear && !n->input(0)->is_constant() && Mergeable(*n, n->input(0)) && seen.insert(n->input(0)).second) {
+      sources.push_back(n->input(0));
+    }
   }
   Replacer r(g);
   for (const ir::Value* x : sources) {
-    std::vector<Node*> lins = QueryKeyValue(g, Siblings(g, x));
+    std::vector<Node*> lins = Siblings(x);
+    if (lins.size() < 3) continue;
+    lins = QueryKeyValue(g, lins);
     if (lins.empty()) continue;
     const int64_t K = x->shape().back();
     int64_t N = 0;
