@@ -99,6 +99,13 @@ for s in "${steps[@]}"; do
       [ -f /tmp/detr-resnet50-e6.onnx ] || autogtco zoo detr-resnet50-e6 -o /tmp/detr-resnet50-e6.onnx > /dev/null
       autogtco compile /tmp/detr-resnet50-e6.onnx -o /tmp/zoodetr.so --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
         | grep -E "^compiled|tasks|programs|error" | tee -a "$OUT/hfdetr.txt"
+      # Which of the export's tasks the zoo's plan (from the same log) does not have, with their signatures.
+      for m in hf zoo; do
+        src=$d/model.onnx; [ $m = zoo ] && src=/tmp/detr-resnet50-e6.onnx
+        autogtco inspect --fusion --format json "$src" ${log:+--tuning-log "$log"} > "/tmp/hfdetr-plan-$m.json" 2>&1
+      done
+      python3 scripts/gpu/task_diff.py /tmp/hfdetr-plan-hf.json /tmp/hfdetr-plan-zoo.json > "$OUT/hfdetr-taskdiff-${HFDETR_EXPORTER:-torchscript}.txt" 2>&1
+      tail -n 1 "$OUT/hfdetr-taskdiff-${HFDETR_EXPORTER:-torchscript}.txt" | tee -a "$OUT/hfdetr.txt"
       in=$(python3 -c "import onnx; print(onnx.load('$d/model.onnx', load_external_data=False).graph.input[0].name)")
       autogtco run /tmp/hfdetr.so --input "$in=$d/input.npy" --out-dir "$d/out" --compare "$d/ref" --tolerance 2e-2 2>&1 | tail -n 4 | tee -a "$OUT/hfdetr.txt"
       for i in 1 2 3; do
