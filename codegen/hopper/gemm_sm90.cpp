@@ -571,10 +571,10 @@ void EmitKernelConstants(CudaWriter& w, const GemmSm90Config& c) {
     after = fmt::format("sE + {} * kChunkBytes", 2 * c.consumers);
   }
   if (c.norm) {
-    w.Linef("constexpr int kNormThreads = {}, kNormRows = (kBN + kNormThreads - 1) / kNormThreads;   // LayerNorm statistics: rows per thread",
-            kNormStatThreads);
-    w.Linef("const u32 sN = {};                                 // their area: {} bytes", after, NormPrologueBytes(c));
-    after = fmt::format("sN + {}", NormPrologueBytes(c));
+    w.Linef("constexpr int kNormRows = (kBN + 127) / 128;       // LayerNorm prologue: rows per consumer thread");
+    w.Linef("constexpr u32 kNormBytes = {};                     // its statistics per consumer warpgroup", NormPrologueBytes(c) / c.consumers);
+    w.Linef("const u32 sN = {};", after);
+    after = fmt::format("sN + {} * kNormBytes", c.consumers);
   }
   w.Linef("const u32 bars = {};", after);
   w.Line("auto full_bar = [&](int s) { return bars + 8u * s; };");
@@ -606,12 +606,7 @@ void EmitScheduleAndBarriers(CudaWriter& w, const GemmSm90Config& c) {
     } else {
       w.Line("  mbar_init(full_bar(s), 1);                       // the producer's arrive.expect_tx");
     }
-    if (c.norm) {
-      w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp and statistics warp",
-              4 * c.consumers + NormEmptyArrivals(c));
-    } else {
-      w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp", 4 * c.consumers);
-    }
+    w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp", 4 * c.consumers);
     w.Line("}");
     w.Line("fence_barrier_init();");
   }
@@ -669,12 +664,12 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Indent();
   EmitConsumerUnitStart(w, c);
   EmitBiasPrefetch(w, c);
+  EmitNormUnitStart(w, c);
   EmitConsumerKLoop(w, c);
   w.Blank();
   EmitSplitKReduce(w, c);
   EmitNormFinish(w, c);
   EmitEpilogue(w, c);
-  EmitNormUnitEnd(w, c);
   w.Close();   // unit loop
   w.Close();   // else
   w.Close();   // kernel

@@ -23,9 +23,8 @@ constexpr int kConsumerRegs = 232;
 // 224 for the consumers (128 * (168 - 56) == 256 * (224 - 168)).
 constexpr int kConvProducerRegs = 56;
 constexpr int kConvConsumerRegs = 224;
-// The LayerNorm prologue's statistics warps (in the producer warpgroup) take the same split.
-int ProducerRegs(const GemmSm90Config& c) { return c.conv || c.norm ? kConvProducerRegs : kProducerRegs; }
-int ConsumerRegs(const GemmSm90Config& c) { return c.conv || c.norm ? kConvConsumerRegs : kConsumerRegs; }
+int ProducerRegs(const GemmSm90Config& c) { return c.conv ? kConvProducerRegs : kProducerRegs; }
+int ConsumerRegs(const GemmSm90Config& c) { return c.conv ? kConvConsumerRegs : kConsumerRegs; }
 
 // The producer's TMA loads of one k-block (in its unit loop: m0, n0, s and k0 set). The weight's part
 // (with the stage's arrive.expect_tx for both operands' bytes) and the activation's are separate:
@@ -86,48 +85,45 @@ void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
   }
   if (c.consumers == 2) {
     w.Comment("Producer warpgroup: registers back to the pool, then one elected thread of warp 0 issues TMA.");
-    w.Linef("setmaxnreg_dec<{}>();", ProducerRegs(c));
+    w.Linef("setmaxnreg_dec<{}>();", kProducerRegs);
   } else {
     w.Comment("Producer warpgroup: one elected thread of warp 0 issues TMA. (No setmaxnreg with one consumer:\n"
               "256 threads may hold 255 registers each anyway, and ptxas raises the kernel's entry count to\n"
               "the largest setmaxnreg value, so a lone dec would only waste registers.)");
   }
+  auto elected = w.Block("if (threadIdx.x < 32 && elect_one_sync())");
+  w.Line("prefetch_tensormap(&tm_a);");
+  w.Line("prefetch_tensormap(&tm_b);");
+  w.Comment("Before the grid-dependency wait: the weight tiles of this CTA's first unit, up to a full ring, so\n"
+            "they stream in while the kernel before finishes (codegen/ptx/grid_dependency.h).");
+  w.Line("int pre = 0;   // k-blocks of the first unit whose weight tiles are already issued");
   {
-    auto elected = w.Block("if (threadIdx.x < 32 && elect_one_sync())");
-    w.Line("prefetch_tensormap(&tm_a);");
-    w.Line("prefetch_tensormap(&tm_b);");
-    w.Comment("Before the grid-dependency wait: the weight tiles of this CTA's first unit, up to a full ring, so\n"
-              "they stream in while the kernel before finishes (codegen/ptx/grid_dependency.h).");
-    w.Line("int pre = 0;   // k-blocks of the first unit whose weight tiles are already issued");
-    {
-      auto first = w.Block("if (static_cast<int>(blockIdx.x) < units)");
-      w.Line("const WorkUnit u = agt_work_unit(blockIdx.x, tiles_m, tiles_n, k_blocks);");
-      w.Line("const int m0 = u.m0, n0 = u.n0;");
-      EmitWeightBoxes(w, c);
-      w.Line("pre = min(kStages, u.kb_end - u.kb_begin);");
-      auto loop = w.Block("for (int s = 0; s < pre; ++s)");
-      w.Line("const int k0 = (u.kb_begin + s) * kBK;");
-      EmitWeightLoads(w, c);
-    }
-    EmitGridDependencyEntry(w);
-    w.Line("int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages");
-    auto units = w.Block("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
-    w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
+    auto first = w.Block("if (static_cast<int>(blockIdx.x) < units)");
+    w.Line("const WorkUnit u = agt_work_unit(blockIdx.x, tiles_m, tiles_n, k_blocks);");
     w.Line("const int m0 = u.m0, n0 = u.n0;");
     EmitWeightBoxes(w, c);
-    auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
-    w.Line("const int s = it % kStages;");
-    w.Comment("Use it / kStages of this stage: wait until the consumers released the use before.");
-    w.Line("if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);");
-    w.Line("const int k0 = kb * kBK;");
-    w.Line("if (it >= pre) {");
-    w.Indent();
+    w.Line("pre = min(kStages, u.kb_end - u.kb_begin);");
+    auto loop = w.Block("for (int s = 0; s < pre; ++s)");
+    w.Line("const int k0 = (u.kb_begin + s) * kBK;");
     EmitWeightLoads(w, c);
-    w.Dedent();
-    w.Line("}");
-    EmitActivationLoad(w, c);
   }
-  EmitNormStatistics(w, c);   // LayerNorm prologue: warps 1-3 of this warpgroup
+  EmitGridDependencyEntry(w);
+  w.Line("int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages");
+  auto units = w.Block("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
+  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
+  w.Line("const int m0 = u.m0, n0 = u.n0;");
+  EmitWeightBoxes(w, c);
+  auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
+  w.Line("const int s = it % kStages;");
+  w.Comment("Use it / kStages of this stage: wait until the consumers released the use before.");
+  w.Line("if (it >= kStages) mbar_wait(empty_bar(s), ((it / kStages) - 1) & 1);");
+  w.Line("const int k0 = kb * kBK;");
+  w.Line("if (it >= pre) {");
+  w.Indent();
+  EmitWeightLoads(w, c);
+  w.Dedent();
+  w.Line("}");
+  EmitActivationLoad(w, c);
 }
 
 void EmitConsumerUnitStart(CudaWriter& w, const GemmSm90Config& c) {
@@ -196,14 +192,17 @@ void EmitConsumerKLoop(CudaWriter& w, const GemmSm90Config& c) {
       w.Linef("{}<{}, {}>(acc[t], da, db, 1);", mma, trans_a, trans_b);
     }
     w.Line("wgmma_commit_group();");
+    EmitNormKBlock(w, c);
     w.Comment("One group stays in flight; the group of the k-block before has finished reading its stage: release it.");
     w.Line("wgmma_wait_group<1>();");
     FenceAccumulators(w);
+    if (c.norm) w.Line("__syncwarp();   // the warp's own reads of that stage (LayerNorm prologue) are done too");
     w.Line("if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
   }
   w.Line("wgmma_wait_group<0>();");
   FenceAccumulators(w);
   w.Comment("The unit's last stage is read too: release it (the producer may be filling the next unit's).");
+  if (c.norm) w.Line("__syncwarp();");
   w.Line("if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
 }
 

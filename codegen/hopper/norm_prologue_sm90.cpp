@@ -7,10 +7,10 @@ namespace agt::codegen::hopper {
 
 namespace {
 
-// The statistics area: tile_n (mean, rstd) pairs, then [3 warps][tile_m] partial column sums.
-int64_t RowBytes(const GemmSm90Config& c) { return int64_t{c.tile_n} * 8; }
-// Threads completing each of the two named barriers: the statistics warps and the consumers.
-int BarrierThreads(const GemmSm90Config& c) { return kNormStatThreads + 128 * c.consumers; }
+int Slabs(const GemmSm90Config& c) { return c.tile_m / (64 * c.consumers); }
+
+// Per consumer warpgroup: tile_n (mean, rstd) pairs, then [4 warps][slabs * 64] column sums.
+int64_t BytesPerConsumer(const GemmSm90Config& c) { return int64_t{c.tile_n} * 8 + int64_t{4} * Slabs(c) * 64 * 4; }
 
 }  // namespace
 
@@ -25,9 +25,7 @@ Status ValidateNormPrologue(const GemmSm90Config& c) {
   return Status::Ok();
 }
 
-int64_t NormPrologueBytes(const GemmSm90Config& c) { return c.norm ? RowBytes(c) + int64_t{3} * c.tile_m * 4 : 0; }
-
-int NormEmptyArrivals(const GemmSm90Config& c) { return c.norm ? kNormStatThreads / 32 : 0; }
+int64_t NormPrologueBytes(const GemmSm90Config& c) { return c.norm ? c.consumers * BytesPerConsumer(c) : 0; }
 
 Status ValidateNormProblem(const GemmSm90Config& c, int64_t K) {
   if (c.norm && K % c.tile_k != 0) {
@@ -73,17 +71,33 @@ void EmitNormHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
 }
 
-namespace {
+void EmitNormUnitStart(CudaWriter& w, const GemmSm90Config& c) {
+  if (!c.norm) return;
+  w.Comment("LayerNorm prologue: this thread's rows r = wt + 128 i of the tile (shift, shifted sums) and its\n"
+            "8 columns of each slab (column sums over k-rows wt / 8 + 16 i of every k-block).");
+  w.Line("float norm_sh[kNormRows], norm_s1[kNormRows], norm_s2[kNormRows], norm_cs[kSlabs][8];");
+  w.Line("#pragma unroll");
+  w.Line("for (int i = 0; i < kNormRows; ++i) { norm_sh[i] = 0.0f; norm_s1[i] = 0.0f; norm_s2[i] = 0.0f; }");
+  w.Line("#pragma unroll");
+  w.Line("for (int t = 0; t < kSlabs; ++t) {");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int q = 0; q < 8; ++q) norm_cs[t][q] = 0.0f;");
+  w.Line("}");
+}
 
-// One stage's reads by the statistics warps (stage s: a_stage, b_stage set; nt their thread index).
-void EmitStatsKBlock(CudaWriter& w) {
-  w.Comment("This stage's activation rows r = nt + 96 i (B ring, 128 bytes each, 16-byte group g of row r at\n"
-            "g ^ (r % 8): read in that order, the 8 rows of a quarter warp touch 8 distinct groups).");
+void EmitNormKBlock(CudaWriter& w, const GemmSm90Config& c) {
+  if (!c.norm) return;
+  auto scope = w.Block("");
+  w.Comment("LayerNorm prologue, while the wgmmas run: this stage's activation rows (B ring, 128 bytes each, 16-byte\n"
+            "group g of row r at g ^ (r % 8): read in that order, the 8 rows of a quarter warp touch 8 distinct groups)\n"
+            "and the weight slabs' columns (A ring: k-row r of a slab holds 64 columns, the same swizzle).");
+  w.Line("const int nwt = threadIdx.x % 128;");
   w.Line("#pragma unroll");
   {
     auto rows = w.Block("for (int i = 0; i < kNormRows; ++i)");
-    w.Line("const int r = nt + kNormThreads * i;");
-    w.Line("if (r >= kBN) break;");
+    w.Line("const int r = nwt + 128 * i;");
+    w.Line("if (r < kBN) {");
+    w.Indent();
     w.Line("const u32 row = b_stage + r * 128;");
     w.Line("if (kb == u.kb_begin) {   // the shift: the row's mean over the unit's first k-block");
     w.Line("  float sum = 0.0f;");
@@ -93,102 +107,61 @@ void EmitStatsKBlock(CudaWriter& w) {
     w.Line("}");
     w.Line("#pragma unroll");
     w.Line("for (int p = 0; p < 8; ++p) agt_nacc8(ld_shared_v4_b32(row + ((p ^ (r & 7)) << 4)), norm_sh[i], norm_s1[i], norm_s2[i]);");
+    w.Dedent();
+    w.Line("}");
   }
-  w.Comment("The weight slabs' columns (A ring: k-row r of a slab holds 64 columns, the same swizzle): this thread\n"
-            "adds columns 8q..8q+7 of k-rows nt / 8 + 12 i.");
+  w.Line("const int q = nwt % 8;");
   w.Line("#pragma unroll");
-  auto slabs = w.Block("for (int t = 0; t < kBM / 64; ++t)");
+  auto slabs = w.Block("for (int t = 0; t < kSlabs; ++t)");
   w.Line("#pragma unroll");
-  auto rows = w.Block("for (int i = 0; i < 6; ++i)");
-  w.Line("const int r = nt / 8 + 12 * i;");
-  w.Line("if (r < 64) agt_ncol8(ld_shared_v4_b32(a_stage + t * (64 * 128) + r * 128 + (((nt % 8) ^ (r & 7)) << 4)), norm_cs[t]);");
-}
-
-// After a unit's last k-block: its statistics into the shared area, between the two named barriers.
-void EmitStatsPublish(CudaWriter& w, const GemmSm90Config& c) {
-  w.Comment("The consumers have read the previous unit's statistics (they arrive only when this unit follows).");
-  w.Linef("if (nu > 0) named_barrier_sync({}, {});", kNormEmptyBarrier, BarrierThreads(c));
-  w.Comment("Column sums: lanes q, q + 8, q + 16, q + 24 of a warp hold the same 8 columns; one partial per warp.");
-  w.Line("#pragma unroll");
-  w.Line("for (int t = 0; t < kBM / 64; ++t) {");
-  w.Line("  #pragma unroll");
-  w.Line("  for (int q = 0; q < 8; ++q) {");
-  w.Line("    float v = norm_cs[t][q];");
-  w.Line("    v += __shfl_xor_sync(0xffffffffu, v, 8);");
-  w.Line("    v += __shfl_xor_sync(0xffffffffu, v, 16);");
-  w.Line("    if (lane < 8) agt_sts_f32(norm_cols + ((nt / 32) * kBM + t * 64 + lane * 8 + q) * 4, v);");
-  w.Line("  }");
-  w.Line("}");
-  w.Line("const float inv_k = 1.0f / static_cast<float>(K);");
-  w.Line("#pragma unroll");
-  w.Line("for (int i = 0; i < kNormRows; ++i) {");
-  w.Line("  const int r = nt + kNormThreads * i;");
-  w.Line("  if (r >= kBN) break;");
-  w.Line("  const float m1 = norm_s1[i] * inv_k;");
-  w.Line("  const float var = fmaxf(norm_s2[i] * inv_k - m1 * m1, 0.0f);");
-  w.Comment("A row of equal values (s2 exactly 0; rows past M are zeros) normalises to zeros: rstd 0 makes its\n"
-            "correction exact instead of eps^-1/2 times the rounding of acc - mean * colsum.");
-  w.Linef("  agt_sts_f32x2(norm_rows + r * 8, norm_sh[i] + m1, norm_s2[i] > 0.0f ? rsqrtf(var + {:#.9g}f) : 0.0f);", c.norm_eps);
-  w.Line("}");
-  w.Linef("named_barrier_arrive({}, {});   // written", kNormFullBarrier, BarrierThreads(c));
-}
-
-}  // namespace
-
-void EmitNormStatistics(CudaWriter& w, const GemmSm90Config& c) {
-  if (!c.norm) return;
-  auto role = w.Block("else if (threadIdx.x >= 32)");
-  w.Comment("LayerNorm statistics (norm_prologue_sm90.h): warps 1-3 read every stage beside the consumers.");
-  w.Line("const int nt = threadIdx.x - 32, lane = threadIdx.x % 32;");
-  w.Line("const u32 norm_rows = sN, norm_cols = sN + kBN * 8;");
-  w.Line("int it = 0;   // k-blocks read, in step with the producer and the consumers");
-  w.Line("int nu = 0;   // units of this CTA done");
-  auto units = w.Block("for (int unit = blockIdx.x; unit < units; unit += gridDim.x, ++nu)");
-  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
-  w.Line("float norm_sh[kNormRows], norm_s1[kNormRows], norm_s2[kNormRows], norm_cs[kBM / 64][8];");
-  w.Line("#pragma unroll");
-  w.Line("for (int i = 0; i < kNormRows; ++i) { norm_sh[i] = 0.0f; norm_s1[i] = 0.0f; norm_s2[i] = 0.0f; }");
-  w.Line("#pragma unroll");
-  w.Line("for (int t = 0; t < kBM / 64; ++t) {");
-  w.Line("  #pragma unroll");
-  w.Line("  for (int q = 0; q < 8; ++q) norm_cs[t][q] = 0.0f;");
-  w.Line("}");
-  {
-    auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
-    w.Line("const int s = it % kStages;");
-    w.Line("mbar_wait(full_bar(s), (it / kStages) & 1);");
-    w.Line("const u32 a_stage = sA + s * kStageBytesA, b_stage = sB + s * kStageBytesB;");
-    EmitStatsKBlock(w);
-    w.Line("__syncwarp();");
-    w.Line("if (lane == 0) mbar_arrive(empty_bar(s));   // this warp's reads of the stage are done");
-  }
-  EmitStatsPublish(w, c);
+  auto rows = w.Block("for (int i = 0; i < 4; ++i)");
+  w.Line("const int r = nwt / 8 + 16 * i;");
+  w.Line("agt_ncol8(ld_shared_v4_b32(a_stage + t * (64 * 128) + r * 128 + ((q ^ (r & 7)) << 4)), norm_cs[t]);");
 }
 
 void EmitNormFinish(CudaWriter& w, const GemmSm90Config& c) {
   if (!c.norm) return;
-  w.Comment("LayerNorm prologue: wait for the unit's statistics (the producer warpgroup's warps 1-3), then this\n"
-            "thread's column sums (three partials each).");
-  w.Linef("named_barrier_sync({}, {});", kNormFullBarrier, BarrierThreads(c));
-  w.Line("const u32 norm_rows = sN;                       // kBN x (mean, rstd)");
-  w.Line("const u32 norm_cols = sN + kBN * 8;             // [3 warps][kBM] column sums");
-  w.Line("float norm_csum[kSlabs][2];                     // the columns of acc[t][.. 2h ..]");
-  w.Line("#pragma unroll");
-  w.Line("for (int t = 0; t < kSlabs; ++t) {");
-  w.Line("  #pragma unroll");
-  w.Line("  for (int h = 0; h < 2; ++h) {");
-  w.Line("    const int f = cw * (kSlabs * 64) + t * 64 + warp * 16 + lane / 4 + 8 * h;");
-  w.Line("    norm_csum[t][h] = (agt_lds_f32(norm_cols + f * 4) + agt_lds_f32(norm_cols + (kBM + f) * 4)) +");
-  w.Line("                      agt_lds_f32(norm_cols + (2 * kBM + f) * 4);");
-  w.Line("  }");
-  w.Line("}");
-}
-
-void EmitNormUnitEnd(CudaWriter& w, const GemmSm90Config& c) {
-  if (!c.norm) return;
-  w.Comment("The statistics are read: the statistics warps may write the next unit's.");
-  w.Linef("if (unit + static_cast<int>(gridDim.x) < units) named_barrier_arrive({}, {});", kNormEmptyBarrier,
-          BarrierThreads(c));
+  w.Comment("LayerNorm prologue: the rows' (mean, rstd) and the slabs' column sums through this warpgroup's area.\n"
+            "The first barrier: every thread has read the previous unit's values; the second: these are written.");
+  w.Line("const u32 norm_rows = sN + cw * kNormBytes;     // kBN x (mean, rstd)");
+  w.Line("const u32 norm_cols = norm_rows + kBN * 8;       // [4 warps][kSlabs * 64] column sums");
+  w.Line("float norm_csum[kSlabs][2];                      // the columns of acc[t][.. 2h ..]");
+  {
+    auto scope = w.Block("");
+    w.Linef("named_barrier_sync({} + cw, 128);", kNormBarrierBase);
+    w.Line("#pragma unroll");
+    w.Line("for (int t = 0; t < kSlabs; ++t) {");
+    w.Line("  #pragma unroll");
+    w.Line("  for (int q = 0; q < 8; ++q) {");
+    w.Line("    float v = norm_cs[t][q];");
+    w.Line("    v += __shfl_xor_sync(0xffffffffu, v, 8);");
+    w.Line("    v += __shfl_xor_sync(0xffffffffu, v, 16);   // lanes q, q + 8, q + 16, q + 24 hold the same columns");
+    w.Line("    if (lane < 8) agt_sts_f32(norm_cols + ((warp * kSlabs + t) * 64 + lane * 8 + q) * 4, v);");
+    w.Line("  }");
+    w.Line("}");
+    w.Line("const float inv_k = 1.0f / static_cast<float>(K);");
+    w.Line("#pragma unroll");
+    w.Line("for (int i = 0; i < kNormRows; ++i) {");
+    w.Line("  const int r = threadIdx.x % 128 + 128 * i;");
+    w.Line("  if (r < kBN) {");
+    w.Line("    const float m1 = norm_s1[i] * inv_k;");
+    w.Line("    const float var = fmaxf(norm_s2[i] * inv_k - m1 * m1, 0.0f);");
+    w.Comment("A row of equal values (s2 exactly 0; rows past M are zeros) normalises to zeros: rstd 0 makes its\n"
+              "correction exact instead of eps^-1/2 times the rounding of acc - mean * colsum.");
+    w.Linef("    agt_sts_f32x2(norm_rows + r * 8, norm_sh[i] + m1, norm_s2[i] > 0.0f ? rsqrtf(var + {:#.9g}f) : 0.0f);", c.norm_eps);
+    w.Line("  }");
+    w.Line("}");
+    w.Linef("named_barrier_sync({} + cw, 128);", kNormBarrierBase);
+    w.Line("#pragma unroll");
+    w.Line("for (int t = 0; t < kSlabs; ++t) {");
+    w.Line("  #pragma unroll");
+    w.Line("  for (int h = 0; h < 2; ++h) {");
+    w.Line("    const int f = t * 64 + warp * 16 + lane / 4 + 8 * h;");
+    w.Line("    norm_csum[t][h] = (agt_lds_f32(norm_cols + f * 4) + agt_lds_f32(norm_cols + (kSlabs * 64 + f) * 4)) +");
+    w.Line("                      (agt_lds_f32(norm_cols + (2 * kSlabs * 64 + f) * 4) + agt_lds_f32(norm_cols + (3 * kSlabs * 64 + f) * 4));");
+    w.Line("  }");
+    w.Line("}");
+  }
 }
 
 std::string NormApplyLine(const std::string& row_expr) {

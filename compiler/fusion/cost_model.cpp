@@ -95,10 +95,10 @@ CostBreakdown AnalyticalCostModel::Explain(const FusionGroup& grp, ir::Precision
         double simt = other_flops + recomputed;
         double simt_util = std::min(1.0, static_cast<double>(ctas) / sms);
         const double us_per_flop = 1e6 / (simt_rate * std::max(simt_util, 1.0 / sms));
-        // With norm_prologue_rate > 0, a LayerNorm prologue's row statistics are priced as running on
-        // the consumer warps between a k-block's wgmma issue and its wait (the core's first prologue),
-        // adding to the products instead of hiding under them, at that fraction of the FMA pipes' rate
-        // (0.5 for one consumer warp per scheduler with two dependent accumulation chains; measured,
+        // A LayerNorm prologue's row statistics run on the consumer warps between a k-block's wgmma
+        // issue and its wait, so they add to the products instead of hiding under them, and at one
+        // consumer warp per scheduler with two dependent accumulation chains (the shifted sum and the
+        // sum of squares) they issue at about half the FMA pipes' rate (norm_prologue_rate; measured,
         // ViT-B fc1 on an H100: fused 16.7 us against 9.4 + 4.4 apart; docs/perf-notes.md).
         const bool serial = norm_prologue && options_.norm_prologue_rate > 0;
         const double serial_us = serial ? recomputed * us_per_flop / options_.norm_prologue_rate : 0.0;

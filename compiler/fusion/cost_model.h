@@ -43,10 +43,8 @@ struct AnalyticalCostOptions {
   double bandwidth_efficiency = 0.9;  // of the measured copy bandwidth
   // A LayerNorm prologue's recomputed row statistics (legality's allow_norm_prologue) run on the GEMM's
   // own warps at this fraction of the FMA pipes' rate, after its products (cost_model.cpp). 0: hidden
-  // under the products, as the seed's DPOF assumes and as the Hopper core now computes them (on the
-  // producer warpgroup's idle warps, codegen/hopper/norm_prologue_sm90.h); 0.5 prices the core's
-  // first prologue, whose consumer warps computed them between their wgmmas (measured: not hidden).
-  double norm_prologue_rate = 0;
+  // under the products, as the seed's DPOF assumes; measured on the Hopper core they are not.
+  double norm_prologue_rate = 0.5;
 };
 
 // What the analytical estimate is made of (for the report and the tests).

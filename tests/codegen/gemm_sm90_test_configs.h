@@ -133,7 +133,7 @@ inline std::vector<GemmSm90Config> NormConfigs() {
       Norm(Swapped(Cfg(kH, kKN, 128, 136, 5, 2, true, true, false)), 1e-5f),          // 1: fc1 + GELU, two consumers
       Norm(Swapped(Cfg(kB, kKN, 128, 56, 8, 1, false, true, true))),                 // 2: two slabs, bf16, residual
       Norm(RegisterStores(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, false, true)))),  // 3: register path
-      Norm(Swapped(Cfg(kH, kKN, 128, 256, 3, 2, true, false, false))),                // 4: widest: three rows per statistics thread
+      Norm(Swapped(Cfg(kH, kKN, 128, 256, 3, 2, true, false, false))),                // 4: widest: two rows per thread
       Norm(Swapped(Cfg(kH, kKN, 64, 8, 8, 1, true, false, false)), 1e-12f),           // 5: n8, HF's epsilon
   };
 }
