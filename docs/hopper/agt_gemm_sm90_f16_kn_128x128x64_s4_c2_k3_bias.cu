@@ -33,12 +33,6 @@ __device__ __forceinline__ bool elect_one_sync() {
 __device__ __forceinline__ void named_barrier_sync(u32 id, u32 threads) {
   asm volatile("bar.sync %0, %1;\n" :: "r"(id), "r"(threads) : "memory");
 }
-// Arrives at a named barrier without waiting: the producer's side of a barrier that `threads` threads
-// complete, the others with named_barrier_sync (bar.arrive orders the arriving thread's shared-memory
-// writes before the waiters' reads, as bar.sync does).
-__device__ __forceinline__ void named_barrier_arrive(u32 id, u32 threads) {
-  asm volatile("bar.arrive %0, %1;\n" :: "r"(id), "r"(threads) : "memory");
-}
 // Register reallocation between warpgroups (needs a register cap at entry: __launch_bounds__(T, 1)).
 template <int kRegs> __device__ __forceinline__ void setmaxnreg_inc() {
   asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" :: "n"(kRegs));
