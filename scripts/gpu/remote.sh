@@ -169,23 +169,26 @@ for s in "${steps[@]}"; do
       done ;;
     gap)
       # Issue 17's report: for each of $GAP_MODELS (default ViT-B), compiled fp16 with its committed log
-      # (GAP_FOLD=1: and --fold-layer-norm), the
-      # end-to-end median (autogtco bench, CUDA graph, with PDL and with AGT_PDL=0) beside the sum of its kernels' durations
-      # under Nsight Compute (caches and clocks left alone; kernels serialised, so no overlap counted): the
-      # gap is the end-to-end time the kernels do not account for.
+      # (GAP_FOLD=1: and --fold-layer-norm), the end-to-end median (autogtco bench, CUDA graph) and a CUPTI
+      # trace of 50 graph replays (trace_model: span, the launches' summed durations, the time some launch
+      # is on the GPU, the idle rest = the launch gaps, the overlap programmatic launch buys), each with
+      # programmatic dependent launch (the default) and with AGT_PDL=0. GAP_NCU=1 adds the Nsight Compute
+      # kernel sum of earlier sessions (kernels serialised and timed alone: more than the run itself).
       ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
       for m in ${GAP_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
         log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache \
           $([ "${GAP_FOLD:-0}" = 1 ] && echo --fold-layer-norm) 2>&1 | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
-        e2e=$(autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
-        e2e0=$(AGT_PDL=0 autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")
-        "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
-          autogtco bench "/tmp/gap-$m.so" --iters 2 --warmup 1 > "/tmp/gap-$m.csv" 2> "/tmp/gap-$m.err"
-        kern=$(python3 scripts/gpu/ncu_summary.py "/tmp/gap-$m.csv" 2>&1 | head -n 1)
-        echo "$m: end to end $e2e; AGT_PDL=0: $e2e0; kernels: $kern" | tee -a "$OUT/gap.txt"
-        cp "/tmp/gap-$m.csv" "$OUT/ncu-gap-$m.csv"
+        for pdl in 1 0; do
+          echo "$m AGT_PDL=$pdl: $(AGT_PDL=$pdl autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")" | tee -a "$OUT/gap.txt"
+          AGT_PDL=$pdl trace_model "/tmp/gap-$m.so" --runs 50 --warmup 20 --top 8 2>&1 | sed "s/^/$m AGT_PDL=$pdl trace: /" | tee -a "$OUT/gap.txt"
+        done
+        if [ "${GAP_NCU:-0}" = 1 ]; then
+          "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
+            autogtco bench "/tmp/gap-$m.so" --iters 2 --warmup 1 > "/tmp/gap-$m.csv" 2> "/tmp/gap-$m.err"
+          echo "$m: ncu kernels: $(python3 scripts/gpu/ncu_summary.py "/tmp/gap-$m.csv" 2>&1 | head -n 1)" | tee -a "$OUT/gap.txt"
+        fi
       done ;;
     vszoo)
       # Issue 15: the full-size $VSZOO_MODEL (default vit-base-16; timm / torchvision / transformers as
