@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "runtime/include/autogtco/runtime.h"
+#include "tests/runtime/bench/trace_stats.h"
 
 namespace {
 
@@ -164,17 +165,15 @@ int main(int argc, char** argv) {
   std::vector<std::vector<double>> launch_us(per_run);
   for (int r = warmup; r < warmup + runs; ++r) {
     const Span* s = &spans[static_cast<size_t>(r) * per_run];
-    uint64_t first = s[0].start, last = 0, sum = 0, busy = 0, cover = s[0].start;
+    std::vector<agt::bench::Interval> run;
     for (size_t i = 0; i < per_run; ++i) {
-      last = std::max(last, s[i].end);
-      sum += s[i].end - s[i].start;
-      launch_us[i].push_back((s[i].end - s[i].start) / 1e3);
-      // Union of intervals in start order: count only what extends past what is covered.
-      if (s[i].end > cover) busy += s[i].end - std::max(cover, s[i].start), cover = s[i].end;
+      run.push_back({s[i].start, s[i].end});
+      launch_us[i].push_back(static_cast<double>(s[i].end - s[i].start) / 1e3);
     }
-    span_us.push_back((last - first) / 1e3);
-    sum_us.push_back(sum / 1e3);
-    busy_us.push_back(busy / 1e3);
+    const agt::bench::RunStats st = agt::bench::Summarize(run);
+    span_us.push_back(st.span_us);
+    sum_us.push_back(st.sum_us);
+    busy_us.push_back(st.busy_us);
     event_ms.push_back(ms[static_cast<size_t>(r)]);
   }
   const double span = Median(span_us), sum = Median(sum_us), busy = Median(busy_us);
