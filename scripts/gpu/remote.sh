@@ -103,8 +103,8 @@ for s in "${steps[@]}"; do
       for m in hf zoo; do
         src=$d/model.onnx; [ $m = zoo ] && src=/tmp/detr-resnet50-e6.onnx
         autogtco inspect --fusion --format json "$src" ${log:+--tuning-log "$log"} > "/tmp/hfdetr-plan-$m.json" 2>&1
-        # The text plan's first encoder layer (HFDETR_PLANS=1), to set the two exports' groups side by side.
-        # With -v the planner's calibration line too (unmeasured estimates scaled by measured/estimated per
+        # HFDETR_PLANS=1: both text plans (their first 60 KB), to set the two graphs' groups side by side,
+        # with -v so that the planner's calibration line comes too (unmeasured estimates scaled by measured/estimated per
         # kind, over the measured groups this model's DPOF meets: the likely reason two exports part ways).
         [ "${HFDETR_PLANS:-0}" = 1 ] && autogtco -v inspect --fusion "$src" ${log:+--tuning-log "$log"} 2>&1 | grep -v "^ *$" | head -c 60000 > "$OUT/hfdetr-plan-$m.txt"
         [ "${HFDETR_PLANS:-0}" = 1 ] && grep -m1 "plan: measured times" "$OUT/hfdetr-plan-$m.txt" | sed "s/^/$m: /" | tee -a "$OUT/hfdetr.txt"

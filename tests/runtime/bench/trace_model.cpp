@@ -189,5 +189,9 @@ int main(int argc, char** argv) {
   for (size_t k = 0; k < std::min(per_run, static_cast<size_t>(top)); ++k) {
     std::printf("  #%-4zu %8.2f us  %s\n", order[k], med[order[k]], first_run[order[k]].name.c_str());
   }
+  cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+  cuptiActivityDisable(CUPTI_ACTIVITY_KIND_MEMSET);
+  cuptiActivityDisable(CUPTI_ACTIVITY_KIND_MEMCPY);
+  reinterpret_cast<agt_model_destroy_fn>(dlsym(lib, "agt_model_destroy"))(m);
   return 0;
 }
