@@ -3,7 +3,8 @@
 // Where a compiled model's time goes, from a CUPTI activity trace of its CUDA-graph replays (issue 17's
 // gap report; Nsight Systems does not run on the lent GPU machine, and Nsight Compute times each kernel
 // alone, serialised, which measured more than the whole run). The artifact is loaded through its C API
-// (dlopen, as an application does), given seeded random inputs once, then replayed warmup + runs times
+// (dlopen, as an application does: cli/artifact_handle.h, as `autogtco bench`), given the seeded random
+// inputs `bench` uses (cli/random_input.h) once, then replayed warmup + runs times
 // back to back (agt_model_bench) with kernel, memset and memcpy activity recorded. The records are
 // cut into runs of the model's launch count in start order; for each timed run:
 //   span   = last end - first start (the GPU's view of the run),
@@ -15,7 +16,6 @@
 // launches with the largest median duration. CUPTI's timestamps cost little per kernel, but tracing is
 // not free: the span is the number to set the others against, not the event latency.
 #include <cupti.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -24,11 +24,11 @@
 #include <cstring>
 #include <map>
 #include <mutex>
-#include <random>
 #include <string>
 #include <vector>
 
-#include "runtime/include/autogtco/runtime.h"
+#include "cli/artifact_handle.h"
+#include "cli/random_input.h"
 #include "tests/runtime/bench/trace_stats.h"
 
 namespace {
@@ -71,35 +71,6 @@ double Median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
-// Seeded random values in each input's staging buffer: never zeros (which can run faster than data).
-bool FillInputs(void* lib, agt_model* m) {
-  auto num = reinterpret_cast<int (*)(const agt_model*)>(dlsym(lib, "agt_model_num_inputs"));
-  auto dtype = reinterpret_cast<int (*)(const agt_model*, int)>(dlsym(lib, "agt_model_input_dtype"));
-  auto bytes = reinterpret_cast<uint64_t (*)(const agt_model*, int)>(dlsym(lib, "agt_model_input_bytes"));
-  auto num_out = reinterpret_cast<int (*)(const agt_model*)>(dlsym(lib, "agt_model_num_outputs"));
-  auto out_bytes = reinterpret_cast<uint64_t (*)(const agt_model*, int)>(dlsym(lib, "agt_model_output_bytes"));
-  auto run = reinterpret_cast<agt_model_run_host_fn>(dlsym(lib, "agt_model_run_host"));
-  std::mt19937 rng(1000003u);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<std::vector<uint8_t>> in(num(m)), out(num_out(m));
-  for (int i = 0; i < num(m); ++i) {
-    in[i].resize(bytes(m, i));
-    const int t = dtype(m, i);
-    if (t == AGT_DTYPE_F32) {
-      auto* f = reinterpret_cast<float*>(in[i].data());
-      for (size_t j = 0; j < in[i].size() / 4; ++j) f[j] = normal(rng);
-    } else {
-      for (auto& b : in[i]) b = static_cast<uint8_t>(rng() % 3);   // small integers (or tiny 16-bit floats)
-    }
-  }
-  for (int i = 0; i < num_out(m); ++i) out[i].resize(out_bytes(m, i));
-  std::vector<const void*> ip;
-  std::vector<void*> op;
-  for (auto& b : in) ip.push_back(b.data());
-  for (auto& b : out) op.push_back(b.data());
-  return run(m, ip.data(), op.data()) == AGT_OK;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,32 +96,25 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: CUPTI activity tracing could not be enabled\n");
     return 2;
   }
-  void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    std::fprintf(stderr, "error: %s\n", dlerror());
+  auto fail = [](const agt::Status& st) {
+    std::fprintf(stderr, "error: %s\n", st.message().c_str());
     return 2;
-  }
-  auto last_error = reinterpret_cast<agt_last_error_fn>(dlsym(lib, "agt_last_error"));
-  auto create = reinterpret_cast<agt_model_create_fn>(dlsym(lib, "agt_model_create"));
-  auto launches = reinterpret_cast<int (*)(const agt_model*)>(dlsym(lib, "agt_model_num_launches"));
-  auto bench = reinterpret_cast<int (*)(agt_model*, int, int, float*)>(dlsym(lib, "agt_model_bench"));
-  agt_model* m = nullptr;
-  if (create == nullptr || create(&m, device) != AGT_OK || !FillInputs(lib, m)) {
-    std::fprintf(stderr, "error: %s\n", last_error != nullptr ? last_error() : "not an AutoGTCO artifact");
-    return 2;
-  }
+  };
+  auto h = agt::cli::ArtifactHandle::Open(path);
+  if (!h.ok()) return fail(h.status());
+  if (agt::Status st = (*h)->Load(device); !st.ok()) return fail(st);
+  std::vector<agt::ir::Tensor> inputs;
+  for (size_t i = 0; i < (*h)->inputs().size(); ++i) inputs.push_back(agt::cli::RandomInput((*h)->inputs()[i].type, 1000003u + i));
+  if (auto out = (*h)->Run(inputs); !out.ok()) return fail(out.status());
   cuptiActivityFlushAll(1);
   {
     std::lock_guard<std::mutex> lock(g_mu);
     g_spans.clear();   // the loading and the input run
   }
-  std::vector<float> ms(static_cast<size_t>(warmup + runs));
-  if (bench(m, 0, warmup + runs, ms.data()) != AGT_OK) {
-    std::fprintf(stderr, "error: %s\n", last_error());
-    return 2;
-  }
+  auto ms = (*h)->Bench(0, warmup + runs);
+  if (!ms.ok()) return fail(ms.status());
   cuptiActivityFlushAll(1);
-  const size_t per_run = static_cast<size_t>(launches(m));
+  const size_t per_run = static_cast<size_t>((*h)->num_launches());
   std::vector<Span> spans;
   {
     std::lock_guard<std::mutex> lock(g_mu);
@@ -174,7 +138,7 @@ int main(int argc, char** argv) {
     span_us.push_back(st.span_us);
     sum_us.push_back(st.sum_us);
     busy_us.push_back(st.busy_us);
-    event_ms.push_back(ms[static_cast<size_t>(r)]);
+    event_ms.push_back((*ms)[static_cast<size_t>(r)]);
   }
   const double span = Median(span_us), sum = Median(sum_us), busy = Median(busy_us);
   std::printf("%s: %zu launches a run, %d runs traced after %d\n", path, per_run, runs, warmup);
@@ -192,6 +156,5 @@ int main(int argc, char** argv) {
   cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
   cuptiActivityDisable(CUPTI_ACTIVITY_KIND_MEMSET);
   cuptiActivityDisable(CUPTI_ACTIVITY_KIND_MEMCPY);
-  reinterpret_cast<agt_model_destroy_fn>(dlsym(lib, "agt_model_destroy"))(m);
   return 0;
 }
