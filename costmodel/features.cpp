@@ -33,7 +33,7 @@ constexpr std::pair<Knob, Feature> kKnobFeatures[] = {
     {Knob::kSwizzle, Feature::kSwizzle}, {Knob::kBlockQ, Feature::kBlockQ},   {Knob::kBlockKV, Feature::kBlockKV},
     {Knob::kWarps, Feature::kWarps},     {Knob::kRowMode, Feature::kRowMode}, {Knob::kThreads, Feature::kThreadsKnob},
     {Knob::kVector, Feature::kVector},   {Knob::kUnroll, Feature::kUnroll},   {Knob::kConsumers, Feature::kConsumers}, {Knob::kRaster, Feature::kRaster},
-    {Knob::kSwapAB, Feature::kSwapAB},
+    {Knob::kSwapAB, Feature::kSwapAB},   {Knob::kCluster, Feature::kCluster},
 };
 static_assert(std::size(kKnobFeatures) == codegen::kNumKnobs);
 

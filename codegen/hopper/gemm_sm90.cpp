@@ -87,6 +87,7 @@ std::string GemmSm90Config::Describe() const {
   if (raster == Raster::kAlongN) sched += " rn";
   if (!staged_epilogue) sched += " rs";
   if (swap_ab) sched += " sw";
+  if (cluster > 1) sched += fmt::format(" x{}", cluster);
   return fmt::format("{} {} {}x{}x{} s{} c{}{}{}", GemmInputName(input),
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers, sched, epi);
 }
@@ -96,7 +97,7 @@ std::string GemmSm90Config::KernelName() const {
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
                      split_k > 1 ? fmt::format("_k{}", split_k) : std::string(), raster == Raster::kAlongN ? "_rn" : "",
                      staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "") +
-         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") + (norm ? "_ln" : "") +
+         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") + (norm ? "_ln" : "") + (cluster > 1 ? fmt::format("_cl{}", cluster) : "") +
          (conv ? fmt::format("_conv{}x{}x{}_{}x{}_s{}x{}_p{}x{}_d{}x{}_o{}x{}", geom.H, geom.W, geom.C, geom.KH, geom.KW, geom.sh, geom.sw,
                              geom.pt, geom.pl, geom.dh, geom.dw, geom.OH, geom.OW)
                : std::string());
@@ -143,6 +144,10 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
   if (c.conv && (c.swap_ab || c.b_layout != BLayout::kNK)) return Status::Error("a convolution is unswapped with a [N, K] weight");
   if (c.stages < 2 || c.stages > 8) return Status::Errorf("stages must be in [2, 8], not {}", c.stages);
   AGT_RETURN_IF_ERROR(ValidateNormPrologue(c));
+  if (c.cluster != 1 && c.cluster != 2) return Status::Errorf("cluster must be 1 or 2 CTAs, not {}", c.cluster);
+  if (c.cluster == 2 && (c.b_layout != BLayout::kKN || c.conv || c.norm)) {
+    return Status::Error("a cluster of 2 multicasts a [K, N] weight's 64-column boxes: no [N, K] weight, convolution or LayerNorm prologue");
+  }
   // The ticket counter keeps arrivals in 16 bits; 16 ranges is already far past what pays.
   if (c.split_k < 1 || c.split_k > 16) return Status::Errorf("split_k must be in [1, 16], not {}", c.split_k);
   // Accumulators per consumer thread: slabs * tile_n / 2 floats; beyond 128 they do not fit beside
@@ -591,9 +596,23 @@ void EmitScheduleAndBarriers(CudaWriter& w, const GemmSm90Config& c) {
   } else {
     w.Line("const int GM = M, GN = N;   // the tiled product's sides (swapped products exchange them)");
   }
-  w.Line("const int tiles_m = (GM + kBM - 1) / kBM, tiles_n = (GN + kBN - 1) / kBN;");
+  if (c.cluster == 1) {
+    w.Line("const int tiles_m = (GM + kBM - 1) / kBM, tiles_n = (GN + kBN - 1) / kBN;");
+  } else {
+    w.Comment(fmt::format("Clusters of 2 CTAs pair tiles along {} (the same weight columns); that side's count is even.",
+                          c.swap_ab ? "N" : "M"));
+    w.Line(c.swap_ab ? "const int tiles_m = (GM + kBM - 1) / kBM, tiles_n = ((GN + kBN - 1) / kBN + 1) & ~1;"
+                     : "const int tiles_m = ((GM + kBM - 1) / kBM + 1) & ~1, tiles_n = (GN + kBN - 1) / kBN;");
+  }
   w.Line("const int k_blocks = (K + kBK - 1) / kBK;");
-  w.Line("const int units = tiles_m * tiles_n * kSplits;");
+  if (c.cluster == 1) {
+    w.Line("const int units = tiles_m * tiles_n * kSplits;");
+    w.Line("const int unit0 = blockIdx.x, unit_step = gridDim.x, crank = 0;   // this CTA's units: unit0, +unit_step, ..");
+  } else {
+    w.Line("const int units = tiles_m * tiles_n * kSplits / 2;   // units of a cluster (a pair of tiles each)");
+    w.Line("const int unit0 = blockIdx.x / 2, unit_step = gridDim.x / 2;   // this cluster's units: unit0, +unit_step, ..");
+    w.Line("const int crank = static_cast<int>(cluster_ctarank());   // which tile of each pair is this CTA's");
+  }
   if (c.split_k > 1) w.Line("__shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket");
   else w.Line("(void)workspace;   // split_k 1: no workspace");
   w.Line("const int wg = warpgroup_index();");
@@ -606,11 +625,16 @@ void EmitScheduleAndBarriers(CudaWriter& w, const GemmSm90Config& c) {
     } else {
       w.Line("  mbar_init(full_bar(s), 1);                       // the producer's arrive.expect_tx");
     }
-    w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp", 4 * c.consumers);
+    if (c.cluster == 1) {
+      w.Linef("  mbar_init(empty_bar(s), {});                      // lane 0 of each consumer warp", 4 * c.consumers);
+    } else {
+      w.Linef("  mbar_init(empty_bar(s), {});                      // each consumer warp of both CTAs", 8 * c.consumers);
+    }
     w.Line("}");
     w.Line("fence_barrier_init();");
   }
   w.Line("__syncthreads();");
+  if (c.cluster > 1) w.Line("cluster_sync();   // the peer's barriers are initialised before anything is multicast into it");
   w.Blank();
 }
 
@@ -648,7 +672,8 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Raw(WgmmaWrapper(c.tile_n, WgmmaInputOf(c.input)));
   w.Blank();
   EmitHelpers(w, c);
-  w.Linef("extern \"C\" __global__ void __launch_bounds__({}, 1) {}(", k.threads, k.kernel_name);
+  w.Linef("extern \"C\" __global__ void {}__launch_bounds__({}, 1) {}(",
+          c.cluster > 1 ? fmt::format("__cluster_dims__({}, 1, 1) ", c.cluster) : "", k.threads, k.kernel_name);
   w.Linef("    {}, const __grid_constant__ agt_sm90::TensorMap tm_b,",
           c.conv ? "const InT* __restrict__ x" : "const __grid_constant__ agt_sm90::TensorMap tm_a");
   w.Line("    const InT* __restrict__ bias, const OutT* __restrict__ residual, OutT* __restrict__ c,");
@@ -672,6 +697,10 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   EmitEpilogue(w, c);
   w.Close();   // unit loop
   w.Close();   // else
+  if (c.cluster > 1) {
+    w.Comment("No CTA leaves while its peer may still arrive on its barriers.");
+    w.Line("cluster_sync();");
+  }
   w.Close();   // kernel
   k.source = w.str();
   return k;

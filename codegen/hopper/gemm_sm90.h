@@ -102,8 +102,16 @@ struct GemmSm90Config {
   // prologue of codegen/hopper/norm_prologue_sm90.h (swapped, 16-bit, [K, N] weight, split_k 1).
   bool norm = false;
   float norm_eps = 1e-5f;
+  // CTAs per cluster: 1, or 2 sharing the weight tile (kKN weight, not conv, not norm). The pair
+  // runs two work units whose tiles read the same weight columns (unswapped: adjacent M tiles;
+  // swapped: adjacent token tiles) over the same k-range in step; each CTA's producer loads half of
+  // the weight's 64-column boxes with TMA multicast into both CTAs' stages (one L2 read feeds two
+  // SMs), and a stage is refilled only after both CTAs' consumers released it (each consumer warp
+  // arrives on both CTAs' "empty" barriers). The paired side's tile count is rounded up to even; a
+  // padding tile loads real rows (clamped coordinates) and stores nothing.
+  int cluster = 1;
 
-  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias" (" ln" first with norm), with " k2" / " rn" / " rs" / " sw" when split / along N / register stores / swapped
+  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias" (" ln" first with norm), with " k2" / " rn" / " rs" / " sw" / " x2" when split / along N / register stores / swapped / clustered
   // Whether C (and the residual) are f32: out_f32, or a tf32 product.
   bool f32_out() const { return out_f32 || input == GemmInput::kTF32; }
   std::string KernelName() const; // a C identifier that encodes the configuration

@@ -54,8 +54,8 @@ void EmitConvProducer(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("if (pt == 0) prefetch_tensormap(&tm_b);");
   EmitGridDependencyEntry(w);   // every producer thread gathers from the input
   w.Line("int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages");
-  w.Open("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
-  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
+  w.Open("for (int unit = unit0; unit < units; unit += unit_step)");
+  w.Line("const WorkUnit u = agt_work_unit(unit, crank, tiles_m, tiles_n, k_blocks);");
   w.Line("const int m0 = u.m0, n0 = u.n0;");
   w.Comment("Each row's window origin (iy0, ix0) packed in 16-bit halves, and its image's first pixel; rows\n"
             "past M get an origin no tap reaches.");

@@ -47,8 +47,15 @@ void EmitWeightLoads(CudaWriter& w, const GemmSm90Config& c) {
   if (c.b_layout == BLayout::kKN) {
     w.Linef("mbar_arrive_expect_tx(full_bar(s), {});", c.swap_ab ? fmt::format("{} + kStageBytesB", box_bytes)
                                                                  : fmt::format("kStageBytesA + {}", box_bytes));
-    w.Line(c.swap_ab ? "for (int j = 0; j < w_boxes; ++j) tma_load_2d(sA + s * kStageBytesA + j * (64 * kBK * 2), &tm_b, full_bar(s), m0 + 64 * j, k0);"
-                     : "for (int j = 0; j < w_boxes; ++j) tma_load_2d(sB + s * kStageBytesB + j * (64 * kBK * 2), &tm_b, full_bar(s), n0 + 64 * j, k0);");
+    const std::string dst = c.swap_ab ? "sA + s * kStageBytesA" : "sB + s * kStageBytesB";
+    const std::string col = c.swap_ab ? "m0" : "n0";
+    if (c.cluster == 1) {
+      w.Linef("for (int j = 0; j < w_boxes; ++j) tma_load_2d({} + j * (64 * kBK * 2), &tm_b, full_bar(s), {} + 64 * j, k0);", dst, col);
+    } else {
+      w.Comment("Boxes j = crank, crank + 2, ..: into both CTAs' stage s, completing bytes on both CTAs' full_bar(s).");
+      w.Linef("for (int j = crank; j < w_boxes; j += 2) tma_load_2d_multicast({} + j * (64 * kBK * 2), &tm_b, full_bar(s), {} + 64 * j, k0, 0x3);",
+              dst, col);
+    }
   } else {
     w.Comment("Weight [N, K], K-major: one box; rows past N arrive as zeros.");
     w.Line("mbar_arrive_expect_tx(full_bar(s), kStageBytesA + kStageBytesB);");
@@ -58,8 +65,21 @@ void EmitWeightLoads(CudaWriter& w, const GemmSm90Config& c) {
 }
 
 void EmitActivationLoad(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.cluster > 1) {
+    w.Comment("A padding tile of the pair (past the rows) loads the last rows again: its epilogue stores nothing.");
+    w.Line(c.swap_ab ? "tma_load_2d(sB + s * kStageBytesB, &tm_a, full_bar(s), k0, min(n0, GN - 1));"
+                     : "tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, min(m0, GM - 1));");
+    return;
+  }
   w.Line(c.swap_ab ? "tma_load_2d(sB + s * kStageBytesB, &tm_a, full_bar(s), k0, n0);"
                    : "tma_load_2d(sA + s * kStageBytesA, &tm_a, full_bar(s), k0, m0);");
+}
+
+// Lane 0 of each consumer warp releases a stage; in a cluster of 2, lanes 0 and 1 release it in
+// both CTAs (the peer's producer multicasts into this CTA's stage too).
+std::string ReleaseStage(const GemmSm90Config& c, const std::string& stage) {
+  return c.cluster == 1 ? fmt::format("if (lane == 0) mbar_arrive(empty_bar({}));", stage)
+                        : fmt::format("if (lane < 2) mbar_arrive_cluster(empty_bar({}), lane);", stage);
 }
 
 // fence_operand on every accumulator (no instruction: a compiler-ordering point).
@@ -98,8 +118,8 @@ void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
             "they stream in while the kernel before finishes (codegen/ptx/grid_dependency.h).");
   w.Line("int pre = 0;   // k-blocks of the first unit whose weight tiles are already issued");
   {
-    auto first = w.Block("if (static_cast<int>(blockIdx.x) < units)");
-    w.Line("const WorkUnit u = agt_work_unit(blockIdx.x, tiles_m, tiles_n, k_blocks);");
+    auto first = w.Block("if (unit0 < units)");
+    w.Line("const WorkUnit u = agt_work_unit(unit0, crank, tiles_m, tiles_n, k_blocks);");
     w.Line("const int m0 = u.m0, n0 = u.n0;");
     EmitWeightBoxes(w, c);
     w.Line("pre = min(kStages, u.kb_end - u.kb_begin);");
@@ -109,8 +129,8 @@ void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
   }
   EmitGridDependencyEntry(w);
   w.Line("int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages");
-  auto units = w.Block("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
-  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
+  auto units = w.Block("for (int unit = unit0; unit < units; unit += unit_step)");
+  w.Line("const WorkUnit u = agt_work_unit(unit, crank, tiles_m, tiles_n, k_blocks);");
   w.Line("const int m0 = u.m0, n0 = u.n0;");
   EmitWeightBoxes(w, c);
   auto loop = w.Block("for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it)");
@@ -139,8 +159,8 @@ void EmitConsumerUnitStart(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("float acc[kSlabs][kBN / 2];");
   w.Line("int it = 0;   // k-blocks consumed by this CTA across its units, in step with the producer's");
   if (c.staged_epilogue) w.Line("int ep = 0;   // epilogue chunks this warpgroup staged, across its units: buffer ep % 2");
-  w.Open("for (int unit = blockIdx.x; unit < units; unit += gridDim.x)");
-  w.Line("const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);");
+  w.Open("for (int unit = unit0; unit < units; unit += unit_step)");
+  w.Line("const WorkUnit u = agt_work_unit(unit, crank, tiles_m, tiles_n, k_blocks);");
   w.Line("const int m0 = u.m0, n0 = u.n0;");
   w.Line("#pragma unroll");
   w.Line("for (int t = 0; t < kSlabs; ++t) {");
@@ -197,13 +217,13 @@ void EmitConsumerKLoop(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("wgmma_wait_group<1>();");
     FenceAccumulators(w);
     if (c.norm) w.Line("__syncwarp();   // the warp's own reads of that stage (LayerNorm prologue) are done too");
-    w.Line("if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
+    w.Linef("if (kb > u.kb_begin) {{ {} }}", ReleaseStage(c, "(it - 1) % kStages"));
   }
   w.Line("wgmma_wait_group<0>();");
   FenceAccumulators(w);
   w.Comment("The unit's last stage is read too: release it (the producer may be filling the next unit's).");
   if (c.norm) w.Line("__syncwarp();");
-  w.Line("if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));");
+  w.Linef("if (u.kb_end > u.kb_begin) {{ {} }}", ReleaseStage(c, "(it - 1) % kStages"));
 }
 
 }  // namespace agt::codegen::hopper

@@ -19,6 +19,8 @@ GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& c, int64_t M, int64_t N,
   GemmSm90Schedule s;
   s.tiles_m = CeilDiv(M, c.tile_m);
   s.tiles_n = CeilDiv(N, c.tile_n);
+  // A cluster pairs tiles that read the same weight columns: that side's count rounds up to even.
+  if (c.cluster == 2) (c.swap_ab ? s.tiles_n : s.tiles_m) = CeilDiv(c.swap_ab ? s.tiles_n : s.tiles_m, 2) * 2;
   s.k_blocks = CeilDiv(K, c.tile_k);
   s.units = s.tiles_m * s.tiles_n * c.split_k;
   return s;
@@ -26,6 +28,11 @@ GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& c, int64_t M, int64_t N,
 
 std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K, int sms) {
   const int64_t units = ScheduleGemmSm90(c, M, N, K).units;
+  if (c.cluster > 1) {
+    // Whole clusters, each taking a pair of units at a time.
+    const int64_t clusters = std::max<int64_t>(1, std::min<int64_t>(units / c.cluster, sms / c.cluster));
+    return {static_cast<uint32_t>(clusters * c.cluster), 1, 1};
+  }
   return {static_cast<uint32_t>(std::max<int64_t>(1, std::min<int64_t>(units, sms))), 1, 1};
 }
 
@@ -117,9 +124,12 @@ constexpr double kPartialBytesPerCycle = 32.0;
 
 double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K, int sms) {
   const GemmSm90Schedule s = ScheduleGemmSm90(c, M, N, K);
-  const int64_t rounds = CeilDiv(s.units, std::max(1, sms));   // units of the busiest CTA
+  const int64_t rounds = CeilDiv(s.units, std::max(c.cluster, sms / c.cluster * c.cluster));   // units of the busiest CTA
   const int64_t kb = CeilDiv(s.k_blocks, c.split_k);           // k-blocks of its longest unit
-  const double load = static_cast<double>(kb) * (c.tile_m + c.tile_n) * c.tile_k * GemmInputBytes(c.input) /
+  // A cluster of 2 reads each weight tile from L2 once for both CTAs (not fitted yet: no sweep).
+  const double w_rows = (c.swap_ab ? c.tile_m : c.tile_n) / static_cast<double>(c.cluster);
+  const double act_rows = c.swap_ab ? c.tile_n : c.tile_m;
+  const double load = static_cast<double>(kb) * (act_rows + w_rows) * c.tile_k * GemmInputBytes(c.input) /
                       (c.swap_ab ? kSwappedL2BytesPerCycle : kL2BytesPerCycle);
   // tf32 wgmmas run at half the 16-bit rate (not fitted: no tf32 sweep yet).
   const double flop_rate = c.input == GemmInput::kTF32 ? kFlopPerCycle / 2 : kFlopPerCycle;
@@ -162,21 +172,50 @@ GemmSm90Config DefaultGemmSm90Config(int64_t M, int64_t N, int64_t K, int sms, c
   return best;
 }
 
+// The tile of pair unit p (a cluster's unit) for the CTA of rank `rank`: pairs along M unswapped,
+// along N swapped (the tiles that read the same weight columns), walked in raster order.
+void EmitPairDecode(CudaWriter& w, const GemmSm90Config& c) {
+  w.Linef("const int p = u / {};", c.split_k);
+  w.Linef("r.split = u - p * {};", c.split_k);
+  const bool along_m = c.raster == Raster::kAlongM;
+  if (!c.swap_ab) {
+    w.Line(along_m ? "const int mt = 2 * (p % (tiles_m / 2)) + rank, nt = p / (tiles_m / 2);"
+                   : "const int nt = p % tiles_n, mt = 2 * (p / tiles_n) + rank;");
+  } else {
+    w.Line(along_m ? "const int mt = p % tiles_m, nt = 2 * (p / tiles_m) + rank;"
+                   : "const int nt = 2 * (p % (tiles_n / 2)) + rank, mt = p / (tiles_n / 2);");
+  }
+  w.Line("r.tile = mt + nt * tiles_m;   // split-K's workspace slot and counter");
+  w.Linef("r.m0 = mt * {};", c.tile_m);
+  w.Linef("r.n0 = nt * {};", c.tile_n);
+}
+
 void EmitWorkUnitDecode(CudaWriter& w, const GemmSm90Config& c) {
-  w.Comment(fmt::format("Work unit u: tile u / {0} in raster order along {1}, split u % {0} of its k-blocks.", c.split_k,
-                        c.raster == Raster::kAlongM ? "M" : "N"));
+  if (c.cluster == 1) {
+    w.Comment(fmt::format("Work unit u: tile u / {0} in raster order along {1}, split u % {0} of its k-blocks.", c.split_k,
+                          c.raster == Raster::kAlongM ? "M" : "N"));
+  } else {
+    w.Comment(fmt::format("Work unit u of a cluster: pair u / {0} in raster order along {1}, split u % {0} of its k-blocks;\n"
+                          "the CTA of rank `rank` takes the pair's tile `rank`.",
+                          c.split_k, c.raster == Raster::kAlongM ? "M" : "N"));
+  }
   w.Line("struct WorkUnit { int m0, n0, tile, split, kb_begin, kb_end; };");
-  w.Line("__device__ __forceinline__ WorkUnit agt_work_unit(int u, int tiles_m, int tiles_n, int k_blocks) {");
+  w.Line("__device__ __forceinline__ WorkUnit agt_work_unit(int u, int rank, int tiles_m, int tiles_n, int k_blocks) {");
   w.Indent();
   w.Line("WorkUnit r;");
-  w.Linef("r.tile = u / {};", c.split_k);
-  w.Linef("r.split = u - r.tile * {};", c.split_k);
-  if (c.raster == Raster::kAlongM) {
-    w.Linef("r.m0 = (r.tile % tiles_m) * {};", c.tile_m);
-    w.Linef("r.n0 = (r.tile / tiles_m) * {};", c.tile_n);
+  if (c.cluster > 1) {
+    EmitPairDecode(w, c);
   } else {
-    w.Linef("r.n0 = (r.tile % tiles_n) * {};", c.tile_n);
-    w.Linef("r.m0 = (r.tile / tiles_n) * {};", c.tile_m);
+    w.Line("(void)rank;");
+    w.Linef("r.tile = u / {};", c.split_k);
+    w.Linef("r.split = u - r.tile * {};", c.split_k);
+    if (c.raster == Raster::kAlongM) {
+      w.Linef("r.m0 = (r.tile % tiles_m) * {};", c.tile_m);
+      w.Linef("r.n0 = (r.tile / tiles_m) * {};", c.tile_n);
+    } else {
+      w.Linef("r.n0 = (r.tile % tiles_n) * {};", c.tile_n);
+      w.Linef("r.m0 = (r.tile / tiles_n) * {};", c.tile_m);
+    }
   }
   w.Linef("r.kb_begin = r.split * k_blocks / {};", c.split_k);
   w.Linef("r.kb_end = (r.split + 1) * k_blocks / {};", c.split_k);

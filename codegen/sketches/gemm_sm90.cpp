@@ -9,7 +9,8 @@
 // Knobs: block_m / block_n (the CTA tile), stages (ring depth), consumers (warpgroups issuing wgmma),
 // split_k (k-ranges per tile, reduced in a fixed order), raster (0: tiles walk M, 1: along N),
 // swap_ab (1: computed as C^T = B^T A^T, block_m then counts the weight's columns and block_n the
-// activation rows, any multiple of 8: batch-1 token counts such as 197 or 257 fill their tiles).
+// activation rows, any multiple of 8: batch-1 token counts such as 197 or 257 fill their tiles),
+// cluster (2: CTA pairs whose tiles read the same weight columns share its tiles by TMA multicast).
 // tile_k is one 128-byte swizzle row (64 16-bit values, 32 f32 ones); the epilogue is staged through
 // shared memory whenever the ring leaves room for its buffer. tf32 (f32 storage, tf32 wgmma) needs the
 // weight K-major, an [N, K] view (wgmma transposes only 16-bit types): at tf32 the precision pass
@@ -236,6 +237,7 @@ GemmSm90Config ConfigOf(const SpaceContext& ctx, const Annotation& a) {
   c.split_k = static_cast<int>(a.get(Knob::kSplitK, 1));
   c.raster = a.get(Knob::kRaster, 0) == 1 ? hopper::Raster::kAlongN : hopper::Raster::kAlongM;
   c.swap_ab = a.get(Knob::kSwapAB, 0) == 1;
+  c.cluster = static_cast<int>(a.get(Knob::kCluster, 1));
   c.conv = ctx.dims.implicit_conv;
   c.norm = ctx.dims.norm_prologue;
   // Staged through shared memory unless the ring leaves no room for its buffer.
@@ -275,11 +277,11 @@ class GemmSm90 final : public SketchDef {
     for (int tn : hopper::GemmSm90SwappedTileRows(ctx.dims.m)) {
       if (std::find(block_n.begin(), block_n.end(), tn) == block_n.end()) block_n.push_back(tn);
     }
-    // stages: 7 is the deepest ring some swapped tiles fit beside their staging buffer. swap_ab came
-    // after the first logs: their records stand for unswapped programs.
+    // stages: 7 is the deepest ring some swapped tiles fit beside their staging buffer. swap_ab and
+    // cluster came after the first logs: their records stand for unswapped, unclustered programs.
     return {{Knob::kBlockM, {64, 128}},   {Knob::kBlockN, block_n},            {Knob::kStages, {2, 3, 4, 5, 6, 7, 8}},
             {Knob::kConsumers, {1, 2}},   {Knob::kSplitK, {1, 2, 3, 4, 6, 8}}, {Knob::kRaster, {0, 1}},
-            {Knob::kSwapAB, {0, 1}, 0}};
+            {Knob::kSwapAB, {0, 1}, 0},   {Knob::kCluster, {1, 2}, 1}};
   }
 
   Annotation Default(const SpaceContext& ctx) const override {
@@ -317,6 +319,9 @@ class GemmSm90 final : public SketchDef {
     if (c.tile_m > 2 * std::max<int64_t>(64, rows) || c.tile_n > 2 * std::max<int64_t>(64, cols)) {
       return Status::Error("tile far larger than the matrix");
     }
+    if (c.cluster > 1 && (c.swap_ab ? CeilDiv(cols, int64_t{c.tile_n}) : CeilDiv(rows, int64_t{c.tile_m})) < 2) {
+      return Status::Error("a cluster pairs tiles along the activation's rows: this product has one");
+    }
     return Status::Ok();
   }
 
@@ -330,8 +335,11 @@ class GemmSm90 final : public SketchDef {
     SketchFeatures f = SketchFeatures::Start(in);
     f.blocks = static_cast<double>(std::min<int64_t>(s.units, ctx.arch.sm_count));
     const double tiles = static_cast<double>(s.tiles_m * s.tiles_n);   // (swapped products: the same count, sides exchanged)
-    f.global_load_bytes = tiles * static_cast<double>((c.tile_m + c.tile_n) * d.k) * in.storage_bytes;
-    f.smem_read_bytes = f.global_load_bytes;   // wgmma reads each staged byte once per consumer slab
+    // A cluster of 2 reads each weight tile once for both CTAs (swapped, the weight is the tile's M side).
+    const double w_side = (c.swap_ab ? c.tile_m : c.tile_n) / static_cast<double>(c.cluster);
+    const double act_side = c.swap_ab ? c.tile_n : c.tile_m;
+    f.global_load_bytes = tiles * (w_side + act_side) * static_cast<double>(d.k) * in.storage_bytes;
+    f.smem_read_bytes = tiles * static_cast<double>((c.tile_m + c.tile_n) * d.k) * in.storage_bytes;   // wgmma reads each staged byte once per consumer slab
     // The LayerNorm prologue reads each staged activation row once more per consumer warpgroup, and
     // each weight slab once more (norm_prologue_sm90.h).
     if (c.norm) f.smem_read_bytes += tiles * static_cast<double>((c.tile_n * c.consumers + c.tile_m) * d.k) * in.storage_bytes;

@@ -71,6 +71,23 @@ __device__ __forceinline__ void mbar_wait(u32 bar, u32 parity) {
   }
 }
 
+// ---- clusters ----
+// This CTA's rank in its cluster.
+__device__ __forceinline__ u32 cluster_ctarank() {
+  u32 r;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;\n" : "=r"(r));
+  return r;
+}
+// Arrives once (release, cluster scope) on the mbarrier at `bar`'s offset in CTA `rank` of the cluster.
+__device__ __forceinline__ void mbar_arrive_cluster(u32 bar, u32 rank) {
+  asm volatile("{\n .reg .b32 ra;\n mapa.shared::cluster.u32 ra, %0, %1;\n mbarrier.arrive.release.cluster.shared::cluster.b64 _, [ra];\n}\n"
+               :: "r"(bar), "r"(rank) : "memory");
+}
+// Every thread of every CTA of the cluster arrives (release) and waits for all the others (acquire).
+__device__ __forceinline__ void cluster_sync() {
+  asm volatile("barrier.cluster.arrive.release;\n barrier.cluster.wait.acquire;\n" ::: "memory");
+}
+
 // ---- TMA (cp.async.bulk.tensor) ----
 __device__ __forceinline__ void prefetch_tensormap(const TensorMap* map) {
   asm volatile("prefetch.tensormap [%0];\n" :: "l"(reinterpret_cast<u64>(map)) : "memory");
@@ -80,6 +97,12 @@ __device__ __forceinline__ void prefetch_tensormap(const TensorMap* map) {
 __device__ __forceinline__ void tma_load_2d(u32 dst, const TensorMap* map, u32 bar, int c0, int c1) {
   asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%3, %4}], [%2];\n"
                :: "r"(dst), "l"(reinterpret_cast<u64>(map)), "r"(bar), "r"(c0), "r"(c1) : "memory");
+}
+// The same box into the shared memory of every CTA of the cluster in `mask` (bit r: rank r), at the
+// same CTA-relative offset, each completing the bytes on its own mbarrier at `bar`'s offset.
+__device__ __forceinline__ void tma_load_2d_multicast(u32 dst, const TensorMap* map, u32 bar, int c0, int c1, unsigned short mask) {
+  asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster [%0], [%1, {%3, %4}], [%2], %5;\n"
+               :: "r"(dst), "l"(reinterpret_cast<u64>(map)), "r"(bar), "r"(c0), "r"(c1), "h"(mask) : "memory");
 }
 // Shared -> global, box at (c0, c1); elements outside the tensor are not written. Ordinary stores
 // to `src` must be followed by fence_proxy_async() in each writing thread before this is issued.
@@ -269,8 +292,9 @@ __device__ __forceinline__ void agt_store_tail(OutT* g, const OutT* r, const uin
 }
 // Work unit u: tile u / 3 in raster order along M, split u % 3 of its k-blocks.
 struct WorkUnit { int m0, n0, tile, split, kb_begin, kb_end; };
-__device__ __forceinline__ WorkUnit agt_work_unit(int u, int tiles_m, int tiles_n, int k_blocks) {
+__device__ __forceinline__ WorkUnit agt_work_unit(int u, int rank, int tiles_m, int tiles_n, int k_blocks) {
   WorkUnit r;
+  (void)rank;
   r.tile = u / 3;
   r.split = u - r.tile * 3;
   r.m0 = (r.tile % tiles_m) * 128;
@@ -306,6 +330,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
   const int tiles_m = (GM + kBM - 1) / kBM, tiles_n = (GN + kBN - 1) / kBN;
   const int k_blocks = (K + kBK - 1) / kBK;
   const int units = tiles_m * tiles_n * kSplits;
+  const int unit0 = blockIdx.x, unit_step = gridDim.x, crank = 0;   // this CTA's units: unit0, +unit_step, ..
   __shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket
   const int wg = warpgroup_index();
 
@@ -327,8 +352,8 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
       // Before the grid-dependency wait: the weight tiles of this CTA's first unit, up to a full ring, so
       // they stream in while the kernel before finishes (codegen/ptx/grid_dependency.h).
       int pre = 0;   // k-blocks of the first unit whose weight tiles are already issued
-      if (static_cast<int>(blockIdx.x) < units) {
-        const WorkUnit u = agt_work_unit(blockIdx.x, tiles_m, tiles_n, k_blocks);
+      if (unit0 < units) {
+        const WorkUnit u = agt_work_unit(unit0, crank, tiles_m, tiles_n, k_blocks);
         const int m0 = u.m0, n0 = u.n0;
         const int w_boxes = min(kBN / 64, (GN - n0 + 63) / 64);   // the weight's boxes: one per 64 columns
         pre = min(kStages, u.kb_end - u.kb_begin);
@@ -341,8 +366,8 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
       agt_grid_wait();               // the kernel before has completed and its writes are visible
       agt_grid_launch_dependents();  // the kernel after may start its set-up
       int it = 0;   // k-blocks issued by this CTA, across its units: stage it % kStages, use it / kStages
-      for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
-        const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);
+      for (int unit = unit0; unit < units; unit += unit_step) {
+        const WorkUnit u = agt_work_unit(unit, crank, tiles_m, tiles_n, k_blocks);
         const int m0 = u.m0, n0 = u.n0;
         const int w_boxes = min(kBN / 64, (GN - n0 + 63) / 64);   // the weight's boxes: one per 64 columns
         for (int kb = u.kb_begin; kb < u.kb_end; ++kb, ++it) {
@@ -369,8 +394,8 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
     float acc[kSlabs][kBN / 2];
     int it = 0;   // k-blocks consumed by this CTA across its units, in step with the producer's
     int ep = 0;   // epilogue chunks this warpgroup staged, across its units: buffer ep % 2
-    for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
-      const WorkUnit u = agt_work_unit(unit, tiles_m, tiles_n, k_blocks);
+    for (int unit = unit0; unit < units; unit += unit_step) {
+      const WorkUnit u = agt_work_unit(unit, crank, tiles_m, tiles_n, k_blocks);
       const int m0 = u.m0, n0 = u.n0;
       #pragma unroll
       for (int t = 0; t < kSlabs; ++t) {
@@ -413,7 +438,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
           #pragma unroll
           for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
         }
-        if (kb > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));
+        if (kb > u.kb_begin) { if (lane == 0) mbar_arrive(empty_bar((it - 1) % kStages)); }
       }
       wgmma_wait_group<0>();
       #pragma unroll
@@ -422,7 +447,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) agt_gemm_sm90_f16_kn_128x12
         for (int i = 0; i < kBN / 2; ++i) fence_operand(acc[t][i]);
       }
       // The unit's last stage is read too: release it (the producer may be filling the next unit's).
-      if (u.kb_end > u.kb_begin && lane == 0) mbar_arrive(empty_bar((it - 1) % kStages));
+      if (u.kb_end > u.kb_begin) { if (lane == 0) mbar_arrive(empty_bar((it - 1) % kStages)); }
 
       // Split-K (3 ranges per tile), deterministic: a ticket from the tile's counter; the first 2 to arrive
       // write their partial and count themselves done (high half); the last waits for them, resets the

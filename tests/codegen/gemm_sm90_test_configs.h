@@ -117,6 +117,27 @@ inline std::vector<GemmSm90Config> SwappedConfigs() {
   };
 }
 
+inline GemmSm90Config Clustered(GemmSm90Config c) {
+  c.cluster = 2;
+  return c;
+}
+
+// The clustered kernels (CTA pairs sharing the weight's boxes by TMA multicast) the [gpu] test runs:
+// pairs along M unswapped (64- to 256-wide weight tiles: 1 to 4 boxes, so one CTA of a pair may load
+// none), along the token tiles swapped (one box or two), both rasters, split-K (a pair's units share
+// their k-range), every epilogue, one and two consumers, bf16, and the register path.
+inline std::vector<GemmSm90Config> ClusterConfigs() {
+  return {
+      Clustered(Cfg(kH, kKN, 64, 128, 8, 1, true, false, false)),                      // 0: SETR-B fc2's tile
+      Clustered(Cfg(kH, kKN, 128, 192, 4, 2, true, true, false)),                      // 1: 3 boxes, GELU
+      Clustered(Cfg(kH, kKN, 64, 64, 6, 1, true, false, true, false, 2)),              // 2: 1 box, split 2, residual
+      Clustered(Cfg(kB, kKN, 128, 256, 3, 2, true, false, true, false, 1, kRN)),       // 3: 4 boxes, along N, bf16
+      Clustered(Swapped(Cfg(kH, kKN, 64, 152, 7, 1, true, false, true, false, 2))),    // 4: swapped, split 2
+      Clustered(Swapped(Cfg(kH, kKN, 128, 104, 5, 2, true, true, false, false, 1, kRN))),  // 5: swapped, 2 boxes, along N
+      RegisterStores(Clustered(Cfg(kH, kKN, 128, 128, 4, 2, true, true, true, true))), // 6: register path, f32 out
+  };
+}
+
 inline GemmSm90Config Norm(GemmSm90Config c, float eps = 1e-6f) {
   c.norm = true;
   c.norm_eps = eps;

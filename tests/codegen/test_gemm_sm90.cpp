@@ -49,6 +49,7 @@ TEST_CASE("sm90 gemm: emitted kernels compile through NVRTC for sm_90a", "[codeg
   cfgs.push_back(RegisterStores(Cfg(kH, kKN, 128, 128, 4, 2, true, false, true)));
   cfgs.push_back(RegisterStores(Cfg(kB, kNK, 64, 144, 2, 1, false, true, false, true, 3)));
   for (const auto& c : SwappedConfigs()) cfgs.push_back(c);
+  for (const auto& c : ClusterConfigs()) cfgs.push_back(c);
   for (const auto& c : NormConfigs()) cfgs.push_back(c);
   // tf32: the [gpu] test's kernels (swapped ones and 16-bit -> f32 swapped too) and a seeded sample.
   for (const auto& c : Tf32Configs()) cfgs.push_back(c);
@@ -426,6 +427,47 @@ TEST_CASE("sm90 gemm: work units, grid and workspace follow the shape", "[codege
   CHECK(GemmSm90Grid(c, 1050, 4096, 1024, 7)[0] == 7);
 }
 
+TEST_CASE("sm90 gemm: clusters pair tiles that read the same weight columns and multicast its boxes", "[codegen][sm90]") {
+  GemmSm90Config c = Clustered(Cfg(kH, kKN, 64, 128, 8, 1, true, false, false));
+  // Unswapped, pairs along M: 577 rows are 10 tiles of 64 (even), 257 are 5 (padded to 6).
+  CHECK(ScheduleGemmSm90(c, 577, 768, 3072).tiles_m == 10);
+  CHECK(ScheduleGemmSm90(c, 257, 768, 3072).tiles_m == 6);
+  CHECK(ScheduleGemmSm90(c, 257, 768, 3072).tiles_n == 6);
+  // Whole clusters: 60 units (30 pairs) on 30 clusters; 132 SMs cap at 66 clusters; 3 SMs give one.
+  CHECK(GemmSm90Grid(c, 577, 768, 3072, 132)[0] == 60);
+  c.split_k = 3;
+  CHECK(GemmSm90Grid(c, 577, 768, 3072, 132)[0] == 132);
+  CHECK(GemmSm90Grid(c, 577, 768, 3072, 3)[0] == 2);
+  // Split-K's slots and counters cover the padding tiles too: 6 x 6 tiles.
+  CHECK(GemmSm90WorkspaceBytes(c, 257, 768) == 36 * 3 * 64 * 128 * 4 + 36 * 4);
+  // Swapped, pairs along the token tiles: 197 rows in tiles of 104 are 2; 257 in 136 are 2; 577 in 152 are 4.
+  GemmSm90Config sw = Clustered(Swapped(Cfg(kH, kKN, 64, 104, 8, 1, true, false, false)));
+  CHECK(ScheduleGemmSm90(sw, 197, 768, 768).tiles_n == 2);
+  CHECK(ScheduleGemmSm90(sw, 7, 768, 768).tiles_n == 2);   // one real tile and its padding
+  CHECK(ScheduleGemmSm90(sw, 197, 768, 768).tiles_m == 12);
+
+  auto k = EmitGemmSm90(Clustered(Cfg(kH, kKN, 128, 192, 4, 2, true, true, false)));
+  REQUIRE(k.ok());
+  CHECK(k->source.find("__cluster_dims__(2, 1, 1)") != std::string::npos);
+  CHECK(k->source.find("tma_load_2d_multicast(sB") != std::string::npos);
+  CHECK(k->source.find("j = crank; j < w_boxes; j += 2") != std::string::npos);
+  CHECK(k->source.find("mbar_init(empty_bar(s), 16)") != std::string::npos);   // 8 consumer warps, both CTAs
+  CHECK(k->source.find("mbar_arrive_cluster(empty_bar(") != std::string::npos);
+  CHECK(k->source.find("mbar_arrive(empty_bar(") == std::string::npos);
+  auto plain = EmitGemmSm90(Cfg(kH, kKN, 128, 192, 4, 2, true, true, false));
+  REQUIRE(plain.ok());
+  CHECK(plain->source.find("__cluster_dims__") == std::string::npos);
+  CHECK(plain->source.find("mbar_init(empty_bar(s), 8)") != std::string::npos);
+  CHECK(plain->source.find("tma_load_2d_multicast(s") == std::string::npos);
+
+  // What a cluster cannot take: a [N, K] weight (one box of tile_n rows), a convolution, 3 CTAs.
+  CHECK_FALSE(ValidateGemmSm90(Clustered(Cfg(kH, kNK, 128, 128, 4, 2, true, false, false))).ok());
+  GemmSm90Config three = Clustered(Cfg(kH, kKN, 128, 128, 4, 2, true, false, false));
+  three.cluster = 3;
+  CHECK_FALSE(ValidateGemmSm90(three).ok());
+  CHECK(ValidateGemmSm90(Clustered(Cfg(kH, kKN, 128, 128, 4, 2, true, false, false))).ok());
+}
+
 TEST_CASE("sm90 gemm: the default configuration is the cost model's best and splits only long k-loops", "[codegen][sm90]") {
   GemmSm90Config epi;
   epi.bias = true;
@@ -504,7 +546,12 @@ TEST_CASE("sm90 gemm: the default configuration is the cost model's best and spl
 TEST_CASE("sm90 gemm: the example kernels in docs/hopper are current", "[codegen][sm90]") {
   GemmSm90Config split;   // a split-K kernel: 128 x 128 tiles, split 3
   split.split_k = 3;
-  for (const GemmSm90Config& c : {GemmSm90Config{}, split}) {
+  GemmSm90Config pair;    // a cluster of 2 multicasting the weight: 64 x 128 tiles, one consumer, 8 stages
+  pair.tile_m = 64;
+  pair.consumers = 1;
+  pair.stages = 8;
+  pair.cluster = 2;
+  for (const GemmSm90Config& c : {GemmSm90Config{}, split, pair}) {
     auto k = EmitGemmSm90(c);
     REQUIRE(k.ok());
     const std::string path = std::string(AGT_TEST_DATA_DIR) + "/../../docs/hopper/" + k->kernel_name + ".cu";

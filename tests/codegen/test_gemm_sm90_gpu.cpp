@@ -246,6 +246,29 @@ TEST_CASE("sm90 gemm: swapped products match the reference at every epilogue, bi
   }
 }
 
+TEST_CASE("sm90 gemm: clustered products (weight boxes multicast to CTA pairs) match the reference, bit for bit across "
+          "runs and grids", "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = ClusterConfigs();
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the clustered sm90 numerics");
+  if (!gpu) return;
+  // Token counts whose paired side has an odd tile count (a padding tile: 257 and 1050 at 64 or 128
+  // rows, 577 at 128, 197 at 152 swapped) and an even one, N off the 64-wide boxes (a pair's last
+  // column tile with fewer boxes), K not a multiple of 64. Every kernel on 2 CTAs too (one cluster).
+  const int64_t ms[] = {197, 257, 577, 1050, 7, 100};
+  const int64_t ns[] = {768, 2304, 520, 152, 1024, 200};
+  const int64_t ks[] = {3072, 776, 264, 1280, 136, 1024};
+  std::printf("\nsm90 GEMM clustered numerics on %s\n%-56s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(), "config", "M",
+              "N", "K", "rel_l2", "guard, runs, grids");
+  uint64_t seed = 12000;
+  for (size_t ci = 0; ci < cfgs.size(); ++ci) {
+    for (int mi = 0; mi < 6; ++mi) {
+      const test::Sm90Problem p{ms[mi], ns[(mi + ci) % 6], ks[(mi + 2 * ci) % 6]};
+      CheckRunsAndGrids(*gpu, handle[ci], cfgs[ci], p, seed++, 2e-2, 56);
+    }
+  }
+}
+
 TEST_CASE("sm90 gemm: the LayerNorm prologue matches a normalise-then-multiply reference, bit for bit across runs and grids",
           "[gpu][codegen][sm90]") {
   std::vector<GemmSm90Config> cfgs = NormConfigs();

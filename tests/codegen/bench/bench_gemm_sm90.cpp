@@ -138,6 +138,19 @@ std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
       v.push_back(c);
     }
   }
+  // Clusters of 2 (the weight's boxes multicast to a pair of tiles) for split 1 and 2, where the
+  // paired side (M unswapped, the token tiles swapped) has at least two tiles.
+  const size_t unclustered = v.size();
+  for (size_t i = 0; i < unclustered; ++i) {
+    GemmSm90Config c = v[i];
+    if (c.split_k > 2 || !c.staged_epilogue) continue;
+    c.cluster = 2;
+    if (shape != nullptr) {
+      const int64_t paired = c.swap_ab ? (shape->M + c.tile_n - 1) / c.tile_n : (shape->M + c.tile_m - 1) / c.tile_m;
+      if (paired < 2) continue;
+    }
+    v.push_back(c);
+  }
   return v;
 }
 
@@ -147,6 +160,7 @@ std::string Short(const GemmSm90Config& c) {
   if (c.raster == agt::codegen::hopper::Raster::kAlongN) s += "_rn";
   if (!c.staged_epilogue) s += "_rs";
   if (c.swap_ab) s += "_sw";
+  if (c.cluster > 1) s += "_x" + std::to_string(c.cluster);
   return s;
 }
 
@@ -207,7 +221,7 @@ int main(int argc, char** argv) {
     std::vector<GemmSm90Config> cfgs = Sweep();
     for (const Shape& s : Shapes()) {   // each shape's swapped tiles
       for (const auto& c : Sweep(&s)) {
-        if (!c.swap_ab) break;
+        if (!c.swap_ab) continue;
         bool have = false;
         for (const auto& x : cfgs) have = have || x.KernelName() == c.KernelName();
         if (!have) cfgs.push_back(c);
