@@ -344,7 +344,9 @@ TEST_CASE("sm90 gemm: PTX wrappers are defined once and wgmma wrappers list N/2 
   };
   for (const char* insn : {"wgmma.fence.sync.aligned", "wgmma.commit_group", "wgmma.wait_group", "fence.proxy.async",
                            "mbarrier.init", "mbarrier.try_wait.parity", "mbarrier.arrive.expect_tx",
-                           "cp.async.bulk.tensor.2d.shared::cluster.global", "cp.async.bulk.tensor.2d.global.shared::cta",
+                           "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [",
+                           "complete_tx::bytes.multicast::cluster [", "mapa.shared::cluster", "barrier.cluster.arrive",
+                           "mov.u32 %0, %%cluster_ctarank", "cp.async.bulk.tensor.2d.global.shared::cta",
                            "setmaxnreg.inc", "setmaxnreg.dec", "elect.sync", "void st_global_cg_v4(",
                            "float4 ld_global_cg_v4(", "atom.relaxed.gpu.global.add", "red.release.gpu.global.add",
                            "ld.acquire.gpu.global", "st.relaxed.gpu.global", "fence.acq_rel.gpu"}) {
@@ -400,8 +402,8 @@ TEST_CASE("sm90 gemm: split-K is emitted only when asked, and once per tile", "[
   CHECK(count(body4, "st_relaxed_gpu(counter, 0u)") == 1);   // the counter is left zeroed
   CHECK_THAT(body4, Catch::Contains("kSplits = 4"));
   // Both roles walk the same persistent unit loop.
-  CHECK(count(body4, "for (int unit = blockIdx.x; unit < units; unit += gridDim.x)") == 2);
-  CHECK(count(body1, "for (int unit = blockIdx.x; unit < units; unit += gridDim.x)") == 2);
+  CHECK(count(body4, "for (int unit = unit0; unit < units; unit += unit_step)") == 2);
+  CHECK(count(body1, "for (int unit = unit0; unit < units; unit += unit_step)") == 2);
   // The barriers are initialised once, before the loops.
   CHECK(count(body4, "mbar_init(full_bar(s)") == 1);
   CHECK(body4.find("mbar_init(") < body4.find("for (int unit"));
