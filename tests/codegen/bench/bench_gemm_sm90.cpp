@@ -15,7 +15,7 @@
 // scripts/gpu/bench_linear_torch.py times torch.nn.functional.linear the same way and joins the tables
 // (--ours FILE).
 //
-//   bench_gemm_sm90 [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--sms N]
+//   bench_gemm_sm90 [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--shapes A,B] [--sms N]
 //
 // (cache default: $AGT_NVRTC_CACHE, else ../nvrtc-cache-sm90; --sms: the SM count the defaults are
 // chosen for when there is no GPU, default 132.) --compile-only fills the NVRTC cache (no GPU
@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
                           : (std::filesystem::path(argv[0]).parent_path().parent_path() / "nvrtc-cache-sm90").string();
   bool compile_only = false, sweep = false;
   int sms_arg = 132;
-  std::string sweep_log, emit_dir;
+  std::string sweep_log, emit_dir, only;   // only: --shapes NAME,NAME (timing; default every shape)
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--cache") == 0 && i + 1 < argc) {
       cache = argv[++i];
@@ -205,6 +205,8 @@ int main(int argc, char** argv) {
       compile_only = true;
     } else if (std::strcmp(argv[i], "--sweep") == 0) {
       sweep = true;
+    } else if (std::strcmp(argv[i], "--shapes") == 0 && i + 1 < argc) {
+      only = argv[++i];
     } else if (std::strcmp(argv[i], "--sweep-log") == 0 && i + 1 < argc) {
       sweep_log = argv[++i];
     } else if (std::strcmp(argv[i], "--emit") == 0 && i + 1 < argc) {
@@ -212,7 +214,7 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--sms") == 0 && i + 1 < argc) {
       sms_arg = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: %s [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--sms N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--shapes A,B] [--sms N]\n", argv[0]);
       return 2;
     }
   }
@@ -295,6 +297,7 @@ int main(int argc, char** argv) {
               "default_config", "best_us", "best_TF/s", "best_config");
   std::printf(sweep ? " %9s %8s %-24s\n" : "\n", "tuned_us", "tun_TF/s", "tuned_config");
   for (const Shape& s : Shapes()) {
+    if (!only.empty() && ("," + only + ",").find("," + s.name + ",") == std::string::npos) continue;
     const std::vector<GemmSm90Config> space = sweep ? Sweep(&s) : std::vector<GemmSm90Config>{};
     agt::test::Sm90Problem p{s.M, s.N, s.K};
     const double flop = 2.0 * static_cast<double>(s.M) * static_cast<double>(s.N) * static_cast<double>(s.K);
