@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, in the repository root, with .carry/ carried:
-#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 conv hfdetr corpusgpu hfprofile pdl lnfold gap vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
+#   bash scripts/gpu/remote.sh [steps...]     steps: info gputests bench torchbench sm90 ncu conv hfdetr corpusgpu hfprofile pdl lnfold gap vszoo export corpus e2e benchmodels tune tunefresh loo curve profile compare vstorch torchvit python all
 # (tunefresh: $TUNE_MODEL tuned from an empty log, then compiled from it and timed; loo: $LOO_MODEL compiled
 #  untuned with default annotations and with a cost model trained on the committed logs of the other models)
 # (conv: the core's convolution mode, tests and the kernel table beside cuDNN; hfdetr: a full-size HF DETR export beside the zoo's)
@@ -131,6 +131,11 @@ for s in "${steps[@]}"; do
       # transformers' DETR under torch.compile reduce-overhead in this call, beside our artifact of its export
       # (HFDETR_TORCH=0 skips it: its compile takes minutes).
       [ "${HFDETR_TORCH:-1}" = 1 ] && python3 scripts/gpu/vs_torch.py --so "detr-resnet50-e6-hf=/tmp/hfdetr.so" 2>&1 | grep -v Warning | tee -a "$OUT/hfdetr.txt" ;;
+    ncu)
+      # Nsight Compute on Linear shapes: cuBLAS's kernel (name, speed of light, memory) beside ours
+      # (NCU_SHAPES, NCU_OURS: scripts/gpu/ncu_linear.sh).
+      OUT="$OUT" CARRY="$CARRY" bash scripts/gpu/ncu_linear.sh > "$OUT/ncu_linear.txt" 2>&1
+      grep -E "^== |Duration|Memory Throughput|L2 Cache Throughput|DRAM Throughput|Compute \(SM\) Throughput|Cluster Size|Grid Size|Registers Per|Dynamic Shared" "$OUT/ncu_linear.txt" | head -n 120 ;;
     corpusgpu)
       # Issue 15: every case of tests/data/corpus.tar.xz compiled fp16 here and run on its input.npy against
       # the onnxruntime outputs it was committed with (rel L2 < 2e-2, DESIGN.md's fp16 tolerance), 8 at a time.
