@@ -10,7 +10,7 @@ set -uo pipefail
 OUT=${OUT:-/tmp/agt-out}
 CARRY=${CARRY:-.carry}
 ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
-sections=(--section SpeedOfLight --section MemoryWorkloadAnalysis --section LaunchStats --section Occupancy)
+sections=(--section SpeedOfLight --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section WarpStateStats --section LaunchStats --section Occupancy)
 for s in ${NCU_SHAPES:-setr-b.fc2:577:3072:768}; do
   IFS=: read -r name m k n <<< "$s"
   echo "== torch F.linear $name ($m x $k -> $n)"

@@ -135,7 +135,7 @@ for s in "${steps[@]}"; do
       # Nsight Compute on Linear shapes: cuBLAS's kernel (name, speed of light, memory) beside ours
       # (NCU_SHAPES, NCU_OURS: scripts/gpu/ncu_linear.sh).
       OUT="$OUT" CARRY="$CARRY" bash scripts/gpu/ncu_linear.sh > "$OUT/ncu_linear.txt" 2>&1
-      grep -E "^== |Context [0-9]+, Stream|Duration|Memory Throughput|L2 Cache Throughput|DRAM Throughput|Compute \(SM\) Throughput|Cluster Size|Grid Size|Registers Per|Dynamic Shared" "$OUT/ncu_linear.txt" | head -n 120 ;;
+      grep -E "^== |Context [0-9]+, Stream|Duration|Memory Throughput|Executed Ipc Active|Issue Slots Busy|Warp Cycles Per Issued|Stall|L2 Cache Throughput|DRAM Throughput|Compute \(SM\) Throughput|Cluster Size|Grid Size|Registers Per|Dynamic Shared" "$OUT/ncu_linear.txt" | head -n 120 ;;
     corpusgpu)
       # Issue 15: every case of tests/data/corpus.tar.xz compiled fp16 here and run on its input.npy against
       # the onnxruntime outputs it was committed with (rel L2 < 2e-2, DESIGN.md's fp16 tolerance), 8 at a time.
