@@ -70,6 +70,8 @@ for s in "${steps[@]}"; do
       sweep=(); [ "${SM90_SWEEP:-1}" = 1 ] && sweep=(--sweep --sweep-log "$OUT/sm90_sweep.txt")
       # SM90_SHAPES=a,b: time only these rows (e.g. setr-b.fc2,vit-h.proj); torch's table still lists every shape.
       [ -n "${SM90_SHAPES:-}" ] && sweep+=(--shapes "$SM90_SHAPES")
+      # SM90_NK=1: the sweep also times [N, K]-weight twins (`_nk`) of the staged split 1-2 configurations.
+      [ "${SM90_NK:-0}" = 1 ] && sweep+=(--nk)
       timeout 240 "$CARRY/bin/bench_gemm_sm90" "${sweep[@]}" > "$OUT/sm90_ours.txt" 2> "$OUT/sm90_ours.err"; cat "$OUT/sm90_ours.txt"; tail -n 20 "$OUT/sm90_ours.err"
       # The defaults timed again: the run-to-run spread (SM90_REPEAT=0 skips it).
       [ "${SM90_REPEAT:-1}" = 1 ] && timeout 30 "$CARRY/bin/bench_gemm_sm90" > "$OUT/sm90_ours_repeat.txt" 2>&1

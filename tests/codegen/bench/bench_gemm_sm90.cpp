@@ -15,7 +15,7 @@
 // scripts/gpu/bench_linear_torch.py times torch.nn.functional.linear the same way and joins the tables
 // (--ours FILE).
 //
-//   bench_gemm_sm90 [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--shapes A,B] [--sms N]
+//   bench_gemm_sm90 [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--shapes A,B] [--sms N] [--nk]
 //
 // (cache default: $AGT_NVRTC_CACHE, else ../nvrtc-cache-sm90; --sms: the SM count the defaults are
 // chosen for when there is no GPU, default 132.) --compile-only fills the NVRTC cache (no GPU
@@ -99,6 +99,8 @@ GemmSm90Config Default(const Shape& s, int sms) {
   return agt::codegen::hopper::DefaultGemmSm90Config(s.M, s.N, s.K, sms, FusedEpilogue(s));
 }
 
+bool g_nk_twins = false;   // --nk
+
 // The sweep: every tile choice x split 1..4, and raster along N for the two most likely tiles; with
 // a shape, also its swapped tiles (GemmSm90SwappedTileChoices) x split 1..3.
 std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
@@ -151,6 +153,16 @@ std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
     }
     v.push_back(c);
   }
+  // --nk: [N, K] twins (torch's layout: the weight K-major, no transpose bit) of the staged split 1 and 2
+  // unclustered configurations, to tell what the [K, N] weight's MN-major reads cost.
+  if (g_nk_twins) {
+    for (size_t i = 0; i < unclustered; ++i) {
+      GemmSm90Config c = v[i];
+      if (c.split_k > 2 || !c.staged_epilogue) continue;
+      c.b_layout = BLayout::kNK;
+      if (agt::codegen::hopper::ValidateGemmSm90(c).ok()) v.push_back(c);
+    }
+  }
   return v;
 }
 
@@ -161,6 +173,7 @@ std::string Short(const GemmSm90Config& c) {
   if (!c.staged_epilogue) s += "_rs";
   if (c.swap_ab) s += "_sw";
   if (c.cluster > 1) s += "_x" + std::to_string(c.cluster);
+  if (c.b_layout == BLayout::kNK) s += "_nk";
   return s;
 }
 
@@ -213,8 +226,10 @@ int main(int argc, char** argv) {
       emit_dir = argv[++i];
     } else if (std::strcmp(argv[i], "--sms") == 0 && i + 1 < argc) {
       sms_arg = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--nk") == 0) {
+      g_nk_twins = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--shapes A,B] [--sms N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--cache DIR] [--compile-only [--emit DIR]] [--sweep] [--sweep-log FILE] [--shapes A,B] [--sms N] [--nk]\n", argv[0]);
       return 2;
     }
   }
