@@ -20,10 +20,19 @@ GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& c, int64_t M, int64_t N,
   s.tiles_m = CeilDiv(M, c.tile_m);
   s.tiles_n = CeilDiv(N, c.tile_n);
   // A cluster pairs tiles that read the same weight columns: that side's count rounds up to even.
-  if (c.cluster == 2) (c.swap_ab ? s.tiles_n : s.tiles_m) = CeilDiv(c.swap_ab ? s.tiles_n : s.tiles_m, 2) * 2;
+  if (c.cluster == 2) (c.swap_ab ? s.tiles_n : s.tiles_m) = CeilDiv(GemmSm90PairedSideTiles(c, c.swap_ab ? N : M), 2) * 2;
   s.k_blocks = CeilDiv(K, c.tile_k);
   s.units = s.tiles_m * s.tiles_n * c.split_k;
   return s;
+}
+
+int64_t GemmSm90PairedSideTiles(const GemmSm90Config& c, int64_t M) { return CeilDiv(M, c.swap_ab ? c.tile_n : c.tile_m); }
+
+GemmSm90StreamRows GemmSm90L2StreamRows(const GemmSm90Config& c) {
+  GemmSm90StreamRows r;
+  r.weight = (c.swap_ab ? c.tile_m : c.tile_n) / static_cast<double>(c.cluster);
+  r.activation = c.swap_ab ? c.tile_n : c.tile_m;
+  return r;
 }
 
 std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K, int sms) {
@@ -126,10 +135,9 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   const GemmSm90Schedule s = ScheduleGemmSm90(c, M, N, K);
   const int64_t rounds = CeilDiv(s.units, std::max(c.cluster, sms / c.cluster * c.cluster));   // units of the busiest CTA
   const int64_t kb = CeilDiv(s.k_blocks, c.split_k);           // k-blocks of its longest unit
-  // A cluster of 2 reads each weight tile from L2 once for both CTAs (not fitted yet: no sweep).
-  const double w_rows = (c.swap_ab ? c.tile_m : c.tile_n) / static_cast<double>(c.cluster);
-  const double act_rows = c.swap_ab ? c.tile_n : c.tile_m;
-  const double load = static_cast<double>(kb) * (act_rows + w_rows) * c.tile_k * GemmInputBytes(c.input) /
+  // (A cluster's halved weight rows are not fitted: the clustered sweeps never won.)
+  const GemmSm90StreamRows rows = GemmSm90L2StreamRows(c);
+  const double load = static_cast<double>(kb) * (rows.activation + rows.weight) * c.tile_k * GemmInputBytes(c.input) /
                       (c.swap_ab ? kSwappedL2BytesPerCycle : kL2BytesPerCycle);
   // tf32 wgmmas run at half the 16-bit rate (not fitted: no tf32 sweep yet).
   const double flop_rate = c.input == GemmInput::kTF32 ? kFlopPerCycle / 2 : kFlopPerCycle;

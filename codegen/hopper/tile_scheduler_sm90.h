@@ -35,6 +35,17 @@ struct GemmSm90Schedule {
 };
 GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K);
 
+// Tiles along the side a cluster pairs: the activation's rows (M unswapped, the token tiles swapped),
+// whose tiles read the same weight columns; before the schedule rounds it up to even for a cluster.
+int64_t GemmSm90PairedSideTiles(const GemmSm90Config& cfg, int64_t M);
+
+// Rows of the weight and of the activation one CTA streams from L2 per k-block: a cluster of 2 reads
+// each weight tile once for both CTAs (swapped, the weight is the tile's M side).
+struct GemmSm90StreamRows {
+  double weight = 0, activation = 0;
+};
+GemmSm90StreamRows GemmSm90L2StreamRows(const GemmSm90Config& cfg);
+
 // Launch grid: {min(units, sms), 1, 1}.
 std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K, int sms);
 

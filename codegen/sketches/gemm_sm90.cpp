@@ -322,7 +322,7 @@ class GemmSm90 final : public SketchDef {
     if (c.tile_m > 2 * std::max<int64_t>(64, rows) || c.tile_n > 2 * std::max<int64_t>(64, cols)) {
       return Status::Error("tile far larger than the matrix");
     }
-    if (c.cluster > 1 && (c.swap_ab ? CeilDiv(cols, int64_t{c.tile_n}) : CeilDiv(rows, int64_t{c.tile_m})) < 2) {
+    if (c.cluster > 1 && hopper::GemmSm90PairedSideTiles(c, ctx.dims.m) < 2) {
       return Status::Error("a cluster pairs tiles along the activation's rows: this product has one");
     }
     return Status::Ok();
@@ -338,10 +338,8 @@ class GemmSm90 final : public SketchDef {
     SketchFeatures f = SketchFeatures::Start(in);
     f.blocks = static_cast<double>(std::min<int64_t>(s.units, ctx.arch.sm_count));
     const double tiles = static_cast<double>(s.tiles_m * s.tiles_n);   // (swapped products: the same count, sides exchanged)
-    // A cluster of 2 reads each weight tile once for both CTAs (swapped, the weight is the tile's M side).
-    const double w_side = (c.swap_ab ? c.tile_m : c.tile_n) / static_cast<double>(c.cluster);
-    const double act_side = c.swap_ab ? c.tile_n : c.tile_m;
-    f.global_load_bytes = tiles * (w_side + act_side) * static_cast<double>(d.k) * in.storage_bytes;
+    const hopper::GemmSm90StreamRows rows = hopper::GemmSm90L2StreamRows(c);
+    f.global_load_bytes = tiles * (rows.weight + rows.activation) * static_cast<double>(d.k) * in.storage_bytes;
     f.smem_read_bytes = tiles * static_cast<double>((c.tile_m + c.tile_n) * d.k) * in.storage_bytes;   // wgmma reads each staged byte once per consumer slab
     // The LayerNorm prologue reads each staged activation row once more per consumer warpgroup, and
     // each weight slab once more (norm_prologue_sm90.h).

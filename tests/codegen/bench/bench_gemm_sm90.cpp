@@ -148,8 +148,7 @@ std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
     if (c.split_k > 2 || !c.staged_epilogue) continue;
     c.cluster = 2;
     if (shape != nullptr) {
-      const int64_t paired = c.swap_ab ? (shape->M + c.tile_n - 1) / c.tile_n : (shape->M + c.tile_m - 1) / c.tile_m;
-      if (paired < 2) continue;
+      if (agt::codegen::hopper::GemmSm90PairedSideTiles(c, shape->M) < 2) continue;
     }
     v.push_back(c);
   }
