@@ -284,7 +284,8 @@ class GemmSm90 final : public SketchDef {
             {Knob::kSwapAB, {0, 1}, 0}};
     // Knob::kCluster (2: the weight multicast to CTA pairs) joins the space once it is faster
     // somewhere: on an H100 (2026-12-07) it was right but 2-4x slower than unclustered, and still
-    // 15-24% slower with the CTA-scope remote release (docs/perf-notes.md). An annotation may still name it, and bench_gemm_sm90's sweep times it.
+    // 15-24% slower with the CTA-scope remote release (docs/perf-notes.md). An annotation may still
+    // name it, and bench_gemm_sm90's sweep times it.
   }
 
   Annotation Default(const SpaceContext& ctx) const override {
