@@ -20,7 +20,7 @@ GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& c, int64_t M, int64_t N,
   s.tiles_m = CeilDiv(M, c.tile_m);
   s.tiles_n = CeilDiv(N, c.tile_n);
   // A cluster pairs tiles that read the same weight columns: that side's count rounds up to even.
-  if (c.cluster == 2) (c.swap_ab ? s.tiles_n : s.tiles_m) = CeilDiv(GemmSm90PairedSideTiles(c, c.swap_ab ? N : M), 2) * 2;
+  if (c.cluster == 2) (c.swap_ab ? s.tiles_n : s.tiles_m) = CeilDiv(c.swap_ab ? s.tiles_n : s.tiles_m, 2) * 2;
   s.k_blocks = CeilDiv(K, c.tile_k);
   s.units = s.tiles_m * s.tiles_n * c.split_k;
   return s;

@@ -36,7 +36,8 @@ struct GemmSm90Schedule {
 GemmSm90Schedule ScheduleGemmSm90(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K);
 
 // Tiles along the side a cluster pairs: the activation's rows (M unswapped, the token tiles swapped),
-// whose tiles read the same weight columns; before the schedule rounds it up to even for a cluster.
+// whose tiles read the same weight columns, counted from the unswapped M (ScheduleGemmSm90 rounds its
+// own count of that side up to even for a cluster).
 int64_t GemmSm90PairedSideTiles(const GemmSm90Config& cfg, int64_t M);
 
 // Rows of the weight and of the activation one CTA streams from L2 per k-block: a cluster of 2 reads
