@@ -34,6 +34,7 @@ constexpr std::pair<Knob, Feature> kKnobFeatures[] = {
     {Knob::kWarps, Feature::kWarps},     {Knob::kRowMode, Feature::kRowMode}, {Knob::kThreads, Feature::kThreadsKnob},
     {Knob::kVector, Feature::kVector},   {Knob::kUnroll, Feature::kUnroll},   {Knob::kConsumers, Feature::kConsumers}, {Knob::kRaster, Feature::kRaster},
     {Knob::kSwapAB, Feature::kSwapAB},   {Knob::kCluster, Feature::kCluster},
+    {Knob::kSplitScatter, Feature::kSplitScatter},
 };
 static_assert(std::size(kKnobFeatures) == codegen::kNumKnobs);
 

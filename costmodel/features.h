@@ -31,7 +31,7 @@ enum class Feature : uint8_t {
   X(kWarpsN, "warps_n") X(kThreadM, "thread_m") X(kThreadN, "thread_n") X(kStages, "stages")        \
   X(kSplitK, "split_k") X(kSwizzle, "swizzle") X(kBlockQ, "block_q") X(kBlockKV, "block_kv")        \
   X(kWarps, "warps") X(kRowMode, "row_mode") X(kThreadsKnob, "threads_knob") X(kVector, "vector")   \
-  X(kUnroll, "unroll") X(kConsumers, "consumers") X(kRaster, "raster") X(kSwapAB, "swap_ab") X(kCluster, "cluster") X(kVectorBytes, "vector_bytes")                                              \
+  X(kUnroll, "unroll") X(kConsumers, "consumers") X(kRaster, "raster") X(kSwapAB, "swap_ab") X(kCluster, "cluster") X(kSplitScatter, "split_scatter") X(kVectorBytes, "vector_bytes")                                              \
   X(kThreads, "threads_per_block") X(kWarpsPerBlock, "warps_per_block") X(kSmemBytes, "smem_bytes") \
   X(kRegisters, "registers_per_thread") X(kBlocks, "blocks") X(kBlocksPerSm, "blocks_per_sm")       \
   X(kOccupancy, "occupancy") X(kWaves, "waves") X(kWaveEfficiency, "wave_efficiency")               \

@@ -83,7 +83,7 @@ std::string GemmSm90Config::Describe() const {
   if (relu_out) epi += " relu";
   if (out_f32) epi += " ->f32";
   std::string sched;
-  if (split_k > 1) sched += fmt::format(" k{}", split_k);
+  if (split_k > 1) sched += fmt::format(" k{}{}", split_k, split_scatter ? "s" : "");
   if (raster == Raster::kAlongN) sched += " rn";
   if (!staged_epilogue) sched += " rs";
   if (swap_ab) sched += " sw";
@@ -95,7 +95,7 @@ std::string GemmSm90Config::Describe() const {
 std::string GemmSm90Config::KernelName() const {
   return fmt::format("agt_gemm_sm90_{}_{}_{}x{}x{}_s{}_c{}{}{}{}{}{}{}{}{}", GemmInputName(input),
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
-                     split_k > 1 ? fmt::format("_k{}", split_k) : std::string(), raster == Raster::kAlongN ? "_rn" : "",
+                     split_k > 1 ? fmt::format("_k{}{}", split_k, split_scatter ? "s" : "") : std::string(), raster == Raster::kAlongN ? "_rn" : "",
                      staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "") +
          (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") + (norm ? "_ln" : "") + (cluster > 1 ? fmt::format("_cl{}", cluster) : "") +
          (conv ? fmt::format("_conv{}x{}x{}_{}x{}_s{}x{}_p{}x{}_d{}x{}_o{}x{}", geom.H, geom.W, geom.C, geom.KH, geom.KW, geom.sh, geom.sw,
@@ -150,6 +150,14 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
   }
   // The ticket counter keeps arrivals in 16 bits; 16 ranges is already far past what pays.
   if (c.split_k < 1 || c.split_k > 16) return Status::Errorf("split_k must be in [1, 16], not {}", c.split_k);
+  if (c.split_scatter) {
+    if (c.split_k < 2) return Status::Error("split_scatter reduces split-K partials: it needs split_k >= 2");
+    if (c.cluster != 1) return Status::Error("split_scatter runs unclustered (its splits wait on each other, not on a peer's ring)");
+    if (c.tile_n / 8 < c.split_k) {
+      return Status::Errorf("split_scatter gives each of {} splits whole 8-column groups: tile_n {} has {}", c.split_k, c.tile_n,
+                            c.tile_n / 8);
+    }
+  }
   // Accumulators per consumer thread: slabs * tile_n / 2 floats; beyond 128 they do not fit beside
   // the addresses and epilogue temporaries in the consumers' 232 registers (mainloop_sm90.cpp).
   int acc = MSlabs(c) * c.tile_n / 2;
@@ -316,6 +324,7 @@ void EmitRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   auto j = w.Block("for (int j = 0; j < kBN / 8; ++j)");
   w.Line("const int col = col0 + 8 * j;");
   w.Line("if (col >= N) continue;");
+  if (c.split_scatter) w.Line("if (j < own_jb || j >= own_je) continue;   // another split's columns");
   w.Line("const bool pair = col + 1 < N;");
   if (c.bias) {
     w.Line("const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);");
@@ -360,6 +369,7 @@ void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   if (c.bias) w.Line("const float bv = h == 0 ? agt_lo(bias_pk[t]) : agt_hi(bias_pk[t]);");
   w.Line("#pragma unroll");
   auto j = w.Block("for (int j = 0; j < kBN / 8; ++j)");
+  if (c.split_scatter) w.Line("if (j < own_jb || j >= own_je) continue;   // another split's rows");
   w.Line("#pragma unroll");
   auto e = w.Block("for (int e = 0; e < 2; ++e)");
   w.Line("const int row = n0 + 8 * j + 2 * (lane % 4) + e;");
@@ -425,6 +435,7 @@ void EmitSwappedF32Fragments(CudaWriter& w, const GemmSm90Config& c) {
   auto jj = w.Block("for (int jj = 0; jj < 8; ++jj)");
   w.Line("const int j = (cc >> 1) * 8 + jj;");
   w.Line("if (j >= kBN / 8) break;   // a tile_n that is not a multiple of 64: its last chunks are partial");
+  if (c.split_scatter) w.Line("if (j < own_jb || j >= own_je) continue;   // another split's rows");
   w.Line("#pragma unroll");
   auto h = w.Block("for (int h = 0; h < 2; ++h)");
   w.Line("const int byte = ((warp & 1) * 16 + lane / 4 + 8 * h) * 4;   // this output column in the chunk's row");
@@ -445,6 +456,7 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
   auto jj = w.Block(c.swap_ab ? "for (int jj = 0; jj < 8; ++jj)" : "for (int jj = 0; jj < kChunkCols / 8; ++jj)");
   w.Line(c.swap_ab ? "const int j = cc * 8 + jj;" : "const int j = cc * (kChunkCols / 8) + jj;");
   w.Line("if (j >= kBN / 8) break;   // a tile_n that is not a multiple of the chunk: its last chunk is partial");
+  if (c.split_scatter) w.Line("if (j < own_jb || j >= own_je) continue;   // another split's groups");
   if (c.bias && !c.swap_ab) w.Line("const float b0 = agt_lo(bias_pk[j]), b1 = agt_hi(bias_pk[j]);");
   w.Line("#pragma unroll");
   auto h = w.Block("for (int h = 0; h < 2; ++h)");
@@ -469,6 +481,8 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
 }
 
 
+void EmitChunkStores(CudaWriter& w, const GemmSm90Config& c);
+
 void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Comment(c.swap_ab ? "Epilogue through shared memory, swapped (see EmitStagedEpilogue in gemm_sm90.cpp):\n"
                         "acc[t][4j + 2h + e] is output row n0 + 8j + 2 * (lane % 4) + e, output column\n"
@@ -486,7 +500,13 @@ void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   auto t = w.Block("for (int t = 0; t < kSlabs; ++t)");
   if (c.bias && c.swap_ab) w.Line("const float b_lo = agt_lo(bias_pk[t]), b_hi = agt_hi(bias_pk[t]);");
   w.Line("#pragma unroll");
-  auto cc = w.Block("for (int cc = 0; cc < kChunksN; ++cc, ++ep)");
+  // Reduce-scatter: chunks without a group of this split's are skipped, and do not take a buffer.
+  auto cc = w.Block(c.split_scatter ? "for (int cc = 0; cc < kChunksN; ++cc)" : "for (int cc = 0; cc < kChunksN; ++cc, ++ep)");
+  if (c.split_scatter) {
+    const char* first = c.swap_ab ? (c.f32_out() ? "(cc >> 1) * 8" : "cc * 8") : "cc * (kChunkCols / 8)";
+    const char* count = c.swap_ab ? "8" : "(kChunkCols / 8)";
+    w.Linef("if ({0} >= own_je || {0} + {1} <= own_jb) continue;   // none of this split's groups", first, count);
+  }
   w.Line("const u32 buf = stage_base + (ep & 1) * kChunkBytes;");
   if (c.residual) {
     w.Comment("The chunk's residual, loaded first: its latency hides behind the staging writes and the barrier.");
@@ -496,17 +516,28 @@ void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("const int i = wt + 128 * p, r = i / 8, g = i % 8;");
     EmitChunkPosition(w, c);
     w.Line("res[p] = make_uint4(0u, 0u, 0u, 0u);");
-    w.Line("if (vec_ok && in_tile < kBN && row < M && col + kVec <= N) {");
+    w.Linef("if (vec_ok && in_tile < kBN && row < M && col + kVec <= N{}) {{",
+            c.split_scatter ? " && in_tile >= 8 * own_jb && in_tile < 8 * own_je" : "");
     w.Line("  res[p] = __ldg(reinterpret_cast<const uint4*>(residual + static_cast<long long>(row) * ldc + col));");
     w.Line("}");
   }
   EmitChunkFragments(w, c);
   w.Line("named_barrier_sync(2 + cw, 128);   // this warpgroup's chunk is staged");
   w.Line("#pragma unroll");
-  auto p = w.Block("for (int p = 0; p < 4; ++p)");
+  {
+    auto p = w.Block("for (int p = 0; p < 4; ++p)");
+    EmitChunkStores(w, c);
+  }
+  if (c.split_scatter) w.Line("++ep;");
+}
+
+// The staged epilogue's store loop body (p: the thread's pass over the chunk): a 16-byte group of the
+// staged chunk to C, the residual added.
+void EmitChunkStores(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("const int i = wt + 128 * p, r = i / 8, g = i % 8;");
   EmitChunkPosition(w, c);
-  w.Line("if (in_tile >= kBN || row >= M || col >= N) continue;");
+  w.Linef("if (in_tile >= kBN || row >= M || col >= N{}) continue;",
+          c.split_scatter ? " || in_tile < 8 * own_jb || in_tile >= 8 * own_je" : "");
   w.Line("uint4 v = ld_shared_v4_b32(buf + r * 128 + ((g ^ (r & 7)) << 4));");
   w.Line("OutT* dst = c + static_cast<long long>(row) * ldc + col;");
   w.Line("if (vec_ok && col + kVec <= N) {");
@@ -695,6 +726,7 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   EmitSplitKReduce(w, c);
   EmitNormFinish(w, c);
   EmitEpilogue(w, c);
+  EmitSplitKFinish(w, c);
   w.Close();   // unit loop
   w.Close();   // else
   if (c.cluster > 1) {

@@ -33,7 +33,8 @@
 // walk the same sequence, and the ring's stage / phase counters run on across units. With split_k > 1
 // each unit's fp32 partial goes to a workspace and the last split of a tile to finish (a per-tile
 // ticket counter) adds the partials in split order 0..S-1 and runs the epilogue: deterministic, and
-// the epilogue runs once per tile.
+// the epilogue runs once per tile. With split_scatter every split reduces and stores its own share of
+// the tile instead (the same sums in the same order: the same bits).
 #pragma once
 
 #include <array>
@@ -79,6 +80,11 @@ struct GemmSm90Config {
   bool relu_out = false;  // ReLU after the residual add (ResNet's block output)
   bool out_f32 = false;   // C in f32 instead of the 16-bit input type (tf32 writes f32 without it: not with tf32)
   int split_k = 1;        // 1..16 k-ranges per output tile (1: none), reduced in a fixed order
+  // Split-K reduced by all the tile's splits instead of its last (tile_scheduler_sm90.h, "reduce-
+  // scatter"): each split owns 1/split_k of the tile's 8-column groups (rows, swapped), writes the rest
+  // of its partial, waits for the others' and sums and stores its own groups. Needs every CTA of the
+  // grid resident at once (a grid that is a multiple of split_k, at most one CTA per SM).
+  bool split_scatter = false;
   Raster raster = Raster::kAlongM;
   // The epilogue's stores: staged through a shared-memory buffer (two 64-row x 128-byte chunks per
   // consumer warpgroup, beside the ring) and written as 16-byte row stores, each warp instruction 4
@@ -111,7 +117,7 @@ struct GemmSm90Config {
   // padding tile loads real rows (clamped coordinates) and stores nothing.
   int cluster = 1;
 
-  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias" (" ln" first with norm), with " k2" / " rn" / " rs" / " sw" / " x2" when split / along N / register stores / swapped / clustered
+  std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias" (" ln" first with norm), with " k2" (" k2s": reduce-scatter) / " rn" / " rs" / " sw" / " x2" when split / along N / register stores / swapped / clustered
   // Whether C (and the residual) are f32: out_f32, or a tf32 product.
   bool f32_out() const { return out_f32 || input == GemmInput::kTF32; }
   std::string KernelName() const; // a C identifier that encodes the configuration

@@ -42,6 +42,11 @@ std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& c, int64_t M, int64_t
     const int64_t clusters = std::max<int64_t>(1, std::min<int64_t>(units / c.cluster, sms / c.cluster));
     return {static_cast<uint32_t>(clusters * c.cluster), 1, 1};
   }
+  if (c.split_scatter && c.split_k > 1) {
+    // Whole rounds of splits (units is a multiple of split_k): every tile's splits run at once.
+    const int64_t ctas = std::max<int64_t>(c.split_k, std::min<int64_t>(units, sms / c.split_k * c.split_k));
+    return {static_cast<uint32_t>(ctas), 1, 1};
+  }
   return {static_cast<uint32_t>(std::max<int64_t>(1, std::min<int64_t>(units, sms))), 1, 1};
 }
 
@@ -232,8 +237,82 @@ void EmitWorkUnitDecode(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
 }
 
+// Reduce-scatter (split_scatter): every split of a tile reduces and stores its own share of it.
+void EmitSplitKScatter(CudaWriter& w, const GemmSm90Config& c) {
+  w.Comment(fmt::format(
+      "Split-K ({0} ranges per tile), reduce-scatter: split s owns the 8-column groups [s G / {0}, (s + 1) G / {0})\n"
+      "of the tile's G = kBN / 8 (output rows, swapped). Each split writes its partial of the groups it does\n"
+      "not own, counts itself arrived (high half of the tile's counter), waits for all {0}, then adds the\n"
+      "partials of its own groups in split order 0..{1} (its own from registers) and runs the epilogue on\n"
+      "them alone. The same sums in the same order as the last-arrival reduction: the same bits. Every\n"
+      "split waits for the others, so all must be resident: the grid is a multiple of {0} (the splits of a\n"
+      "tile fall in one round of the persistent walk) and at most one CTA per SM.",
+      c.split_k, c.split_k - 1));
+  w.Line("const int own_jb = u.split * (kBN / 8) / kSplits, own_je = (u.split + 1) * (kBN / 8) / kSplits;");
+  w.Line("const int ctid = threadIdx.x - 128;             // 0 .. kConsumerThreads-1");
+  w.Line("unsigned scatter_pass = 0u;                      // thread 0: splits of this tile past their wait before it");
+  w.Line("unsigned* counter = reinterpret_cast<unsigned*>(workspace + static_cast<long long>(tiles_m) * tiles_n * kSplits *");
+  w.Line("                                                static_cast<long long>(kBM) * kBN) + u.tile;");
+  auto scope = w.Block("");
+  w.Line("constexpr int kGroups = kBN / 8;                // float4 groups per m64 slab per thread");
+  w.Line("constexpr long long kSlot = static_cast<long long>(kBM) * kBN;   // floats per partial tile");
+  w.Line("constexpr int kChunk = 16 / (kSplits - 1) > 0 ? 16 / (kSplits - 1) : 1;   // float4 groups summed per batch of loads");
+  w.Comment("Slot (tile, split); float4 (t, g) of consumer thread ctid at ((t * kGroups + g) * threads + ctid) * 4.");
+  w.Line("auto slot = [&](int sp) { return workspace + (static_cast<long long>(u.tile) * kSplits + sp) * kSlot + 4 * ctid; };");
+  w.Line("float* mine = slot(u.split);");
+  w.Line("#pragma unroll");
+  w.Line("for (int t = 0; t < kSlabs; ++t) {");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int g = 0; g < kGroups; ++g) {");
+  w.Line("    if (g >= own_jb && g < own_je) continue;   // this split's own groups stay in registers");
+  w.Line("    st_global_cg_v4(mine + (t * kGroups + g) * (4 * kConsumerThreads), acc[t][4 * g], acc[t][4 * g + 1],");
+  w.Line("                    acc[t][4 * g + 2], acc[t][4 * g + 3]);");
+  w.Line("  }");
+  w.Line("}");
+  w.Comment("The barrier orders every consumer thread's stores before thread 0's release (cumulative, as in the\n"
+            "last-arrival reduction); thread 0's acquire of the count that shows all splits arrived, then the\n"
+            "barrier, orders the other splits' stores before every consumer thread's loads.");
+  w.Line("named_barrier_sync(1, kConsumerThreads);");
+  w.Line("if (ctid == 0) {");
+  w.Line("  red_add_release_gpu(counter, 1u << 16);");
+  w.Line("  wait_count_high(counter, kSplits);");
+  w.Line("}");
+  w.Line("named_barrier_sync(1, kConsumerThreads);");
+  w.Line("#pragma unroll");
+  w.Line("for (int t = 0; t < kSlabs; ++t) {");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int g = 0; g < kGroups; ++g) {");
+  w.Line("    if (g < own_jb || g >= own_je) continue;");
+  w.Line("    const float4 own = make_float4(acc[t][4 * g], acc[t][4 * g + 1], acc[t][4 * g + 2], acc[t][4 * g + 3]);");
+  w.Line("    float4 other[kSplits - 1];   // split j below this one's, j + 1 from it on; all loads in flight at once");
+  w.Line("    #pragma unroll");
+  w.Line("    for (int j = 0; j < kSplits - 1; ++j) other[j] = ld_global_cg_v4(slot(j < u.split ? j : j + 1) + (t * kGroups + g) * (4 * kConsumerThreads));");
+  w.Line("    float4 sum = u.split == 0 ? own : other[0];");
+  w.Line("    #pragma unroll");
+  w.Line("    for (int sp = 1; sp < kSplits; ++sp) {");
+  w.Line("      const float4 p = sp == u.split ? own : sp < u.split ? other[sp < kSplits - 1 ? sp : 0] : other[sp - 1];");
+  w.Line("      sum.x += p.x; sum.y += p.y; sum.z += p.z; sum.w += p.w;   // in split order 0, 1, ..");
+  w.Line("    }");
+  w.Line("    acc[t][4 * g] = sum.x; acc[t][4 * g + 1] = sum.y; acc[t][4 * g + 2] = sum.z; acc[t][4 * g + 3] = sum.w;");
+  w.Line("    if ((t * kGroups + g + 1) % kChunk == 0) fence_operand(acc[t][4 * g]);");
+  w.Line("  }");
+  w.Line("}");
+  w.Comment("This split is past its wait (low half + 1); the last to get there resets the counter for the next\n"
+            "launch (nobody polls it any more). The result is needed only at the unit's end (EmitSplitKFinish).");
+  w.Line("if (ctid == 0) scatter_pass = atom_add_relaxed_gpu(counter, 1u) & 0xFFFFu;");
+}
+
+void EmitSplitKFinish(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.split_k <= 1 || !c.split_scatter) return;
+  w.Line("if (ctid == 0 && scatter_pass == kSplits - 1) st_relaxed_gpu(counter, 0u);   // every split is past its wait");
+}
+
 void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& c) {
   if (c.split_k <= 1) return;
+  if (c.split_scatter) {
+    EmitSplitKScatter(w, c);
+    return;
+  }
   w.Comment(fmt::format(
       "Split-K ({} ranges per tile), deterministic: a ticket from the tile's counter; the first {} to arrive\n"
       "write their partial and count themselves done (high half); the last waits for them, resets the\n"

@@ -17,6 +17,18 @@
 // for the next launch, and sums the partials in split order 0..S-1 (its own from registers), then runs
 // the fused epilogue. The sum's order never depends on which split came last, so the output is
 // bit-identical from run to run and for any grid size.
+//
+// Reduce-scatter (GemmSm90Config::split_scatter). The last-arrival reduction leaves one CTA reading
+// S-1 partial tiles and running the whole epilogue while the tile's other S-1 SMs idle. Instead split s
+// owns 1/S of the tile's 8-column groups (output rows, swapped): it writes the partial of the groups
+// it does not own, adds 1 << 16 (red.release), waits until the high half reads S (ld.acquire), adds its
+// own groups' partials in split order 0..S-1 and runs the epilogue on those groups only; then it adds 1
+// to the low half, and the split that brings it to S resets the counter at its unit's end. Per CTA
+// (S-1)/S of a partial tile written and read instead of S-1 partial tiles read by one. Every split
+// waits for all the others, so all CTAs must be resident at once: the grid is a multiple of S at
+// most the SM count (the splits of a tile are neighbouring units, so one round of the walk holds
+// them all), the kernel's one-CTA-per-SM footprint keeps any CTA from waiting behind another of the
+// same grid, and the runtime refuses the launch on a GPU with fewer SMs than the grid (co_resident).
 #pragma once
 
 #include <array>
@@ -47,7 +59,8 @@ struct GemmSm90StreamRows {
 };
 GemmSm90StreamRows GemmSm90L2StreamRows(const GemmSm90Config& cfg);
 
-// Launch grid: {min(units, sms), 1, 1}.
+// Launch grid: {min(units, sms), 1, 1}; clusters: whole clusters; reduce-scatter split-K: a multiple of
+// split_k (at least split_k CTAs, which must all be resident at once).
 std::array<uint32_t, 3> GemmSm90Grid(const GemmSm90Config& cfg, int64_t M, int64_t N, int64_t K, int sms);
 
 // Bytes of workspace a launch needs: 0 with split_k 1; else tiles * S partial tiles of fp32, then one
@@ -80,6 +93,9 @@ std::vector<int> GemmSm90SwappedTileRows(int64_t M);
 void EmitWorkUnitDecode(CudaWriter& w, const GemmSm90Config& cfg);
 // The consumer's end-of-unit split-K step (nothing with split_k 1): in a unit loop body, after the
 // accumulators are final; `continue`s for the splits that do not run the epilogue.
+// With split_scatter it is the reduce-scatter step instead (never `continue`s) and declares own_jb /
+// own_je, the 8-column groups the epilogue keeps; EmitSplitKFinish closes it at the unit's end.
 void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& cfg);
+void EmitSplitKFinish(CudaWriter& w, const GemmSm90Config& cfg);
 
 }  // namespace agt::codegen::hopper

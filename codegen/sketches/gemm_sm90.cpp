@@ -238,6 +238,7 @@ GemmSm90Config ConfigOf(const SpaceContext& ctx, const Annotation& a) {
   c.raster = a.get(Knob::kRaster, 0) == 1 ? hopper::Raster::kAlongN : hopper::Raster::kAlongM;
   c.swap_ab = a.get(Knob::kSwapAB, 0) == 1;
   c.cluster = static_cast<int>(a.get(Knob::kCluster, 1));
+  c.split_scatter = a.get(Knob::kSplitScatter, 0) == 1;
   c.conv = ctx.dims.implicit_conv;
   c.norm = ctx.dims.norm_prologue;
   // Staged through shared memory unless the ring leaves no room for its buffer.

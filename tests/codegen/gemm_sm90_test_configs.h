@@ -117,6 +117,32 @@ inline std::vector<GemmSm90Config> SwappedConfigs() {
   };
 }
 
+inline GemmSm90Config Scattered(GemmSm90Config c) {
+  c.split_scatter = true;
+  return c;
+}
+
+// The reduce-scatter split-K kernels the [gpu] test runs (each beside its last-arrival twin): split 2
+// to 4 and 6 over 64- to 256-wide tiles (owned ranges from 8 groups down to 2, ranges that cut a staging
+// chunk, uneven ranges: 24 groups over 4 splits, 25 over 2), every epilogue, f32 outputs (4-group chunks),
+// both layouts and input types, swapped (f32 outputs too), along N, and the register path.
+inline std::vector<GemmSm90Config> ScatterConfigs() {
+  return {
+      Scattered(Cfg(kH, kKN, 128, 128, 4, 2, true, false, false, false, 4)),              // 0: SETR-B fc2's
+      Scattered(Cfg(kH, kKN, 128, 192, 4, 2, true, true, false, false, 2)),               // 1: DETR fc1 + GELU
+      Scattered(Cfg(kH, kKN, 64, 256, 4, 1, true, false, true, false, 3)),                // 2: residual, 32 groups / 3
+      Scattered(Cfg(kB, kNK, 128, 128, 4, 1, true, true, true, true, 2, kRN)),            // 3: two slabs, f32, along N
+      Scattered(Cfg(kH, kKN, 64, 64, 6, 1, true, true, false, false, 4)),                 // 4: 2 groups a split
+      Scattered(Cfg(kH, kKN, 128, 192, 4, 2, true, false, true, false, 4)),               // 5: 24 groups / 4
+      RegisterStores(Scattered(Cfg(kH, kKN, 128, 128, 4, 2, true, true, true, false, 3))),  // 6: register path
+      Scattered(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, false, false, false, 2))),      // 7: swapped, 25 groups / 2
+      Scattered(Swapped(Cfg(kH, kKN, 128, 136, 5, 2, true, true, true, false, 3))),       // 8: swapped, all epilogues
+      Scattered(Swapped(Cfg(kH, kKN, 64, 88, 8, 1, true, false, false, true, 2))),        // 9: swapped, f32 out
+      RegisterStores(Scattered(Swapped(Cfg(kB, kKN, 64, 104, 8, 1, true, false, true, false, 4)))),  // 10: swapped registers
+      Scattered(Cfg(kH, kKN, 128, 64, 6, 2, true, false, false, false, 6)),               // 11: split 6, 8 groups (1 or 2 a split)
+  };
+}
+
 inline GemmSm90Config Clustered(GemmSm90Config c) {
   c.cluster = 2;
   return c;

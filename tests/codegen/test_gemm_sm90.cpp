@@ -50,6 +50,12 @@ TEST_CASE("sm90 gemm: emitted kernels compile through NVRTC for sm_90a", "[codeg
   cfgs.push_back(RegisterStores(Cfg(kB, kNK, 64, 144, 2, 1, false, true, false, true, 3)));
   for (const auto& c : SwappedConfigs()) cfgs.push_back(c);
   for (const auto& c : ClusterConfigs()) cfgs.push_back(c);
+  for (const auto& c : ScatterConfigs()) {   // and each one's last-arrival twin, which the [gpu] test compares
+    cfgs.push_back(c);
+    GemmSm90Config twin = c;
+    twin.split_scatter = false;
+    cfgs.push_back(twin);
+  }
   for (const auto& c : NormConfigs()) cfgs.push_back(c);
   // tf32: the [gpu] test's kernels (swapped ones and 16-bit -> f32 swapped too) and a seeded sample.
   for (const auto& c : Tf32Configs()) cfgs.push_back(c);

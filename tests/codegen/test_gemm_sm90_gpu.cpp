@@ -269,6 +269,50 @@ TEST_CASE("sm90 gemm: clustered products (weight boxes multicast to CTA pairs) m
   }
 }
 
+TEST_CASE("sm90 gemm: reduce-scatter split-K matches the reference and its last-arrival twin, bit for bit across runs "
+          "and grids", "[gpu][codegen][sm90]") {
+  // Each kernel and its twin (the same configuration reduced by the last split): loaded in pairs.
+  std::vector<GemmSm90Config> cfgs;
+  for (const GemmSm90Config& c : ScatterConfigs()) {
+    cfgs.push_back(c);
+    GemmSm90Config twin = c;
+    twin.split_scatter = false;
+    cfgs.push_back(twin);
+  }
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the reduce-scatter sm90 numerics");
+  if (!gpu) return;
+  // M = 1 .. 1050 (ragged last tiles), N off the tile ([K, N]: multiples of 8; [N, K]: odd widths), K
+  // from a few k-blocks (split 6 with empty ranges at K = 136) to 3072. CheckRunsAndGrids launches twice
+  // on one workspace (the counters the first launch reset) and on 3 CTAs (rounded up to whole rounds of
+  // splits, each CTA walking many units); then the twin once on the same operands: the same bytes.
+  const int64_t ms[] = {197, 1050, 1, 577, 257, 7};
+  const int64_t n_kn[] = {768, 2048, 152, 1024, 520, 200};
+  const int64_t n_nk[] = {768, 2051, 150, 1000, 517, 203};
+  const int64_t ks[] = {3072, 256, 776, 1288, 136, 1024};
+  std::printf("\nsm90 GEMM reduce-scatter numerics on %s\n%-56s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(), "config",
+              "M", "N", "K", "rel_l2", "guard, runs, grids");
+  uint64_t seed = 15000;
+  for (size_t ci = 0; ci < cfgs.size(); ci += 2) {
+    const GemmSm90Config& c = cfgs[ci];
+    for (int mi = 0; mi < 3; ++mi) {
+      const int pick = static_cast<int>((mi * 2 + ci / 2) % 6);
+      const test::Sm90Problem p{ms[pick], (c.b_layout == BLayout::kKN ? n_kn : n_nk)[(pick + mi) % 6], ks[(pick + ci / 2) % 6]};
+      const uint64_t s = seed++;
+      CheckRunsAndGrids(*gpu, handle[ci], c, p, s, 2e-2, 56);
+      test::Sm90Operands ops = test::RandomSm90Operands(c, p, s);   // the same operands again
+      auto mine = gpu->Run(handle[ci], p, ops);
+      auto twin = gpu->Run(handle[ci + 1], p, ops);
+      REQUIRE(mine.ok());
+      REQUIRE(twin.ok());
+      const bool same = mine->c.size() == twin->c.size() &&
+                        std::memcmp(mine->c.data(), twin->c.data(), mine->c.size() * sizeof(float)) == 0;
+      std::printf("%-56s   the last-arrival twin: %s\n", "", same ? "identical" : "DIFFER");
+      CHECK(same);
+    }
+  }
+}
+
 TEST_CASE("sm90 gemm: the LayerNorm prologue matches a normalise-then-multiply reference, bit for bit across runs and grids",
           "[gpu][codegen][sm90]") {
   std::vector<GemmSm90Config> cfgs = NormConfigs();

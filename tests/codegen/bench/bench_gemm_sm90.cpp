@@ -152,6 +152,13 @@ std::vector<GemmSm90Config> Sweep(const Shape* shape = nullptr) {
     }
     v.push_back(c);
   }
+  // Reduce-scatter twins (`_scat`) of every unclustered split-K configuration.
+  for (size_t i = 0; i < unclustered; ++i) {
+    GemmSm90Config c = v[i];
+    if (c.split_k < 2) continue;
+    c.split_scatter = true;
+    if (agt::codegen::hopper::ValidateGemmSm90(c).ok()) v.push_back(c);
+  }
   // --nk: [N, K] twins (torch's layout: the weight K-major, no transpose bit) of the staged split 1 and 2
   // unclustered configurations, to tell what the [K, N] weight's MN-major reads cost.
   if (g_nk_twins) {
@@ -173,6 +180,7 @@ std::string Short(const GemmSm90Config& c) {
   if (c.swap_ab) s += "_sw";
   if (c.cluster > 1) s += "_x" + std::to_string(c.cluster);
   if (c.b_layout == BLayout::kNK) s += "_nk";
+  if (c.split_scatter) s += "_scat";
   return s;
 }
 
