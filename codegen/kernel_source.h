@@ -72,6 +72,10 @@ struct LaunchSpec {
   // Group inputs the kernel reads before its wait (the Hopper core's first weight tiles): a launch may
   // be programmatic only where each of them is a buffer no kernel writes (the weights).
   std::vector<int> pre_wait_inputs;
+  // The kernel's CTAs wait on each other (the Hopper core's reduce-scatter split-K): the whole grid must
+  // be resident at once (one CTA per SM), so a GPU with fewer SMs than the grid must refuse the launch
+  // (runtime::CoResidentFits) rather than hang.
+  bool co_resident = false;
 };
 
 struct KernelSource {

@@ -407,6 +407,9 @@ Status DecodeKernels(const uint8_t* data, size_t size, std::vector<Kernel>* out)
   return Status::Ok();
 }
 
+// A kernel launch's flags byte (format 5).
+constexpr uint8_t kLaunchProgrammatic = 1, kLaunchCoResident = 2;
+
 std::vector<uint8_t> EncodeLaunches(const std::vector<Launch>& launches) {
   ByteWriter w;
   w.U64(launches.size());
@@ -417,7 +420,7 @@ std::vector<uint8_t> EncodeLaunches(const std::vector<Launch>& launches) {
       for (uint32_t g : l.grid) w.U32(g);
       for (uint32_t b : l.block) w.U32(b);
       w.U32(l.dynamic_smem);
-      w.U8(l.programmatic ? 1 : 0);
+      w.U8(static_cast<uint8_t>((l.programmatic ? kLaunchProgrammatic : 0) | (l.co_resident ? kLaunchCoResident : 0)));
       w.U64(l.args.size());
       for (const KernelArg& a : l.args) {
         w.U8(static_cast<uint8_t>(a.kind));
@@ -446,10 +449,13 @@ Status DecodeLaunches(const uint8_t* data, size_t size, std::vector<Launch>* out
       for (uint32_t& g : l.grid) g = r.U32();
       for (uint32_t& b : l.block) b = r.U32();
       l.dynamic_smem = r.U32();
-      const uint8_t programmatic = r.U8();
-      if (programmatic > 1) return CorruptError("launch #" + std::to_string(i) + ": programmatic flag " +
-                                                std::to_string(programmatic) + " is neither 0 nor 1");
-      l.programmatic = programmatic == 1;
+      const uint8_t flags = r.U8();
+      if ((flags & ~(kLaunchProgrammatic | kLaunchCoResident)) != 0) {
+        return CorruptError("launch #" + std::to_string(i) + ": flags byte " + std::to_string(flags) +
+                            " has bits other than programmatic (1) and co-resident (2)");
+      }
+      l.programmatic = (flags & kLaunchProgrammatic) != 0;
+      l.co_resident = (flags & kLaunchCoResident) != 0;
       uint64_t nargs = r.Count(9);
       for (uint64_t a = 0; a < nargs && r.ok(); ++a) {
         KernelArg arg;

@@ -35,6 +35,7 @@ namespace agt::runtime {
 // encoded once at load, and kernel arguments of kind kTensorMap that pass one by value. The reader
 // reads only its own version, so version 2 artifacts are refused with "recompile the model".
 // 4: programmatic dependent launch: a kernel launch carries one byte more, Launch::programmatic (0 or 1).
+// 5: that byte is a set of flags: 1 programmatic, 2 co_resident (the whole grid resident at once).
 inline constexpr uint32_t kFormatVersion = AGT_ARTIFACT_FORMAT_VERSION;   // defined in autogtco/verify.h
 inline constexpr char kContainerMagic[8] = {'A', 'G', 'T', 'A', 'R', 'T', 'F', '\0'};
 inline constexpr char kFooterMagic[8] = {'A', 'G', 'T', 'F', 'O', 'O', 'T', '1'};
@@ -144,6 +145,10 @@ struct Launch {
   // uses it where that launch is a kernel launch). Only the compiler sets it, where the kernel reads
   // nothing but weights before its wait.
   bool programmatic = false;
+  // The kernel's CTAs wait on each other (the Hopper core's reduce-scatter split-K): the whole grid must
+  // be resident at once, one CTA per SM; the executor refuses it on a GPU with fewer SMs than the grid
+  // (CoResidentFits) instead of hanging.
+  bool co_resident = false;
   // kMemset / kCopy
   uint64_t dst = 0;
   uint64_t src = 0;

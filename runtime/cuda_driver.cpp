@@ -134,6 +134,15 @@ CUresult LaunchKernel(const CudaDriver& d, const KernelLaunch& l) {
   return d.cuLaunchKernelEx(&config, l.fn, l.params, nullptr);
 }
 
+Status CoResidentFits(const std::array<uint32_t, 3>& grid, int sm_count, const std::string& kernel) {
+  const uint64_t ctas = uint64_t{grid[0]} * grid[1] * grid[2];
+  if (sm_count > 0 && ctas <= static_cast<uint64_t>(sm_count)) return Status::Ok();
+  return Status::Error(AGT_ERROR_WRONG_ARCH, "kernel " + kernel + " needs its " + std::to_string(ctas) +
+                                                 " CTAs resident at once (one per SM: split-K reduced by every split) "
+                                                 "and this GPU has " + std::to_string(sm_count) +
+                                                 " SMs; recompile on it with --arch native");
+}
+
 bool EnvironmentFlag(const char* name) {
   const char* value = std::getenv(name);
   return value != nullptr && std::strcmp(value, "1") == 0;

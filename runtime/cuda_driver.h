@@ -143,6 +143,11 @@ struct KernelLaunch {
   bool programmatic = false;
 };
 
+// Whether a kernel whose CTAs wait on each other (co_resident: the Hopper core's reduce-scatter split-K,
+// one CTA per SM) can run on a GPU of `sm_count` SMs: its whole grid resident at once. Otherwise an
+// error that names `kernel` and says to recompile for this GPU, instead of a hang.
+Status CoResidentFits(const std::array<uint32_t, 3>& grid, int sm_count, const std::string& kernel);
+
 // cuLaunchKernelEx with programmatic stream serialization where `l.programmatic` and the driver has
 // it; cuLaunchKernel otherwise (a driver without cuLaunchKernelEx runs the kernel fully serialized,
 // which is correct, only slower).

@@ -72,6 +72,16 @@ Status Executor::Init(int device) {
                              std::to_string(minor) + "; recompile with --arch sm_" + std::to_string(major) +
                              std::to_string(minor));
   }
+  // Kernels whose CTAs wait on each other need their whole grid resident: refused here, not hung later.
+  int sms = 0;
+  AGT_CU(drv_->cuDeviceGetAttribute(&sms, kAttrMultiprocessorCount, device_), "cuDeviceGetAttribute");
+  for (size_t i = 0; i < c.launches.size(); ++i) {
+    const Launch& l = c.launches[i];
+    if (l.kind != LaunchKind::kKernel || !l.co_resident) continue;
+    AGT_RT_RETURN_IF_ERROR(CoResidentFits(l.grid, sms, c.kernels[l.kernel].entry)
+                               .WithContext("launch #" + std::to_string(i) + " on device " + std::to_string(device) + " (" +
+                                            device_name_ + ")"));
+  }
 
   AGT_CU(drv_->cuDevicePrimaryCtxRetain(&context_, device_), "cuDevicePrimaryCtxRetain");
   context_retained_ = true;

@@ -146,6 +146,7 @@ class GpuSession {
     d_->cuDeviceGetAttribute(&major, runtime::kAttrComputeCapabilityMajor, dev_);
     d_->cuDeviceGetAttribute(&minor, runtime::kAttrComputeCapabilityMinor, dev_);
     d_->cuDeviceGetAttribute(&l2, kAttrL2CacheSize, dev_);
+    d_->cuDeviceGetAttribute(&sm_count_, runtime::kAttrMultiprocessorCount, dev_);
     d_->cuDriverGetVersion(&version);
     if (d_->cuStreamCreate(&stream_, runtime::kStreamNonBlocking) != 0 || d_->cuEventCreate(&e0_, runtime::kEventDefault) != 0 ||
         d_->cuEventCreate(&e1_, runtime::kEventDefault) != 0) {
@@ -180,6 +181,10 @@ class GpuSession {
     if (static_cast<size_t>(req.launch.num_inputs) != ref.inputs.size() ||
         static_cast<size_t>(req.launch.num_outputs) != ref.outputs.size()) {
       return fail(records::MeasureError::kLaunchError, "launch spec does not match the task's inputs and outputs");
+    }
+    if (req.launch.co_resident) {
+      runtime::Status fits = runtime::CoResidentFits(req.launch.grid, sm_count_, req.launch.kernel_name);
+      if (!fits.ok()) return fail(records::MeasureError::kLaunchError, fits.message());
     }
     d_->cuCtxSetCurrent(ctx_);
     runtime::CUmodule module = nullptr;
@@ -320,6 +325,7 @@ class GpuSession {
   CUdeviceptr flush_ = 0;
   size_t flush_bytes_ = 0;
   bool pdl_ = false;   // AGT_PDL=1
+  int sm_count_ = 0;   // for kernels that need their whole grid resident (LaunchSpec::co_resident)
   std::map<std::string, std::unique_ptr<Reference>> refs_;
 };
 

@@ -142,6 +142,7 @@ std::string RequestToLine(const MeasureRequest& r) {
                         {"args", ArgsToJson(l)},
                         {"tensor_maps", TensorMapsToJson(l)},
                         {"programmatic", l.programmatic},
+                        {"co_resident", l.co_resident},
                         {"warmup", r.warmup},
                         {"repeats", r.repeats},
                         {"check", r.check},
@@ -169,6 +170,7 @@ Expected<MeasureRequest> RequestFromLine(std::string_view line) {
     r.launch.workspace_bytes = j.at("workspace").get<uint64_t>();
     AGT_RETURN_IF_ERROR(ArgsFromJson(j.value("args", nlohmann::json::array()), j.value("tensor_maps", nlohmann::json::array()), &r.launch));
     r.launch.programmatic = j.value("programmatic", false);
+    r.launch.co_resident = j.value("co_resident", false);
     r.warmup = j.at("warmup").get<int>();
     r.repeats = j.at("repeats").get<int>();
     r.check = j.at("check").get<bool>();

@@ -138,7 +138,7 @@ constexpr double kPartialBytesPerCycle = 32.0;
 
 double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int64_t K, int sms) {
   const GemmSm90Schedule s = ScheduleGemmSm90(c, M, N, K);
-  const int64_t rounds = CeilDiv(s.units, std::max(c.cluster, sms / c.cluster * c.cluster));   // units of the busiest CTA
+  const int64_t rounds = CeilDiv(s.units, static_cast<int64_t>(GemmSm90Grid(c, M, N, K, sms)[0]));   // units of the busiest CTA
   const int64_t kb = CeilDiv(s.k_blocks, c.split_k);           // k-blocks of its longest unit
   // (A cluster's halved weight rows are not fitted: the clustered sweeps never won.)
   const GemmSm90StreamRows rows = GemmSm90L2StreamRows(c);
@@ -147,12 +147,18 @@ double GemmSm90EstimateCycles(const GemmSm90Config& c, int64_t M, int64_t N, int
   // tf32 wgmmas run at half the 16-bit rate (not fitted: no tf32 sweep yet).
   const double flop_rate = c.input == GemmInput::kTF32 ? kFlopPerCycle / 2 : kFlopPerCycle;
   const double mma = static_cast<double>(kb) * c.tile_m * std::max(c.tile_n, kMinMmaN) * c.tile_k * 2 / flop_rate;
-  const double split =
-      c.split_k > 1 ? kSplitCycles + static_cast<double>(c.split_k) * c.tile_m * c.tile_n * 4 / kPartialBytesPerCycle : 0.0;
+  // Split-K's reduction: the last split reads S - 1 partial tiles (the fitted term counts S); with
+  // reduce-scatter each split writes and reads (S - 1) / S of one, and stores 1 / S of the tile (not
+  // fitted yet: the first sweep with `_scat` twins tells).
+  const double tile_bytes = static_cast<double>(c.tile_m) * c.tile_n * 4;
+  const double split = c.split_k <= 1 ? 0.0
+                       : c.split_scatter ? kSplitCycles + 2.0 * (c.split_k - 1) / c.split_k * tile_bytes / kPartialBytesPerCycle
+                                         : kSplitCycles + c.split_k * tile_bytes / kPartialBytesPerCycle;
   const double per_output = !c.staged_epilogue ? kEpilogueCyclesPerOutput
                             : c.swap_ab         ? kSwappedEpilogueCyclesPerOutput
                                                 : kStagedEpilogueCyclesPerOutput;
-  const double fixed = kUnitCycles + per_output * c.tile_m * c.tile_n;
+  const double stored = static_cast<double>(c.tile_m) * c.tile_n / (c.split_scatter && c.split_k > 1 ? c.split_k : 1);
+  const double fixed = kUnitCycles + per_output * stored;
   return static_cast<double>(rounds) * (std::max(load, mma) + split) + fixed + static_cast<double>(rounds - 1) * fixed / 2;
 }
 

@@ -419,6 +419,7 @@ Expected<KernelSource> GemmSm90::Emit(const ir::Graph& g, const Program& prog) c
   // Every thread waits on the kernel before (agt_grid_wait) except for the producer's first weight
   // tiles (tm_b), issued ahead of the wait: programmatic only where B is a weight.
   l.programmatic = true;
+  l.co_resident = c.split_scatter && c.split_k > 1;
   if (!c.conv) l.pre_wait_inputs = {p.b.input};
   l.tensor_maps = c.conv ? std::vector<TensorMapOperand>{tb} : std::vector<TensorMapOperand>{ta, tb};
   l.args = {c.conv ? ptr(p.a.input) : LaunchArg{LaunchArgKind::kTensorMap, 0}, {LaunchArgKind::kTensorMap, c.conv ? 0 : 1}, ptr(p.bias), ptr(p.residual),

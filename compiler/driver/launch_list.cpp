@@ -130,6 +130,7 @@ Status Lowering::LowerPhase(size_t p) {
     l.args.push_back(arg);
   }
   AGT_ASSIGN_OR_RETURN(l.programmatic, Programmatic(p, spec, in_args));
+  l.co_resident = spec.co_resident;
   out_.launches.push_back(std::move(l));
   return Status::Ok();
 }

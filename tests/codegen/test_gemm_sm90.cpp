@@ -418,6 +418,71 @@ TEST_CASE("sm90 gemm: split-K is emitted only when asked, and once per tile", "[
   CHECK(c.Describe() == "f16 kn 128x128x64 s4 c2 k4 rn +bias");
 }
 
+TEST_CASE("sm90 gemm: reduce-scatter split-K: its rules, its grid of whole rounds, and what it emits", "[codegen][sm90]") {
+  auto count = [](const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+    return n;
+  };
+  GemmSm90Config c;
+  c.split_k = 4;
+  c.split_scatter = true;
+  CHECK(ValidateGemmSm90(c).ok());
+  CHECK(c.KernelName() == "agt_gemm_sm90_f16_kn_128x128x64_s4_c2_k4s_bias");
+  CHECK(c.Describe() == "f16 kn 128x128x64 s4 c2 k4s +bias");
+  // Refused: without a split, clustered, or with fewer 8-column groups than splits.
+  GemmSm90Config bad = c;
+  bad.split_k = 1;
+  CHECK_THAT(ValidateGemmSm90(bad).message(), Catch::Contains("split_k >= 2"));
+  bad = c;
+  bad.tile_m = 64;
+  bad.tile_n = 128;
+  bad.consumers = 1;
+  bad.stages = 8;
+  bad.cluster = 2;
+  CHECK_FALSE(ValidateGemmSm90(bad).ok());
+  bad = c;
+  bad.swap_ab = true;
+  bad.tile_m = 64;
+  bad.consumers = 1;
+  bad.tile_n = 24;   // 3 groups over 4 splits
+  CHECK_THAT(ValidateGemmSm90(bad).message(), Catch::Contains("3"));
+  bad.tile_n = 32;   // 4 groups: one each
+  CHECK(ValidateGemmSm90(bad).ok());
+  // The grid: whole rounds of the tile's splits (a multiple of S), at most the SMs and the units.
+  CHECK(GemmSm90Grid(c, 577, 768, 3072, 132)[0] == 120);   // 5 x 6 tiles x 4 = 120 units
+  CHECK(GemmSm90Grid(c, 1050, 4096, 1024, 132)[0] == 132);
+  CHECK(GemmSm90Grid(c, 1050, 4096, 1024, 130)[0] == 128);  // not 130: a round would split a tile's splits
+  CHECK(GemmSm90Grid(c, 1050, 4096, 1024, 5)[0] == 4);
+  CHECK(GemmSm90Grid(c, 1050, 4096, 1024, 3)[0] == 4);      // at least one tile's splits
+  CHECK(GemmSm90Grid(c, 64, 128, 1024, 132)[0] == 4);       // one tile
+  c.split_k = 3;
+  CHECK(GemmSm90Grid(c, 1050, 4096, 1024, 131)[0] == 129);
+  // Its workspace is the last-arrival one's.
+  GemmSm90Config twin = c;
+  twin.split_scatter = false;
+  CHECK(GemmSm90WorkspaceBytes(c, 577, 768) == GemmSm90WorkspaceBytes(twin, 577, 768));
+  // The kernel: each split stores the groups it does not own, waits for all (no early exit), resets the
+  // counter once it and every other split are past the wait, and runs the epilogue on its own groups.
+  c.split_k = 4;
+  auto k = EmitGemmSm90(c);
+  REQUIRE(k.ok());
+  const std::string body = k->source.substr(k->source.find("extern \"C\""));
+  CHECK(count(body, "red_add_release_gpu(counter, 1u << 16)") == 1);
+  CHECK(count(body, "wait_count_high(counter, kSplits)") == 1);
+  CHECK(count(body, "atom_add_relaxed_gpu(counter, 1u)") == 1);
+  CHECK(count(body, "st_relaxed_gpu(counter, 0u)") == 1);
+  CHECK(count(body, "continue;   // another split's groups") == 1);
+  CHECK(body.find("if (!last)") == std::string::npos);
+  CHECK(body.find("wait_count_high") < body.find("ld_global_cg_v4"));
+  CHECK(body.find("ld_global_cg_v4") < body.find("named_barrier_sync(2 + cw, 128)"));
+  CHECK(body.find("named_barrier_sync(2 + cw, 128)") < body.find("st_relaxed_gpu(counter, 0u)"));
+  // Every other kernel's text is untouched by the option's existence: the last-arrival twin has none of it.
+  auto t = EmitGemmSm90(twin);
+  REQUIRE(t.ok());
+  CHECK(t->source.find("own_jb") == std::string::npos);
+}
+
 TEST_CASE("sm90 gemm: work units, grid and workspace follow the shape", "[codegen][sm90]") {
   GemmSm90Config c;   // 128 x 128
   GemmSm90Schedule s = ScheduleGemmSm90(c, 197, 2304, 768);

@@ -191,6 +191,28 @@ TEST_CASE("gemm_sm90: the launch spec names the core's parameters and tensor map
   const bool split = p->annotation.get(Knob::kSplitK) > 1;
   CHECK((l.workspace_bytes > 0) == split);
   CHECK(l.args[9].kind == (split ? LaunchArgKind::kWorkspace : LaunchArgKind::kNull));
+  CHECK_FALSE(l.co_resident);
+  // Reduce-scatter split-K (an annotation may name it): a grid of whole rounds of splits, marked
+  // co-resident (the splits wait on each other), the same workspace as the last-arrival split.
+  Program scatter = *p;
+  scatter.annotation.set(Knob::kSwapAB, 0);
+  scatter.annotation.set(Knob::kBlockM, 128);
+  scatter.annotation.set(Knob::kBlockN, 128);
+  scatter.annotation.set(Knob::kStages, 4);
+  scatter.annotation.set(Knob::kConsumers, 2);
+  scatter.annotation.set(Knob::kSplitK, 3);
+  Program last = scatter;
+  scatter.annotation.set(Knob::kSplitScatter, 1);
+  auto ss = EmitProgram(t, scatter);
+  auto sl = EmitProgram(t, last);
+  REQUIRE(ss.ok());
+  REQUIRE(sl.ok());
+  CHECK(ss->launch.co_resident);
+  CHECK_FALSE(sl->launch.co_resident);
+  CHECK(ss->launch.kernel_name == "agt_gemm_sm90_f16_kn_128x128x64_s4_c2_k3s_bias_res");
+  CHECK(ss->launch.grid[0] % 3 == 0);
+  CHECK(ss->launch.grid[0] <= 132);
+  CHECK(ss->launch.workspace_bytes == sl->launch.workspace_bytes);
   // No bias, no residual: null pointers in their places.
   TaskContext t2 = Context(*test::LinearGroup(197, 768, 2304, "none"), Precision::kBF16);
   auto p2 = DefaultProgram(t2);

@@ -59,6 +59,7 @@ inline ArtifactContents SampleArtifact(uint64_t weight_floats = 1000) {
   k1.args = {KernelArg::Arena(65536), KernelArg::Input(1), KernelArg::Output(0), KernelArg::TensorMap(1),
              KernelArg::TensorMap(0)};
   k1.programmatic = true;   // k0 not: a round trip shows the flag written and read
+  k1.co_resident = true;    // likewise
   // f16 64x64 at arena 65536, 64x64 boxes of 128 bytes (the 128-byte swizzle span); and the first
   // weights tensor as f32 rows of 4 (16 bytes, unswizzled), exactly its bytes when weight_floats % 4 == 0.
   TensorMapDesc arena_map;

@@ -8,6 +8,7 @@
 #include "runtime/artifact_reader.h"
 #include "runtime/artifact_writer.h"
 #include "runtime/checksum.h"
+#include "runtime/cuda_driver.h"
 #include "tests/runtime/sample_artifact.h"
 
 using namespace agt::runtime;
@@ -90,6 +91,8 @@ TEST_CASE("artifact: round trip keeps every field", "[runtime]") {
   CHECK(k0.dynamic_smem == 100 * 1024);
   CHECK_FALSE(k0.programmatic);
   CHECK(p.launches[3].programmatic);
+  CHECK_FALSE(k0.co_resident);
+  CHECK(p.launches[3].co_resident);
   REQUIRE(k0.args.size() == 7);
   CHECK(k0.args == c.launches[2].args);
   // Scalars keep their bits: -7 as a 32-bit pattern, 0.125f as IEEE bits.
@@ -273,20 +276,20 @@ TEST_CASE("artifact: a wrong format version is refused with a clear message", "[
   CHECK_THAT(r.status().message(), Catch::Contains("version 99"));
 }
 
-TEST_CASE("artifact: version 2 and 3 containers (before tensor maps, before PDL) are refused with a clear message",
+TEST_CASE("artifact: version 2 to 4 containers (before tensor maps, PDL, launch flags) are refused with a clear message",
           "[runtime]") {
-  static_assert(kFormatVersion == 4, "version 4 adds the programmatic flag of kernel launches");
-  for (uint8_t old : {2, 3}) {
+  static_assert(kFormatVersion == 5, "version 5 makes the programmatic byte of kernel launches a flags byte");
+  for (uint8_t old : {2, 3, 4}) {
     std::vector<uint8_t> bytes = ArtifactWriter(SampleArtifact()).ToBytes();
     bytes[8] = old;
     auto r = ParseContainer(bytes);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
-    CHECK_THAT(r.status().message(), Catch::Contains("version " + std::to_string(old)) && Catch::Contains("reads version 4"));
+    CHECK_THAT(r.status().message(), Catch::Contains("version " + std::to_string(old)) && Catch::Contains("reads version 5"));
   }
 }
 
-TEST_CASE("artifact: a kernel launch's programmatic flag is one byte, 0 or 1, anything else corrupt", "[runtime]") {
+TEST_CASE("artifact: a kernel launch's flags are one byte, programmatic 1 and co-resident 2, any other bit corrupt", "[runtime]") {
   std::vector<Launch> launches = {SampleArtifact().launches[2]};
   const std::vector<uint8_t> plain = EncodeLaunches(launches);
   launches[0].programmatic = true;
@@ -306,11 +309,38 @@ TEST_CASE("artifact: a kernel launch's programmatic flag is one byte, 0 or 1, an
   REQUIRE(DecodeLaunches(plain.data(), plain.size(), &back).ok());
   CHECK_FALSE(back[0].programmatic);
   std::vector<uint8_t> bad = flagged;
-  bad[differ[0]] = 2;
-  Status s = DecodeLaunches(bad.data(), bad.size(), &back);
+  // Co-resident alone (2) and with programmatic (3); each decodes to its own flags.
+  for (uint8_t flags : {2, 3}) {
+    std::vector<uint8_t> both = flagged;
+    both[differ[0]] = flags;
+    REQUIRE(DecodeLaunches(both.data(), both.size(), &back).ok());
+    CHECK(back[0].co_resident);
+    CHECK(back[0].programmatic == (flags == 3));
+  }
+  launches[0].programmatic = false;
+  launches[0].co_resident = true;
+  const std::vector<uint8_t> co = EncodeLaunches(launches);
+  CHECK(co[differ[0]] == 2);
+  for (uint8_t bad_flags : {4, 5, 128}) {
+    std::vector<uint8_t> bad = flagged;
+    bad[differ[0]] = bad_flags;
+    Status s = DecodeLaunches(bad.data(), bad.size(), &back);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == AGT_ERROR_CORRUPT_ARTIFACT);
+    CHECK_THAT(s.message(), Catch::Contains("launch #0") && Catch::Contains("programmatic"));
+  }
+}
+
+TEST_CASE("artifact: a co-resident kernel runs only where its whole grid fits, one CTA per SM", "[runtime]") {
+  CHECK(CoResidentFits({132, 1, 1}, 132, "k").ok());
+  CHECK(CoResidentFits({4, 1, 1}, 114, "k").ok());
+  Status s = CoResidentFits({132, 1, 1}, 114, "agt_gemm_sm90_f16_kn_128x128x64_s4_c2_k4s_bias");
   REQUIRE_FALSE(s.ok());
-  CHECK(s.code() == AGT_ERROR_CORRUPT_ARTIFACT);
-  CHECK_THAT(s.message(), Catch::Contains("launch #0") && Catch::Contains("programmatic"));
+  CHECK(s.code() == AGT_ERROR_WRONG_ARCH);
+  CHECK_THAT(s.message(), Catch::Contains("agt_gemm_sm90_f16_kn_128x128x64_s4_c2_k4s_bias") && Catch::Contains("132 CTAs") &&
+                              Catch::Contains("114 SMs") && Catch::Contains("--arch native"));
+  CHECK_FALSE(CoResidentFits({2, 2, 1}, 3, "k").ok());   // every grid dimension counts
+  CHECK_FALSE(CoResidentFits({1, 1, 1}, 0, "k").ok());   // an SM count the driver did not report
 }
 
 TEST_CASE("artifact: an inconsistent plan is refused", "[runtime]") {

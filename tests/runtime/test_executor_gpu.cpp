@@ -379,6 +379,28 @@ TEST_CASE("gpu: an artifact for another architecture is refused", "[gpu][runtime
   }
 }
 
+TEST_CASE("gpu: a co-resident launch whose grid this GPU cannot hold at once is refused at load, not hung", "[gpu][runtime]") {
+  if (!GpuAvailable()) return;
+  auto [major, minor] = DeviceCapability();
+  const std::string arch = std::to_string(major) + std::to_string(minor);
+  TempDir dir;
+  for (uint32_t ctas : {2u, 100000u}) {
+    ArtifactContents c = AddArtifact("sm_" + arch, ImageKind::kCubin, Compile(arch, true));
+    c.launches[2].co_resident = true;   // add_bias, its grid made ctas x 1 x 1 (the kernel itself never waits)
+    c.launches[2].grid = {ctas, 1, 1};
+    const std::string so = PackTo(dir, c, "co" + std::to_string(ctas) + ".so");
+    agt_model* m = nullptr;
+    REQUIRE(agt_model_open_file(so.c_str(), &m) == AGT_OK);
+    if (ctas == 2) {
+      CHECK(agt_model_load(m, 0) == AGT_OK);
+    } else {
+      CHECK(agt_model_load(m, 0) == AGT_ERROR_WRONG_ARCH);
+      CHECK_THAT(std::string(agt_last_error()), Catch::Contains("100000 CTAs") && Catch::Contains("launch #2"));
+    }
+    agt_model_destroy(m);
+  }
+}
+
 TEST_CASE("gpu: models created, run and destroyed from several threads", "[gpu][runtime]") {
   if (!GpuAvailable()) return;
   TempDir dir;

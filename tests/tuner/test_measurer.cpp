@@ -104,6 +104,11 @@ TEST_CASE("requests and responses survive the pipe format", "[tuner][measurer]")
   back = RequestFromLine(RequestToLine(r));
   REQUIRE(back.ok());
   CHECK(back->launch.programmatic);
+  CHECK_FALSE(back->launch.co_resident);
+  r.launch.co_resident = true;   // the worker refuses such a launch on a GPU with fewer SMs than its grid
+  back = RequestFromLine(RequestToLine(r));
+  REQUIRE(back.ok());
+  CHECK(back->launch.co_resident);
   // An argument kind this build does not know is refused, not guessed.
   std::string bad = RequestToLine(r);
   const std::string kind0 = "\"args\":[[3,";
