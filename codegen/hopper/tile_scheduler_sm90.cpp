@@ -243,6 +243,41 @@ void EmitWorkUnitDecode(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
 }
 
+// The partial sums: for each float4 group (t, g) of this thread's accumulators (those of the split's
+// own 8-column groups only, with reduce-scatter), the other splits' partials loaded and added to its
+// own in split order 0..S-1, the sums written back to acc.
+void EmitPartialSums(CudaWriter& w, bool own_groups_only) {
+  w.Line("#pragma unroll");
+  w.Line("for (int t = 0; t < kSlabs; ++t) {");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int g = 0; g < kGroups; ++g) {");
+  if (own_groups_only) w.Line("    if (g < own_jb || g >= own_je) continue;");
+  w.Line("    const float4 own = make_float4(acc[t][4 * g], acc[t][4 * g + 1], acc[t][4 * g + 2], acc[t][4 * g + 3]);");
+  if (own_groups_only) {
+    w.Line("    float4 other[kSplits - 1];   // split j below this one's, j + 1 from it on; all loads in flight at once");
+  } else {
+    w.Line("    // The other splits' partials, loaded unconditionally (no branch: all in flight at once);");
+    w.Line("    // other[j] is split j below this one's, j + 1 from it on.");
+    w.Line("    float4 other[kSplits - 1];");
+  }
+  w.Line("    #pragma unroll");
+  w.Line("    for (int j = 0; j < kSplits - 1; ++j) other[j] = ld_global_cg_v4(slot(j < u.split ? j : j + 1) + (t * kGroups + g) * (4 * kConsumerThreads));");
+  w.Line("    float4 sum = u.split == 0 ? own : other[0];");
+  w.Line("    #pragma unroll");
+  w.Line("    for (int sp = 1; sp < kSplits; ++sp) {");
+  w.Line("      const float4 p = sp == u.split ? own : sp < u.split ? other[sp < kSplits - 1 ? sp : 0] : other[sp - 1];");
+  w.Line("      sum.x += p.x; sum.y += p.y; sum.z += p.z; sum.w += p.w;   // in split order 0, 1, ..");
+  w.Line("    }");
+  w.Line("    acc[t][4 * g] = sum.x; acc[t][4 * g + 1] = sum.y; acc[t][4 * g + 2] = sum.z; acc[t][4 * g + 3] = sum.w;");
+  if (!own_groups_only) {
+    w.Line("    // A compiler-ordering point every kChunk groups, meant to bound the partials in flight (~64 registers);");
+    w.Line("    // ptxas still schedules across it: split 3-4 on 128-wide tiles spill a few registers here.");
+  }
+  w.Line("    if ((t * kGroups + g + 1) % kChunk == 0) fence_operand(acc[t][4 * g]);");
+  w.Line("  }");
+  w.Line("}");
+}
+
 // Reduce-scatter (split_scatter): every split of a tile reduces and stores its own share of it.
 void EmitSplitKScatter(CudaWriter& w, const GemmSm90Config& c) {
   w.Comment(fmt::format(
@@ -284,25 +319,7 @@ void EmitSplitKScatter(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("  wait_count_high(counter, kSplits);");
   w.Line("}");
   w.Line("named_barrier_sync(1, kConsumerThreads);");
-  w.Line("#pragma unroll");
-  w.Line("for (int t = 0; t < kSlabs; ++t) {");
-  w.Line("  #pragma unroll");
-  w.Line("  for (int g = 0; g < kGroups; ++g) {");
-  w.Line("    if (g < own_jb || g >= own_je) continue;");
-  w.Line("    const float4 own = make_float4(acc[t][4 * g], acc[t][4 * g + 1], acc[t][4 * g + 2], acc[t][4 * g + 3]);");
-  w.Line("    float4 other[kSplits - 1];   // split j below this one's, j + 1 from it on; all loads in flight at once");
-  w.Line("    #pragma unroll");
-  w.Line("    for (int j = 0; j < kSplits - 1; ++j) other[j] = ld_global_cg_v4(slot(j < u.split ? j : j + 1) + (t * kGroups + g) * (4 * kConsumerThreads));");
-  w.Line("    float4 sum = u.split == 0 ? own : other[0];");
-  w.Line("    #pragma unroll");
-  w.Line("    for (int sp = 1; sp < kSplits; ++sp) {");
-  w.Line("      const float4 p = sp == u.split ? own : sp < u.split ? other[sp < kSplits - 1 ? sp : 0] : other[sp - 1];");
-  w.Line("      sum.x += p.x; sum.y += p.y; sum.z += p.z; sum.w += p.w;   // in split order 0, 1, ..");
-  w.Line("    }");
-  w.Line("    acc[t][4 * g] = sum.x; acc[t][4 * g + 1] = sum.y; acc[t][4 * g + 2] = sum.z; acc[t][4 * g + 3] = sum.w;");
-  w.Line("    if ((t * kGroups + g + 1) % kChunk == 0) fence_operand(acc[t][4 * g]);");
-  w.Line("  }");
-  w.Line("}");
+  EmitPartialSums(w, /*own_groups_only=*/true);
   w.Comment("This split is past its wait (low half + 1); the last to get there resets the counter for the next\n"
             "launch (nobody polls it any more). The result is needed only at the unit's end (EmitSplitKFinish).");
   w.Line("if (ctid == 0) scatter_pass = atom_add_relaxed_gpu(counter, 1u) & 0xFFFFu;");
@@ -358,28 +375,7 @@ void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
   w.Comment("Thread 0's acquire, then the barrier: every consumer thread's loads below see the partials.");
   w.Line("named_barrier_sync(1, kConsumerThreads);");
-  w.Line("#pragma unroll");
-  w.Line("for (int t = 0; t < kSlabs; ++t) {");
-  w.Line("  #pragma unroll");
-  w.Line("  for (int g = 0; g < kGroups; ++g) {");
-  w.Line("    const float4 own = make_float4(acc[t][4 * g], acc[t][4 * g + 1], acc[t][4 * g + 2], acc[t][4 * g + 3]);");
-  w.Line("    // The other splits' partials, loaded unconditionally (no branch: all in flight at once);");
-  w.Line("    // other[j] is split j below this one's, j + 1 from it on.");
-  w.Line("    float4 other[kSplits - 1];");
-  w.Line("    #pragma unroll");
-  w.Line("    for (int j = 0; j < kSplits - 1; ++j) other[j] = ld_global_cg_v4(slot(j < u.split ? j : j + 1) + (t * kGroups + g) * (4 * kConsumerThreads));");
-  w.Line("    float4 sum = u.split == 0 ? own : other[0];");
-  w.Line("    #pragma unroll");
-  w.Line("    for (int sp = 1; sp < kSplits; ++sp) {");
-  w.Line("      const float4 p = sp == u.split ? own : sp < u.split ? other[sp < kSplits - 1 ? sp : 0] : other[sp - 1];");
-  w.Line("      sum.x += p.x; sum.y += p.y; sum.z += p.z; sum.w += p.w;   // in split order 0, 1, ..");
-  w.Line("    }");
-  w.Line("    acc[t][4 * g] = sum.x; acc[t][4 * g + 1] = sum.y; acc[t][4 * g + 2] = sum.z; acc[t][4 * g + 3] = sum.w;");
-  w.Line("    // A compiler-ordering point every kChunk groups, meant to bound the partials in flight (~64 registers);");
-  w.Line("    // ptxas still schedules across it: split 3-4 on 128-wide tiles spill a few registers here.");
-  w.Line("    if ((t * kGroups + g + 1) % kChunk == 0) fence_operand(acc[t][4 * g]);");
-  w.Line("  }");
-  w.Line("}");
+  EmitPartialSums(w, /*own_groups_only=*/false);
 }
 
 }  // namespace agt::codegen::hopper
