@@ -24,18 +24,19 @@ for prefix, m, d, qkv, mlp in [("vit-b", 197, 768, 2304, 3072), ("vit-l", 197, 1
 SHAPES.update({"vit-b.patch": (196, 768, 768), "vit-l.patch": (196, 1024, 768), "setr.patch": (576, 1024, 768),
                "setr-b.patch": (576, 768, 768), "setr.head": (576, 256, 1024)})  # name -> (M, N, K)
 
-CFG = re.compile(r"(\d+)x(\d+)_s(\d+)_c(\d+)_k(\d+)((?:_rn|_rs|_sw|_x2)*)$")
+CFG = re.compile(r"(\d+)x(\d+)_s(\d+)_c(\d+)_k(\d+)((?:_rn|_rs|_sw|_x2|_scat)*)$")
 
 
 def cdiv(a, b):
     return (a + b - 1) // b
 
 
-def estimate(p, tm, tn, split, swap, cluster, m, n, k, sms=132):
+def estimate(p, tm, tn, split, swap, cluster, scatter, m, n, k, sms=132):
     """GemmSm90EstimateCycles (codegen/hopper/tile_scheduler_sm90.cpp) with its constants as parameters:
     the two must say the same thing (an aggregate-L2 term was tried here and made the picks worse).
     A cluster of 2 pairs tiles along M (swapped: along N), that count rounded up to even, and reads the
-    weight's side of each tile once per pair."""
+    weight's side of each tile once per pair. Reduce-scatter split-K (`_scat`): a grid of whole rounds of
+    splits, each split writing and reading (S-1)/S of a partial tile and storing 1/S of the tile."""
     if swap:
         m, n = n, m
     tiles_m, tiles_n = cdiv(m, tm), cdiv(n, tn)
@@ -45,13 +46,25 @@ def estimate(p, tm, tn, split, swap, cluster, m, n, k, sms=132):
         else:
             tiles_m = cdiv(tiles_m, 2) * 2
     units = tiles_m * tiles_n * split
-    rounds = cdiv(units, sms // cluster * cluster)
+    if scatter and split > 1:
+        grid = max(split, min(units, sms // split * split))
+    elif cluster > 1:
+        grid = max(1, min(units // cluster, sms // cluster)) * cluster
+    else:
+        grid = max(1, min(units, sms))
+    rounds = cdiv(units, grid)
     kb = cdiv(cdiv(k, 64), split)
     w_rows, act_rows = (tm, tn) if swap else (tn, tm)
     load = kb * (act_rows + w_rows / cluster) * 64 * 2 / (p["l2_sw"] if swap else p["l2"])
     mma = kb * tm * max(tn, p["n_min"]) * 64 * 2 / p["flop"]
-    sp = p["split"] + split * tm * tn * 4 / p["partial"] if split > 1 else 0.0
-    fixed = p["unit"] + (p["swap_out"] if swap else p["out"]) * tm * tn
+    if split <= 1:
+        sp = 0.0
+    elif scatter:
+        sp = p["split"] + 2.0 * (split - 1) / split * tm * tn * 4 / p["partial"]
+    else:
+        sp = p["split"] + split * tm * tn * 4 / p["partial"]
+    stored = tm * tn / (split if scatter and split > 1 else 1)
+    fixed = p["unit"] + (p["swap_out"] if swap else p["out"]) * stored
     return rounds * (max(load, mma) + sp) + fixed + (rounds - 1) * fixed / 2
 
 
@@ -65,7 +78,8 @@ def load(path):
         if not mt or "_rs" in mt.group(6) or "_rn" in mt.group(6):
             continue
         tm, tn, st, c, split = map(int, mt.groups()[:5])
-        data.setdefault(f[1], []).append(((tm, tn, split, "_sw" in mt.group(6), 2 if "_x2" in mt.group(6) else 1), float(f[3])))
+        data.setdefault(f[1], []).append(((tm, tn, split, "_sw" in mt.group(6), 2 if "_x2" in mt.group(6) else 1,
+                                           "_scat" in mt.group(6)), float(f[3])))
     return data
 
 
