@@ -56,7 +56,7 @@ int64_t SmemBytes(const GemmSm90Config& c) {
   return c.stages * StageBytes(c) + EpilogueBytes(c) + NormPrologueBytes(c) + 16 * c.stages + 1024;
 }
 // Static shared memory beside it: split-K's ticket.
-int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 ? 16 : 0; }
+int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 && !c.split_scatter ? 16 : 0; }
 
 }  // namespace
 
@@ -580,7 +580,15 @@ void EmitBiasPrefetch(CudaWriter& w, const GemmSm90Config& c) {
               "their latency hides behind it: loaded in the epilogue, each column group waited on its own load.");
     w.Linef("{} bias_pk[kBN / 8];", pk);
     w.Line("#pragma unroll");
-    w.Line("for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);");
+    if (c.split_scatter && c.split_k > 1) {
+      w.Comment("Reduce-scatter: only this split's own column groups (EmitSplitKScatter) reach the epilogue.");
+      w.Line("for (int j = 0; j < kBN / 8; ++j) {");
+      w.Line("  const bool own = j >= u.split * (kBN / 8) / kSplits && j < (u.split + 1) * (kBN / 8) / kSplits;");
+      w.Linef("  bias_pk[j] = own ? agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N) : {}{{}};", pk);
+      w.Line("}");
+    } else {
+      w.Line("for (int j = 0; j < kBN / 8; ++j) bias_pk[j] = agt_bias_pair(bias, n0 + 2 * (lane % 4) + 8 * j, N);");
+    }
   }
 }
 
@@ -644,7 +652,7 @@ void EmitScheduleAndBarriers(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("const int unit0 = blockIdx.x / 2, unit_step = gridDim.x / 2;   // this cluster's units: unit0, +unit_step, ..");
     w.Line("const int crank = static_cast<int>(cluster_ctarank());   // which tile of each pair is this CTA's");
   }
-  if (c.split_k > 1) w.Line("__shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket");
+  if (c.split_k > 1 && !c.split_scatter) w.Line("__shared__ unsigned split_ticket;   // the consumers' view of this unit's ticket");
   else w.Line("(void)workspace;   // split_k 1: no workspace");
   w.Line("const int wg = warpgroup_index();");
   w.Blank();

@@ -29,6 +29,11 @@
 // most the SM count (the splits of a tile are neighbouring units, so one round of the walk holds
 // them all), the kernel's one-CTA-per-SM footprint keeps any CTA from waiting behind another of the
 // same grid, and the runtime refuses the launch on a GPU with fewer SMs than the grid (co_resident).
+// What that does not cover: another kernel on the same GPU at the same time that also waits for its
+// whole grid (a second stream or process running such a kernel) can hold some of the SMs while this
+// one holds the rest, and both wait; wait_count_high's watchdog then traps after 2^34 cycles. Until
+// the launch asks the driver for co-residency (the cooperative launch attribute, untried with the
+// programmatic one), split_scatter stays out of the tuner's space and the defaults.
 #pragma once
 
 #include <array>

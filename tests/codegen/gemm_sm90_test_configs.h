@@ -125,7 +125,7 @@ inline GemmSm90Config Scattered(GemmSm90Config c) {
 // The reduce-scatter split-K kernels the [gpu] test runs (each beside its last-arrival twin): split 2
 // to 4 and 6 over 64- to 256-wide tiles (owned ranges from 8 groups down to 2, ranges that cut a staging
 // chunk, uneven ranges: 24 groups over 4 splits, 25 over 2), every epilogue, f32 outputs (4-group chunks),
-// both layouts and input types, swapped (f32 outputs too), along N, and the register path.
+// both layouts and all three input types, swapped (f32 outputs too), along N, and the register path.
 inline std::vector<GemmSm90Config> ScatterConfigs() {
   return {
       Scattered(Cfg(kH, kKN, 128, 128, 4, 2, true, false, false, false, 4)),              // 0: SETR-B fc2's
@@ -140,6 +140,7 @@ inline std::vector<GemmSm90Config> ScatterConfigs() {
       Scattered(Swapped(Cfg(kH, kKN, 64, 88, 8, 1, true, false, false, true, 2))),        // 9: swapped, f32 out
       RegisterStores(Scattered(Swapped(Cfg(kB, kKN, 64, 104, 8, 1, true, false, true, false, 4)))),  // 10: swapped registers
       Scattered(Cfg(kH, kKN, 128, 64, 6, 2, true, false, false, false, 6)),               // 11: split 6, 8 groups (1 or 2 a split)
+      Scattered(Cfg(kT, kNK, 128, 128, 4, 2, true, true, false, false, 2)),               // 12: tf32 (f32 bias pairs, 4-group chunks)
   };
 }
 
