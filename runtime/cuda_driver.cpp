@@ -113,13 +113,21 @@ Status CudaDriver::Check(CUresult result, const char* what) const {
 }
 
 CUresult LaunchKernel(const CudaDriver& d, const KernelLaunch& l) {
-  if (!l.programmatic || d.cuLaunchKernelEx == nullptr) {
+  if (l.co_resident && d.cuLaunchKernelEx == nullptr) return kCudaErrorNotSupported;
+  if ((!l.programmatic && !l.co_resident) || d.cuLaunchKernelEx == nullptr) {
     return d.cuLaunchKernel(l.fn, l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.smem, l.stream,
                             l.params, nullptr);
   }
-  CUlaunchAttribute attr{};
-  attr.id = kLaunchAttributeProgrammaticStreamSerialization;
-  attr.value.programmaticStreamSerializationAllowed = 1;
+  CUlaunchAttribute attrs[2]{};
+  unsigned n = 0;
+  if (l.programmatic) {
+    attrs[n].id = kLaunchAttributeProgrammaticStreamSerialization;
+    attrs[n++].value.programmaticStreamSerializationAllowed = 1;
+  }
+  if (l.co_resident) {
+    attrs[n].id = kLaunchAttributeCooperative;
+    attrs[n++].value.cooperative = 1;
+  }
   CUlaunchConfig config{};
   config.gridDimX = l.grid[0];
   config.gridDimY = l.grid[1];
@@ -129,8 +137,8 @@ CUresult LaunchKernel(const CudaDriver& d, const KernelLaunch& l) {
   config.blockDimZ = l.block[2];
   config.sharedMemBytes = l.smem;
   config.hStream = l.stream;
-  config.attrs = &attr;
-  config.numAttrs = 1;
+  config.attrs = attrs;
+  config.numAttrs = n;
   return d.cuLaunchKernelEx(&config, l.fn, l.params, nullptr);
 }
 

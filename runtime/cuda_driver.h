@@ -51,12 +51,14 @@ inline constexpr unsigned kEventDefault = 0;
 inline constexpr unsigned kEventDisableTiming = 2;
 inline constexpr int kStreamCaptureModeThreadLocal = 1;
 inline constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
+inline constexpr int kLaunchAttributeCooperative = 2;
 
 // cuLaunchKernelEx's configuration, as cuda.h lays it out (tests/runtime/test_launch_kernel.cpp checks
-// the layout against cuda.h). Only the attribute the runtime sets is named in the value union.
+// the layout against cuda.h). Only the attributes the runtime sets are named in the value union.
 union CUlaunchAttributeValue {
   char pad[64];
   int programmaticStreamSerializationAllowed;   // kLaunchAttributeProgrammaticStreamSerialization
+  int cooperative;                              // kLaunchAttributeCooperative
   void* align;                                  // the driver's union holds pointers: 8-byte aligned
 };
 struct CUlaunchAttribute {
@@ -141,6 +143,9 @@ struct KernelLaunch {
   CUstream stream = nullptr;
   void** params = nullptr;           // cuLaunchKernel's kernelParams
   bool programmatic = false;
+  // The kernel's CTAs wait on each other (co_resident): launched cooperative, so that the driver
+  // keeps the whole grid resident at once, even beside other streams' kernels, or refuses the launch.
+  bool co_resident = false;
 };
 
 // Whether a kernel whose CTAs wait on each other (co_resident: the Hopper core's reduce-scatter split-K,
@@ -149,8 +154,9 @@ struct KernelLaunch {
 Status CoResidentFits(const std::array<uint32_t, 3>& grid, int sm_count, const std::string& kernel);
 
 // cuLaunchKernelEx with programmatic stream serialization where `l.programmatic` and the driver has
-// it; cuLaunchKernel otherwise (a driver without cuLaunchKernelEx runs the kernel fully serialized,
-// which is correct, only slower).
+// it, and with the cooperative attribute where `l.co_resident`; cuLaunchKernel otherwise (a driver
+// without cuLaunchKernelEx runs the kernel fully serialized, which is correct, only slower; a
+// co-resident launch then fails with kCudaErrorNotSupported rather than risk a hang).
 CUresult LaunchKernel(const CudaDriver& d, const KernelLaunch& l);
 
 // Whether environment variable `name` is set to exactly "1" (AGT_NO_GRAPH).

@@ -195,7 +195,7 @@ Status Executor::EnqueueLaunches(CUstream stream) {
       case LaunchKind::kKernel:
         r = LaunchKernel(*drv_, {.fn = p.function, .grid = l.grid, .block = l.block, .smem = l.dynamic_smem,
                                  .stream = stream, .params = p.params.empty() ? nullptr : p.params.data(),
-                                 .programmatic = p.programmatic});
+                                 .programmatic = p.programmatic, .co_resident = l.co_resident});
         break;
       case LaunchKind::kMemset:
         r = drv_->cuMemsetD8Async(arena_ + l.dst, l.value, l.bytes, stream);

@@ -252,7 +252,7 @@ class GpuSession {
     auto launch = [&](bool repeat) {
       return call(runtime::LaunchKernel(*d_, {.fn = fn, .grid = ls.grid, .block = ls.block, .smem = ls.dynamic_smem_bytes,
                                               .stream = stream_, .params = params.data(),
-                                              .programmatic = repeat && pdl_ && ls.programmatic}),
+                                              .programmatic = repeat && pdl_ && ls.programmatic, .co_resident = ls.co_resident}),
                   "cuLaunchKernel");
     };
     if (!launch(false) || !call(d_->cuStreamSynchronize(stream_), "kernel execution")) {

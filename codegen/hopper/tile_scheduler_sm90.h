@@ -29,11 +29,12 @@
 // most the SM count (the splits of a tile are neighbouring units, so one round of the walk holds
 // them all), the kernel's one-CTA-per-SM footprint keeps any CTA from waiting behind another of the
 // same grid, and the runtime refuses the launch on a GPU with fewer SMs than the grid (co_resident).
-// What that does not cover: another kernel on the same GPU at the same time that also waits for its
-// whole grid (a second stream or process running such a kernel) can hold some of the SMs while this
-// one holds the rest, and both wait; wait_count_high's watchdog then traps after 2^34 cycles. Until
-// the launch asks the driver for co-residency (the cooperative launch attribute, untried with the
-// programmatic one), split_scatter stays out of the tuner's space and the defaults.
+// Another kernel on the same GPU at the same time (a second stream or process) could otherwise hold
+// some of the SMs while this one holds the rest, so the launch is cooperative (LaunchSpec::co_resident
+// -> runtime::LaunchKernel's cooperative attribute): the driver keeps the whole grid resident or
+// refuses the launch; wait_count_high's watchdog traps after 2^34 cycles if anything still goes wrong.
+// Cooperative beside the programmatic attribute and inside CUDA graphs is untried on a GPU (the [gpu]
+// tests ask), so split_scatter stays out of the tuner's space and the defaults until they pass.
 #pragma once
 
 #include <array>

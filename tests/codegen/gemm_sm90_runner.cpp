@@ -264,11 +264,14 @@ Status Maps(const runtime::CudaDriver& d, const GemmSm90Config& cfg, const codeg
   return Status::Ok();
 }
 
-// One launch of a loaded configuration: its threads and shared memory, on a grid of `grid` CTAs.
-runtime::KernelLaunch CoreLaunch(runtime::CUfunction fn, const codegen::hopper::GemmSm90Kernel& k,
-                                 const std::array<uint32_t, 3>& grid, runtime::CUstream stream, void** args) {
+// One launch of a loaded configuration: its threads and shared memory, on a grid of `grid` CTAs;
+// cooperative for reduce-scatter split-K (its splits wait on each other), as the runtime launches it.
+runtime::KernelLaunch CoreLaunch(runtime::CUfunction fn, const codegen::hopper::GemmSm90Config& cfg,
+                                 const codegen::hopper::GemmSm90Kernel& k, const std::array<uint32_t, 3>& grid,
+                                 runtime::CUstream stream, void** args) {
   return {.fn = fn, .grid = grid, .block = {static_cast<unsigned>(k.threads), 1, 1},
-          .smem = static_cast<unsigned>(k.smem_bytes), .stream = stream, .params = args};
+          .smem = static_cast<unsigned>(k.smem_bytes), .stream = stream, .params = args,
+          .co_resident = cfg.split_scatter && cfg.split_k > 1};
 }
 
 }  // namespace
@@ -309,7 +312,7 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   std::vector<uint8_t> first;
   for (int l = 0; l < std::max(1, opt.launches); ++l) {
     if (l > 0) AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(c.ptr, poison.data(), poison.size()), "cuMemcpyHtoD"));
-    AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.source, grid, nullptr, args)), "cuLaunchKernel"));
+    AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.cfg, k.source, grid, nullptr, args)), "cuLaunchKernel"));
     AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
     std::vector<uint8_t> back(poison.size());
     AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoH(back.data(), c.ptr, back.size()), "cuMemcpyDtoH"));
@@ -391,7 +394,7 @@ Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copi
     for (int i = 0; i < per_graph; ++i) {
       runtime::TensorMap* m = &maps[2 * static_cast<size_t>(i % copies)];
       void* args[] = {&m[0], &m[1], &tb->bias.ptr, &tb->res.ptr, &tb->c.ptr, &M, &N, &K, &ldc, &tb->workspace.ptr};
-      Status ls = Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.source, grid, s, args)), "cuLaunchKernel");
+      Status ls = Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.cfg, k.source, grid, s, args)), "cuLaunchKernel");
       if (!ls.ok()) {
         d_->cuStreamEndCapture(s, &gr);
         return ls;

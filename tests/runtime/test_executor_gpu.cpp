@@ -384,15 +384,34 @@ TEST_CASE("gpu: a co-resident launch whose grid this GPU cannot hold at once is 
   auto [major, minor] = DeviceCapability();
   const std::string arch = std::to_string(major) + std::to_string(minor);
   TempDir dir;
-  for (uint32_t ctas : {2u, 100000u}) {
-    ArtifactContents c = AddArtifact("sm_" + arch, ImageKind::kCubin, Compile(arch, true));
-    c.launches[2].co_resident = true;   // add_bias, its grid made ctas x 1 x 1 (the kernel itself never waits)
-    c.launches[2].grid = {ctas, 1, 1};
+  const std::string pdl_source = std::string("#define AGT_TEST_PDL 1\n") + kSource;
+  for (uint32_t ctas : {0u, 100000u}) {
+    ArtifactContents c = AddArtifact("sm_" + arch, ImageKind::kCubin, Compile(arch, true, pdl_source.c_str()));
+    // add_bias launched cooperatively (the kernel itself never waits on other CTAs) and, where PDL is
+    // on (sm_90), programmatically after axpy: both attributes on one launch. 0: its own grid, which runs.
+    c.launches[2].co_resident = true;
+    c.launches[2].programmatic = major >= 9;
+    if (ctas > 0) c.launches[2].grid = {ctas, 1, 1};
     const std::string so = PackTo(dir, c, "co" + std::to_string(ctas) + ".so");
     agt_model* m = nullptr;
     REQUIRE(agt_model_open_file(so.c_str(), &m) == AGT_OK);
-    if (ctas == 2) {
-      CHECK(agt_model_load(m, 0) == AGT_OK);
+    if (ctas == 0) {
+      // Runs right with and without graphs (a cooperative kernel captured into a CUDA graph).
+      REQUIRE(agt_model_load(m, 0) == AGT_OK);
+      for (bool graphs : {true, false}) {
+        if (graphs) {
+          unsetenv("AGT_NO_GRAPH");
+        } else {
+          setenv("AGT_NO_GRAPH", "1", 1);
+        }
+        agt_model_destroy(m);
+        m = nullptr;
+        REQUIRE(agt_model_open_file(so.c_str(), &m) == AGT_OK);
+        REQUIRE(agt_model_load(m, 0) == AGT_OK);
+        INFO("graphs " << graphs << ": " << agt_last_error());
+        for (unsigned seed = 1; seed <= 2; ++seed) RunHostAndCheck(m, seed);
+      }
+      unsetenv("AGT_NO_GRAPH");
     } else {
       CHECK(agt_model_load(m, 0) == AGT_ERROR_WRONG_ARCH);
       CHECK_THAT(std::string(agt_last_error()), Catch::Contains("100000 CTAs") && Catch::Contains("launch #2"));

@@ -31,6 +31,9 @@ static_assert(offsetof(rt::CUlaunchConfig, hStream) == offsetof(::CUlaunchConfig
 static_assert(offsetof(rt::CUlaunchConfig, attrs) == offsetof(::CUlaunchConfig, attrs));
 static_assert(offsetof(rt::CUlaunchConfig, numAttrs) == offsetof(::CUlaunchConfig, numAttrs));
 static_assert(rt::kLaunchAttributeProgrammaticStreamSerialization == CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
+static_assert(offsetof(rt::CUlaunchAttribute, value) + offsetof(rt::CUlaunchAttributeValue, cooperative) ==
+              offsetof(::CUlaunchAttribute, value.cooperative));
+static_assert(rt::kLaunchAttributeCooperative == CU_LAUNCH_ATTRIBUTE_COOPERATIVE);
 
 namespace {
 
@@ -43,21 +46,22 @@ struct Calls {
   void** params = nullptr;
   void** extra = nullptr;
   unsigned num_attrs = 0;
-  rt::CUlaunchAttribute attr{};
+  rt::CUlaunchAttribute attr{}, attr2{};   // the first two
 };
 Calls calls;
 
 rt::CUresult FakeLaunch(rt::CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned smem, rt::CUstream stream, void** params, void** extra) {
   ++calls.plain;
-  calls = {calls.plain, calls.ex, f, {gx, gy, gz}, {bx, by, bz}, smem, stream, params, extra, 0, {}};
+  calls = {calls.plain, calls.ex, f, {gx, gy, gz}, {bx, by, bz}, smem, stream, params, extra, 0, {}, {}};
   return rt::kCudaSuccess;
 }
 
 rt::CUresult FakeLaunchEx(const rt::CUlaunchConfig* c, rt::CUfunction f, void** params, void** extra) {
   ++calls.ex;
   calls = {calls.plain, calls.ex, f, {c->gridDimX, c->gridDimY, c->gridDimZ}, {c->blockDimX, c->blockDimY, c->blockDimZ},
-           c->sharedMemBytes, c->hStream, params, extra, c->numAttrs, c->numAttrs > 0 ? c->attrs[0] : rt::CUlaunchAttribute{}};
+           c->sharedMemBytes, c->hStream, params, extra, c->numAttrs, c->numAttrs > 0 ? c->attrs[0] : rt::CUlaunchAttribute{},
+           c->numAttrs > 1 ? c->attrs[1] : rt::CUlaunchAttribute{}};
   return rt::kCudaSuccess;
 }
 
@@ -105,6 +109,37 @@ TEST_CASE("launch: a programmatic launch goes through cuLaunchKernelEx with the 
   REQUIRE(calls.num_attrs == 1);
   CHECK(calls.attr.id == CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
   CHECK(calls.attr.value.programmaticStreamSerializationAllowed == 1);
+}
+
+TEST_CASE("launch: a co-resident launch is cooperative (beside the programmatic attribute when both), never plain",
+          "[runtime]") {
+  rt::CudaDriver d{};
+  d.cuLaunchKernel = FakeLaunch;
+  d.cuLaunchKernelEx = FakeLaunchEx;
+  for (bool programmatic : {false, true}) {
+    INFO("programmatic " << programmatic);
+    calls = {};
+    rt::KernelLaunch l = SampleLaunch(programmatic);
+    l.co_resident = true;
+    REQUIRE(rt::LaunchKernel(d, l) == rt::kCudaSuccess);
+    CHECK((calls.ex == 1 && calls.plain == 0));
+    CheckForwarded(l);
+    REQUIRE(calls.num_attrs == (programmatic ? 2u : 1u));
+    const rt::CUlaunchAttribute& coop = programmatic ? calls.attr2 : calls.attr;
+    CHECK(coop.id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE);
+    CHECK(coop.value.cooperative == 1);
+    if (programmatic) {
+      CHECK(calls.attr.id == CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
+      CHECK(calls.attr.value.programmaticStreamSerializationAllowed == 1);
+    }
+  }
+  // Without cuLaunchKernelEx it cannot be made cooperative: refused, not launched plainly (it could hang).
+  d.cuLaunchKernelEx = nullptr;
+  calls = {};
+  rt::KernelLaunch l = SampleLaunch(false);
+  l.co_resident = true;
+  CHECK(rt::LaunchKernel(d, l) == rt::kCudaErrorNotSupported);
+  CHECK((calls.plain == 0 && calls.ex == 0));
 }
 
 TEST_CASE("launch: other launches, and any on a driver without cuLaunchKernelEx, go through cuLaunchKernel",
