@@ -82,6 +82,7 @@ std::string GemmSm90Config::Describe() const {
   if (residual) epi += " +residual";
   if (relu_out) epi += " relu";
   if (out_f32) epi += " ->f32";
+  if (row_moments) epi += " +moments";
   std::string sched;
   if (split_k > 1) sched += fmt::format(" k{}{}", split_k, split_scatter ? "s" : "");
   if (raster == Raster::kAlongN) sched += " rn";
@@ -97,7 +98,7 @@ std::string GemmSm90Config::KernelName() const {
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
                      split_k > 1 ? fmt::format("_k{}{}", split_k, split_scatter ? "s" : "") : std::string(), raster == Raster::kAlongN ? "_rn" : "",
                      staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "") +
-         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") + (norm ? "_ln" : "") + (cluster > 1 ? fmt::format("_cl{}", cluster) : "") +
+         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") + (norm ? "_ln" : "") + (row_moments ? "_mom" : "") + (cluster > 1 ? fmt::format("_cl{}", cluster) : "") +
          (conv ? fmt::format("_conv{}x{}x{}_{}x{}_s{}x{}_p{}x{}_d{}x{}_o{}x{}", geom.H, geom.W, geom.C, geom.KH, geom.KW, geom.sh, geom.sw,
                              geom.pt, geom.pl, geom.dh, geom.dw, geom.OH, geom.OW)
                : std::string());
@@ -145,6 +146,11 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
   if (c.stages < 2 || c.stages > 8) return Status::Errorf("stages must be in [2, 8], not {}", c.stages);
   AGT_RETURN_IF_ERROR(ValidateNormPrologue(c));
   if (c.cluster != 1 && c.cluster != 2) return Status::Errorf("cluster must be 1 or 2 CTAs, not {}", c.cluster);
+  if (c.row_moments) {
+    if (!c.staged_epilogue || c.f32_out()) return Status::Error("row_moments reads the staged epilogue's 16-bit outputs");
+    if (!c.swap_ab && c.tile_n % 64 != 0) return Status::Errorf("row_moments needs 64-column blocks inside a tile: tile_n {}", c.tile_n);
+    if (c.split_scatter) return Status::Error("row_moments with reduce-scatter: its splits each store part of a 64-column block");
+  }
   if (c.cluster == 2 && (c.b_layout != BLayout::kKN || c.conv || c.norm)) {
     return Status::Error("a cluster of 2 multicasts a [K, N] weight's 64-column boxes: no [N, K] weight, convolution or LayerNorm prologue");
   }
@@ -192,6 +198,51 @@ Status ValidateGemmSm90Problem(const GemmSm90Config& c, int64_t M, int64_t N, in
 
 namespace {
 
+// row_moments: the final outputs of a ragged group (the residual added and rounded as agt_store_tail
+// does), an exact (count, mean, M2) of a 16-byte group's first n outputs, and the merge of two such
+// triples across lanes (Chan, Golub and LeVeque's pairwise update).
+void EmitMomentHelpers(CudaWriter& w, const GemmSm90Config& c) {
+  w.Line("__device__ __forceinline__ uint4 agt_tail_final(const uint4& v, const OutT* r, int n) {");
+  w.Line("  uint4 out = make_uint4(0u, 0u, 0u, 0u);");
+  w.Line("  const OutT* e = reinterpret_cast<const OutT*>(&v);");
+  w.Line("  OutT* o = reinterpret_cast<OutT*>(&out);");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int q = 0; q < kVec; ++q) {");
+  w.Line("    if (q < n) {");
+  w.Line("      float x = agt_ld(e[q]);");
+  w.Line(c.relu_out ? "      if (r != nullptr) x = fmaxf(x + agt_ld(r[q]), 0.0f);" : "      if (r != nullptr) x += agt_ld(r[q]);");
+  w.Line("      agt_st(o + q, x);");
+  w.Line("    }");
+  w.Line("  }");
+  w.Line("  return out;");
+  w.Line("}");
+  w.Line("__device__ __forceinline__ void agt_moments8(const uint4& v, int n, float& cnt, float& mean, float& m2) {");
+  w.Line("  const OutT* e = reinterpret_cast<const OutT*>(&v);");
+  w.Line("  float s = 0.0f;");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int q = 0; q < kVec; ++q) s += q < n ? agt_ld(e[q]) : 0.0f;");
+  w.Line("  cnt = static_cast<float>(n);");
+  w.Line("  mean = n > 0 ? s / cnt : 0.0f;");
+  w.Line("  m2 = 0.0f;");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int q = 0; q < kVec; ++q) {");
+  w.Line("    const float d = q < n ? agt_ld(e[q]) - mean : 0.0f;");
+  w.Line("    m2 = fmaf(d, d, m2);");
+  w.Line("  }");
+  w.Line("}");
+  w.Line("__device__ __forceinline__ void agt_moments_merge(float& cnt, float& mean, float& m2, int lanes) {");
+  w.Line("  const float cb = __shfl_xor_sync(0xffffffffu, cnt, lanes), mb = __shfl_xor_sync(0xffffffffu, mean, lanes),");
+  w.Line("              qb = __shfl_xor_sync(0xffffffffu, m2, lanes);");
+  w.Line("  const float ct = cnt + cb;");
+  w.Line("  if (ct > 0.0f) {");
+  w.Line("    const float d = mb - mean, f = cb / ct;");
+  w.Line("    m2 = m2 + qb + d * d * cnt * f;");
+  w.Line("    mean = fmaf(d, f, mean);");
+  w.Line("  }");
+  w.Line("  cnt = ct;");
+  w.Line("}");
+}
+
 // The staged epilogue's element helpers: two adjacent outputs into the staging buffer, the residual
 // added to 16 bytes of outputs, and the element-by-element store of a row's ragged end.
 void EmitStagingHelpers(CudaWriter& w, const GemmSm90Config& c) {
@@ -224,6 +275,7 @@ void EmitStagingHelpers(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("  return make_uint4(agt_add2(v.x, r.x), agt_add2(v.y, r.y), agt_add2(v.z, r.z), agt_add2(v.w, r.w));");
     w.Line("}");
   }
+  if (c.row_moments) EmitMomentHelpers(w, c);
   w.Line("// Outputs q < n of a 16-byte group (plus the residual's when r is not null), one by one: a row's ragged");
   w.Line("// end, or a row stride / base that 16-byte stores cannot take.");
   w.Line("__device__ __forceinline__ void agt_store_tail(OutT* g, const OutT* r, const uint4& v, int n) {");
@@ -482,6 +534,7 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
 
 
 void EmitChunkStores(CudaWriter& w, const GemmSm90Config& c);
+void EmitChunkStoresWithMoments(CudaWriter& w, const GemmSm90Config& c);
 
 void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Comment(c.swap_ab ? "Epilogue through shared memory, swapped (see EmitStagedEpilogue in gemm_sm90.cpp):\n"
@@ -526,7 +579,11 @@ void EmitStagedEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("#pragma unroll");
   {
     auto p = w.Block("for (int p = 0; p < 4; ++p)");
-    EmitChunkStores(w, c);
+    if (c.row_moments) {
+      EmitChunkStoresWithMoments(w, c);
+    } else {
+      EmitChunkStores(w, c);
+    }
   }
   if (c.split_scatter) w.Line("++ep;");
 }
@@ -546,6 +603,38 @@ void EmitChunkStores(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("} else {");
   w.Linef("  agt_store_tail(dst, {}, v, N - col);",
           c.residual ? "residual + static_cast<long long>(row) * ldc + col" : "nullptr");
+  w.Line("}");
+}
+
+// The store loop body with row_moments: every lane runs the shuffles, so nothing `continue`s; a dead
+// group (past the tile, M or N) counts zero outputs. Lane g == 0 of a row's 8 stores the 64-column
+// block's (mean, M2): its column is the block's first (the chunk's 64 columns, unswapped; the slab's
+// 64 output columns, swapped).
+void EmitChunkStoresWithMoments(CudaWriter& w, const GemmSm90Config& c) {
+  w.Line("const int i = wt + 128 * p, r = i / 8, g = i % 8;");
+  EmitChunkPosition(w, c);
+  w.Line("float m_cnt = 0.0f, m_mean = 0.0f, m_m2 = 0.0f;");
+  {
+    auto live = w.Block("if (in_tile < kBN && row < M && col < N)");
+    w.Line("uint4 v = ld_shared_v4_b32(buf + r * 128 + ((g ^ (r & 7)) << 4));");
+    w.Line("OutT* dst = c + static_cast<long long>(row) * ldc + col;");
+    w.Line("int n = kVec;");
+    w.Line("if (vec_ok && col + kVec <= N) {");
+    if (c.residual) w.Line("  v = agt_add_res(v, res[p]);");
+    w.Line("  *reinterpret_cast<uint4*>(dst) = v;");
+    w.Line("} else {");
+    w.Line("  n = min(kVec, N - col);");
+    w.Linef("  v = agt_tail_final(v, {}, n);", c.residual ? "residual + static_cast<long long>(row) * ldc + col" : "nullptr");
+    w.Line("  agt_store_tail(dst, nullptr, v, n);");
+    w.Line("}");
+    w.Line("agt_moments8(v, n, m_cnt, m_mean, m_m2);");
+  }
+  w.Line("agt_moments_merge(m_cnt, m_mean, m_m2, 1);");
+  w.Line("agt_moments_merge(m_cnt, m_mean, m_m2, 2);");
+  w.Line("agt_moments_merge(m_cnt, m_mean, m_m2, 4);");
+  w.Line("if (g == 0 && m_cnt > 0.0f) {");
+  w.Line("  float* mo = moments + (static_cast<long long>(row) * ((N + 63) / 64) + col / 64) * 2;");
+  w.Line("  *reinterpret_cast<float2*>(mo) = make_float2(m_mean, m_m2);");
   w.Line("}");
 }
 
@@ -716,7 +805,7 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Linef("    {}, const __grid_constant__ agt_sm90::TensorMap tm_b,",
           c.conv ? "const InT* __restrict__ x" : "const __grid_constant__ agt_sm90::TensorMap tm_a");
   w.Line("    const InT* __restrict__ bias, const OutT* __restrict__ residual, OutT* __restrict__ c,");
-  w.Line("    int M, int N, int K, int ldc, float* __restrict__ workspace) {");
+  w.Linef("    int M, int N, int K, int ldc, float* __restrict__ workspace{}) {{", c.row_moments ? ", float* __restrict__ moments" : "");
   w.Indent();
   w.Line("using namespace agt_sm90;");
   EmitKernelConstants(w, c);

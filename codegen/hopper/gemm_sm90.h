@@ -116,6 +116,15 @@ struct GemmSm90Config {
   // arrives on both CTAs' "empty" barriers). The paired side's tile count is rounded up to even; a
   // padding tile loads real rows (clamped coordinates) and stores nothing.
   int cluster = 1;
+  // Also the statistics a LayerNorm of C's rows needs, once per row (issue 17): for each row of C and
+  // each 64-column block of it, the (mean, M2) of the block's stored outputs (after the residual, as
+  // rounded to the output type) into `moments` [M, ceil(N / 64), 2] f32, an extra kernel parameter.
+  // Computed in the staged epilogue's store phase: each thread holds 8 consecutive outputs of a row,
+  // the row's 8 threads of a 64-column chunk are neighbouring lanes, so a block's moments are an exact
+  // 8-value (mean, M2) merged by three xor-shuffles (Chan et al.). 16-bit outputs, staged epilogue,
+  // the output-column side of a tile 64-aligned (unswapped tile_n % 64 == 0), no reduce-scatter (its
+  // splits store parts of a block).
+  bool row_moments = false;
 
   std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias" (" ln" first with norm), with " k2" (" k2s": reduce-scatter) / " rn" / " rs" / " sw" / " x2" when split / along N / register stores / swapped / clustered
   // Whether C (and the residual) are f32: out_f32, or a tf32 product.
@@ -138,6 +147,7 @@ struct GemmSm90Kernel {
 //   (const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,
 //    const T* bias, const OT* residual, OT* c, int M, int N, int K, int ldc, float* workspace)
 // T is the stored input type (__half, __nv_bfloat16, or float for tf32), OT the output type.
+// With row_moments one more parameter follows: `float* moments` ([M, ceil(N / 64), 2]).
 // bias / residual may be null when the configuration does not use them; workspace too with split_k 1,
 // else GemmSm90WorkspaceBytes, zeroed once when allocated (the kernel leaves it ready for the next
 // launch; launches sharing one workspace must be stream-ordered). Grid: GemmSm90Grid.

@@ -12,7 +12,7 @@ import struct
 
 from .errors import CorruptArtifactError
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 FOOTER_MAGIC = b"AGTFOOT1"
 FOOTER_END_MAGIC = b"AGTEND01"
 FOOTER_BYTES = 64

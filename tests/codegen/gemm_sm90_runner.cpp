@@ -284,8 +284,8 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   const int out_bytes = k.cfg.f32_out() ? 4 : 2;
   const size_t c_elems = static_cast<size_t>(p.M * p.N);
   const size_t guard_elems = static_cast<size_t>(p.N) + 64;   // one more row and a bit
-  DeviceBuffer a, b, bias, res, c, ws;
-  for (DeviceBuffer* buf : {&a, &b, &bias, &res, &c, &ws}) buf->d = d_;
+  DeviceBuffer a, b, bias, res, c, ws, mom;
+  for (DeviceBuffer* buf : {&a, &b, &bias, &res, &c, &ws, &mom}) buf->d = d_;
   auto upload = [&](DeviceBuffer& buf, const std::vector<uint8_t>& bytes) -> Status {
     AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&buf.ptr, std::max<size_t>(bytes.size(), 16)), "cuMemAlloc"));
     return Check(d_->cuMemcpyHtoD(buf.ptr, bytes.data(), bytes.size()), "cuMemcpyHtoD");
@@ -303,27 +303,37 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   if (ws_bytes > 0) AGT_RETURN_IF_ERROR(upload(ws, std::vector<uint8_t>(static_cast<size_t>(ws_bytes), 0)));
   runtime::TensorMap maps[2];
   AGT_RETURN_IF_ERROR(Maps(*d_, k.cfg, k.source, p, a.ptr, b.ptr, maps));
+  // row_moments: [M, ceil(N / 64), 2] floats, poisoned like C before each launch.
+  const size_t mom_floats = k.cfg.row_moments ? static_cast<size_t>(p.M * ((p.N + 63) / 64) * 2) : 0;
+  std::vector<uint8_t> mom_poison(mom_floats * 4, 0xFF);
+  if (k.cfg.row_moments) AGT_RETURN_IF_ERROR(upload(mom, mom_poison));
   int M = static_cast<int>(p.M), N = static_cast<int>(p.N), K = static_cast<int>(p.K), ldc = N;
-  void* args[] = {&maps[0], &maps[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc, &ws.ptr};
+  void* args[] = {&maps[0], &maps[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc, &ws.ptr, &mom.ptr};
   const int ctas = opt.max_ctas > 0 ? std::min(opt.max_ctas, sms_) : sms_;
   auto grid = codegen::hopper::GemmSm90Grid(k.cfg, p.M, p.N, p.K, ctas);
   RunResult r;
   r.grid = grid[0];
-  std::vector<uint8_t> first;
+  std::vector<uint8_t> first, first_mom;
   for (int l = 0; l < std::max(1, opt.launches); ++l) {
     if (l > 0) AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(c.ptr, poison.data(), poison.size()), "cuMemcpyHtoD"));
+    if (l > 0 && mom_floats > 0) AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(mom.ptr, mom_poison.data(), mom_poison.size()), "cuMemcpyHtoD"));
     AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.cfg, k.source, grid, nullptr, args)), "cuLaunchKernel"));
     AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
     std::vector<uint8_t> back(poison.size());
     AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoH(back.data(), c.ptr, back.size()), "cuMemcpyDtoH"));
     r.guard_intact = r.guard_intact && std::all_of(back.begin() + static_cast<std::ptrdiff_t>(c_elems * out_bytes),
                                                    back.end(), [](uint8_t x) { return x == 0xFF; });
+    std::vector<uint8_t> mom_back(mom_poison.size());
+    if (mom_floats > 0) AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoH(mom_back.data(), mom.ptr, mom_back.size()), "cuMemcpyDtoH"));
     if (l == 0) {
       first = std::move(back);
-    } else if (back != first) {
+      first_mom = std::move(mom_back);
+    } else if (back != first || mom_back != first_mom) {
       r.identical = false;
     }
   }
+  r.moments.resize(mom_floats);
+  if (mom_floats > 0) std::memcpy(r.moments.data(), first_mom.data(), first_mom.size());
   r.c.resize(c_elems);
   for (size_t i = 0; i < c_elems; ++i) r.c[i] = Unpack(first.data() + i * out_bytes, k.cfg.input, k.cfg.f32_out());
   return r;
@@ -331,6 +341,7 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
 
 Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copies, int per_graph, int samples) {
   const Kernel& k = *kernels_.at(static_cast<size_t>(kernel));
+  if (k.cfg.row_moments) return Status::Error("timing row_moments kernels: not supported (their moments buffer)");
   AGT_RETURN_IF_ERROR(codegen::hopper::ValidateGemmSm90Problem(k.cfg, p.M, p.N, p.K));
   d_->cuCtxSetCurrent(ctx_);
   const int out_bytes = k.cfg.f32_out() ? 4 : 2;

@@ -54,8 +54,10 @@ class Sm90GemmRunner {
   struct RunResult {
     std::vector<float> c;     // [M, N], the first launch
     bool guard_intact = true; // the poisoned elements past C's end are still poisoned (every launch)
-    bool identical = true;    // every launch wrote the same bytes as the first
+    bool identical = true;    // every launch wrote the same bytes as the first (C, and the moments)
     unsigned grid = 0;        // CTAs launched
+    // row_moments: [M, ceil(N / 64), 2] (mean, M2) of the first launch, poisoned (NaN) where unwritten.
+    std::vector<float> moments;
   };
   Expected<RunResult> Run(int kernel, const Sm90Problem& p, const Sm90Operands& ops, const RunOptions& opt);
   Expected<RunResult> Run(int kernel, const Sm90Problem& p, const Sm90Operands& ops) { return Run(kernel, p, ops, RunOptions{}); }

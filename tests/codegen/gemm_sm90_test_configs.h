@@ -295,4 +295,24 @@ inline std::vector<std::pair<const char*, runtime::TensorMap2DSpec>> BadSpecs() 
   return v;
 }
 
+inline GemmSm90Config WithMoments(GemmSm90Config c) {
+  c.row_moments = true;
+  return c;
+}
+
+// The kernels whose epilogue also writes each row's 64-column (mean, M2) (row_moments, the LayerNorm
+// statistics for the next GEMM): the residual GEMMs' tiles unswapped and swapped (ViT-B's 64x200),
+// split-K by the last arrival, both layouts and 16-bit types, relu_out, a cluster, one and two slabs.
+inline std::vector<GemmSm90Config> MomentConfigs() {
+  return {
+      WithMoments(Cfg(kH, kKN, 128, 128, 4, 2, true, false, true)),                          // 0: proj / fc2 default tile
+      WithMoments(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, false, true, false, 3))),        // 1: ViT-B fc2 swapped, split 3
+      WithMoments(Cfg(kB, kKN, 64, 256, 4, 1, true, false, true, false, 2)),                  // 2: bf16, 4 blocks a tile, split 2
+      WithMoments(Swapped(Cfg(kH, kKN, 128, 136, 5, 2, true, true, false))),                  // 3: two slabs swapped, GELU, no residual
+      WithMoments(Cfg(kB, kNK, 128, 128, 4, 1, false, false, true, false, 1, kRN)),           // 4: [N, K], two slabs a consumer, along N
+      WithMoments(WithRelu(Cfg(kH, kKN, 64, 64, 6, 1, true, false, true), true)),             // 5: relu_out, one block a tile
+      WithMoments(Clustered(Cfg(kH, kKN, 64, 128, 8, 1, true, false, true))),                 // 6: clustered (padding tiles)
+  };
+}
+
 }  // namespace agt::codegen::hopper::sm90_test

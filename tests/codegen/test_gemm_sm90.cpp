@@ -57,6 +57,7 @@ TEST_CASE("sm90 gemm: emitted kernels compile through NVRTC for sm_90a", "[codeg
     cfgs.push_back(twin);
   }
   for (const auto& c : NormConfigs()) cfgs.push_back(c);
+  for (const auto& c : MomentConfigs()) cfgs.push_back(c);
   // tf32: the [gpu] test's kernels (swapped ones and 16-bit -> f32 swapped too) and a seeded sample.
   for (const auto& c : Tf32Configs()) cfgs.push_back(c);
   for (const auto& c : SwappedF32Configs()) cfgs.push_back(c);
@@ -481,6 +482,56 @@ TEST_CASE("sm90 gemm: reduce-scatter split-K: its rules, its grid of whole round
   auto t = EmitGemmSm90(twin);
   REQUIRE(t.ok());
   CHECK(t->source.find("own_jb") == std::string::npos);
+}
+
+TEST_CASE("sm90 gemm: row moments: their rules, the extra parameter, and one store per row block", "[codegen][sm90]") {
+  GemmSm90Config c;
+  c.residual = true;
+  c.row_moments = true;
+  REQUIRE(ValidateGemmSm90(c).ok());
+  CHECK(c.KernelName() == "agt_gemm_sm90_f16_kn_128x128x64_s4_c2_bias_res_mom");
+  CHECK(c.Describe() == "f16 kn 128x128x64 s4 c2 +bias +residual +moments");
+  auto k = EmitGemmSm90(c);
+  REQUIRE(k.ok());
+  CHECK_THAT(k->source, Catch::Contains("float* __restrict__ workspace, float* __restrict__ moments) {"));
+  // The shuffles run on every lane (no `continue` in the store loop), and lane 0 of a row's 8 stores.
+  const std::string body = k->source.substr(k->source.find("extern \"C\""));
+  CHECK(body.find("agt_moments_merge(m_cnt, m_mean, m_m2, 4);") != std::string::npos);
+  CHECK(body.find("if (g == 0 && m_cnt > 0.0f)") != std::string::npos);
+  const size_t loop = body.find("for (int p = 0; p < 4; ++p)", body.find("named_barrier_sync(2 + cw, 128)"));
+  REQUIRE(loop != std::string::npos);
+  CHECK(body.find("continue;", loop) == std::string::npos);
+  // Without it: no parameter, no moments.
+  GemmSm90Config plain = c;
+  plain.row_moments = false;
+  auto kp = EmitGemmSm90(plain);
+  REQUIRE(kp.ok());
+  CHECK(kp->source.find("moments") == std::string::npos);
+  // Refused: f32 outputs, the register path, a tile not made of 64-column blocks, reduce-scatter.
+  GemmSm90Config bad = c;
+  bad.out_f32 = true;
+  CHECK_FALSE(ValidateGemmSm90(bad).ok());
+  bad = c;
+  bad.staged_epilogue = false;
+  CHECK_FALSE(ValidateGemmSm90(bad).ok());
+  bad = c;
+  bad.b_layout = BLayout::kNK;
+  bad.tile_n = 144;
+  CHECK_THAT(ValidateGemmSm90(bad).message(), Catch::Contains("64-column"));
+  bad = c;
+  bad.split_k = 2;
+  bad.split_scatter = true;
+  CHECK_FALSE(ValidateGemmSm90(bad).ok());
+  bad.split_scatter = false;   // the last-arrival split stores whole blocks
+  CHECK(ValidateGemmSm90(bad).ok());
+  // Swapped: the output-column side is the weight's tile_m (64 or 128), always whole blocks.
+  GemmSm90Config sw = c;
+  sw.swap_ab = true;
+  sw.tile_m = 64;
+  sw.consumers = 1;
+  sw.tile_n = 200;
+  sw.stages = 6;
+  CHECK(ValidateGemmSm90(sw).ok());
 }
 
 TEST_CASE("sm90 gemm: work units, grid and workspace follow the shape", "[codegen][sm90]") {

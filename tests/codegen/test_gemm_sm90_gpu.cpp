@@ -6,6 +6,8 @@
 // operands, tf32 wgmma) within DESIGN.md's 5e-3, swapped too, and 16-bit swapped products with f32
 // outputs; and tensor maps checked against the real driver's return codes. The configurations are gemm_sm90_test_configs.h's, whose
 // cubins the CPU tests (test_gemm_sm90.cpp) leave in the NVRTC cache.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -308,6 +310,89 @@ TEST_CASE("sm90 gemm: reduce-scatter split-K matches the reference and its last-
       const bool same = mine->c.size() == twin->c.size() &&
                         std::memcmp(mine->c.data(), twin->c.data(), mine->c.size() * sizeof(float)) == 0;
       std::printf("%-56s   the last-arrival twin: %s\n", "", same ? "identical" : "DIFFER");
+      CHECK(same);
+    }
+  }
+}
+
+// The (mean, M2) of each 64-column block of each row of `c` [M, N], in double: what row_moments writes.
+std::vector<double> ReferenceMoments(const std::vector<float>& c, int64_t M, int64_t N) {
+  const int64_t blocks = (N + 63) / 64;
+  std::vector<double> m(static_cast<size_t>(M * blocks * 2));
+  for (int64_t r = 0; r < M; ++r) {
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t c0 = 64 * b, c1 = std::min<int64_t>(N, c0 + 64);
+      double s = 0, q = 0;
+      for (int64_t j = c0; j < c1; ++j) s += c[static_cast<size_t>(r * N + j)];
+      const double mean = s / static_cast<double>(c1 - c0);
+      for (int64_t j = c0; j < c1; ++j) q += (c[static_cast<size_t>(r * N + j)] - mean) * (c[static_cast<size_t>(r * N + j)] - mean);
+      m[static_cast<size_t>((r * blocks + b) * 2)] = mean;
+      m[static_cast<size_t>((r * blocks + b) * 2 + 1)] = q;
+    }
+  }
+  return m;
+}
+
+TEST_CASE("sm90 gemm: row moments (a LayerNorm's statistics per 64-column block) match the stored outputs, bit for bit "
+          "across runs and grids", "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = MomentConfigs();
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the sm90 row-moment numerics");
+  if (!gpu) return;
+  // M = 1 .. 1050; N a multiple of 64 and not ([K, N]: 8-multiples such as 200, a 8-wide last block;
+  // [N, K]: odd widths); the residual shifted by +100 in every other case (rows of mean ~100 and
+  // variance ~1: the statistics must not cancel). The moments are checked against the kernel's own
+  // rounded outputs (C itself against the fp32 reference as everywhere).
+  const int64_t ms[] = {197, 1050, 1, 577, 257, 7};
+  const int64_t n_kn[] = {768, 200, 2304, 1024, 264, 72};
+  const int64_t n_nk[] = {768, 203, 1000, 1024, 261, 77};
+  const int64_t ks[] = {3072, 256, 776, 1024, 136, 768};
+  std::printf("\nsm90 GEMM row moments on %s\n%-56s %6s %6s %6s %10s %10s %10s %s\n", gpu->device_name().c_str(), "config", "M",
+              "N", "K", "rel_l2", "mean_err", "m2_err", "runs, grids");
+  uint64_t seed = 17000;
+  for (size_t ci = 0; ci < cfgs.size(); ++ci) {
+    const GemmSm90Config& c = cfgs[ci];
+    for (int mi = 0; mi < 3; ++mi) {
+      const int pick = static_cast<int>((2 * mi + ci) % 6);
+      const test::Sm90Problem p{ms[pick], (c.b_layout == BLayout::kKN ? n_kn : n_nk)[(pick + ci) % 6], ks[(pick + mi) % 6]};
+      test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed++);
+      const bool shifted = c.residual && (mi % 2 == 0);
+      if (shifted) {
+        for (float& v : ops.residual) v += 100.0f;
+      }
+      INFO(c.Describe() << " M=" << p.M << " N=" << p.N << " K=" << p.K << (shifted ? " (+100)" : ""));
+      std::printf("%-56s %6lld %6lld %6lld ", (c.Describe() + (shifted ? " +100" : "")).c_str(), static_cast<long long>(p.M),
+                  static_cast<long long>(p.N), static_cast<long long>(p.K));
+      std::fflush(stdout);
+      test::Sm90GemmRunner::RunOptions twice;
+      twice.launches = 2;
+      auto r = gpu->Run(handle[ci], p, ops, twice);
+      if (!r.ok()) std::printf("FAILED: %s\n", r.status().message().c_str());
+      REQUIRE(r.ok());
+      test::Sm90GemmRunner::RunOptions few;
+      few.max_ctas = 3;
+      auto r3 = gpu->Run(handle[ci], p, ops, few);
+      REQUIRE(r3.ok());
+      const double err = test::RelativeL2(r->c, test::ReferenceSm90(c, p, ops));
+      const std::vector<double> want = ReferenceMoments(r->c, p.M, p.N);
+      REQUIRE(r->moments.size() == want.size());
+      double mean_err = 0, m2_err = 0;   // worst, relative to the row block's scale
+      bool all_written = true;
+      for (size_t i = 0; i < want.size(); i += 2) {
+        const double mean = r->moments[i], m2 = r->moments[i + 1];
+        if (!std::isfinite(mean) || !std::isfinite(m2)) all_written = false;
+        mean_err = std::max(mean_err, std::abs(mean - want[i]) / (std::abs(want[i]) + 1.0));
+        m2_err = std::max(m2_err, std::abs(m2 - want[i + 1]) / (want[i + 1] + 1e-2));
+      }
+      const bool same = r->moments == r3->moments && r->c == r3->c;
+      std::printf("%10.2e %10.2e %10.2e %s, %s\n", err, mean_err, m2_err, r->identical ? "identical" : "DIFFER",
+                  same ? "identical" : "DIFFER");
+      CHECK(err < 2e-2);
+      CHECK(all_written);
+      CHECK(mean_err < 1e-5);
+      CHECK(m2_err < 1e-4);
+      CHECK(r->guard_intact);
+      CHECK(r->identical);
       CHECK(same);
     }
   }

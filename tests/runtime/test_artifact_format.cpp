@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "runtime/artifact_reader.h"
 #include "runtime/artifact_writer.h"
@@ -287,6 +290,17 @@ TEST_CASE("artifact: version 2 to 4 containers (before tensor maps, PDL, launch 
     CHECK(r.status().code() == AGT_ERROR_CORRUPT_ARTIFACT);
     CHECK_THAT(r.status().message(), Catch::Contains("version " + std::to_string(old)) && Catch::Contains("reads version 5"));
   }
+}
+
+TEST_CASE("artifact: the Python package reads the version this runtime writes", "[runtime]") {
+  // python/autogtco/_verify.py checks the version before dlopen; a bump here must bump it there.
+  std::ifstream in(std::filesystem::path(AGT_TEST_DATA_DIR).parent_path().parent_path() / "python" / "autogtco" / "_verify.py");
+  REQUIRE(in.good());
+  std::string line, found;
+  while (std::getline(in, line)) {
+    if (line.rfind("FORMAT_VERSION = ", 0) == 0) found = line.substr(17);
+  }
+  CHECK(found == std::to_string(kFormatVersion));
 }
 
 TEST_CASE("artifact: a kernel launch's flags are one byte, programmatic 1 and co-resident 2, any other bit corrupt", "[runtime]") {
