@@ -24,6 +24,7 @@
 #include "codegen/cuda_writer.h"
 #include "codegen/hopper/implicit_gemm_sm90.h"
 #include "codegen/hopper/mainloop_sm90.h"
+#include "codegen/hopper/norm_moments_sm90.h"
 #include "codegen/hopper/norm_prologue_sm90.h"
 #include "codegen/hopper/ptx_sm90.h"
 #include "codegen/hopper/tile_scheduler_sm90.h"
@@ -53,7 +54,7 @@ int64_t EpilogueBytes(const GemmSm90Config& c) { return c.staged_epilogue ? c.co
 // Dynamic shared memory: ring, epilogue staging, the LayerNorm prologue's statistics, barriers, 1 KiB
 // for alignment.
 int64_t SmemBytes(const GemmSm90Config& c) {
-  return c.stages * StageBytes(c) + EpilogueBytes(c) + NormPrologueBytes(c) + 16 * c.stages + 1024;
+  return c.stages * StageBytes(c) + EpilogueBytes(c) + NormPrologueBytes(c) + NormMomentsBytes(c) + 16 * c.stages + 1024;
 }
 // Static shared memory beside it: split-K's ticket.
 int64_t StaticSmemBytes(const GemmSm90Config& c) { return c.split_k > 1 && !c.split_scatter ? 16 : 0; }
@@ -75,6 +76,7 @@ std::string DescribeConv(const ConvGeometry2d& g) {
 std::string GemmSm90Config::Describe() const {
   std::string epi;
   if (norm) epi += fmt::format(" ln{:g}", norm_eps);
+  if (norm_moments) epi += fmt::format(" lnm{:g}", norm_eps);
   if (conv) epi += " conv " + DescribeConv(geom);
   if (bias) epi += " +bias";
   if (gelu) epi += " gelu";
@@ -98,7 +100,7 @@ std::string GemmSm90Config::KernelName() const {
                      b_layout == BLayout::kKN ? "kn" : "nk", tile_m, tile_n, tile_k, stages, consumers,
                      split_k > 1 ? fmt::format("_k{}{}", split_k, split_scatter ? "s" : "") : std::string(), raster == Raster::kAlongN ? "_rn" : "",
                      staged_epilogue ? "" : "_rs", swap_ab ? "_sw" : "", bias ? "_bias" : "", gelu ? "_gelu" : "", residual ? "_res" : "", out_f32 ? "_of32" : "") +
-         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") + (norm ? "_ln" : "") + (row_moments ? "_mom" : "") + (cluster > 1 ? fmt::format("_cl{}", cluster) : "") +
+         (relu ? "_relu" : "") + (relu_out ? "_rrelu" : "") + (norm ? "_ln" : "") + (norm_moments ? "_lnm" : "") + (row_moments ? "_mom" : "") + (cluster > 1 ? fmt::format("_cl{}", cluster) : "") +
          (conv ? fmt::format("_conv{}x{}x{}_{}x{}_s{}x{}_p{}x{}_d{}x{}_o{}x{}", geom.H, geom.W, geom.C, geom.KH, geom.KW, geom.sh, geom.sw,
                              geom.pt, geom.pl, geom.dh, geom.dw, geom.OH, geom.OW)
                : std::string());
@@ -145,6 +147,7 @@ Status ValidateGemmSm90(const GemmSm90Config& c) {
   if (c.conv && (c.swap_ab || c.b_layout != BLayout::kNK)) return Status::Error("a convolution is unswapped with a [N, K] weight");
   if (c.stages < 2 || c.stages > 8) return Status::Errorf("stages must be in [2, 8], not {}", c.stages);
   AGT_RETURN_IF_ERROR(ValidateNormPrologue(c));
+  AGT_RETURN_IF_ERROR(ValidateNormMoments(c));
   if (c.cluster != 1 && c.cluster != 2) return Status::Errorf("cluster must be 1 or 2 CTAs, not {}", c.cluster);
   if (c.row_moments) {
     if (!c.staged_epilogue || c.f32_out()) return Status::Error("row_moments reads the staged epilogue's 16-bit outputs");
@@ -359,6 +362,7 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   if (c.bias) EmitBiasHelpers(w, c);
   if (c.staged_epilogue) EmitStagingHelpers(w, c);
   EmitNormHelpers(w, c);
+  EmitNormMomentsHelpers(w, c);
   EmitWorkUnitDecode(w, c);
   w.Line("}  // namespace agt_gemm");
   w.Line("using namespace agt_gemm;");
@@ -388,6 +392,10 @@ void EmitRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("const int row = row0 + t * 64 + h * 8;");
   w.Line("if (row >= M) continue;");
   w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
+  if (c.norm_moments) {
+    w.Line(NormMomentsApplyLine("v0", "row - m0", "col - n0"));
+    w.Line(NormMomentsApplyLine("v1", "row - m0", "col + 1 - n0"));
+  }
   if (c.bias) w.Line("v0 += b0; v1 += b1;");
   if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
   if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
@@ -428,6 +436,7 @@ void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("if (row >= M) continue;");
   w.Line("float v = acc[t][4 * j + 2 * h + e];");
   if (c.norm) w.Line(NormApplyLine("8 * j + 2 * (lane % 4) + e"));
+  if (c.norm_moments) w.Line(NormMomentsApplyLine("v", "row - n0", "col - m0"));
   if (c.bias) w.Line("v += bv;");
   if (c.gelu) w.Line("v = agt_gelu(v);");
   if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
@@ -471,6 +480,9 @@ void EmitChunkPosition(CudaWriter& w, const GemmSm90Config& c) {
 void EmitSwappedValue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("float v = acc[t][4 * j + 2 * h + e];");
   if (c.norm) w.Line(NormApplyLine("8 * j + 2 * (lane % 4) + e"));
+  if (c.norm_moments) {
+    w.Line(NormMomentsApplyLine("v", "8 * j + 2 * (lane % 4) + e", "cw * (kSlabs * 64) + t * 64 + warp * 16 + lane / 4 + 8 * h"));
+  }
   if (c.bias) w.Line("v += h == 0 ? b_lo : b_hi;");
   if (c.gelu) w.Line("v = agt_gelu(v);");
   if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
@@ -525,6 +537,10 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
   }
   w.Line("const int r = warp * 16 + lane / 4 + 8 * h;");
   w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
+  if (c.norm_moments) {
+    w.Line(NormMomentsApplyLine("v0", "cw * (kSlabs * 64) + t * 64 + r", "8 * j + 2 * (lane % 4)"));
+    w.Line(NormMomentsApplyLine("v1", "cw * (kSlabs * 64) + t * 64 + r", "8 * j + 2 * (lane % 4) + 1"));
+  }
   if (c.bias) w.Line("v0 += b0; v1 += b1;");
   if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
   if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
@@ -685,7 +701,7 @@ void EmitBiasPrefetch(CudaWriter& w, const GemmSm90Config& c) {
 void EmitKernelConstants(CudaWriter& w, const GemmSm90Config& c) {
   w.Linef("constexpr int kBM = {}, kBN = {}, kBK = {}, kStages = {}, kSlabs = {}, kSplits = {};", c.tile_m, c.tile_n,
           c.tile_k, c.stages, MSlabs(c), c.split_k);
-  if (c.split_k > 1) w.Linef("constexpr int kConsumerThreads = {};", 128 * c.consumers);
+  if (c.split_k > 1 || c.norm_moments) w.Linef("constexpr int kConsumerThreads = {};", 128 * c.consumers);
   if (c.staged_epilogue) {
     const int chunk_cols = c.f32_out() ? 32 : 64;
     // Swapped, a chunk's rows are 64 output rows; with f32 outputs each holds half the slab's columns.
@@ -708,6 +724,11 @@ void EmitKernelConstants(CudaWriter& w, const GemmSm90Config& c) {
     w.Linef("constexpr u32 kNormBytes = {};                     // its statistics per consumer warpgroup", NormPrologueBytes(c) / c.consumers);
     w.Linef("const u32 sN = {};", after);
     after = fmt::format("sN + {} * kNormBytes", c.consumers);
+  }
+  if (c.norm_moments) {
+    w.Linef("const u32 sS = {};   // LayerNorm from moments: (mean, rstd) per activation row of the unit", after);
+    w.Linef("const u32 sC = sS + {} * 8;   // and colsum per output column", c.swap_ab ? "kBN" : "kBM");
+    after = fmt::format("sC + {} * 4", c.swap_ab ? "kBM" : "kBN");
   }
   w.Linef("const u32 bars = {};", after);
   w.Line("auto full_bar = [&](int s) { return bars + 8u * s; };");
@@ -805,13 +826,15 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   w.Linef("    {}, const __grid_constant__ agt_sm90::TensorMap tm_b,",
           c.conv ? "const InT* __restrict__ x" : "const __grid_constant__ agt_sm90::TensorMap tm_a");
   w.Line("    const InT* __restrict__ bias, const OutT* __restrict__ residual, OutT* __restrict__ c,");
-  w.Linef("    int M, int N, int K, int ldc, float* __restrict__ workspace{}) {{", c.row_moments ? ", float* __restrict__ moments" : "");
+  w.Linef("    int M, int N, int K, int ldc, float* __restrict__ workspace{}{}) {{", c.row_moments ? ", float* __restrict__ moments" : "",
+          c.norm_moments ? ", const float* __restrict__ moments_in, const float* __restrict__ colsum" : "");
   w.Indent();
   w.Line("using namespace agt_sm90;");
   EmitKernelConstants(w, c);
   EmitScheduleAndBarriers(w, c);
   w.Open("if (wg == 0)");
   EmitProducer(w, c);   // its scopes close when it returns
+  EmitNormMomentsStatsWarps(w, c);
   w.Dedent();
   w.Line("} else {");
   w.Indent();
@@ -819,11 +842,13 @@ Expected<GemmSm90Kernel> EmitGemmSm90(const GemmSm90Config& c) {
   EmitBiasPrefetch(w, c);
   EmitNormUnitStart(w, c);
   EmitConsumerKLoop(w, c);
+  EmitNormMomentsReady(w, c);
   w.Blank();
   EmitSplitKReduce(w, c);
   EmitNormFinish(w, c);
   EmitEpilogue(w, c);
   EmitSplitKFinish(w, c);
+  EmitNormMomentsRelease(w, c);
   w.Close();   // unit loop
   w.Close();   // else
   if (c.cluster > 1) {

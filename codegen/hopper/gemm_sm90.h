@@ -125,6 +125,11 @@ struct GemmSm90Config {
   // the output-column side of a tile 64-aligned (unswapped tile_n % 64 == 0), no reduce-scatter (its
   // splits store parts of a block).
   bool row_moments = false;
+  // A's rows layer-normalised (affine-free, over K, with norm_eps) from statistics a producer GEMM's
+  // row_moments wrote, instead of recomputing them (codegen/hopper/norm_moments_sm90.h): two more
+  // kernel parameters, `const float* moments_in` [M, ceil(K / 64), 2] and `const float* colsum` [N]
+  // (the column sums of B as stored). Not with `norm`, convolutions, tf32 or clusters.
+  bool norm_moments = false;
 
   std::string Describe() const;   // "f16 kn 128x128x64 s4 c2 +bias" (" ln" first with norm), with " k2" (" k2s": reduce-scatter) / " rn" / " rs" / " sw" / " x2" when split / along N / register stores / swapped / clustered
   // Whether C (and the residual) are f32: out_f32, or a tf32 product.

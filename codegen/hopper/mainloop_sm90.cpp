@@ -19,12 +19,14 @@ namespace {
 // producer keeps few, consumers take the rest, and the pool balances: 128 * (168 - 40) == 256 * (232 - 168).
 constexpr int kProducerRegs = 40;
 constexpr int kConsumerRegs = 232;
-// A convolution's producer warpgroup gathers A with 128 threads (addresses, bounds): 56 for it,
-// 224 for the consumers (128 * (168 - 56) == 256 * (224 - 168)).
+// A convolution's producer warpgroup gathers A with 128 threads (addresses, bounds), and warps 1-3
+// merge LayerNorm statistics with norm_moments: 56 for it, 224 for the consumers
+// (128 * (168 - 56) == 256 * (224 - 168)).
 constexpr int kConvProducerRegs = 56;
 constexpr int kConvConsumerRegs = 224;
-int ProducerRegs(const GemmSm90Config& c) { return c.conv ? kConvProducerRegs : kProducerRegs; }
-int ConsumerRegs(const GemmSm90Config& c) { return c.conv ? kConvConsumerRegs : kConsumerRegs; }
+bool BusyProducer(const GemmSm90Config& c) { return c.conv || c.norm_moments; }
+int ProducerRegs(const GemmSm90Config& c) { return BusyProducer(c) ? kConvProducerRegs : kProducerRegs; }
+int ConsumerRegs(const GemmSm90Config& c) { return BusyProducer(c) ? kConvConsumerRegs : kConsumerRegs; }
 
 // The producer's TMA loads of one k-block (in its unit loop: m0, n0, s and k0 set). The weight's part
 // (with the stage's arrive.expect_tx for both operands' bytes) and the activation's are separate:
@@ -105,7 +107,7 @@ void EmitProducer(CudaWriter& w, const GemmSm90Config& c) {
   }
   if (c.consumers == 2) {
     w.Comment("Producer warpgroup: registers back to the pool, then one elected thread of warp 0 issues TMA.");
-    w.Linef("setmaxnreg_dec<{}>();", kProducerRegs);
+    w.Linef("setmaxnreg_dec<{}>();", ProducerRegs(c));
   } else {
     w.Comment("Producer warpgroup: one elected thread of warp 0 issues TMA. (No setmaxnreg with one consumer:\n"
               "256 threads may hold 255 registers each anyway, and ptxas raises the kernel's entry count to\n"

@@ -59,6 +59,10 @@ void EmitNormHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("  const float2 a = agt_n2(v.x), b = agt_n2(v.y), c = agt_n2(v.z), d = agt_n2(v.w);");
   w.Line("  cs[0] += a.x; cs[1] += a.y; cs[2] += b.x; cs[3] += b.y; cs[4] += c.x; cs[5] += c.y; cs[6] += d.x; cs[7] += d.y;");
   w.Line("}");
+  EmitSharedF32Helpers(w);
+}
+
+void EmitSharedF32Helpers(CudaWriter& w) {
   w.Line("__device__ __forceinline__ void agt_sts_f32(unsigned a, float v) { asm volatile(\"st.shared.f32 [%0], %1;\\n\" :: \"r\"(a), \"f\"(v) : \"memory\"); }");
   w.Line("__device__ __forceinline__ void agt_sts_f32x2(unsigned a, float x, float y) {");
   w.Line("  asm volatile(\"st.shared.v2.f32 [%0], {%1, %2};\\n\" :: \"r\"(a), \"f\"(x), \"f\"(y) : \"memory\");");

@@ -36,6 +36,9 @@ Status ValidateNormProblem(const GemmSm90Config& cfg, int64_t K);
 
 // Device helpers (in the kernel's helper namespace).
 void EmitNormHelpers(CudaWriter& w, const GemmSm90Config& cfg);
+// The f32 shared-memory loads and stores of the statistics (agt_sts_f32(x2), agt_lds_f32(x2)); part of
+// EmitNormHelpers, and norm_moments_sm90's.
+void EmitSharedF32Helpers(CudaWriter& w);
 // In the consumers' unit loop, before the k-loop: the statistics' registers, zeroed.
 void EmitNormUnitStart(CudaWriter& w, const GemmSm90Config& cfg);
 // In the k-loop, after the k-block's wgmmas are committed (stage s: a_stage, b_stage set).

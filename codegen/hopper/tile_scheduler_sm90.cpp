@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "codegen/hopper/norm_moments_sm90.h"
+
 namespace agt::codegen::hopper {
 
 namespace {
@@ -367,6 +369,7 @@ void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& c) {
               "it publishes them all (CUTLASS's semaphore pattern; a fence in every thread only adds latency).");
     w.Line("named_barrier_sync(1, kConsumerThreads);");
     w.Line("if (ctid == 0) red_add_release_gpu(counter, 1u << 16);");
+    EmitNormMomentsRelease(w, c);
     w.Line("continue;");
   }
   w.Line("if (ctid == 0) {");

@@ -33,6 +33,11 @@ __device__ __forceinline__ bool elect_one_sync() {
 __device__ __forceinline__ void named_barrier_sync(u32 id, u32 threads) {
   asm volatile("bar.sync %0, %1;\n" :: "r"(id), "r"(threads) : "memory");
 }
+// Counts this warp's arrival at a named barrier without waiting (a producer's half of a hand-off
+// whose consumers bar.sync on the same id and count).
+__device__ __forceinline__ void named_barrier_arrive(u32 id, u32 threads) {
+  asm volatile("bar.arrive %0, %1;\n" :: "r"(id), "r"(threads) : "memory");
+}
 // Register reallocation between warpgroups (needs a register cap at entry: __launch_bounds__(T, 1)).
 template <int kRegs> __device__ __forceinline__ void setmaxnreg_inc() {
   asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" :: "n"(kRegs));

@@ -75,7 +75,7 @@ Sm90Operands RandomSm90Operands(const GemmSm90Config& cfg, const Sm90Problem& p,
   };
   Sm90Operands o;
   o.a = fill(static_cast<size_t>(p.M * p.K), false);
-  if (cfg.norm) {
+  if (cfg.norm || cfg.norm_moments) {
     // LayerNorm rows as a residual stream has them: an offset per row (up to 8x the spread), a scale
     // per row, and a few large features, so that the shift and the mean correction matter; one row constant.
     std::uniform_real_distribution<float> off(-8.0f, 8.0f), scale(0.5f, 3.0f);
@@ -94,6 +94,10 @@ Sm90Operands RandomSm90Operands(const GemmSm90Config& cfg, const Sm90Problem& p,
   return o;
 }
 
+void ShiftSm90Values(GemmInput input, std::vector<float>& v, float by) {
+  for (float& x : v) x = RoundIn(input, x + by);
+}
+
 std::vector<float> ReferenceSm90(const GemmSm90Config& cfg, const Sm90Problem& p, const Sm90Operands& o) {
   std::vector<float> c(static_cast<size_t>(p.M * p.N));
   // B as [K, N] either way, so that the inner loop runs over contiguous memory.
@@ -110,7 +114,7 @@ std::vector<float> ReferenceSm90(const GemmSm90Config& cfg, const Sm90Problem& p
   for (int64_t m = 0; m < p.M; ++m) {
     std::fill(row.begin(), row.end(), 0.0);
     for (int64_t k = 0; k < p.K; ++k) a_row[static_cast<size_t>(k)] = o.a[static_cast<size_t>(m * p.K + k)];
-    if (cfg.norm) {   // affine-free LayerNorm over the row (two passes, double)
+    if (cfg.norm || cfg.norm_moments) {   // affine-free LayerNorm over the row (two passes, double)
       double mean = 0, var = 0;
       for (double x : a_row) mean += x;
       mean /= static_cast<double>(p.K);
@@ -284,8 +288,8 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   const int out_bytes = k.cfg.f32_out() ? 4 : 2;
   const size_t c_elems = static_cast<size_t>(p.M * p.N);
   const size_t guard_elems = static_cast<size_t>(p.N) + 64;   // one more row and a bit
-  DeviceBuffer a, b, bias, res, c, ws, mom;
-  for (DeviceBuffer* buf : {&a, &b, &bias, &res, &c, &ws, &mom}) buf->d = d_;
+  DeviceBuffer a, b, bias, res, c, ws, mom, mom_in, colsum;
+  for (DeviceBuffer* buf : {&a, &b, &bias, &res, &c, &ws, &mom, &mom_in, &colsum}) buf->d = d_;
   auto upload = [&](DeviceBuffer& buf, const std::vector<uint8_t>& bytes) -> Status {
     AGT_RETURN_IF_ERROR(Check(d_->cuMemAlloc(&buf.ptr, std::max<size_t>(bytes.size(), 16)), "cuMemAlloc"));
     return Check(d_->cuMemcpyHtoD(buf.ptr, bytes.data(), bytes.size()), "cuMemcpyHtoD");
@@ -307,8 +311,47 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   const size_t mom_floats = k.cfg.row_moments ? static_cast<size_t>(p.M * ((p.N + 63) / 64) * 2) : 0;
   std::vector<uint8_t> mom_poison(mom_floats * 4, 0xFF);
   if (k.cfg.row_moments) AGT_RETURN_IF_ERROR(upload(mom, mom_poison));
+  // norm_moments: A's (mean, M2) per 64-column block as a producer's row_moments would have written
+  // them (from the stored values, in double), and B's column sums as stored.
+  if (k.cfg.norm_moments) {
+    const int64_t blocks = (p.K + 63) / 64;
+    std::vector<float> mi(static_cast<size_t>(p.M * blocks * 2));
+    for (int64_t m = 0; m < p.M; ++m) {
+      for (int64_t bk = 0; bk < blocks; ++bk) {
+        const int64_t k0 = 64 * bk, k1 = std::min<int64_t>(p.K, k0 + 64);
+        double s = 0, q = 0;
+        for (int64_t kk = k0; kk < k1; ++kk) s += o.a[static_cast<size_t>(m * p.K + kk)];
+        const double mean = s / static_cast<double>(k1 - k0);
+        for (int64_t kk = k0; kk < k1; ++kk) q += (o.a[static_cast<size_t>(m * p.K + kk)] - mean) * (o.a[static_cast<size_t>(m * p.K + kk)] - mean);
+        mi[static_cast<size_t>((m * blocks + bk) * 2)] = static_cast<float>(mean);
+        mi[static_cast<size_t>((m * blocks + bk) * 2 + 1)] = static_cast<float>(q);
+      }
+    }
+    std::vector<float> cs(static_cast<size_t>(p.N));
+    for (int64_t n = 0; n < p.N; ++n) {
+      double s = 0;
+      for (int64_t kk = 0; kk < p.K; ++kk) {
+        s += o.b[static_cast<size_t>(k.cfg.b_layout == codegen::hopper::BLayout::kKN ? kk * p.N + n : n * p.K + kk)];
+      }
+      cs[static_cast<size_t>(n)] = static_cast<float>(s);
+    }
+    auto bytes = [](const std::vector<float>& v) {
+      std::vector<uint8_t> out(v.size() * 4);
+      std::memcpy(out.data(), v.data(), out.size());
+      return out;
+    };
+    AGT_RETURN_IF_ERROR(upload(mom_in, bytes(mi)));
+    AGT_RETURN_IF_ERROR(upload(colsum, bytes(cs)));
+  }
   int M = static_cast<int>(p.M), N = static_cast<int>(p.N), K = static_cast<int>(p.K), ldc = N;
-  void* args[] = {&maps[0], &maps[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc, &ws.ptr, &mom.ptr};
+  // The parameter list (gemm_sm90.h): the fixed ten, then moments with row_moments, then moments_in and
+  // colsum with norm_moments.
+  std::vector<void*> args = {&maps[0], &maps[1], &bias.ptr, &res.ptr, &c.ptr, &M, &N, &K, &ldc, &ws.ptr};
+  if (k.cfg.row_moments) args.push_back(&mom.ptr);
+  if (k.cfg.norm_moments) {
+    args.push_back(&mom_in.ptr);
+    args.push_back(&colsum.ptr);
+  }
   const int ctas = opt.max_ctas > 0 ? std::min(opt.max_ctas, sms_) : sms_;
   auto grid = codegen::hopper::GemmSm90Grid(k.cfg, p.M, p.N, p.K, ctas);
   RunResult r;
@@ -317,7 +360,7 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
   for (int l = 0; l < std::max(1, opt.launches); ++l) {
     if (l > 0) AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(c.ptr, poison.data(), poison.size()), "cuMemcpyHtoD"));
     if (l > 0 && mom_floats > 0) AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(mom.ptr, mom_poison.data(), mom_poison.size()), "cuMemcpyHtoD"));
-    AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.cfg, k.source, grid, nullptr, args)), "cuLaunchKernel"));
+    AGT_RETURN_IF_ERROR(Check(runtime::LaunchKernel(*d_, CoreLaunch(k.fn, k.cfg, k.source, grid, nullptr, args.data())), "cuLaunchKernel"));
     AGT_RETURN_IF_ERROR(Check(d_->cuStreamSynchronize(nullptr), "kernel execution"));
     std::vector<uint8_t> back(poison.size());
     AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyDtoH(back.data(), c.ptr, back.size()), "cuMemcpyDtoH"));
@@ -341,7 +384,7 @@ Expected<Sm90GemmRunner::RunResult> Sm90GemmRunner::Run(int kernel, const Sm90Pr
 
 Expected<double> Sm90GemmRunner::Time(int kernel, const Sm90Problem& p, int copies, int per_graph, int samples) {
   const Kernel& k = *kernels_.at(static_cast<size_t>(kernel));
-  if (k.cfg.row_moments) return Status::Error("timing row_moments kernels: not supported (their moments buffer)");
+  if (k.cfg.row_moments || k.cfg.norm_moments) return Status::Error("timing moments kernels: not supported (their extra buffers)");
   AGT_RETURN_IF_ERROR(codegen::hopper::ValidateGemmSm90Problem(k.cfg, p.M, p.N, p.K));
   d_->cuCtxSetCurrent(ctx_);
   const int out_bytes = k.cfg.f32_out() ? 4 : 2;

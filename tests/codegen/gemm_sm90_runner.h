@@ -31,6 +31,8 @@ struct Sm90Operands {
 };
 
 Sm90Operands RandomSm90Operands(const codegen::hopper::GemmSm90Config& cfg, const Sm90Problem& p, uint64_t seed);
+// Adds `by` to every value, rounded to the input type again (rows of a large common offset).
+void ShiftSm90Values(codegen::hopper::GemmInput input, std::vector<float>& v, float by);
 // The product and epilogue (bias, GELU, ReLU, residual, ReLU) in double precision, as f32 [M, N]
 // (unrounded: the tolerance covers it).
 std::vector<float> ReferenceSm90(const codegen::hopper::GemmSm90Config& cfg, const Sm90Problem& p, const Sm90Operands& ops);

@@ -315,4 +315,30 @@ inline std::vector<GemmSm90Config> MomentConfigs() {
   };
 }
 
+inline GemmSm90Config FromMoments(GemmSm90Config c) {
+  c.norm_moments = true;
+  return c;
+}
+
+// The kernels that layer-normalise A from a producer's row moments (norm_moments): the consumers of
+// a LayerNorm (qkv, fc1 + GELU) unswapped and swapped, split-K (last arrival and reduce-scatter, whose
+// partial splits release the statistics early), both layouts and 16-bit types, the register path, one
+// consumer with two slabs, and a tile of both moment kinds (its own statistics in, its row moments out).
+inline std::vector<GemmSm90Config> NormMomentConfigs() {
+  GemmSm90Config both = FromMoments(WithMoments(Cfg(kH, kKN, 128, 128, 4, 2, true, false, true)));
+  GemmSm90Config scatter = FromMoments(Cfg(kH, kKN, 128, 128, 4, 2, true, true, false, false, 4));
+  scatter.split_scatter = true;
+  return {
+      FromMoments(Cfg(kH, kKN, 128, 128, 4, 2, true, false, false)),                        // 0: qkv's default tile
+      FromMoments(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, true, false))),                 // 1: ViT-B fc1 swapped, GELU
+      FromMoments(Swapped(Cfg(kB, kKN, 128, 136, 5, 2, true, false, false, false, 2))),     // 2: bf16, swapped, split 2
+      FromMoments(Cfg(kH, kKN, 64, 256, 4, 1, true, true, false, false, 3)),                // 3: split 3 (last arrival)
+      scatter,                                                                              // 4: reduce-scatter split 4
+      FromMoments(Cfg(kB, kNK, 128, 128, 4, 1, true, false, false, false, 1, kRN)),         // 5: [N, K], two slabs
+      RegisterStores(FromMoments(Cfg(kH, kKN, 128, 192, 5, 2, true, true, false))),         // 6: the register path
+      RegisterStores(FromMoments(Swapped(Cfg(kH, kKN, 64, 200, 6, 1, true, false, true)))), // 7: swapped registers
+      both,                                                                                 // 8: in and out
+  };
+}
+
 }  // namespace agt::codegen::hopper::sm90_test

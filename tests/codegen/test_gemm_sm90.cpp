@@ -58,6 +58,7 @@ TEST_CASE("sm90 gemm: emitted kernels compile through NVRTC for sm_90a", "[codeg
   }
   for (const auto& c : NormConfigs()) cfgs.push_back(c);
   for (const auto& c : MomentConfigs()) cfgs.push_back(c);
+  for (const auto& c : NormMomentConfigs()) cfgs.push_back(c);
   // tf32: the [gpu] test's kernels (swapped ones and 16-bit -> f32 swapped too) and a seeded sample.
   for (const auto& c : Tf32Configs()) cfgs.push_back(c);
   for (const auto& c : SwappedF32Configs()) cfgs.push_back(c);
@@ -532,6 +533,59 @@ TEST_CASE("sm90 gemm: row moments: their rules, the extra parameter, and one sto
   sw.tile_n = 200;
   sw.stages = 6;
   CHECK(ValidateGemmSm90(sw).ok());
+}
+
+TEST_CASE("sm90 gemm: LayerNorm from row moments: its rules, parameters and the statistics hand-off", "[codegen][sm90]") {
+  auto count = [](const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+    return n;
+  };
+  GemmSm90Config c;
+  c.norm_moments = true;
+  c.split_k = 2;
+  REQUIRE(ValidateGemmSm90(c).ok());
+  CHECK(c.KernelName() == "agt_gemm_sm90_f16_kn_128x128x64_s4_c2_k2_bias_lnm");
+  CHECK(c.Describe() == "f16 kn 128x128x64 s4 c2 k2 lnm1e-05 +bias");
+  auto k = EmitGemmSm90(c);
+  REQUIRE(k.ok());
+  CHECK_THAT(k->source, Catch::Contains("const float* __restrict__ moments_in, const float* __restrict__ colsum) {"));
+  const std::string body = k->source.substr(k->source.find("extern \"C\""));
+  // The hand-off: warps 1-3 of the producer warpgroup arrive "full" once per unit and sync on "empty"
+  // before the next and after the last; the consumers sync on "full" after every k-loop and arrive
+  // "empty" at the unit's end and before a split-K partial's `continue`.
+  CHECK(count(body, "named_barrier_arrive(6, 96 + kConsumerThreads)") == 1);
+  CHECK(count(body, "named_barrier_sync(6, 96 + kConsumerThreads)") == 1);
+  CHECK(count(body, "named_barrier_sync(7, 96 + kConsumerThreads)") == 2);
+  CHECK(count(body, "named_barrier_arrive(7, 96 + kConsumerThreads)") == 2);
+  const size_t partial = body.find("if (!last)");
+  REQUIRE(partial != std::string::npos);
+  CHECK(body.find("named_barrier_arrive(7", partial) < body.find("continue;", partial));
+  CHECK(body.find("agt_grid_wait();   // the moments") != std::string::npos);
+  // Applied before the bias, to every accumulator the epilogue stores.
+  CHECK(body.find("ns.y * (v0 - ns.x *") < body.find("v0 += b0"));
+  // The shared memory: (mean, rstd) per activation row and colsum per output column, beside the rest.
+  GemmSm90Config plain = c;
+  plain.norm_moments = false;
+  CHECK(GemmSm90SmemBytes(c) == GemmSm90SmemBytes(plain) + 128 * 8 + 128 * 4);
+  auto kp = EmitGemmSm90(plain);
+  REQUIRE(kp.ok());
+  CHECK(kp->source.find("moments_in") == std::string::npos);
+  // Refused: with the LayerNorm prologue, tf32, clusters.
+  GemmSm90Config bad = c;
+  bad.norm = true;
+  bad.swap_ab = true;
+  bad.split_k = 1;
+  CHECK_THAT(ValidateGemmSm90(bad).message(), Catch::Contains("not both"));
+  bad = c;
+  bad.input = GemmInput::kTF32;
+  bad.tile_k = 32;
+  bad.b_layout = BLayout::kNK;
+  CHECK_FALSE(ValidateGemmSm90(bad).ok());
+  bad = c;
+  bad.cluster = 2;
+  bad.split_k = 1;
+  CHECK_FALSE(ValidateGemmSm90(bad).ok());
 }
 
 TEST_CASE("sm90 gemm: work units, grid and workspace follow the shape", "[codegen][sm90]") {

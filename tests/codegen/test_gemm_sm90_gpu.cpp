@@ -58,8 +58,7 @@ std::unique_ptr<test::Sm90GemmRunner> LoadedRunner(const std::vector<GemmSm90Con
 // on 3 CTAs walking many units (the same bytes again), within `tol` of the fp32 reference, the guard
 // around C intact. Prints a table row (`width`: the config column).
 void CheckRunsAndGrids(test::Sm90GemmRunner& gpu, int handle, const GemmSm90Config& c, const test::Sm90Problem& p,
-                       uint64_t seed, double tol, int width) {
-  test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed);
+                       const test::Sm90Operands& ops, double tol, int width) {
   std::printf("%-*s %6lld %6lld %6lld ", width, c.Describe().c_str(), static_cast<long long>(p.M),
               static_cast<long long>(p.N), static_cast<long long>(p.K));
   std::fflush(stdout);
@@ -83,6 +82,10 @@ void CheckRunsAndGrids(test::Sm90GemmRunner& gpu, int handle, const GemmSm90Conf
   CHECK(r3->guard_intact);
   CHECK(r->identical);
   CHECK(same_grids);
+}
+void CheckRunsAndGrids(test::Sm90GemmRunner& gpu, int handle, const GemmSm90Config& c, const test::Sm90Problem& p,
+                       uint64_t seed, double tol, int width) {
+  CheckRunsAndGrids(gpu, handle, c, p, test::RandomSm90Operands(c, p, seed), tol, width);
 }
 
 struct GpuCase {
@@ -394,6 +397,37 @@ TEST_CASE("sm90 gemm: row moments (a LayerNorm's statistics per 64-column block)
       CHECK(r->guard_intact);
       CHECK(r->identical);
       CHECK(same);
+    }
+  }
+}
+
+TEST_CASE("sm90 gemm: LayerNorm from row moments matches a normalise-then-multiply reference, bit for bit across runs "
+          "and grids", "[gpu][codegen][sm90]") {
+  std::vector<GemmSm90Config> cfgs = NormMomentConfigs();
+  std::vector<int> handle;
+  auto gpu = LoadedRunner(cfgs, &handle, "no GPU driver on this machine: skipping the sm90 norm-from-moments numerics");
+  if (!gpu) return;
+  // Rows as RandomSm90Operands makes them for a LayerNorm (offsets up to 8x the spread, a few large
+  // features, one constant row), and every other case shifted by +100 (mean 100, spread ~1-3); K a
+  // multiple of 64 and not (a partial last block of moments); M = 1 .. 1050; the runner passes A's
+  // block moments and B's column sums as a producer and the compiler would. Launched twice (the
+  // statistics hand-off's barriers across units) and on 3 CTAs (each CTA many units).
+  const int64_t ms[] = {197, 1050, 7, 577, 257, 1};
+  const int64_t n_kn[] = {2304, 3072, 200, 1024, 520, 768};
+  const int64_t n_nk[] = {2304, 3075, 203, 1000, 517, 768};
+  const int64_t ks[] = {768, 1024, 1280, 776, 264, 136};
+  std::printf("\nsm90 GEMM LayerNorm from moments on %s\n%-56s %6s %6s %6s %10s %s\n", gpu->device_name().c_str(), "config", "M",
+              "N", "K", "rel_l2", "guard, runs, grids");
+  uint64_t seed = 19000;
+  for (size_t ci = 0; ci < cfgs.size(); ++ci) {
+    const GemmSm90Config& c = cfgs[ci];
+    for (int mi = 0; mi < 3; ++mi) {
+      const int pick = static_cast<int>((2 * mi + ci) % 6);
+      const test::Sm90Problem p{ms[pick], (c.b_layout == BLayout::kKN ? n_kn : n_nk)[(pick + ci) % 6], ks[(pick + mi + ci) % 6]};
+      test::Sm90Operands ops = test::RandomSm90Operands(c, p, seed++);
+      INFO("rows shifted by +100: " << (mi % 2 == 0));
+      if (mi % 2 == 0) test::ShiftSm90Values(c.input, ops.a, 100.0f);
+      CheckRunsAndGrids(*gpu, handle[ci], c, p, ops, 2e-2, 56);
     }
   }
 }
