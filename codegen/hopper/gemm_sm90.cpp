@@ -203,7 +203,7 @@ namespace {
 
 // row_moments: the final outputs of a ragged group (the residual added and rounded as agt_store_tail
 // does), an exact (count, mean, M2) of a 16-byte group's first n outputs, and the merge of two such
-// triples across lanes (Chan, Golub and LeVeque's pairwise update).
+// triples across lanes (agt_merge_moments, norm_moments_sm90.cpp).
 void EmitMomentHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("__device__ __forceinline__ uint4 agt_tail_final(const uint4& v, const OutT* r, int n) {");
   w.Line("  uint4 out = make_uint4(0u, 0u, 0u, 0u);");
@@ -236,13 +236,7 @@ void EmitMomentHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("__device__ __forceinline__ void agt_moments_merge(float& cnt, float& mean, float& m2, int lanes) {");
   w.Line("  const float cb = __shfl_xor_sync(0xffffffffu, cnt, lanes), mb = __shfl_xor_sync(0xffffffffu, mean, lanes),");
   w.Line("              qb = __shfl_xor_sync(0xffffffffu, m2, lanes);");
-  w.Line("  const float ct = cnt + cb;");
-  w.Line("  if (ct > 0.0f) {");
-  w.Line("    const float d = mb - mean, f = cb / ct;");
-  w.Line("    m2 = m2 + qb + d * d * cnt * f;");
-  w.Line("    mean = fmaf(d, f, mean);");
-  w.Line("  }");
-  w.Line("  cnt = ct;");
+  w.Line("  agt_merge_moments(cnt, mean, m2, cb, mb, qb);");
   w.Line("}");
 }
 
@@ -360,6 +354,7 @@ void EmitHelpers(CudaWriter& w, const GemmSm90Config& c) {
   w.Linef("typedef {} InT;", t);
   w.Linef("typedef {} OutT;", OutType(c));
   if (c.bias) EmitBiasHelpers(w, c);
+  if (c.row_moments || c.norm_moments) EmitMomentMergeHelper(w);
   if (c.staged_epilogue) EmitStagingHelpers(w, c);
   EmitNormHelpers(w, c);
   EmitNormMomentsHelpers(w, c);

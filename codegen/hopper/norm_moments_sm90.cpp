@@ -30,8 +30,10 @@ int64_t NormMomentsBytes(const GemmSm90Config& c) {
 }
 
 void EmitNormMomentsHelpers(CudaWriter& w, const GemmSm90Config& c) {
-  if (!c.norm_moments) return;
-  EmitSharedF32Helpers(w);
+  if (c.norm_moments) EmitSharedF32Helpers(w);
+}
+
+void EmitMomentMergeHelper(CudaWriter& w) {
   w.Line("// (count, mean, M2) += (cb, mb, qb): Chan, Golub and LeVeque's pairwise update.");
   w.Line("__device__ __forceinline__ void agt_merge_moments(float& cnt, float& mean, float& m2, float cb, float mb, float qb) {");
   w.Line("  const float ct = cnt + cb;");

@@ -37,8 +37,10 @@ Status ValidateNormMoments(const GemmSm90Config& cfg);
 // Shared memory for one unit's (mean, rstd) per activation row and colsum per output column (0 without).
 int64_t NormMomentsBytes(const GemmSm90Config& cfg);
 
-// Device helpers (in the kernel's helper namespace): the pairwise merge of (count, mean, M2).
+// Device helpers (in the kernel's helper namespace) for norm_moments; and agt_merge_moments, the
+// pairwise merge of (count, mean, M2) that row_moments uses too (emitted once for either).
 void EmitNormMomentsHelpers(CudaWriter& w, const GemmSm90Config& cfg);
+void EmitMomentMergeHelper(CudaWriter& w);
 // In the producer warpgroup, beside warp 0's TMA loop: warps 1-3's statistics loop.
 void EmitNormMomentsStatsWarps(CudaWriter& w, const GemmSm90Config& cfg);
 // In the consumers' unit loop right after the k-loop: wait for the unit's statistics.
