@@ -15,7 +15,8 @@
 // Both roles loop over the same work units (persistent grid) and count k-blocks across them, so the
 // ring's stages and phases run on from one unit to the next; the barriers are initialised once.
 // Shared memory: [stages x A tile][stages x B tile][epilogue staging: 2 x 8 KiB per consumer
-// warpgroup][full bars][empty bars], from a 1024-byte aligned
+// warpgroup][LayerNorm prologue's statistics (sN), or norm_moments' rows and colsum (sS, sC)]
+// [full bars][empty bars], from a 1024-byte aligned
 // base (128-byte swizzle atoms are 8 rows x 128 bytes, and the descriptors carry base offset 0).
 #include "codegen/hopper/gemm_sm90.h"
 
@@ -51,7 +52,7 @@ int64_t StageBytes(const GemmSm90Config& c) {
 // buffered: one barrier per chunk).
 constexpr int64_t kEpilogueChunkBytes = 64 * 128;
 int64_t EpilogueBytes(const GemmSm90Config& c) { return c.staged_epilogue ? c.consumers * 2 * kEpilogueChunkBytes : 0; }
-// Dynamic shared memory: ring, epilogue staging, the LayerNorm prologue's statistics, barriers, 1 KiB
+// Dynamic shared memory: ring, epilogue staging, the LayerNorm statistics (prologue or moments), barriers, 1 KiB
 // for alignment.
 int64_t SmemBytes(const GemmSm90Config& c) {
   return c.stages * StageBytes(c) + EpilogueBytes(c) + NormPrologueBytes(c) + NormMomentsBytes(c) + 16 * c.stages + 1024;
@@ -387,10 +388,7 @@ void EmitRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("const int row = row0 + t * 64 + h * 8;");
   w.Line("if (row >= M) continue;");
   w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
-  if (c.norm_moments) {
-    w.Line(NormMomentsApplyLine("v0", "row - m0", "col - n0"));
-    w.Line(NormMomentsApplyLine("v1", "row - m0", "col + 1 - n0"));
-  }
+  if (c.norm_moments) w.Line(NormMomentsApplyPair());
   if (c.bias) w.Line("v0 += b0; v1 += b1;");
   if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
   if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
@@ -431,7 +429,7 @@ void EmitSwappedRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("if (row >= M) continue;");
   w.Line("float v = acc[t][4 * j + 2 * h + e];");
   if (c.norm) w.Line(NormApplyLine("8 * j + 2 * (lane % 4) + e"));
-  if (c.norm_moments) w.Line(NormMomentsApplyLine("v", "row - n0", "col - m0"));
+  if (c.norm_moments) w.Line(NormMomentsApplySwapped());
   if (c.bias) w.Line("v += bv;");
   if (c.gelu) w.Line("v = agt_gelu(v);");
   if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
@@ -475,9 +473,7 @@ void EmitChunkPosition(CudaWriter& w, const GemmSm90Config& c) {
 void EmitSwappedValue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("float v = acc[t][4 * j + 2 * h + e];");
   if (c.norm) w.Line(NormApplyLine("8 * j + 2 * (lane % 4) + e"));
-  if (c.norm_moments) {
-    w.Line(NormMomentsApplyLine("v", "8 * j + 2 * (lane % 4) + e", "cw * (kSlabs * 64) + t * 64 + warp * 16 + lane / 4 + 8 * h"));
-  }
+  if (c.norm_moments) w.Line(NormMomentsApplySwapped());
   if (c.bias) w.Line("v += h == 0 ? b_lo : b_hi;");
   if (c.gelu) w.Line("v = agt_gelu(v);");
   if (c.relu) w.Line("v = fmaxf(v, 0.0f);");
@@ -532,10 +528,7 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
   }
   w.Line("const int r = warp * 16 + lane / 4 + 8 * h;");
   w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
-  if (c.norm_moments) {
-    w.Line(NormMomentsApplyLine("v0", "cw * (kSlabs * 64) + t * 64 + r", "8 * j + 2 * (lane % 4)"));
-    w.Line(NormMomentsApplyLine("v1", "cw * (kSlabs * 64) + t * 64 + r", "8 * j + 2 * (lane % 4) + 1"));
-  }
+  if (c.norm_moments) w.Line(NormMomentsApplyPair());
   if (c.bias) w.Line("v0 += b0; v1 += b1;");
   if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
   if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");

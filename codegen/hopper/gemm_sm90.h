@@ -152,7 +152,9 @@ struct GemmSm90Kernel {
 //   (const __grid_constant__ agt_sm90::TensorMap tm_a, const __grid_constant__ agt_sm90::TensorMap tm_b,
 //    const T* bias, const OT* residual, OT* c, int M, int N, int K, int ldc, float* workspace)
 // T is the stored input type (__half, __nv_bfloat16, or float for tf32), OT the output type.
-// With row_moments one more parameter follows: `float* moments` ([M, ceil(N / 64), 2]).
+// With row_moments one more parameter follows: `float* moments` ([M, ceil(N / 64), 2]); with
+// norm_moments two more after that: `const float* moments_in` ([M, ceil(K / 64), 2]) and `const float*
+// colsum` ([N]). The moment buffers are read and written as float2: 8-byte aligned.
 // bias / residual may be null when the configuration does not use them; workspace too with split_k 1,
 // else GemmSm90WorkspaceBytes, zeroed once when allocated (the kernel leaves it ready for the next
 // launch; launches sharing one workspace must be stream-ordered). Grid: GemmSm90Grid.

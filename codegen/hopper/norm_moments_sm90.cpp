@@ -66,9 +66,19 @@ void EmitNormMomentsStatsWarps(CudaWriter& w, const GemmSm90Config& c) {
     w.Line("float cnt = 0.0f, mean = 0.0f, m2 = 0.0f;");
     w.Line("if (row < M) {");
     w.Line("  const float2* mo = reinterpret_cast<const float2*>(moments_in) + static_cast<long long>(row) * nblk;");
-    w.Line("  for (int b = 0; b < nblk; ++b) {");
+    w.Line("  const float2 p0 = mo[0];");
+    w.Line("  cnt = static_cast<float>(min(64, K));");
+    w.Line("  mean = p0.x;");
+    w.Line("  m2 = p0.y;");
+    w.Comment("Every block counts (cb > 0): the merge without its branch, so the unrolled loads overlap.");
+    w.Line("  #pragma unroll 4");
+    w.Line("  for (int b = 1; b < nblk; ++b) {");
     w.Line("    const float2 p = mo[b];");
-    w.Line("    agt_merge_moments(cnt, mean, m2, static_cast<float>(min(64, K - 64 * b)), p.x, p.y);");
+    w.Line("    const float cb = static_cast<float>(min(64, K - 64 * b)), ct = cnt + cb;");
+    w.Line("    const float d = p.x - mean, f = __fdividef(cb, ct);");
+    w.Line("    m2 = m2 + p.y + d * d * cnt * f;");
+    w.Line("    mean = fmaf(d, f, mean);");
+    w.Line("    cnt = ct;");
     w.Line("  }");
     w.Line("}");
     w.Linef("agt_sts_f32x2(sS + r * 8, mean, m2 > 0.0f ? rsqrtf(m2 / cnt + {:#.9g}f) : 0.0f);", c.norm_eps);
@@ -87,6 +97,21 @@ void EmitNormMomentsReady(CudaWriter& w, const GemmSm90Config& c) {
   if (!c.norm_moments) return;
   w.Linef("named_barrier_sync({}, 96 + kConsumerThreads);   // this unit's LayerNorm statistics are in sS / sC",
           kMomentsFullBarrier);
+  // This thread's fragment rows (unswapped: activation rows) or fragment columns (swapped: output
+  // columns), 16w + lane/4 (+8) of each slab, once per unit into registers.
+  const char* idx = "cw * (kSlabs * 64) + t * 64 + warp * 16 + lane / 4 + 8 * h";
+  w.Line(c.swap_ab ? "float nm_col[kSlabs][2];   // colsum of this thread's output columns" : "float2 nm_row[kSlabs][2];   // (mean, rstd) of this thread's rows");
+  w.Line("#pragma unroll");
+  w.Line("for (int t = 0; t < kSlabs; ++t) {");
+  w.Line("  #pragma unroll");
+  w.Line("  for (int h = 0; h < 2; ++h) {");
+  if (c.swap_ab) {
+    w.Linef("    nm_col[t][h] = agt_lds_f32(sC + ({}) * 4);", idx);
+  } else {
+    w.Linef("    nm_row[t][h] = agt_lds_f32x2(sS + ({}) * 8);", idx);
+  }
+  w.Line("  }");
+  w.Line("}");
 }
 
 void EmitNormMomentsRelease(CudaWriter& w, const GemmSm90Config& c) {
@@ -94,9 +119,13 @@ void EmitNormMomentsRelease(CudaWriter& w, const GemmSm90Config& c) {
   w.Linef("named_barrier_arrive({}, 96 + kConsumerThreads);   // done with this unit's statistics", kMomentsEmptyBarrier);
 }
 
-std::string NormMomentsApplyLine(const std::string& var, const std::string& row, const std::string& col) {
-  return fmt::format("{{ const float2 ns = agt_lds_f32x2(sS + ({}) * 8); {} = ns.y * ({} - ns.x * agt_lds_f32(sC + ({}) * 4)); }}",
-                     row, var, var, col);
+std::string NormMomentsApplyPair() {
+  return "{ const float2 cs = agt_lds_f32x2(sC + (8 * j + 2 * (lane % 4)) * 4); const float2 ns = nm_row[t][h]; "
+         "v0 = ns.y * (v0 - ns.x * cs.x); v1 = ns.y * (v1 - ns.x * cs.y); }";
+}
+
+std::string NormMomentsApplySwapped() {
+  return "{ const float2 ns = agt_lds_f32x2(sS + (8 * j + 2 * (lane % 4) + e) * 8); v = ns.y * (v - ns.x * nm_col[t][h]); }";
 }
 
 }  // namespace agt::codegen::hopper

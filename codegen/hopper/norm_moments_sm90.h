@@ -43,12 +43,16 @@ void EmitNormMomentsHelpers(CudaWriter& w, const GemmSm90Config& cfg);
 void EmitMomentMergeHelper(CudaWriter& w);
 // In the producer warpgroup, beside warp 0's TMA loop: warps 1-3's statistics loop.
 void EmitNormMomentsStatsWarps(CudaWriter& w, const GemmSm90Config& cfg);
-// In the consumers' unit loop right after the k-loop: wait for the unit's statistics.
+// In the consumers' unit loop right after the k-loop: wait for the unit's statistics, and copy this
+// thread's share that does not vary along the fragment's columns into registers (unswapped: its
+// rows' (mean, rstd), nm_row[t][h]; swapped: its output columns' colsum, nm_col[t][h]).
 void EmitNormMomentsReady(CudaWriter& w, const GemmSm90Config& cfg);
 // Where a unit's consumers are done with them (the unit's end, or before split-K's `continue`).
 void EmitNormMomentsRelease(CudaWriter& w, const GemmSm90Config& cfg);
-// The epilogue's line normalising `var` (an accumulator value): `row` its activation row in the tile
-// (unswapped: the tile's M side; swapped: its N side), `col` its output column in the tile.
-std::string NormMomentsApplyLine(const std::string& var, const std::string& row, const std::string& col);
+// The epilogue's lines normalising accumulator values: unswapped the pair (v0, v1) of slab t, row half
+// h, column group j (columns 8j + 2 (lane % 4) + {0, 1} of the tile); swapped the value v of slab t,
+// half h, group j, element e (activation row 8j + 2 (lane % 4) + e of the tile).
+std::string NormMomentsApplyPair();
+std::string NormMomentsApplySwapped();
 
 }  // namespace agt::codegen::hopper
