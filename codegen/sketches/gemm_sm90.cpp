@@ -286,7 +286,8 @@ class GemmSm90 final : public SketchDef {
     // Knob::kCluster (2: the weight multicast to CTA pairs) joins the space once it is faster
     // somewhere: on an H100 (2026-12-07) it was right but 2-4x slower than unclustered, and still
     // 15-24% slower with the CTA-scope remote release (docs/perf-notes.md). An annotation may still
-    // name it, and bench_gemm_sm90's sweep times it.
+    // name it, and bench_gemm_sm90's sweep times it. Knob::kSplitScatter (reduce-scatter split-K) likewise:
+    // right on an H100 but 6-7% slower than the last-arrival reduction at the K-heavy rows (perf-notes).
   }
 
   Annotation Default(const SpaceContext& ctx) const override {
