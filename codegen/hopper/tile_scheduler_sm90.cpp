@@ -245,6 +245,20 @@ void EmitWorkUnitDecode(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("}");
 }
 
+// The partial tiles' constants (both reductions): float4 groups per slab and thread, floats per
+// partial tile, and how many groups' loads are summed per batch.
+void EmitPartialTileConstants(CudaWriter& w) {
+  w.Line("constexpr int kGroups = kBN / 8;                // float4 groups per m64 slab per thread");
+  w.Line("constexpr long long kSlot = static_cast<long long>(kBM) * kBN;   // floats per partial tile");
+  w.Line("constexpr int kChunk = 16 / (kSplits - 1) > 0 ? 16 / (kSplits - 1) : 1;   // float4 groups summed per batch of loads");
+}
+
+// slot(sp): this consumer thread's first float of split sp's partial of the unit's tile.
+void EmitPartialSlot(CudaWriter& w) {
+  w.Comment("Slot (tile, split); float4 (t, g) of consumer thread ctid at ((t * kGroups + g) * threads + ctid) * 4.");
+  w.Line("auto slot = [&](int sp) { return workspace + (static_cast<long long>(u.tile) * kSplits + sp) * kSlot + 4 * ctid; };");
+}
+
 // The partial sums: for each float4 group (t, g) of this thread's accumulators (those of the split's
 // own 8-column groups only, with reduce-scatter), the other splits' partials loaded and added to its
 // own in split order 0..S-1, the sums written back to acc.
@@ -297,11 +311,8 @@ void EmitSplitKScatter(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("unsigned* counter = reinterpret_cast<unsigned*>(workspace + static_cast<long long>(tiles_m) * tiles_n * kSplits *");
   w.Line("                                                static_cast<long long>(kBM) * kBN) + u.tile;");
   auto scope = w.Block("");
-  w.Line("constexpr int kGroups = kBN / 8;                // float4 groups per m64 slab per thread");
-  w.Line("constexpr long long kSlot = static_cast<long long>(kBM) * kBN;   // floats per partial tile");
-  w.Line("constexpr int kChunk = 16 / (kSplits - 1) > 0 ? 16 / (kSplits - 1) : 1;   // float4 groups summed per batch of loads");
-  w.Comment("Slot (tile, split); float4 (t, g) of consumer thread ctid at ((t * kGroups + g) * threads + ctid) * 4.");
-  w.Line("auto slot = [&](int sp) { return workspace + (static_cast<long long>(u.tile) * kSplits + sp) * kSlot + 4 * ctid; };");
+  EmitPartialTileConstants(w);
+  EmitPartialSlot(w);
   w.Line("float* mine = slot(u.split);");
   w.Line("#pragma unroll");
   w.Line("for (int t = 0; t < kSlabs; ++t) {");
@@ -344,16 +355,13 @@ void EmitSplitKReduce(CudaWriter& w, const GemmSm90Config& c) {
       "counter and adds the partials in split order 0..{}, its own from registers, then runs the epilogue.",
       c.split_k, c.split_k - 1, c.split_k - 1));
   auto scope = w.Block("");
-  w.Line("constexpr int kGroups = kBN / 8;                // float4 groups per m64 slab per thread");
-  w.Line("constexpr long long kSlot = static_cast<long long>(kBM) * kBN;   // floats per partial tile");
-  w.Line("constexpr int kChunk = 16 / (kSplits - 1) > 0 ? 16 / (kSplits - 1) : 1;   // float4 groups summed per batch of loads");
+  EmitPartialTileConstants(w);
   w.Line("const int ctid = threadIdx.x - 128;             // 0 .. kConsumerThreads-1");
   w.Line("unsigned* counter = reinterpret_cast<unsigned*>(workspace + static_cast<long long>(tiles_m) * tiles_n * kSplits * kSlot) + u.tile;");
   w.Line("if (ctid == 0) split_ticket = atom_add_relaxed_gpu(counter, 1u) & 0xFFFFu;");
   w.Line("named_barrier_sync(1, kConsumerThreads);");
   w.Line("const bool last = split_ticket == kSplits - 1;");
-  w.Comment("Slot (tile, split); float4 (t, g) of consumer thread ctid at ((t * kGroups + g) * threads + ctid) * 4.");
-  w.Line("auto slot = [&](int sp) { return workspace + (static_cast<long long>(u.tile) * kSplits + sp) * kSlot + 4 * ctid; };");
+  EmitPartialSlot(w);
   {
     auto early = w.Block("if (!last)");
     w.Line("float* mine = slot(u.split);");
