@@ -200,7 +200,7 @@ for s in "${steps[@]}"; do
           $([ "${GAP_FOLD:-0}" = 1 ] && echo --fold-layer-norm) 2>&1 | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
         for pdl in 1 0; do
           echo "$m AGT_PDL=$pdl: $(AGT_PDL=$pdl autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")" | tee -a "$OUT/gap.txt"
-          AGT_PDL=$pdl trace_model "/tmp/gap-$m.so" --runs 50 --warmup 20 --top 8 2>&1 | sed "s/^/$m AGT_PDL=$pdl trace: /" | tee -a "$OUT/gap.txt"
+          AGT_PDL=$pdl trace_model "/tmp/gap-$m.so" --runs 50 --warmup 20 --top 8 --csv "$OUT/trace-$m-pdl$pdl.csv" 2>&1 | sed "s/^/$m AGT_PDL=$pdl trace: /" | tee -a "$OUT/gap.txt"
         done
         if [ "${GAP_NCU:-0}" = 1 ]; then
           "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \

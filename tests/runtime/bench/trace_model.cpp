@@ -1,4 +1,4 @@
-// trace_model MODEL.so [--runs N] [--warmup N] [--device D] [--top K]
+// trace_model MODEL.so [--runs N] [--warmup N] [--device D] [--top K] [--csv FILE]
 //
 // Where a compiled model's time goes, from a CUPTI activity trace of its CUDA-graph replays (issue 17's
 // gap report; Nsight Systems does not run on the lent GPU machine, and Nsight Compute times each kernel
@@ -13,7 +13,9 @@
 //   idle   = span - busy: time no launch of the run is on the GPU (the launch gaps),
 //   overlap = sum - busy: time two launches run at once.
 // Printed as medians over the timed runs, with the CUDA-event latency of the same replays and the K
-// launches with the largest median duration. CUPTI's timestamps cost little per kernel, but tracing is
+// launches with the largest median duration. --csv FILE writes one row per launch (index, median start
+// and end relative to the run's first start, median duration, kernel name), so that each launch's share
+// of the span (its end past every earlier end) can be set beside the same model without PDL. CUPTI's timestamps cost little per kernel, but tracing is
 // not free: the span is the number to set the others against, not the event latency.
 #include <cupti.h>
 
@@ -76,17 +78,19 @@ double Median(std::vector<double> v) {
 int main(int argc, char** argv) {
   const char* path = nullptr;
   int runs = 50, warmup = 20, device = 0, top = 12;
+  const char* csv = nullptr;
   for (int i = 1; i < argc; ++i) {
     auto num = [&](int& v) { v = i + 1 < argc ? std::atoi(argv[++i]) : -1; };
     if (!std::strcmp(argv[i], "--runs")) num(runs);
     else if (!std::strcmp(argv[i], "--warmup")) num(warmup);
     else if (!std::strcmp(argv[i], "--device")) num(device);
     else if (!std::strcmp(argv[i], "--top")) num(top);
+    else if (!std::strcmp(argv[i], "--csv") && i + 1 < argc) csv = argv[++i];
     else if (argv[i][0] != '-' && path == nullptr) path = argv[i];
     else path = nullptr, runs = -1;
   }
   if (path == nullptr || runs < 1 || warmup < 0 || top < 0) {
-    std::fprintf(stderr, "usage: %s MODEL.so [--runs N] [--warmup N] [--device D] [--top K]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODEL.so [--runs N] [--warmup N] [--device D] [--top K] [--csv FILE]\n", argv[0]);
     return 2;
   }
   if (cuptiActivityRegisterCallbacks(BufferRequested, BufferCompleted) != CUPTI_SUCCESS ||
@@ -126,13 +130,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<double> span_us, sum_us, busy_us, event_ms;
-  std::vector<std::vector<double>> launch_us(per_run);
+  std::vector<std::vector<double>> launch_us(per_run), start_us(per_run), end_us(per_run);
   for (int r = warmup; r < warmup + runs; ++r) {
     const Span* s = &spans[static_cast<size_t>(r) * per_run];
     std::vector<agt::bench::Interval> run;
     for (size_t i = 0; i < per_run; ++i) {
       run.push_back({s[i].start, s[i].end});
       launch_us[i].push_back(static_cast<double>(s[i].end - s[i].start) / 1e3);
+      start_us[i].push_back(static_cast<double>(s[i].start - s[0].start) / 1e3);
+      end_us[i].push_back(static_cast<double>(s[i].end - s[0].start) / 1e3);
     }
     const agt::bench::RunStats st = agt::bench::Summarize(run);
     span_us.push_back(st.span_us);
@@ -152,6 +158,19 @@ int main(int argc, char** argv) {
   const Span* first_run = &spans[static_cast<size_t>(warmup) * per_run];
   for (size_t k = 0; k < std::min(per_run, static_cast<size_t>(top)); ++k) {
     std::printf("  #%-4zu %8.2f us  %s\n", order[k], med[order[k]], first_run[order[k]].name.c_str());
+  }
+  if (csv != nullptr) {
+    FILE* f = std::fopen(csv, "w");
+    if (f == nullptr) {
+      std::fprintf(stderr, "error: cannot write %s\n", csv);
+      return 2;
+    }
+    std::fprintf(f, "index,start_us,end_us,duration_us,name\n");
+    for (size_t i = 0; i < per_run; ++i) {
+      std::fprintf(f, "%zu,%.3f,%.3f,%.3f,%s\n", i, Median(start_us[i]), Median(end_us[i]), med[i],
+                   first_run[i].name.c_str());
+    }
+    std::fclose(f);
   }
   cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
   cuptiActivityDisable(CUPTI_ACTIVITY_KIND_MEMSET);
