@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 namespace agt::runtime {
 namespace {
@@ -83,6 +84,7 @@ Result<std::unique_ptr<CudaDriver>> Load(const std::string& library) {
   // Optional entry points: an artifact without sm_90 kernels must still load on a driver that lacks them.
   d->cuTensorMapEncodeTiled = reinterpret_cast<decltype(d->cuTensorMapEncodeTiled)>(dlsym(lib, "cuTensorMapEncodeTiled"));
   d->cuLaunchKernelEx = reinterpret_cast<decltype(d->cuLaunchKernelEx)>(dlsym(lib, "cuLaunchKernelEx"));
+  d->cuFuncGetAttribute = reinterpret_cast<decltype(d->cuFuncGetAttribute)>(dlsym(lib, "cuFuncGetAttribute"));
   // The library stays loaded for the life of the process: unloading a driver is never safe.
   CUresult r = d->cuInit(0);
   if (r != kCudaSuccess) {
@@ -151,6 +153,44 @@ Status CoResidentFits(const std::array<uint32_t, 3>& grid, int sm_count, const s
                                                  " SMs; recompile on it with --arch native");
 }
 
+Result<SmSharedMemory> QuerySmSharedMemory(const CudaDriver& d, CUdevice device) {
+  SmSharedMemory sm;
+  const std::pair<int*, int> attrs[] = {{&sm.sm_count, kAttrMultiprocessorCount},
+                                        {&sm.per_sm, kAttrMaxSharedMemoryPerMultiprocessor},
+                                        {&sm.reserved_per_block, kAttrReservedSharedMemoryPerBlock},
+                                        {&sm.optin_per_block, kAttrMaxSharedMemoryPerBlockOptin}};
+  for (const auto& [value, attr] : attrs) {
+    AGT_RT_RETURN_IF_ERROR(d.Check(d.cuDeviceGetAttribute(value, attr, device), "cuDeviceGetAttribute"));
+  }
+  return sm;
+}
+
+unsigned SpreadSharedBytes(const SmSharedMemory& sm, uint64_t ctas, unsigned static_bytes, unsigned dynamic) {
+  if (sm.sm_count <= 0 || sm.per_sm <= 0 || ctas > static_cast<uint64_t>(sm.sm_count)) return dynamic;
+  // Two CTAs fit on one SM while 2 * (static + dynamic + reserved) <= per_sm.
+  const int64_t half = sm.per_sm / 2 + 1 - static_cast<int64_t>(static_bytes) - sm.reserved_per_block;
+  const int64_t need = (half + 127) / 128 * 128;
+  if (need <= static_cast<int64_t>(dynamic)) return dynamic;
+  if (need + static_cast<int64_t>(static_bytes) > sm.optin_per_block) return dynamic;
+  return static_cast<unsigned>(need);
+}
+
+Result<unsigned> SpreadLaunchSharedBytes(const CudaDriver& d, const SmSharedMemory& sm, CUfunction fn,
+                                         const std::array<unsigned, 3>& grid, unsigned dynamic) {
+  if (d.cuFuncGetAttribute == nullptr) return dynamic;
+  int static_bytes = 0, limit = 0;
+  AGT_RT_RETURN_IF_ERROR(d.Check(d.cuFuncGetAttribute(&static_bytes, kFuncAttrSharedSizeBytes, fn), "cuFuncGetAttribute"));
+  AGT_RT_RETURN_IF_ERROR(
+      d.Check(d.cuFuncGetAttribute(&limit, kFuncAttrMaxDynamicSharedSizeBytes, fn), "cuFuncGetAttribute"));
+  const uint64_t ctas = uint64_t{grid[0]} * grid[1] * grid[2];
+  const unsigned bytes = SpreadSharedBytes(sm, ctas, static_cast<unsigned>(static_bytes), dynamic);
+  if (bytes > static_cast<unsigned>(limit)) {
+    AGT_RT_RETURN_IF_ERROR(d.Check(d.cuFuncSetAttribute(fn, kFuncAttrMaxDynamicSharedSizeBytes, static_cast<int>(bytes)),
+                                   "cuFuncSetAttribute(max dynamic shared memory)"));
+  }
+  return bytes;
+}
+
 bool EnvironmentFlag(const char* name) {
   const char* value = std::getenv(name);
   return value != nullptr && std::strcmp(value, "1") == 0;
@@ -158,6 +198,11 @@ bool EnvironmentFlag(const char* name) {
 
 bool PdlEnabledByEnvironment() {
   const char* value = std::getenv("AGT_PDL");
+  return value == nullptr || std::strcmp(value, "0") != 0;
+}
+
+bool SpreadEnabledByEnvironment() {
+  const char* value = std::getenv("AGT_PDL_SPREAD");
   return value == nullptr || std::strcmp(value, "0") != 0;
 }
 

@@ -45,6 +45,10 @@ inline constexpr CUresult kCudaErrorNotSupported = 801;
 inline constexpr int kAttrComputeCapabilityMajor = 75;
 inline constexpr int kAttrComputeCapabilityMinor = 76;
 inline constexpr int kAttrMultiprocessorCount = 16;
+inline constexpr int kAttrMaxSharedMemoryPerMultiprocessor = 81;
+inline constexpr int kAttrMaxSharedMemoryPerBlockOptin = 97;
+inline constexpr int kAttrReservedSharedMemoryPerBlock = 111;
+inline constexpr int kFuncAttrSharedSizeBytes = 1;
 inline constexpr int kFuncAttrMaxDynamicSharedSizeBytes = 8;
 inline constexpr unsigned kStreamNonBlocking = 1;
 inline constexpr unsigned kEventDefault = 0;
@@ -126,6 +130,8 @@ struct CudaDriver {
                                      int swizzle, int l2_promotion, int oob_fill);
   // Optional (null when the driver lacks it): launches with attributes (programmatic dependent launch).
   CUresult (*cuLaunchKernelEx)(const CUlaunchConfig* config, CUfunction f, void** params, void** extra);
+  // Optional: a kernel's static shared bytes (SpreadSharedBytes).
+  CUresult (*cuFuncGetAttribute)(int* value, int attribute, CUfunction fn);
 
   // "cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY (out of memory)" with a status code that keeps the
   // category: out of memory, no device, wrong arch (no binary for this GPU), or a CUDA error.
@@ -153,6 +159,30 @@ struct KernelLaunch {
 // error that names `kernel` and says to recompile for this GPU, instead of a hang.
 Status CoResidentFits(const std::array<uint32_t, 3>& grid, int sm_count, const std::string& kernel);
 
+// A GPU's shared memory, as SpreadSharedBytes needs it (the device attributes of the same names).
+struct SmSharedMemory {
+  int sm_count = 0;
+  int per_sm = 0;               // bytes one SM holds for all its CTAs
+  int reserved_per_block = 0;   // bytes the system takes of each CTA's share
+  int optin_per_block = 0;      // the most one CTA may ask for
+};
+Result<SmSharedMemory> QuerySmSharedMemory(const CudaDriver& d, CUdevice device);
+
+// The dynamic shared bytes to launch a programmatic kernel of `ctas` CTAs with, so that no SM takes
+// two of them. A dependent launched early finds most SMs still busy with the kernel before it; a CTA
+// small enough to fit several times beside nothing then piles up on the few idle SMs (four attention
+// CTAs of 48 KB on one SM while the rest of the grid waits), and the kernel runs at the pace of its
+// most crowded SM: ViT-H ran 15% slower with programmatic launches than without (2.100 against 1.817
+// ms, H100, docs/perf-notes.md). A single-wave grid (at most one CTA per SM intended) asks for more
+// than half an SM's shared memory instead; a larger grid, or one that cannot ask for that much, keeps
+// `dynamic`.
+unsigned SpreadSharedBytes(const SmSharedMemory& sm, uint64_t ctas, unsigned static_bytes, unsigned dynamic);
+// SpreadSharedBytes for launching `fn` (its static bytes from the driver), raising the function's
+// dynamic shared memory limit where the result needs it (never lowering it: other launches of `fn`
+// may ask for more). `dynamic` unchanged on a driver without cuFuncGetAttribute.
+Result<unsigned> SpreadLaunchSharedBytes(const CudaDriver& d, const SmSharedMemory& sm, CUfunction fn,
+                                         const std::array<unsigned, 3>& grid, unsigned dynamic);
+
 // cuLaunchKernelEx with programmatic stream serialization where `l.programmatic` and the driver has
 // it, and with the cooperative attribute where `l.co_resident`; cuLaunchKernel otherwise (a driver
 // without cuLaunchKernelEx runs the kernel fully serialized, which is correct, only slower; a
@@ -167,6 +197,9 @@ bool EnvironmentFlag(const char* name);
 // way, which is a no-op without the attribute. Read once where launches are set up (the executor's
 // creation, the tuner worker's start).
 bool PdlEnabledByEnvironment();
+// Whether programmatic launches of single-wave grids are spread one CTA per SM (SpreadSharedBytes):
+// unless AGT_PDL_SPREAD=0, which is there to measure what the spreading buys.
+bool SpreadEnabledByEnvironment();
 
 // The process-wide driver, loaded and initialised on first use. Thread-safe.
 // The library is libcuda.so.1 (never the toolkit's link-time stub libcuda.so), or $AGT_CUDA_DRIVER if set.

@@ -94,7 +94,7 @@ Status Executor::Init(int device) {
   AGT_RT_RETURN_IF_ERROR(EncodeTensorMaps());
   AGT_CU(drv_->cuStreamCreate(&stream_, kStreamNonBlocking), "cuStreamCreate");
   AGT_CU(drv_->cuEventCreate(&done_, kEventDisableTiming), "cuEventCreate");
-  PrepareLaunches(PdlEnabledByEnvironment());
+  AGT_RT_RETURN_IF_ERROR(PrepareLaunches(PdlEnabledByEnvironment(), SpreadEnabledByEnvironment()));
   use_graph_ = !EnvironmentFlag("AGT_NO_GRAPH") && !launches_.empty();
   return Status::Ok();
 }
@@ -157,8 +157,12 @@ bool MayLaunchProgrammatic(const std::vector<Launch>& launches, size_t i) {
          launches[i - 1].kind == LaunchKind::kKernel;
 }
 
-void Executor::PrepareLaunches(bool pdl) {
+Status Executor::PrepareLaunches(bool pdl, bool spread) {
   const std::vector<Launch>& launches = artifact_.contents.launches;
+  SmSharedMemory sm;
+  if (pdl && spread) {
+    AGT_RT_ASSIGN_OR_RETURN(sm, QuerySmSharedMemory(*drv_, device_));
+  }
   for (size_t i = 0; i < launches.size(); ++i) {
     const Launch& l = launches[i];
     PreparedLaunch p;
@@ -166,6 +170,10 @@ void Executor::PrepareLaunches(bool pdl) {
     if (l.kind == LaunchKind::kKernel) {
       p.function = functions_[l.kernel];
       p.programmatic = pdl && MayLaunchProgrammatic(launches, i);
+      p.smem = l.dynamic_smem;
+      if (p.programmatic && spread) {
+        AGT_RT_ASSIGN_OR_RETURN(p.smem, SpreadLaunchSharedBytes(*drv_, sm, p.function, l.grid, l.dynamic_smem));
+      }
       for (const KernelArg& a : l.args) {
         switch (a.kind) {
           case ArgKind::kArena: p.values.push_back(arena_ + a.value); break;
@@ -184,6 +192,7 @@ void Executor::PrepareLaunches(bool pdl) {
     }
     launches_.push_back(std::move(p));
   }
+  return Status::Ok();
 }
 
 Status Executor::EnqueueLaunches(CUstream stream) {
@@ -193,7 +202,7 @@ Status Executor::EnqueueLaunches(CUstream stream) {
     CUresult r = kCudaSuccess;
     switch (l.kind) {
       case LaunchKind::kKernel:
-        r = LaunchKernel(*drv_, {.fn = p.function, .grid = l.grid, .block = l.block, .smem = l.dynamic_smem,
+        r = LaunchKernel(*drv_, {.fn = p.function, .grid = l.grid, .block = l.block, .smem = p.smem,
                                  .stream = stream, .params = p.params.empty() ? nullptr : p.params.data(),
                                  .programmatic = p.programmatic, .co_resident = l.co_resident});
         break;

@@ -61,6 +61,7 @@ class Executor {
     std::vector<uint64_t> values;   // one slot per argument; 4-byte scalars use the low bytes
     std::vector<void*> params;      // pointers into values (or at a tensor map), as cuLaunchKernel wants them
     bool programmatic = false;      // launched with programmatic stream serialization
+    unsigned smem = 0;              // dynamic shared bytes: the launch's, or spread (SpreadSharedBytes)
   };
 
   explicit Executor(const OpenedArtifact& artifact) : artifact_(artifact) {}
@@ -68,7 +69,8 @@ class Executor {
   Status LoadModules();
   Status UploadWeights();
   Status EncodeTensorMaps();
-  void PrepareLaunches(bool pdl);   // pdl: unless AGT_PDL=0
+  // pdl: unless AGT_PDL=0; spread: unless AGT_PDL_SPREAD=0 (SpreadSharedBytes).
+  Status PrepareLaunches(bool pdl, bool spread);
   Status EnqueueLaunches(CUstream stream);
   Status EnqueueModel(CUstream stream);   // graph replay or direct launches
   CUdeviceptr InputPtr(size_t i) const { return arena_ + artifact_.contents.inputs[i].arena_offset; }

@@ -154,6 +154,10 @@ class GpuSession {
       return h;
     }
     pdl_ = runtime::PdlEnabledByEnvironment();
+    if (pdl_ && runtime::SpreadEnabledByEnvironment()) {
+      auto sm = runtime::QuerySmSharedMemory(*d_, dev_);
+      if (sm.ok()) spread_ = sm.value();   // else launches keep their own bytes (sm_count 0 spreads nothing)
+    }
     flush_bytes_ = std::max<size_t>(2 * static_cast<size_t>(std::max(l2, 0)), size_t{64} << 20);
     if (d_->cuMemAlloc(&flush_, flush_bytes_) != 0) {
       h.error = "cannot allocate the L2 flush buffer";
@@ -212,6 +216,17 @@ class GpuSession {
               (ls.dynamic_smem_bytes == 0 ||
                call(d_->cuFuncSetAttribute(fn, runtime::kFuncAttrMaxDynamicSharedSizeBytes, static_cast<int>(ls.dynamic_smem_bytes)),
                     "cuFuncSetAttribute"));
+    // Programmatic repeats spread as the executor spreads them (runtime::SpreadSharedBytes), so that a
+    // tuned time is the time the kernel takes in the model.
+    unsigned smem = ls.dynamic_smem_bytes;
+    if (ok && pdl_ && ls.programmatic) {
+      auto spread = runtime::SpreadLaunchSharedBytes(*d_, spread_, fn, ls.grid, ls.dynamic_smem_bytes);
+      if (!spread.ok()) {
+        cleanup();
+        return fail(records::MeasureError::kLaunchError, spread.status().message());
+      }
+      smem = spread.value();
+    }
     for (size_t i = 0; ok && i < ref.inputs.size(); ++i) {
       std::vector<uint8_t> b = ToDevice(ref.inputs[i], p);
       CUdeviceptr ptr = 0;
@@ -250,7 +265,7 @@ class GpuSession {
     // A repeat may be programmatic: the kernel waits for the launch before it, and reads nothing before
     // that wait but inputs no launch writes. The first launch, the checked one, is fully serialized.
     auto launch = [&](bool repeat) {
-      return call(runtime::LaunchKernel(*d_, {.fn = fn, .grid = ls.grid, .block = ls.block, .smem = ls.dynamic_smem_bytes,
+      return call(runtime::LaunchKernel(*d_, {.fn = fn, .grid = ls.grid, .block = ls.block, .smem = smem,
                                               .stream = stream_, .params = params.data(),
                                               .programmatic = repeat && pdl_ && ls.programmatic, .co_resident = ls.co_resident}),
                   "cuLaunchKernel");
@@ -325,6 +340,7 @@ class GpuSession {
   CUdeviceptr flush_ = 0;
   size_t flush_bytes_ = 0;
   bool pdl_ = false;   // AGT_PDL=1
+  runtime::SmSharedMemory spread_;   // zero unless programmatic repeats are spread (AGT_PDL_SPREAD)
   int sm_count_ = 0;   // for kernels that need their whole grid resident (LaunchSpec::co_resident)
   std::map<std::string, std::unique_ptr<Reference>> refs_;
 };

@@ -189,8 +189,8 @@ for s in "${steps[@]}"; do
       # Issue 17's report: for each of $GAP_MODELS (default ViT-B), compiled fp16 with its committed log
       # (GAP_FOLD=1: and --fold-layer-norm), the end-to-end median (autogtco bench, CUDA graph) and a CUPTI
       # trace of 50 graph replays (trace_model: span, the launches' summed durations, the time some launch
-      # is on the GPU, the idle rest = the launch gaps, the overlap programmatic launch buys), each with
-      # programmatic dependent launch (the default) and with AGT_PDL=0. GAP_NCU=1 adds the Nsight Compute
+      # is on the GPU, the idle rest = the launch gaps, the overlap programmatic launch buys; per-launch
+      # start and end in $OUT/trace-MODEL-MODE.csv), each in the three launch modes below. GAP_NCU=1 adds the Nsight Compute
       # kernel sum of earlier sessions (kernels serialised and timed alone: more than the run itself).
       ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
       for m in ${GAP_MODELS:-vit-base-16}; do
@@ -198,9 +198,12 @@ for s in "${steps[@]}"; do
         log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache \
           $([ "${GAP_FOLD:-0}" = 1 ] && echo --fold-layer-norm) 2>&1 | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
-        for pdl in 1 0; do
-          echo "$m AGT_PDL=$pdl: $(AGT_PDL=$pdl autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")" | tee -a "$OUT/gap.txt"
-          AGT_PDL=$pdl trace_model "/tmp/gap-$m.so" --runs 50 --warmup 20 --top 8 --csv "$OUT/trace-$m-pdl$pdl.csv" 2>&1 | sed "s/^/$m AGT_PDL=$pdl trace: /" | tee -a "$OUT/gap.txt"
+        # three launch modes: programmatic (the default), programmatic without spreading single-wave
+        # grids one CTA per SM (AGT_PDL_SPREAD=0, runtime::SpreadSharedBytes), and serialised (AGT_PDL=0)
+        for mode in pdl nospread serial; do
+          pdl=1; spread=1; [ "$mode" = serial ] && pdl=0; [ "$mode" = nospread ] && spread=0
+          echo "$m $mode: $(AGT_PDL=$pdl AGT_PDL_SPREAD=$spread autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")" | tee -a "$OUT/gap.txt"
+          AGT_PDL=$pdl AGT_PDL_SPREAD=$spread trace_model "/tmp/gap-$m.so" --runs 50 --warmup 20 --top 8 --csv "$OUT/trace-$m-$mode.csv" 2>&1 | sed "s/^/$m $mode trace: /" | tee -a "$OUT/gap.txt"
         done
         if [ "${GAP_NCU:-0}" = 1 ]; then
           "$ncu_bin" --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \

@@ -188,3 +188,91 @@ TEST_CASE("launch: AGT_PDL is on unless set to 0", "[runtime]") {
     unsetenv("AGT_PDL");
   }
 }
+
+// An H100's shared memory (the device attributes an H100 80GB HBM3 reports).
+constexpr rt::SmSharedMemory kH100{.sm_count = 132, .per_sm = 233472, .reserved_per_block = 1024, .optin_per_block = 232448};
+
+// How many CTAs of a kernel fit on one SM by shared memory alone.
+int CtasPerSm(const rt::SmSharedMemory& sm, unsigned static_bytes, unsigned dynamic) {
+  return sm.per_sm / static_cast<int>(static_bytes + dynamic + sm.reserved_per_block);
+}
+
+TEST_CASE("launch: a single-wave programmatic grid asks for one CTA per SM, no more", "[runtime]") {
+  // ViT-H's attention: 96 CTAs of 48 KB, four to an idle SM as they come.
+  const unsigned attention = rt::SpreadSharedBytes(kH100, 96, 0, 48 * 1024);
+  CHECK(CtasPerSm(kH100, 0, 48 * 1024) == 4);
+  CHECK(CtasPerSm(kH100, 0, attention) == 1);
+  CHECK(attention <= 233472 / 2 + 128);   // no more than it takes
+  CHECK(attention % 128 == 0);
+  // Static bytes count: 100000 static + a little dynamic.
+  const unsigned mixed = rt::SpreadSharedBytes(kH100, 32, 100000, 0);
+  CHECK(CtasPerSm(kH100, 100000, 0) == 2);
+  CHECK(CtasPerSm(kH100, 100000, mixed) == 1);
+  CHECK(mixed < 20000);
+  // Exactly the SM count still spreads; one more CTA is a second wave, left alone.
+  CHECK(rt::SpreadSharedBytes(kH100, 132, 0, 1024) > 1024);
+  CHECK(rt::SpreadSharedBytes(kH100, 133, 0, 1024) == 1024);
+  // Already one per SM: unchanged (a GEMM stage ring of 150 KB).
+  CHECK(rt::SpreadSharedBytes(kH100, 120, 0, 150000) == 150000);
+  // A CTA that may not ask for half an SM, or a GPU not described: unchanged.
+  rt::SmSharedMemory small = kH100;
+  small.optin_per_block = 100000;
+  CHECK(rt::SpreadSharedBytes(small, 96, 0, 4096) == 4096);
+  CHECK(rt::SpreadSharedBytes(rt::SmSharedMemory{}, 96, 0, 4096) == 4096);
+}
+
+TEST_CASE("launch: AGT_PDL_SPREAD is on unless set to 0", "[runtime]") {
+  const char* saved = std::getenv("AGT_PDL_SPREAD");
+  const std::string keep = saved != nullptr ? saved : "";
+  unsetenv("AGT_PDL_SPREAD");
+  CHECK(rt::SpreadEnabledByEnvironment());
+  setenv("AGT_PDL_SPREAD", "0", 1);
+  CHECK_FALSE(rt::SpreadEnabledByEnvironment());
+  setenv("AGT_PDL_SPREAD", "1", 1);
+  CHECK(rt::SpreadEnabledByEnvironment());
+  if (saved != nullptr) {
+    setenv("AGT_PDL_SPREAD", keep.c_str(), 1);
+  } else {
+    unsetenv("AGT_PDL_SPREAD");
+  }
+}
+
+namespace {
+int fake_static = 0, fake_limit = 0, set_calls = 0, set_value = 0;
+rt::CUresult FakeFuncGet(int* value, int attribute, rt::CUfunction) {
+  if (attribute == rt::kFuncAttrSharedSizeBytes) *value = fake_static;
+  else if (attribute == rt::kFuncAttrMaxDynamicSharedSizeBytes) *value = fake_limit;
+  else return rt::kCudaErrorInvalidValue;
+  return rt::kCudaSuccess;
+}
+rt::CUresult FakeFuncSet(rt::CUfunction, int attribute, int value) {
+  if (attribute != rt::kFuncAttrMaxDynamicSharedSizeBytes) return rt::kCudaErrorInvalidValue;
+  ++set_calls;
+  set_value = value;
+  fake_limit = value;
+  return rt::kCudaSuccess;
+}
+}  // namespace
+
+TEST_CASE("launch: spreading raises the kernel's shared memory limit, never lowers it", "[runtime]") {
+  rt::CudaDriver d{};
+  d.cuFuncSetAttribute = FakeFuncSet;
+  auto fn = reinterpret_cast<rt::CUfunction>(0x1000);
+  // No cuFuncGetAttribute: the launch's own bytes.
+  auto none = rt::SpreadLaunchSharedBytes(d, kH100, fn, {96, 1, 1}, 4096);
+  REQUIRE(none.ok());
+  CHECK(none.value() == 4096);
+  d.cuFuncGetAttribute = FakeFuncGet;
+  fake_static = 2048, fake_limit = 4096, set_calls = 0;
+  auto spread = rt::SpreadLaunchSharedBytes(d, kH100, fn, {16, 6, 1}, 4096);
+  REQUIRE(spread.ok());
+  CHECK(CtasPerSm(kH100, 2048, spread.value()) == 1);
+  CHECK(set_calls == 1);
+  CHECK(set_value == static_cast<int>(spread.value()));
+  // A second launch of the same kernel that needs less leaves the raised limit alone.
+  auto again = rt::SpreadLaunchSharedBytes(d, kH100, fn, {300, 1, 1}, 4096);
+  REQUIRE(again.ok());
+  CHECK(again.value() == 4096);
+  CHECK(set_calls == 1);
+  CHECK(fake_limit == static_cast<int>(spread.value()));
+}
