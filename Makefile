@@ -41,7 +41,8 @@ fuzz: build
 	@FUZZ_SEED=$(FUZZ_SEED) bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(BUILD)/bin/autogtco
 
 # The nine paper models, zoo -> ONNX -> compile: $(BUILD)/models/NAME.so (`make -j models`). Incremental:
-# a model is rebuilt when its ONNX, its tuning log (models/tuning/h100/NAME.jsonl, when there is one) or
+# a model is rebuilt when its ONNX, its tuning log (models/tuning/h100/NAME.jsonl or the log aliases.txt
+# there names for it, when there is one) or
 # the autogtco binary changed. The ONNX (seeded random weights) is written once.
 MODELS ?= vit-base-16 vit-large-16 vit-huge-14 setr-naive-base setr-naive setr-pup \
           detr-resnet50-e3 detr-resnet50-e6 detr-resnet50-e12
@@ -50,6 +51,8 @@ TUNING_DIR ?= models/tuning/h100
 PRECISION ?= fp16
 COMPILE_FLAGS ?=
 AUTOGTCO = $(BUILD)/bin/autogtco
+# The log a model compiles from: its own, or the one models/tuning/h100/aliases.txt names for it.
+log_of = $(or $(shell awk '$$1 == "$(1)" { print $$2 }' $(TUNING_DIR)/aliases.txt 2>/dev/null),$(1))
 
 models: build
 	@$(MAKE) --no-print-directory model-artifacts
@@ -62,9 +65,9 @@ $(MODEL_DIR)/%.onnx: | $(AUTOGTCO)
 	@$(AUTOGTCO) zoo $* -o $@
 
 .SECONDEXPANSION:
-$(MODEL_DIR)/%.so: $(MODEL_DIR)/%.onnx $(AUTOGTCO) $$(wildcard $(TUNING_DIR)/$$*.jsonl)
+$(MODEL_DIR)/%.so: $(MODEL_DIR)/%.onnx $(AUTOGTCO) $$(wildcard $(TUNING_DIR)/$$(call log_of,$$*).jsonl)
 	@$(AUTOGTCO) compile $< -o $@ --precision $(PRECISION) $(COMPILE_FLAGS) \
-	  $(if $(wildcard $(TUNING_DIR)/$*.jsonl),--tuning-log $(TUNING_DIR)/$*.jsonl)
+	  $(if $(wildcard $(TUNING_DIR)/$(call log_of,$*).jsonl),--tuning-log $(TUNING_DIR)/$(call log_of,$*).jsonl)
 
 format:
 	@find cli compiler ir codegen tuner runtime models tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i

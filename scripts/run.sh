@@ -18,7 +18,7 @@ echo "== $MODEL: write ONNX, inspect, fusion plan"
 "$BIN" inspect "$OUT/$MODEL.onnx" --fusion | grep -v "^  not fused: layer_norm" | tail -n 40
 echo
 echo "== $MODEL: compile (fp16, sm_90)"
-LOG=models/tuning/h100/$MODEL.jsonl
+LOG=models/tuning/h100/$(awk -v m="$MODEL" '$1 == m { print $2 }' models/tuning/h100/aliases.txt | grep . || echo "$MODEL").jsonl
 "$BIN" compile "$OUT/$MODEL.onnx" -o "$OUT/$MODEL.so" --precision fp16 $([ -f "$LOG" ] && echo --tuning-log "$LOG")
 echo
 echo "== $MODEL (tiny): reference interpreter"

@@ -19,6 +19,9 @@ export PYTHONUNBUFFERED=1
 steps=("$@"); [ ${#steps[@]} -eq 0 ] && steps=(info gputests)
 [ "${steps[0]}" = all ] && steps=(info gputests bench torchbench export)
 
+# The committed log model $1 compiles from: its own, or the one models/tuning/h100/aliases.txt names.
+log_name() { awk -v m="$1" '$1 == m { print $2 }' models/tuning/h100/aliases.txt | grep . || echo "$1"; }
+
 # The tuning log of $TUNE_MODEL with the most records: this warm machine's copy or the committed file (a tune
 # step killed at its limit leaves /tmp's copy behind the file it returned, which gets committed).
 TUNE_MODEL=${TUNE_MODEL:-vit-base-16}
@@ -147,7 +150,7 @@ for s in "${steps[@]}"; do
       # with programmatic dependent launch (the default) and without (AGT_PDL=0), alternately, 3 rounds.
       for m in ${PDL_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
-        log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+        log=models/tuning/h100/$(log_name "$m").jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/pdl-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
           | grep -E "^compiled|launches|programs|error" | tee -a "$OUT/pdl.txt"
         for i in 1 2 3; do
@@ -164,7 +167,7 @@ for s in "${steps[@]}"; do
       # input; then all four are timed alternately, 3 rounds, with PDL (the default), and the folded+log one without (AGT_PDL=0).
       for m in ${LNFOLD_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
-        log=$OUT/tuning-$m.jsonl; [ -f "$log" ] || log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+        log=$OUT/tuning-$m.jsonl; [ -f "$log" ] || log=models/tuning/h100/$(log_name "$m").jsonl; [ -f "$log" ] || log=""
         echo "$m: log $log ($( [ -n "$log" ] && wc -l < "$log") records)" | tee -a "$OUT/lnfold.txt"
         in=$(python3 -c "import onnx; print(onnx.load('/tmp/$m.onnx', load_external_data=False).graph.input[0].name)")
         python3 -c "import numpy as np, onnx; m = onnx.load('/tmp/$m.onnx', load_external_data=False); d = [x.dim_value or 1 for x in m.graph.input[0].type.tensor_type.shape.dim]; np.save('/tmp/lnfold-in.npy', np.random.default_rng(5).standard_normal(d).astype(np.float32))"
@@ -195,7 +198,7 @@ for s in "${steps[@]}"; do
       ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
       for m in ${GAP_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
-        log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+        log=models/tuning/h100/$(log_name "$m").jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache \
           $([ "${GAP_FOLD:-0}" = 1 ] && echo --fold-layer-norm) 2>&1 | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
         # three launch modes: programmatic (the default), programmatic without spreading single-wave
@@ -218,7 +221,7 @@ for s in "${steps[@]}"; do
       # input, and timed alternately with the zoo's own artifact from the same log.
       # VSZOO_IMPL=hf: the Hugging Face build of the same architecture (zoo_torch.py: NAME-hf; ViT, DETR).
       m=${VSZOO_MODEL:-vit-base-16}; src=$m; [ "${VSZOO_IMPL:-}" = hf ] && src=$m-hf
-      log=models/tuning/h100/$m.jsonl; [ -f "$log" ] || log=""
+      log=models/tuning/h100/$(log_name "$m").jsonl; [ -f "$log" ] || log=""
       [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
       autogtco compile "/tmp/$m.onnx" -o "/tmp/vszoo-zoo.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
         | grep -E "^compiled|tasks|programs|error" | sed 's/^/zoo: /' | tee -a "$OUT/vszoo.txt"
@@ -368,7 +371,7 @@ for s in "${steps[@]}"; do
       for m in ${VS_MODELS:-vit-base-16}; do
         [ -f "/tmp/$m.onnx" ] || autogtco zoo "$m" -o "/tmp/$m.onnx" > /dev/null
         logopt=()
-        for l in "$OUT/tuning-$m.jsonl" "$OUT/fresh-$m.jsonl" "${VS_LOG_DIR:-models/tuning/h100}/$m.jsonl"; do [ -f "$l" ] && { logopt=(--tuning-log "$l"); break; }; done
+        for l in "$OUT/tuning-$m.jsonl" "$OUT/fresh-$m.jsonl" "${VS_LOG_DIR:-models/tuning/h100}/$(log_name "$m").jsonl"; do [ -f "$l" ] && { logopt=(--tuning-log "$l"); break; }; done
         autogtco compile "/tmp/$m.onnx" -o "/tmp/vs-$m.so" --precision fp16 "${logopt[@]}" ${VS_COMPILE_OPTS:-} --nvrtc-cache /tmp/agt-nvrtc-cache 2>&1 \
           | grep -E "^compiled|tasks|programs|error" | tee -a "$OUT/vs_torch.txt"
         specs+=(--so "$m=/tmp/vs-$m.so")
