@@ -34,6 +34,15 @@ enum class OpPattern : uint8_t {
 };
 std::string_view OpPatternName(OpPattern p);
 
+// row_moments(y) -> f32[rows, ceil(N / kMomentBlock), 2]: for each row of y (its last axis, N long)
+// and each block of kMomentBlock columns (the last one shorter), the (mean, M2) of the block's values,
+// M2 the sum of squared deviations from the block's mean. layer_norm_moments(y, m) {epsilon} is the
+// affine-free LayerNorm of y's last axis with each row's mean and variance merged from m. Together
+// they are one LayerNorm whose statistics a GEMM's epilogue writes and the next GEMM reads (the
+// Hopper core's row_moments and norm_moments, codegen/hopper/norm_moments_sm90.h): 64 is the column
+// granularity of every tile that core runs.
+inline constexpr int64_t kMomentBlock = 64;
+
 // Everything the interpreter hands a reference implementation.
 struct RefContext {
   int num_threads = 1;

@@ -1,6 +1,9 @@
 // Normalisation ops of the op table: batch_norm (inference form, channel axis 1), layer_norm (over
-// the trailing dims from `axis`) and softmax (along one axis). Statistics and sums in fp64; softmax
+// the trailing dims from `axis`), softmax (along one axis), and a LayerNorm split in two:
+// row_moments (each row's statistics per block of kMomentBlock columns) and layer_norm_moments (the
+// affine-free LayerNorm of the last axis from them; see ops.h). Statistics and sums in fp64; softmax
 // subtracts the row maximum first so that exp never overflows.
+#include <algorithm>
 #include <cmath>
 
 #include "ir/ops/op_helpers.h"
@@ -109,6 +112,83 @@ Status RefLayerNorm(const Attrs& attrs, std::span<const Tensor* const> in, std::
   return Status::Ok();
 }
 
+// --- row_moments, layer_norm_moments -------------------------------------------------------------
+// A row's (count, mean, M2) merged with another's (Chan, Golub and LeVeque): exact in real arithmetic,
+// and free of the cancellation of E[x^2] - mean^2 for rows far from zero.
+struct Moments {
+  double n = 0, mean = 0, m2 = 0;
+  void Merge(double nb, double mean_b, double m2_b) {
+    if (nb == 0) return;
+    const double total = n + nb, delta = mean_b - mean;
+    mean += delta * nb / total;
+    m2 += m2_b + delta * delta * n * nb / total;
+    n = total;
+  }
+};
+
+Expected<std::vector<TensorType>> InferRowMoments(const Attrs&, std::span<const TensorType> in) {
+  const TensorType& y = in[0];
+  AGT_RETURN_IF_ERROR(ops::RequireFloat(y, "input"));
+  if (y.rank() < 1 || y.shape.back() < 1) return Status::Errorf("input must have a non-empty last axis, got {}", y.ToString());
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < y.shape.size(); ++d) rows *= y.shape[d];
+  return One(TensorType{DType::kF32, {rows, (y.shape.back() + kMomentBlock - 1) / kMomentBlock, 2}});
+}
+
+Status RefRowMoments(const Attrs&, std::span<const Tensor* const> in, std::span<Tensor> out, const RefContext& ctx) {
+  const Tensor& y = *in[0];
+  const int64_t n = y.shape().back(), rows = y.num_elements() / n, blocks = (n + kMomentBlock - 1) / kMomentBlock;
+  std::vector<float> yv = y.ToF32();
+  std::vector<float> m(static_cast<size_t>(rows * blocks * 2));
+  ops::ParallelFor(rows, ctx.num_threads, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      for (int64_t k = 0; k < blocks; ++k) {
+        const int64_t lo = k * kMomentBlock, hi = std::min(n, lo + kMomentBlock);
+        double sum = 0;
+        for (int64_t i = lo; i < hi; ++i) sum += yv[r * n + i];
+        const double mean = sum / static_cast<double>(hi - lo);
+        double m2 = 0;
+        for (int64_t i = lo; i < hi; ++i) m2 += (yv[r * n + i] - mean) * (yv[r * n + i] - mean);
+        m[(r * blocks + k) * 2] = static_cast<float>(mean);
+        m[(r * blocks + k) * 2 + 1] = static_cast<float>(m2);
+      }
+    }
+  }, 64);
+  ops::StoreF32(out[0], m);
+  return Status::Ok();
+}
+
+Expected<std::vector<TensorType>> InferLayerNormMoments(const Attrs&, std::span<const TensorType> in) {
+  AGT_ASSIGN_OR_RETURN(std::vector<TensorType> want, InferRowMoments(Attrs{}, in.subspan(0, 1)));
+  if (in[1].dtype != DType::kF32 || in[1].shape != want[0].shape) {
+    return Status::Errorf("moments must be {} (row_moments of {}), got {}", want[0].ToString(), in[0].ToString(),
+                          in[1].ToString());
+  }
+  return One(in[0]);
+}
+
+Status RefLayerNormMoments(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out,
+                           const RefContext& ctx) {
+  const Tensor& y = *in[0];
+  const double eps = ops::AttrFloat(attrs, AttrKey::kEpsilon, kDefaultEpsilon);
+  const int64_t n = y.shape().back(), rows = y.num_elements() / n, blocks = (n + kMomentBlock - 1) / kMomentBlock;
+  std::vector<float> yv = y.ToF32(), m = in[1]->ToF32();
+  std::vector<float> z(yv.size());
+  ops::ParallelFor(rows, ctx.num_threads, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      Moments acc;
+      for (int64_t k = 0; k < blocks; ++k) {
+        const double count = static_cast<double>(std::min(n, (k + 1) * kMomentBlock) - k * kMomentBlock);
+        acc.Merge(count, m[(r * blocks + k) * 2], m[(r * blocks + k) * 2 + 1]);
+      }
+      const double inv = 1.0 / std::sqrt(acc.m2 / static_cast<double>(n) + eps);
+      for (int64_t i = 0; i < n; ++i) z[r * n + i] = static_cast<float>((yv[r * n + i] - acc.mean) * inv);
+    }
+  }, 64);
+  ops::StoreF32(out[0], z);
+  return Status::Ok();
+}
+
 // --- softmax ------------------------------------------------------------------------------------
 Expected<std::vector<TensorType>> InferSoftmax(const Attrs& attrs, std::span<const TensorType> in) {
   const TensorType& x = in[0];
@@ -152,6 +232,10 @@ OpDef DescribeBatchNorm() {
 OpDef DescribeLayerNorm() {
   return OpDef{1, 3, {ops::IntAttr(AttrKey::kAxis, -1), ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)},
                InferLayerNorm, RefLayerNorm};
+}
+OpDef DescribeRowMoments() { return OpDef{1, 1, {}, InferRowMoments, RefRowMoments}; }
+OpDef DescribeLayerNormMoments() {
+  return OpDef{2, 2, {ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)}, InferLayerNormMoments, RefLayerNormMoments};
 }
 OpDef DescribeSoftmax() { return OpDef{1, 1, {ops::IntAttr(AttrKey::kAxis, -1)}, InferSoftmax, RefSoftmax}; }
 

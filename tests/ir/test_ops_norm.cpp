@@ -76,3 +76,55 @@ TEST_CASE("softmax along any axis, stable for large inputs", "[ops][norm]") {
   CHECK_THAT(InferError(OpKind::kSoftmax, {T(DType::kF32, {2, 3})}, {{AttrKey::kAxis, int64_t{-3}}}),
              Catch::Contains("axis -3 is out of range"));
 }
+
+TEST_CASE("row_moments: each row's (mean, M2) per block of 64 columns, the last block shorter", "[ops][norm]") {
+  // Two rows of 70: 1..70 and 70 copies of 5 (M2 0).
+  std::vector<float> v;
+  for (int i = 1; i <= 70; ++i) v.push_back(static_cast<float>(i));
+  for (int i = 0; i < 70; ++i) v.push_back(5.0f);
+  Tensor m = Run1(OpKind::kRowMoments, {F32({2, 70}, v)}).out;
+  REQUIRE(m.shape() == Shape{2, 2, 2});
+  CHECK(m.dtype() == DType::kF32);
+  // 1..64: mean 32.5, M2 = 64 (64^2 - 1) / 12 = 21840; 65..70: mean 67.5, M2 = 6 (36 - 1) / 12 = 17.5.
+  RequireClose(m, {2, 2, 2}, {32.5, 21840, 67.5, 17.5, 5, 0, 5, 0}, 1e-6);
+  // Rows are everything before the last axis.
+  CHECK(InferOp(OpKind::kRowMoments, {T(DType::kF16, {1, 197, 768})}).value()[0].ToString() == "f32[197,12,2]");
+  CHECK(InferOp(OpKind::kRowMoments, {T(DType::kF32, {65})}).value()[0].ToString() == "f32[1,2,2]");
+  CHECK_THAT(InferError(OpKind::kRowMoments, {T(DType::kI64, {4, 8})}), Catch::Contains("input"));
+}
+
+TEST_CASE("layer_norm_moments of row_moments is the affine-free layer_norm, for rows far from zero too", "[ops][norm]") {
+  for (int64_t n : {1, 64, 70, 768, 1280}) {
+    for (double offset : {0.0, 100.0}) {
+      INFO("N " << n << ", rows of mean ~" << offset);
+      std::vector<float> v;
+      for (int64_t r = 0; r < 3; ++r) {
+        for (int64_t i = 0; i < n; ++i) {
+          // Deterministic, uneven rows: small deviations (std ~0.1) on a large mean when offset is 100.
+          v.push_back(static_cast<float>(offset + 0.1 * std::sin(0.37 * static_cast<double>(i * (r + 2))) + 0.01 * r));
+        }
+      }
+      Tensor y = F32({3, n}, v);
+      Tensor m = Run1(OpKind::kRowMoments, {y}).out;
+      Tensor got = Run1(OpKind::kLayerNormMoments, {y, m}).out;
+      // The reference: the two-pass LayerNorm of the row, scale 1, no bias, written out here.
+      std::vector<double> want;
+      for (int64_t r = 0; r < 3; ++r) {
+        double mean = 0, var = 0;
+        for (int64_t i = 0; i < n; ++i) mean += v[r * n + i] / static_cast<double>(n);
+        for (int64_t i = 0; i < n; ++i) var += std::pow(v[r * n + i] - mean, 2) / static_cast<double>(n);
+        for (int64_t i = 0; i < n; ++i) want.push_back((v[r * n + i] - mean) / std::sqrt(var + 1e-5));
+      }
+      // The moments are stored in f32 (mean to ~1e-5 at 100, relative to a std of 0.1): within 1e-3.
+      RequireClose(got, {3, n}, want, 1e-3);
+    }
+  }
+  Attrs eps = {{AttrKey::kEpsilon, 0.25}};
+  Tensor y = F32({1, 4}, {1, 2, 3, 4});
+  Tensor z = Run1(OpKind::kLayerNormMoments, {y, Run1(OpKind::kRowMoments, {y}).out}, eps).out;
+  CHECK(z.GetF32(0) == Approx(-1.5 / std::sqrt(1.25 + 0.25)));
+  CHECK_THAT(InferError(OpKind::kLayerNormMoments, {T(DType::kF32, {2, 128}), T(DType::kF32, {2, 3, 2})}),
+             Catch::Contains("moments must be f32[2,2,2]"));
+  CHECK_THAT(InferError(OpKind::kLayerNormMoments, {T(DType::kF32, {2, 128}), T(DType::kF16, {2, 2, 2})}),
+             Catch::Contains("moments must be"));
+}
