@@ -171,23 +171,29 @@ TEST_CASE("launch: the executor makes a flagged kernel launch programmatic only 
   CHECK_FALSE(rt::MayLaunchProgrammatic(launches, 6));
 }
 
-TEST_CASE("launch: AGT_PDL is on unless set to 0", "[runtime]") {
-  const char* saved = std::getenv("AGT_PDL");
+namespace {
+// A switch read from environment variable `name` that is on unless set to exactly "0"; the variable's
+// value is restored afterwards.
+void CheckOnUnlessZero(const char* name, bool (*read)()) {
+  const char* saved = std::getenv(name);
   const std::string keep = saved != nullptr ? saved : "";
-  unsetenv("AGT_PDL");
-  CHECK(rt::PdlEnabledByEnvironment());   // on by default
-  setenv("AGT_PDL", "1", 1);
-  CHECK(rt::PdlEnabledByEnvironment());
-  setenv("AGT_PDL", "0", 1);
-  CHECK_FALSE(rt::PdlEnabledByEnvironment());   // only "0" turns it off
-  setenv("AGT_PDL", "", 1);
-  CHECK(rt::PdlEnabledByEnvironment());
+  unsetenv(name);
+  CHECK(read());   // on by default
+  setenv(name, "1", 1);
+  CHECK(read());
+  setenv(name, "0", 1);
+  CHECK_FALSE(read());   // only "0" turns it off
+  setenv(name, "", 1);
+  CHECK(read());
   if (saved != nullptr) {
-    setenv("AGT_PDL", keep.c_str(), 1);
+    setenv(name, keep.c_str(), 1);
   } else {
-    unsetenv("AGT_PDL");
+    unsetenv(name);
   }
 }
+}  // namespace
+
+TEST_CASE("launch: AGT_PDL is on unless set to 0", "[runtime]") { CheckOnUnlessZero("AGT_PDL", rt::PdlEnabledByEnvironment); }
 
 // An H100's shared memory (the device attributes an H100 80GB HBM3 reports).
 constexpr rt::SmSharedMemory kH100{.sm_count = 132, .per_sm = 233472, .reserved_per_block = 1024, .optin_per_block = 232448};
@@ -222,19 +228,7 @@ TEST_CASE("launch: a single-wave programmatic grid asks for one CTA per SM, no m
 }
 
 TEST_CASE("launch: AGT_PDL_SPREAD is on unless set to 0", "[runtime]") {
-  const char* saved = std::getenv("AGT_PDL_SPREAD");
-  const std::string keep = saved != nullptr ? saved : "";
-  unsetenv("AGT_PDL_SPREAD");
-  CHECK(rt::SpreadEnabledByEnvironment());
-  setenv("AGT_PDL_SPREAD", "0", 1);
-  CHECK_FALSE(rt::SpreadEnabledByEnvironment());
-  setenv("AGT_PDL_SPREAD", "1", 1);
-  CHECK(rt::SpreadEnabledByEnvironment());
-  if (saved != nullptr) {
-    setenv("AGT_PDL_SPREAD", keep.c_str(), 1);
-  } else {
-    unsetenv("AGT_PDL_SPREAD");
-  }
+  CheckOnUnlessZero("AGT_PDL_SPREAD", rt::SpreadEnabledByEnvironment);
 }
 
 namespace {
