@@ -201,10 +201,7 @@ bool PdlEnabledByEnvironment() {
   return value == nullptr || std::strcmp(value, "0") != 0;
 }
 
-bool SpreadEnabledByEnvironment() {
-  const char* value = std::getenv("AGT_PDL_SPREAD");
-  return value == nullptr || std::strcmp(value, "0") != 0;
-}
+bool SpreadEnabledByEnvironment() { return EnvironmentFlag("AGT_PDL_SPREAD"); }
 
 Result<const CudaDriver*> GetCudaDriver() {
   static std::mutex mu;

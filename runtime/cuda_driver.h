@@ -198,7 +198,8 @@ bool EnvironmentFlag(const char* name);
 // creation, the tuner worker's start).
 bool PdlEnabledByEnvironment();
 // Whether programmatic launches of single-wave grids are spread one CTA per SM (SpreadSharedBytes):
-// unless AGT_PDL_SPREAD=0, which is there to measure what the spreading buys.
+// only with AGT_PDL_SPREAD=1 until it has been timed on a GPU (built in a session whose device time
+// ran out; docs/perf-notes.md says what it is predicted to buy).
 bool SpreadEnabledByEnvironment();
 
 // The process-wide driver, loaded and initialised on first use. Thread-safe.

@@ -69,7 +69,7 @@ class Executor {
   Status LoadModules();
   Status UploadWeights();
   Status EncodeTensorMaps();
-  // pdl: unless AGT_PDL=0; spread: unless AGT_PDL_SPREAD=0 (SpreadSharedBytes).
+  // pdl: unless AGT_PDL=0; spread: with AGT_PDL_SPREAD=1 (SpreadSharedBytes).
   Status PrepareLaunches(bool pdl, bool spread);
   Status EnqueueLaunches(CUstream stream);
   Status EnqueueModel(CUstream stream);   // graph replay or direct launches

@@ -340,7 +340,7 @@ class GpuSession {
   CUdeviceptr flush_ = 0;
   size_t flush_bytes_ = 0;
   bool pdl_ = false;   // AGT_PDL=1
-  runtime::SmSharedMemory spread_;   // zero unless programmatic repeats are spread (AGT_PDL_SPREAD)
+  runtime::SmSharedMemory spread_;   // zero unless programmatic repeats are spread (AGT_PDL_SPREAD=1)
   int sm_count_ = 0;   // for kernels that need their whole grid resident (LaunchSpec::co_resident)
   std::map<std::string, std::unique_ptr<Reference>> refs_;
 };

@@ -201,10 +201,10 @@ for s in "${steps[@]}"; do
         log=models/tuning/h100/$(log_name "$m").jsonl; [ -f "$log" ] || log=""
         autogtco compile "/tmp/$m.onnx" -o "/tmp/gap-$m.so" --precision fp16 ${log:+--tuning-log "$log"} --nvrtc-cache /tmp/agt-nvrtc-cache \
           $([ "${GAP_FOLD:-0}" = 1 ] && echo --fold-layer-norm) 2>&1 | grep -E "launches|error" | sed "s/^/$m: /" | tee -a "$OUT/gap.txt"
-        # three launch modes: programmatic (the default), programmatic without spreading single-wave
-        # grids one CTA per SM (AGT_PDL_SPREAD=0, runtime::SpreadSharedBytes), and serialised (AGT_PDL=0)
-        for mode in pdl nospread serial; do
-          pdl=1; spread=1; [ "$mode" = serial ] && pdl=0; [ "$mode" = nospread ] && spread=0
+        # three launch modes: programmatic (the default), programmatic with single-wave grids spread one
+        # CTA per SM (AGT_PDL_SPREAD=1, runtime::SpreadSharedBytes), and serialised (AGT_PDL=0)
+        for mode in pdl spread serial; do
+          pdl=1; spread=0; [ "$mode" = serial ] && pdl=0; [ "$mode" = spread ] && spread=1
           echo "$m $mode: $(AGT_PDL=$pdl AGT_PDL_SPREAD=$spread autogtco bench "/tmp/gap-$m.so" --iters 300 --warmup 30 2>&1 | grep -E "median|error")" | tee -a "$OUT/gap.txt"
           AGT_PDL=$pdl AGT_PDL_SPREAD=$spread trace_model "/tmp/gap-$m.so" --runs 50 --warmup 20 --top 8 --csv "$OUT/trace-$m-$mode.csv" 2>&1 | sed "s/^/$m $mode trace: /" | tee -a "$OUT/gap.txt"
         done
