@@ -120,6 +120,7 @@ std::string ExprEmitter::RegType(const Value* v) const {
 }
 
 std::string ExprEmitter::StorageType(const Value* v) const {
+  if (ir::IsStatistics(*v)) return "float";   // f32 at every precision (ir::StorageDType)
   switch (v->dtype()) {
     case DType::kF32:
     case DType::kF16:

@@ -3,6 +3,8 @@
 
 #include <iterator>
 
+#include "ir/graph.h"
+
 namespace agt::ir {
 
 namespace {
@@ -31,6 +33,16 @@ DType StorageDType(DType dtype, Precision p) {
     default: return DType::kF32;
   }
 }
+
+bool IsStatistics(const Value& v) {
+  if (v.producer() != nullptr && v.producer()->op() == OpKind::kRowMoments) return true;
+  for (const Use& u : v.uses()) {
+    if (u.node->op() == OpKind::kLayerNormMoments && u.operand == 1) return true;
+  }
+  return false;
+}
+
+DType StorageDType(const Value& v, Precision p) { return IsStatistics(v) ? DType::kF32 : StorageDType(v.dtype(), p); }
 
 size_t StorageBytes(Precision p, DType dtype) { return DTypeSize(StorageDType(dtype, p)); }
 

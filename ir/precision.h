@@ -13,6 +13,8 @@
 
 namespace agt::ir {
 
+class Value;
+
 enum class Precision : uint8_t {
   kFP32,   // fp32 storage, SIMT FMA (exact fp32, the paper's precision)
   kTF32,   // fp32 storage, tf32 tensor-core MMA
@@ -28,6 +30,12 @@ bool UsesTensorCores(Precision p);
 // precision's float type (f32 for fp32/tf32, f16, bf16); integers and bools keep their own type.
 // The one rule of device storage: DPOF's byte counts, the sketches and the weight packing read it.
 DType StorageDType(DType dtype, Precision p);
+// The same rule for a value of a graph, with its one exception: statistics stay f32 at every
+// precision (IsStatistics). Where a value is at hand, this form is the one to call.
+DType StorageDType(const Value& v, Precision p);
+// Whether `v` holds LayerNorm statistics: row_moments' output, or the moments layer_norm_moments reads
+// (a task graph's input then). f32 pairs the Hopper core's epilogue writes and its next GEMM reads.
+bool IsStatistics(const Value& v);
 // Bytes one element of a value of `dtype` occupies in device memory at `p`.
 size_t StorageBytes(Precision p, DType dtype);
 // Bytes one floating element occupies in device memory at this precision.

@@ -76,6 +76,9 @@ std::vector<uint8_t> ToDevice(const ir::Tensor& t, Precision p) {
   return out;
 }
 
+// The precision whose float storage a task value has: statistics stay f32 (ir::StorageDType).
+Precision StoredAs(const ir::Value& v, Precision p) { return ir::IsStatistics(v) ? Precision::kFP32 : p; }
+
 size_t DeviceBytes(const ir::TensorType& t, Precision p) {
   return ir::IsFloat(t.dtype) ? static_cast<size_t>(t.num_elements()) * ir::FloatStorageBytes(p) : t.size_bytes();
 }
@@ -228,7 +231,7 @@ class GpuSession {
       smem = spread.value();
     }
     for (size_t i = 0; ok && i < ref.inputs.size(); ++i) {
-      std::vector<uint8_t> b = ToDevice(ref.inputs[i], p);
+      std::vector<uint8_t> b = ToDevice(ref.inputs[i], StoredAs(*ref.graph->inputs()[i], p));
       CUdeviceptr ptr = 0;
       ok = call(d_->cuMemAlloc(&ptr, std::max<size_t>(b.size(), 16)), "cuMemAlloc");
       if (ok) bufs.push_back(ptr);
@@ -236,7 +239,7 @@ class GpuSession {
     }
     std::vector<size_t> out_bytes;
     for (size_t j = 0; ok && j < ref.outputs.size(); ++j) {
-      out_bytes.push_back(DeviceBytes(ref.graph->outputs()[j]->type(), p));
+      out_bytes.push_back(DeviceBytes(ref.graph->outputs()[j]->type(), StoredAs(*ref.graph->outputs()[j], p)));
       CUdeviceptr ptr = 0;
       ok = call(d_->cuMemAlloc(&ptr, std::max<size_t>(out_bytes.back(), 16)), "cuMemAlloc");
       if (ok) bufs.push_back(ptr);
@@ -282,7 +285,7 @@ class GpuSession {
           cleanup();
           return fail(records::MeasureError::kLaunchError, what, r);
         }
-        worst = std::max(worst, RelL2(b, ref.outputs[j], p));
+        worst = std::max(worst, RelL2(b, ref.outputs[j], StoredAs(*ref.graph->outputs()[j], p)));
       }
       resp.result.rel_error = std::isfinite(worst) ? worst : 1e30;
       if (!(worst <= Tolerance(p))) {

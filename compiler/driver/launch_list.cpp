@@ -120,7 +120,7 @@ Status Lowering::LowerPhase(size_t p) {
     in_args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(it->second)));
   }
   for (const ir::Value* v : sub.outputs) {
-    int b = NewBuffer(v->name(), StorageBytes(v->type(), in_.precision));
+    int b = NewBuffer(v->name(), StorageBytes(*v, in_.precision));
     buffer_of_[v] = b;
     out_args.push_back(runtime::KernelArg::Arena(static_cast<uint64_t>(b)));
   }
@@ -224,12 +224,12 @@ Expected<LaunchList> Lowering::Run() {
     whole_run_.push_back(staging);
     staging_of_[v] = staging;
     out_.inputs.push_back({v->name(), ApiDType(v->dtype()), v->shape(), static_cast<uint64_t>(staging)});
-    ir::DType st = StorageDType(v->dtype(), in_.precision);
+    ir::DType st = StorageDType(*v, in_.precision);
     if (st == v->dtype() || !v->has_uses()) {
       buffer_of_[v] = staging;
       continue;
     }
-    int converted = NewBuffer(v->name() + " (storage)", StorageBytes(v->type(), in_.precision));
+    int converted = NewBuffer(v->name() + " (storage)", StorageBytes(*v, in_.precision));
     AddCast(v->dtype(), st, staging, converted, v->type().num_elements());
     buffer_of_[v] = converted;
   }
@@ -259,7 +259,7 @@ Expected<LaunchList> Lowering::Run() {
     }
     auto it = buffer_of_.find(v);
     if (it == buffer_of_.end()) return Status::Errorf("output '{}' is computed by no phase", v->name());
-    ir::DType st = StorageDType(v->dtype(), in_.precision);
+    ir::DType st = StorageDType(*v, in_.precision);
     int staging = it->second;
     if (st != v->dtype()) {
       staging = NewBuffer(v->name() + " (output)", v->type().size_bytes());

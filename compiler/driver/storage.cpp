@@ -3,11 +3,17 @@
 
 #include <cstring>
 
+#include "ir/graph.h"
+
 namespace agt::driver {
 
 uint64_t StorageBytes(const ir::TensorType& type, ir::Precision p) {
   ir::TensorType t{ir::StorageDType(type.dtype, p), type.shape};
   return t.size_bytes();
+}
+
+uint64_t StorageBytes(const ir::Value& v, ir::Precision p) {
+  return ir::TensorType{ir::StorageDType(v, p), v.shape()}.size_bytes();
 }
 
 std::vector<uint8_t> ToStorageBytes(const ir::Tensor& t, ir::Precision p) {

@@ -19,6 +19,8 @@ namespace agt::driver {
 using ir::StorageDType;   // the rule itself lives with the precision (ir/precision.h)
 // Bytes of a value of `type` in device memory at `p`.
 uint64_t StorageBytes(const ir::TensorType& type, ir::Precision p);
+// The same for a value of the model (statistics stay f32: ir::StorageDType(const Value&, Precision)).
+uint64_t StorageBytes(const ir::Value& v, ir::Precision p);
 // A tensor's bytes in its storage dtype at `p` (floats rounded to nearest even).
 std::vector<uint8_t> ToStorageBytes(const ir::Tensor& t, ir::Precision p);
 // The C API's dtype for an IR dtype.

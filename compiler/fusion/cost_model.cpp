@@ -14,7 +14,7 @@ namespace {
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 double ValueBytes(const ir::Value* v, ir::Precision p) {
-  return static_cast<double>(v->type().num_elements()) * static_cast<double>(ir::StorageBytes(p, v->dtype()));
+  return static_cast<double>(v->type().num_elements()) * static_cast<double>(ir::DTypeSize(ir::StorageDType(*v, p)));
 }
 
 bool Contains(const std::vector<const ir::Node*>& nodes, const ir::Node* n) {

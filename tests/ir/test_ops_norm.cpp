@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "ir/graph.h"
+#include "ir/precision.h"
 #include "tests/ir/op_test_util.h"
 #include "tests/support/test_support.h"
 
@@ -127,4 +129,29 @@ TEST_CASE("layer_norm_moments of row_moments is the affine-free layer_norm, for 
              Catch::Contains("moments must be f32[2,2,2]"));
   CHECK_THAT(InferError(OpKind::kLayerNormMoments, {T(DType::kF32, {2, 128}), T(DType::kF16, {2, 2, 2})}),
              Catch::Contains("moments must be"));
+}
+
+TEST_CASE("statistics stay f32 in device storage at every precision; other floats take the precision's type",
+          "[ops][norm]") {
+  Graph g;
+  Value* y = g.AddInput("y", TensorType{DType::kF32, {4, 70}});
+  Value* m = g.AddNode(OpKind::kRowMoments, {y}).value()->output();
+  Value* z = g.AddNode(OpKind::kLayerNormMoments, {y, m}).value()->output();
+  // A task graph of the consumer alone: the moments arrive as an input.
+  Graph consumer;
+  Value* y2 = consumer.AddInput("y", TensorType{DType::kF32, {4, 70}});
+  Value* m2 = consumer.AddInput("m", TensorType{DType::kF32, {4, 2, 2}});
+  Value* z2 = consumer.AddNode(OpKind::kLayerNormMoments, {y2, m2}).value()->output();
+  CHECK(IsStatistics(*m));
+  CHECK(IsStatistics(*m2));
+  CHECK_FALSE(IsStatistics(*y));
+  CHECK_FALSE(IsStatistics(*z2));
+  for (Precision p : {Precision::kFP32, Precision::kTF32, Precision::kFP16, Precision::kBF16}) {
+    INFO(PrecisionName(p));
+    CHECK(StorageDType(*m, p) == DType::kF32);
+    CHECK(StorageDType(*m2, p) == DType::kF32);
+    CHECK(StorageDType(*y, p) == StorageDType(DType::kF32, p));
+    CHECK(StorageDType(*z, p) == StorageDType(DType::kF32, p));
+  }
+  CHECK(StorageDType(*z, Precision::kFP16) == DType::kF16);
 }
