@@ -1,4 +1,5 @@
-// Loaders of the ops whose element is a loop over their operands: reductions, softmax, layer norm,
+// Loaders of the ops whose element is a loop over their operands: reductions, softmax, layer norm (and
+// its two halves, row_moments and layer_norm_moments),
 // cumulative sums, arg max / min, matrix products, convolutions and max pooling (the generic sketch's work; see
 // expr_emitter.h). expr_emitter.cpp has the rest and hands these over.
 #include <algorithm>
@@ -129,6 +130,42 @@ Status ExprEmitter::EmitLoopLoaderBody(CudaWriter& w, const Node& n, const Value
       std::string bias = n.num_inputs() > 2 ? LoadCall(in(2), own) : "0.0f";
       w.Linef("return ({} - mean) / sqrtf(var + {}) * {} + {};", LoadCall(in(0), idx), FloatLit(at.f(ir::AttrKey::kEpsilon)),
               scale, bias);
+      return Status::Ok();
+    }
+    case OpKind::kRowMoments: {
+      // Element (r, b, c): block b of row r (its leading dims flattened), c 0 the mean, 1 the M2.
+      const ir::Shape& ys = in(0)->shape();
+      const int64_t n_cols = ys.back();
+      std::vector<std::string> src = Unravel("r", ir::Shape(ys.begin(), ys.end() - 1));
+      src.push_back("(lo + j)");
+      std::string ld = LoadCall(in(0), src);
+      w.Linef("const long long r = {}, lo = (long long)({}) * {};", idx[0], idx[1], ir::kMomentBlock);
+      w.Linef("const long long cnt = lo + {0} < {1}LL ? {0} : {1}LL - lo;", ir::kMomentBlock, n_cols);
+      w.Line("float mean = 0.0f, m2 = 0.0f;");
+      w.Linef("for (long long j = 0; j < cnt; ++j) mean += {};", ld);
+      w.Line("mean /= (float)cnt;");
+      w.Linef("for (long long j = 0; j < cnt; ++j) {{ float d = {} - mean; m2 += d * d; }}", ld);
+      w.Linef("return ({}) == 0 ? mean : m2;", idx[2]);
+      return Status::Ok();
+    }
+    case OpKind::kLayerNormMoments: {
+      // The row's blocks merged (Chan et al., as the reference), then the affine-free norm.
+      const int64_t n_cols = os.back(), blocks = (n_cols + ir::kMomentBlock - 1) / ir::kMomentBlock;
+      std::vector<int64_t> st = ir::Strides(ir::Shape(os.begin(), os.end() - 1));
+      std::vector<std::string> terms{"0"};
+      for (size_t d = 0; d + 1 < os.size(); ++d) terms.push_back(fmt::format("(long long)({}) * {}LL", idx[d], st[d]));
+      w.Linef("const long long r = {};", Join(terms, " + "));
+      w.Line("float n = 0.0f, mean = 0.0f, m2 = 0.0f;");
+      w.Linef("for (long long k = 0; k < {}LL; ++k) {{", blocks);
+      w.Linef("  const float nb = (float)((k + 1) * {0} < {1}LL ? {0} : {1}LL - k * {0});", ir::kMomentBlock, n_cols);
+      w.Linef("  const float mb = {}, qb = {};", LoadCall(in(1), {"r", "k", "0"}), LoadCall(in(1), {"r", "k", "1"}));
+      w.Line("  const float t = n + nb, delta = mb - mean;");
+      w.Line("  mean += delta * (nb / t);");
+      w.Line("  m2 += qb + delta * delta * (n * nb / t);");
+      w.Line("  n = t;");
+      w.Line("}");
+      w.Linef("return ({} - mean) * rsqrtf(m2 / {}.0f + {});", LoadCall(in(0), idx), n_cols,
+              FloatLit(at.f(ir::AttrKey::kEpsilon)));
       return Status::Ok();
     }
     case OpKind::kCumSum: {

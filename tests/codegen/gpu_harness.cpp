@@ -88,6 +88,9 @@ std::vector<uint8_t> ToDevice(const ir::Tensor& t, Precision p) {
   return out;
 }
 
+// The precision whose float storage a value has: statistics stay f32 (ir::StorageDType).
+Precision StoredAs(const ir::Value& v, Precision p) { return ir::IsStatistics(v) ? Precision::kFP32 : p; }
+
 size_t DeviceBytes(const ir::TensorType& t, Precision p) {
   return ir::IsFloat(t.dtype) ? static_cast<size_t>(t.num_elements()) * ir::FloatStorageBytes(p) : t.size_bytes();
 }
@@ -152,12 +155,12 @@ Expected<std::vector<ir::Tensor>> GpuHarness::Run(const codegen::CompiledProgram
   };
   Status st = [&]() -> Status {
     for (size_t i = 0; i < inputs.size(); ++i) {
-      std::vector<uint8_t> b = ToDevice(inputs[i], p);
+      std::vector<uint8_t> b = ToDevice(inputs[i], StoredAs(*g.inputs()[i], p));
       AGT_ASSIGN_OR_RETURN(CUdeviceptr ptr, alloc(b.size()));
       AGT_RETURN_IF_ERROR(Check(d_->cuMemcpyHtoD(ptr, b.data(), b.size()), "cuMemcpyHtoD"));
     }
     for (const ir::Value* o : g.outputs()) {
-      size_t bytes = DeviceBytes(o->type(), p);
+      size_t bytes = DeviceBytes(o->type(), StoredAs(*o, p));
       AGT_ASSIGN_OR_RETURN(CUdeviceptr ptr, alloc(bytes));
       // 0xFF bytes read as NaN in f32, f16 and bf16: an element the kernel never writes fails the check.
       std::vector<uint8_t> poison(bytes, 0xFF);
@@ -184,13 +187,14 @@ Expected<std::vector<ir::Tensor>> GpuHarness::Run(const codegen::CompiledProgram
   std::vector<ir::Tensor> outs;
   for (size_t j = 0; j < g.outputs().size(); ++j) {
     const ir::TensorType& t = g.outputs()[j]->type();
-    std::vector<uint8_t> b(DeviceBytes(t, p));
+    const Precision po = StoredAs(*g.outputs()[j], p);
+    std::vector<uint8_t> b(DeviceBytes(t, po));
     Status s = Check(d_->cuMemcpyDtoH(b.data(), bufs[inputs.size() + j], b.size()), "cuMemcpyDtoH");
     if (!s.ok()) {
       cleanup();
       return s;
     }
-    outs.push_back(FromDevice(b, t, p));
+    outs.push_back(FromDevice(b, t, po));
   }
   cleanup();
   return outs;

@@ -163,6 +163,40 @@ TEST_CASE("emitted source names the task and annotation; emission is determinist
   CHECK(s1->launch.num_outputs == 1);
 }
 
+// The two halves of a LayerNorm (ir/ops.h) as kernels of their own: any plan that leaves them
+// unfused compiles (the generic loaders), with the moments in f32 at fp16.
+TEST_CASE("row_moments and layer_norm_moments compile standalone, their moments f32 at fp16", "[codegen][nvrtc]") {
+  NvrtcCompiler nvrtc;
+  const char* texts[] = {
+      "graph g(%y: f32[197,768]) {\n  %m = row_moments(%y) : f32[197,12,2]\n  return %m\n}\n",
+      "graph g(%y: f32[1,197,70], %m: f32[197,2,2]) {\n  %z = layer_norm_moments(%y, %m) {epsilon = 1e-06} : f32[1,197,70]\n  return %z\n}\n",
+  };
+  for (const char* text : texts) {
+    INFO(text);
+    auto g = ir::ParseGraph(text);
+    REQUIRE(g.ok());
+    auto t = MakeTaskContext(**g, Precision::kFP16);
+    REQUIRE(t.ok());
+    auto p = DefaultProgram(*t);
+    REQUIRE(p.ok());
+    auto c = CompileProgram(*t, *p, nvrtc);
+    if (!c.ok()) FAIL(c.status().message());
+    INFO(c->kernel.source);
+    const std::string& src = c->kernel.source;
+    // The moments' parameter is float (the statistics' storage), y's and z's the fp16 storage type.
+    CHECK((src.find("float* __restrict__ out0") != std::string::npos || src.find("const float* __restrict__ in1") != std::string::npos));
+    CHECK(src.find("const st_t* __restrict__ in0") != std::string::npos);
+  }
+  // Both in one kernel, as the [gpu] numerics test runs them.
+  auto both = test::RowMomentsGroup(197, 768, true);
+  auto t = MakeTaskContext(*both, Precision::kFP16);
+  REQUIRE(t.ok());
+  auto p = DefaultProgram(*t);
+  REQUIRE(p.ok());
+  auto c = CompileProgram(*t, *p, nvrtc);
+  if (!c.ok()) FAIL(c.status().message());
+}
+
 TEST_CASE("NVRTC compiles one program of each sketch kind for sm_90, sm_80 and sm_89", "[codegen][nvrtc]") {
   NvrtcCompiler nvrtc;
   std::vector<std::unique_ptr<ir::Graph>> groups;
