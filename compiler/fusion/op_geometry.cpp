@@ -59,7 +59,11 @@ std::optional<ReductionRows> GetReductionRows(const ir::Node& n) {
   int64_t rank = static_cast<int64_t>(r.input_shape.size());
   r.normalizing = n.output(0)->shape() == r.input_shape;
   const ir::Attrs& at = n.attrs();
-  if (n.op() == OpKind::kLayerNorm) {
+  if (n.op() == OpKind::kRowMoments || n.op() == OpKind::kLayerNormMoments) {
+    // The two halves of a LayerNorm over the last axis (ir/ops.h): rows of y's last axis.
+    if (rank < 1) return std::nullopt;
+    r.axes.push_back(rank - 1);
+  } else if (n.op() == OpKind::kLayerNorm) {
     // Normalises over axes [axis, rank).
     int64_t axis = at.has(ir::AttrKey::kAxis) ? at.i(ir::AttrKey::kAxis) : -1;
     auto a = ir::NormalizeAxis(axis, rank);
@@ -104,6 +108,8 @@ double SimtFlopsPerElement(const ir::Node& n) {
     case OpKind::kSigmoid: return 8;
     case OpKind::kSoftmax: return 6;
     case OpKind::kLayerNorm: return 8;
+    case OpKind::kRowMoments: return 4;          // two passes over the block: sum, squared deviations
+    case OpKind::kLayerNormMoments: return 2;    // (x - mean) * rstd, the merge amortised over the row
     case OpKind::kBatchNorm: return 2;
     case OpKind::kResize: return 6;
     default: break;

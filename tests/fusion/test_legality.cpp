@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "compiler/fusion/legality.h"
+#include "compiler/fusion/op_geometry.h"
 #include "tests/support/test_support.h"
 
 using namespace agt;
@@ -328,4 +329,24 @@ TEST_CASE("legality: attention fails with a reason", "[fusion][legality]") {
     CHECK_FALSE(r.legal);
     CHECK_THAT(r.reason, Catch::Contains("3 matrix products"));
   }
+}
+
+TEST_CASE("legality: the halves of a LayerNorm are rows of the last axis; the norm from moments normalises",
+          "[fusion][legality]") {
+  auto g = test::ParseIr(
+      "graph g(%y: f32[1,197,768]) {\n"
+      "  %m = row_moments(%y) : f32[197,12,2]\n"
+      "  %z = layer_norm_moments(%y, %m) {epsilon = 1e-06} : f32[1,197,768]\n"
+      "  return %z\n"
+      "}\n");
+  auto rm = fusion::GetReductionRows(*g->FindValue("m")->producer());
+  auto ln = fusion::GetReductionRows(*g->FindValue("z")->producer());
+  REQUIRE(rm.has_value());
+  REQUIRE(ln.has_value());
+  CHECK(rm->axes == std::vector<int64_t>{2});
+  CHECK_FALSE(rm->normalizing);
+  CHECK(fusion::ReducesLastAxisOnly(*rm));
+  CHECK(ln->axes == std::vector<int64_t>{2});
+  CHECK(ln->normalizing);
+  CHECK(fusion::ReducesLastAxisOnly(*ln));
 }
