@@ -34,6 +34,11 @@ static_assert(rt::kLaunchAttributeProgrammaticStreamSerialization == CU_LAUNCH_A
 static_assert(offsetof(rt::CUlaunchAttribute, value) + offsetof(rt::CUlaunchAttributeValue, cooperative) ==
               offsetof(::CUlaunchAttribute, value.cooperative));
 static_assert(rt::kLaunchAttributeCooperative == CU_LAUNCH_ATTRIBUTE_COOPERATIVE);
+static_assert(rt::kAttrMaxSharedMemoryPerMultiprocessor == CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR);
+static_assert(rt::kAttrMaxSharedMemoryPerBlockOptin == CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+static_assert(rt::kAttrReservedSharedMemoryPerBlock == CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK);
+static_assert(rt::kFuncAttrSharedSizeBytes == CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES);
+static_assert(rt::kFuncAttrMaxDynamicSharedSizeBytes == CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES);
 
 namespace {
 
