@@ -148,9 +148,12 @@ Status ExprEmitter::EmitLoopLoaderBody(CudaWriter& w, const Node& n, const Value
       w.Linef("return ({}) == 0 ? mean : m2;", idx[2]);
       return Status::Ok();
     }
-    case OpKind::kLayerNormMoments: {
-      // The row's blocks merged (Chan et al., as the reference), then the affine-free norm.
-      const int64_t n_cols = os.back(), blocks = (n_cols + ir::kMomentBlock - 1) / ir::kMomentBlock;
+    case OpKind::kLayerNormMoments:
+    case OpKind::kLinearNormMoments: {
+      // The row's blocks merged (Chan et al., as the reference), then the affine-free norm, or
+      // rstd * (y w - mean * colsum) + b for the product form.
+      const bool product = n.op() == OpKind::kLinearNormMoments;
+      const int64_t n_cols = in(0)->shape().back(), blocks = (n_cols + ir::kMomentBlock - 1) / ir::kMomentBlock;
       std::vector<int64_t> st = ir::Strides(ir::Shape(os.begin(), os.end() - 1));
       std::vector<std::string> terms{"0"};
       for (size_t d = 0; d + 1 < os.size(); ++d) terms.push_back(fmt::format("(long long)({}) * {}LL", idx[d], st[d]));
@@ -164,8 +167,18 @@ Status ExprEmitter::EmitLoopLoaderBody(CudaWriter& w, const Node& n, const Value
       w.Line("  m2 += qb + delta * delta * (n * nb / t);");
       w.Line("  n = t;");
       w.Line("}");
-      w.Linef("return ({} - mean) * rsqrtf(m2 / {}.0f + {});", LoadCall(in(0), idx), n_cols,
-              FloatLit(at.f(ir::AttrKey::kEpsilon)));
+      const std::string rstd = fmt::format("rsqrtf(m2 / {}.0f + {})", n_cols, FloatLit(at.f(ir::AttrKey::kEpsilon)));
+      if (!product) {
+        w.Linef("return ({} - mean) * {};", LoadCall(in(0), idx), rstd);
+        return Status::Ok();
+      }
+      std::vector<std::string> yi = idx;
+      yi.back() = "k";
+      w.Line("float acc = 0.0f;");
+      w.Linef("for (long long k = 0; k < {}LL; ++k) acc += {} * {};", n_cols, LoadCall(in(0), yi),
+              LoadCall(in(2), {"k", idx.back()}));
+      w.Linef("return {} * (acc - mean * {}) + {};", rstd, LoadCall(in(3), {idx.back()}),
+              n.num_inputs() > 4 ? LoadCall(in(4), {idx.back()}) : "0.0f");
       return Status::Ok();
     }
     case OpKind::kCumSum: {

@@ -40,7 +40,10 @@ std::string_view OpPatternName(OpPattern p);
 // affine-free LayerNorm of y's last axis with each row's mean and variance merged from m. Together
 // they are one LayerNorm whose statistics a GEMM's epilogue writes and the next GEMM reads (the
 // Hopper core's row_moments and norm_moments, codegen/hopper/norm_moments_sm90.h): 64 is the column
-// granularity of every tile that core runs.
+// granularity of every tile that core runs. linear_norm_moments(y, m, w, colsum[, b]) {epsilon} is
+// that LayerNorm and the linear after it in one: rstd * (y w - mean * colsum) + b per row, which is
+// layer_norm_moments(y, m) w + b when colsum[n] = sum_k w[k, n] (the pass computes colsum from w as
+// the tensor cores will read it, rounded to its storage type).
 inline constexpr int64_t kMomentBlock = 64;
 
 // Everything the interpreter hands a reference implementation.

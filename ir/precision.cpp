@@ -37,7 +37,8 @@ DType StorageDType(DType dtype, Precision p) {
 bool IsStatistics(const Value& v) {
   if (v.producer() != nullptr && v.producer()->op() == OpKind::kRowMoments) return true;
   for (const Use& u : v.uses()) {
-    if (u.node->op() == OpKind::kLayerNormMoments && u.operand == 1) return true;
+    const OpKind k = u.node->op();
+    if ((k == OpKind::kLayerNormMoments || k == OpKind::kLinearNormMoments) && u.operand == 1) return true;
   }
   return false;
 }

@@ -33,7 +33,8 @@ DType StorageDType(DType dtype, Precision p);
 // The same rule for a value of a graph, with its one exception: statistics stay f32 at every
 // precision (IsStatistics). Where a value is at hand, this form is the one to call.
 DType StorageDType(const Value& v, Precision p);
-// Whether `v` holds LayerNorm statistics: row_moments' output, or the moments layer_norm_moments reads
+// Whether `v` holds LayerNorm statistics: row_moments' output, or the moments layer_norm_moments (or
+// linear_norm_moments) reads
 // (a task graph's input then). f32 pairs the Hopper core's epilogue writes and its next GEMM reads.
 bool IsStatistics(const Value& v);
 // Bytes one element of a value of `dtype` occupies in device memory at `p`.

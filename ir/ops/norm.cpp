@@ -189,6 +189,55 @@ Status RefLayerNormMoments(const Attrs& attrs, std::span<const Tensor* const> in
   return Status::Ok();
 }
 
+Expected<std::vector<TensorType>> InferLinearNormMoments(const Attrs&, std::span<const TensorType> in) {
+  AGT_ASSIGN_OR_RETURN(std::vector<TensorType> z, InferLayerNormMoments(Attrs{}, in.subspan(0, 2)));
+  const TensorType& y = in[0];
+  const TensorType& w = in[2];
+  AGT_RETURN_IF_ERROR(ops::RequireFloat(w, "weight"));
+  if (w.rank() != 2 || w.shape[0] != y.shape.back()) {
+    return Status::Errorf("weight must be [{}, N], got {}", y.shape.back(), w.ToString());
+  }
+  if (in[3].shape != Shape{w.shape[1]}) return Status::Errorf("colsum must be [{}], got {}", w.shape[1], in[3].ToString());
+  if (in.size() > 4 && in[4].shape != Shape{w.shape[1]}) {
+    return Status::Errorf("bias must be [{}], got {}", w.shape[1], in[4].ToString());
+  }
+  Shape out = y.shape;
+  out.back() = w.shape[1];
+  return One(TensorType{y.dtype, out});
+}
+
+Status RefLinearNormMoments(const Attrs& attrs, std::span<const Tensor* const> in, std::span<Tensor> out,
+                            const RefContext& ctx) {
+  const Tensor& y = *in[0];
+  const double eps = ops::AttrFloat(attrs, AttrKey::kEpsilon, kDefaultEpsilon);
+  const int64_t k_len = y.shape().back(), n_len = in[2]->shape()[1], rows = y.num_elements() / k_len;
+  const int64_t blocks = (k_len + kMomentBlock - 1) / kMomentBlock;
+  std::vector<float> yv = y.ToF32(), m = in[1]->ToF32(), w = in[2]->ToF32(), colsum = in[3]->ToF32();
+  std::vector<float> bias = in.size() > 4 ? in[4]->ToF32() : std::vector<float>(static_cast<size_t>(n_len), 0.0f);
+  std::vector<float> z(static_cast<size_t>(rows * n_len));
+  ops::ParallelFor(rows, ctx.num_threads, [&](int64_t b, int64_t e) {
+    std::vector<double> acc(static_cast<size_t>(n_len));
+    for (int64_t r = b; r < e; ++r) {
+      Moments st;
+      for (int64_t k = 0; k < blocks; ++k) {
+        const double count = static_cast<double>(std::min(k_len, (k + 1) * kMomentBlock) - k * kMomentBlock);
+        st.Merge(count, m[(r * blocks + k) * 2], m[(r * blocks + k) * 2 + 1]);
+      }
+      const double rstd = 1.0 / std::sqrt(st.m2 / static_cast<double>(k_len) + eps);
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t k = 0; k < k_len; ++k) {
+        const double x = yv[r * k_len + k];
+        for (int64_t n = 0; n < n_len; ++n) acc[n] += x * w[k * n_len + n];
+      }
+      for (int64_t n = 0; n < n_len; ++n) {
+        z[r * n_len + n] = static_cast<float>(rstd * (acc[n] - st.mean * colsum[n]) + bias[n]);
+      }
+    }
+  }, 16);
+  ops::StoreF32(out[0], z);
+  return Status::Ok();
+}
+
 // --- softmax ------------------------------------------------------------------------------------
 Expected<std::vector<TensorType>> InferSoftmax(const Attrs& attrs, std::span<const TensorType> in) {
   const TensorType& x = in[0];
@@ -236,6 +285,9 @@ OpDef DescribeLayerNorm() {
 OpDef DescribeRowMoments() { return OpDef{1, 1, {}, InferRowMoments, RefRowMoments}; }
 OpDef DescribeLayerNormMoments() {
   return OpDef{2, 2, {ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)}, InferLayerNormMoments, RefLayerNormMoments};
+}
+OpDef DescribeLinearNormMoments() {
+  return OpDef{4, 5, {ops::FloatAttr(AttrKey::kEpsilon, kDefaultEpsilon)}, InferLinearNormMoments, RefLinearNormMoments};
 }
 OpDef DescribeSoftmax() { return OpDef{1, 1, {ops::IntAttr(AttrKey::kAxis, -1)}, InferSoftmax, RefSoftmax}; }
 

@@ -172,6 +172,16 @@ std::unique_ptr<ir::Graph> RowMomentsGroup(int64_t rows, int64_t n, bool normali
   return b.Done({normalise ? b.Op(OpKind::kLayerNormMoments, {y, m}) : m});
 }
 
+std::unique_ptr<ir::Graph> LinearNormMomentsGroup(int64_t rows, int64_t k, int64_t n) {
+  B b;
+  Value* y = b.In({1, rows, k});
+  Value* w = b.In({k, n});
+  Value* colsum = b.In({n});
+  Value* bias = b.In({n});
+  Value* m = b.Op(OpKind::kRowMoments, {y});
+  return b.Done({b.Op(OpKind::kLinearNormMoments, {y, m, w, colsum, bias})});
+}
+
 std::unique_ptr<ir::Graph> MaxPoolGroup() {
   B b;
   Value* x = b.In({1, 64, 112, 112});
@@ -267,6 +277,7 @@ std::vector<NamedGroup> ModelShapeGroups() {
   g.push_back({"max_pool 3x3/2 64x112x112", "generic", MaxPoolGroup()});
   g.push_back({"row_moments 197x70", "generic", RowMomentsGroup(197, 70, false)});
   g.push_back({"layer_norm_moments 197x768", "generic", RowMomentsGroup(197, 768, true)});
+  g.push_back({"linear_norm_moments 50x130x40", "generic", LinearNormMomentsGroup(50, 130, 40)});
   g.push_back({"gather_nd 2x30 rows of 2x50x64 + add", "elementwise", GatherNdGroup()});
   g.push_back({"resize bicubic 768x14x14 -> 24x24 + add", "elementwise", CubicResizeGroup(768, 14, 14, 24, 24, false)});
   g.push_back({"top_k 100 of 9100 (values, indices)", "generic", TopKGroup(1, 9100, 100, true)});

@@ -45,6 +45,8 @@ std::unique_ptr<ir::Graph> ConcatGroup();
 std::unique_ptr<ir::Graph> CumSumGroup();
 // row_moments of y[1, rows, n]; with `normalise`, layer_norm_moments(y, row_moments(y)) instead.
 std::unique_ptr<ir::Graph> RowMomentsGroup(int64_t rows, int64_t n, bool normalise);
+// linear_norm_moments(y, row_moments(y), w, colsum, bias) on y[1, rows, k] and w[k, n].
+std::unique_ptr<ir::Graph> LinearNormMomentsGroup(int64_t rows, int64_t k, int64_t n);
 std::unique_ptr<ir::Graph> ArgMaxGroup();
 std::unique_ptr<ir::Graph> CubicResizeGroup(int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, bool exclude);
 std::unique_ptr<ir::Graph> TopKGroup(int64_t rows, int64_t n, int64_t k, bool largest);

@@ -187,14 +187,15 @@ TEST_CASE("row_moments and layer_norm_moments compile standalone, their moments 
     CHECK((src.find("float* __restrict__ out0") != std::string::npos || src.find("const float* __restrict__ in1") != std::string::npos));
     CHECK(src.find("const st_t* __restrict__ in0") != std::string::npos);
   }
-  // Both in one kernel, as the [gpu] numerics test runs them.
-  auto both = test::RowMomentsGroup(197, 768, true);
-  auto t = MakeTaskContext(*both, Precision::kFP16);
-  REQUIRE(t.ok());
-  auto p = DefaultProgram(*t);
-  REQUIRE(p.ok());
-  auto c = CompileProgram(*t, *p, nvrtc);
-  if (!c.ok()) FAIL(c.status().message());
+  // Both in one kernel, and the product form, as the [gpu] numerics test runs them.
+  for (auto& both : {test::RowMomentsGroup(197, 768, true), test::LinearNormMomentsGroup(50, 130, 40)}) {
+    auto t = MakeTaskContext(*both, Precision::kFP16);
+    REQUIRE(t.ok());
+    auto p = DefaultProgram(*t);
+    REQUIRE(p.ok());
+    auto c = CompileProgram(*t, *p, nvrtc);
+    if (!c.ok()) FAIL(c.status().message());
+  }
 }
 
 TEST_CASE("NVRTC compiles one program of each sketch kind for sm_90, sm_80 and sm_89", "[codegen][nvrtc]") {

@@ -155,3 +155,33 @@ TEST_CASE("statistics stay f32 in device storage at every precision; other float
   }
   CHECK(StorageDType(*z, Precision::kFP16) == DType::kF16);
 }
+
+TEST_CASE("linear_norm_moments is layer_norm_moments then linear when colsum is the weight's column sums",
+          "[ops][norm]") {
+  const int64_t rows = 5, k_len = 70, n_len = 9;
+  for (double offset : {0.0, 100.0}) {
+    INFO("rows of mean ~" << offset);
+    std::vector<float> yv, wv, bv, cs(static_cast<size_t>(n_len), 0.0f);
+    for (int64_t i = 0; i < rows * k_len; ++i) yv.push_back(static_cast<float>(offset + 0.1 * std::sin(0.7 * static_cast<double>(i))));
+    for (int64_t i = 0; i < k_len * n_len; ++i) wv.push_back(static_cast<float>(0.05 * std::cos(1.3 * static_cast<double>(i))));
+    for (int64_t n = 0; n < n_len; ++n) bv.push_back(static_cast<float>(0.01 * n));
+    for (int64_t k = 0; k < k_len; ++k) {
+      for (int64_t n = 0; n < n_len; ++n) cs[n] += wv[k * n_len + n];
+    }
+    Tensor y = F32({1, rows, k_len}, yv), w = F32({k_len, n_len}, wv), b = F32({n_len}, bv), colsum = F32({n_len}, cs);
+    Tensor m = Run1(OpKind::kRowMoments, {y}).out;
+    Tensor fused = Run1(OpKind::kLinearNormMoments, {y, m, w, colsum, b}).out;
+    Tensor apart = Run1(OpKind::kLinear, {Run1(OpKind::kLayerNormMoments, {y, m}).out, w, b}).out;
+    REQUIRE(fused.shape() == Shape{1, rows, n_len});
+    CHECK(MaxAbsDiff(fused, apart) < 2e-3);
+    // Without a bias: the same less b.
+    Tensor no_bias = Run1(OpKind::kLinearNormMoments, {y, m, w, colsum}).out;
+    CHECK(no_bias.GetF32(n_len - 1) == Approx(fused.GetF32(n_len - 1) - bv[n_len - 1]).margin(1e-6));
+  }
+  CHECK_THAT(InferError(OpKind::kLinearNormMoments, {T(DType::kF32, {4, 70}), T(DType::kF32, {4, 2, 2}),
+                                                     T(DType::kF32, {64, 9}), T(DType::kF32, {9})}),
+             Catch::Contains("weight must be [70, N]"));
+  CHECK_THAT(InferError(OpKind::kLinearNormMoments, {T(DType::kF32, {4, 70}), T(DType::kF32, {4, 2, 2}),
+                                                     T(DType::kF32, {70, 9}), T(DType::kF32, {8})}),
+             Catch::Contains("colsum must be [9]"));
+}
