@@ -126,6 +126,17 @@ struct Moments {
   }
 };
 
+// Row r's statistics over n columns, merged from its blocks of row_moments' output m.
+Moments MergedRow(const std::vector<float>& m, int64_t r, int64_t n) {
+  const int64_t blocks = (n + kMomentBlock - 1) / kMomentBlock;
+  Moments acc;
+  for (int64_t k = 0; k < blocks; ++k) {
+    const double count = static_cast<double>(std::min(n, (k + 1) * kMomentBlock) - k * kMomentBlock);
+    acc.Merge(count, m[(r * blocks + k) * 2], m[(r * blocks + k) * 2 + 1]);
+  }
+  return acc;
+}
+
 Expected<std::vector<TensorType>> InferRowMoments(const Attrs&, std::span<const TensorType> in) {
   const TensorType& y = in[0];
   AGT_RETURN_IF_ERROR(ops::RequireFloat(y, "input"));
@@ -171,16 +182,12 @@ Status RefLayerNormMoments(const Attrs& attrs, std::span<const Tensor* const> in
                            const RefContext& ctx) {
   const Tensor& y = *in[0];
   const double eps = ops::AttrFloat(attrs, AttrKey::kEpsilon, kDefaultEpsilon);
-  const int64_t n = y.shape().back(), rows = y.num_elements() / n, blocks = (n + kMomentBlock - 1) / kMomentBlock;
+  const int64_t n = y.shape().back(), rows = y.num_elements() / n;
   std::vector<float> yv = y.ToF32(), m = in[1]->ToF32();
   std::vector<float> z(yv.size());
   ops::ParallelFor(rows, ctx.num_threads, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
-      Moments acc;
-      for (int64_t k = 0; k < blocks; ++k) {
-        const double count = static_cast<double>(std::min(n, (k + 1) * kMomentBlock) - k * kMomentBlock);
-        acc.Merge(count, m[(r * blocks + k) * 2], m[(r * blocks + k) * 2 + 1]);
-      }
+      const Moments acc = MergedRow(m, r, n);
       const double inv = 1.0 / std::sqrt(acc.m2 / static_cast<double>(n) + eps);
       for (int64_t i = 0; i < n; ++i) z[r * n + i] = static_cast<float>((yv[r * n + i] - acc.mean) * inv);
     }
@@ -211,18 +218,13 @@ Status RefLinearNormMoments(const Attrs& attrs, std::span<const Tensor* const> i
   const Tensor& y = *in[0];
   const double eps = ops::AttrFloat(attrs, AttrKey::kEpsilon, kDefaultEpsilon);
   const int64_t k_len = y.shape().back(), n_len = in[2]->shape()[1], rows = y.num_elements() / k_len;
-  const int64_t blocks = (k_len + kMomentBlock - 1) / kMomentBlock;
   std::vector<float> yv = y.ToF32(), m = in[1]->ToF32(), w = in[2]->ToF32(), colsum = in[3]->ToF32();
   std::vector<float> bias = in.size() > 4 ? in[4]->ToF32() : std::vector<float>(static_cast<size_t>(n_len), 0.0f);
   std::vector<float> z(static_cast<size_t>(rows * n_len));
   ops::ParallelFor(rows, ctx.num_threads, [&](int64_t b, int64_t e) {
     std::vector<double> acc(static_cast<size_t>(n_len));
     for (int64_t r = b; r < e; ++r) {
-      Moments st;
-      for (int64_t k = 0; k < blocks; ++k) {
-        const double count = static_cast<double>(std::min(k_len, (k + 1) * kMomentBlock) - k * kMomentBlock);
-        st.Merge(count, m[(r * blocks + k) * 2], m[(r * blocks + k) * 2 + 1]);
-      }
+      const Moments st = MergedRow(m, r, k_len);
       const double rstd = 1.0 / std::sqrt(st.m2 / static_cast<double>(k_len) + eps);
       std::fill(acc.begin(), acc.end(), 0.0);
       for (int64_t k = 0; k < k_len; ++k) {
