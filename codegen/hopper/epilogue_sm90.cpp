@@ -139,6 +139,15 @@ void EmitBiasHelpers(CudaWriter& w, const GemmSm90Config& c) {
   }
 }
 
+// LayerNorm from moments, the bias, GELU and ReLU of an unswapped fragment pair v0, v1 (b0, b1 its
+// bias values), for the register path and the staged one alike.
+void EmitPairValues(CudaWriter& w, const GemmSm90Config& c) {
+  if (c.norm_moments) w.Line(NormMomentsApplyPair());
+  if (c.bias) w.Line("v0 += b0; v1 += b1;");
+  if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
+  if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
+}
+
 // The register path (staged_epilogue = false): 4-byte stores straight from the fragments.
 void EmitRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Comment("Epilogue from registers. Accumulator layout of m64nN: warp w of the warpgroup holds rows\n"
@@ -162,10 +171,7 @@ void EmitRegisterEpilogue(CudaWriter& w, const GemmSm90Config& c) {
   w.Line("const int row = row0 + t * 64 + h * 8;");
   w.Line("if (row >= M) continue;");
   w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
-  if (c.norm_moments) w.Line(NormMomentsApplyPair());
-  if (c.bias) w.Line("v0 += b0; v1 += b1;");
-  if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
-  if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
+  EmitPairValues(w, c);
   w.Line("OutT* p = c + static_cast<long long>(row) * ldc + col;");
   if (c.residual) {
     w.Line("const OutT* r = residual + static_cast<long long>(row) * ldc + col;");
@@ -302,10 +308,7 @@ void EmitChunkFragments(CudaWriter& w, const GemmSm90Config& c) {
   }
   w.Line("const int r = warp * 16 + lane / 4 + 8 * h;");
   w.Line("float v0 = acc[t][4 * j + 2 * h], v1 = acc[t][4 * j + 2 * h + 1];");
-  if (c.norm_moments) w.Line(NormMomentsApplyPair());
-  if (c.bias) w.Line("v0 += b0; v1 += b1;");
-  if (c.gelu) w.Line("v0 = agt_gelu(v0); v1 = agt_gelu(v1);");
-  if (c.relu) w.Line("v0 = fmaxf(v0, 0.0f); v1 = fmaxf(v1, 0.0f);");
+  EmitPairValues(w, c);
   w.Line("const int byte = (jj * 8 + 2 * (lane % 4)) * static_cast<int>(sizeof(OutT));");
   w.Line("agt_sts2(buf + r * 128 + ((((byte >> 4) ^ (r & 7)) << 4) | (byte & 15)), v0, v1);");
 }
